@@ -1,0 +1,67 @@
+/**
+ * The headless RAFT Lab CLI: `raftlab run --task sentiment --cycles 4 --seed 1 [...] [--out FILE.json]`.
+ * Prints one line per cycle and writes `{config, cycles: [stats...]}` as JSON. Bad flags exit with code 2.
+ */
+import { writeFileSync } from 'node:fs';
+import { cliHelp, parseCliArgs } from '../core/config/cli';
+import type { RunConfig } from '../core/config/schema';
+import { encodeConfigHash } from '../core/config/url';
+import { RaftEngine } from '../core/raft/engine';
+import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
+import { createTask } from '../core/tasks/registry';
+import { initNodeBackend, type NodeBackend } from '../node/backend';
+import { loadEmbeddedModel } from '../node/model-files';
+
+export interface RunOutput {
+  config: RunConfig;
+  cycles: CycleStats[];
+  meta: { backend: string; model: Record<string, unknown>; url: string; seconds: number };
+}
+
+/** Run RAFT as configured; `log` receives the printed lines. */
+export async function runCommand(config: RunConfig, log: (line: string) => void): Promise<RunOutput> {
+  const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
+  const task = createTask(config.task);
+  const { model, tokenizer, manifest } = await loadEmbeddedModel(config.task);
+  const url = `#${encodeConfigHash(config)}`;
+  log(`raftlab run: task ${config.task}, ${model.numParams()} params, backend ${backend}`);
+  log(`config: ${url}`);
+  log(tableHeader());
+  const t0 = performance.now();
+  const engine = new RaftEngine({ model, tokenizer, task, config });
+  try {
+    for (let c = 0; c <= config.cycles; c++) {
+      const { stats } = await engine.runCycle();
+      log(tableRow(stats));
+      if (engine.stopped) {
+        log(`early stop: eval reward dropped at cycle ${stats.cycle}`);
+        break;
+      }
+    }
+  } finally {
+    engine.dispose();
+    model.dispose();
+  }
+  const seconds = Math.round((performance.now() - t0) / 100) / 10;
+  log(`done in ${seconds} s`);
+  return { config, cycles: engine.history, meta: { backend, model: manifest.meta, url, seconds } };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseCliArgs(argv);
+  if (parsed.options.help || parsed.command === null) {
+    console.log(cliHelp());
+    return parsed.command === null && !parsed.options.help ? 2 : 0;
+  }
+  if (parsed.errors.length > 0) {
+    for (const e of parsed.errors) console.error(`raftlab: ${e}`);
+    console.error('run "raftlab run --help" for the list of flags');
+    return 2;
+  }
+  const out = await runCommand(parsed.config, (line) => console.log(line));
+  if (parsed.options.out) {
+    writeFileSync(parsed.options.out, JSON.stringify({ config: out.config, cycles: out.cycles, meta: out.meta }, null, 2) + '\n');
+    console.log(`wrote ${parsed.options.out}`);
+  }
+  return 0;
+}

@@ -1,0 +1,203 @@
+/**
+ * Command-line parsing for `raftlab run ...`, driven entirely by the config schema table.
+ *
+ * Every schema field is a flag (`--samples-per-prompt 8` or `--samples-per-prompt=8`); `--out`, `--url` and
+ * `--help`/`-h` are CLI-only options. `--url` loads a share link's hash first, and explicit flags override it.
+ * Nothing here throws on bad input: unknown flags, missing or bad values and stray arguments become `errors`.
+ */
+import {
+  CONFIG_FIELDS,
+  CONFIG_GROUPS,
+  checkConfig,
+  configDiff,
+  DEFAULT_CONFIG,
+  describeFieldRange,
+  FIELD_BY_CLI_FLAG,
+  FIELD_BY_KEY,
+  fieldOf,
+  formatFieldValue,
+  quoteRaw,
+  resolveConfig,
+  type ConfigGroup,
+  type ConfigProblem,
+  type RunConfig,
+} from './schema';
+import { splitConfigHash } from './url';
+
+/** Commands the CLI knows. */
+export const CLI_COMMANDS = ['run'] as const;
+
+export interface CliOptions {
+  /** Where to write the run's JSON results. */
+  out?: string;
+  /** A share link (or bare hash) whose settings are loaded before the flags. */
+  url?: string;
+  help: boolean;
+}
+
+export interface CliParseResult {
+  command: string | null;
+  config: RunConfig;
+  options: CliOptions;
+  errors: string[];
+}
+
+const SEE_HELP = '(see raftlab run --help)';
+const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0']);
+const CLI_OPTION_FLAGS = new Set(['--out', '--url']);
+
+function looksLikeFlag(token: string): boolean {
+  return token.startsWith('--') || token === '-h';
+}
+
+/**
+ * Parse CLI arguments (without `node` and the script path, i.e. `process.argv.slice(2)`).
+ * The first positional argument is the command; later positionals are errors.
+ */
+export function parseCliArgs(argv: readonly string[]): CliParseResult {
+  const errors: string[] = [];
+  const options: CliOptions = { help: false };
+  let command: string | null = null;
+  const flagEntries: Array<[string, string]> = [];
+  const given = new Set<string>();
+
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] ?? '';
+    if (token === '--help' || token === '-h') {
+      options.help = true;
+      continue;
+    }
+    if (token.startsWith('--')) {
+      const eq = token.indexOf('=');
+      const flag = eq < 0 ? token : token.slice(0, eq);
+      let inline: string | undefined = eq < 0 ? undefined : token.slice(eq + 1);
+      const field = FIELD_BY_CLI_FLAG.get(flag);
+      if (flag === '--help') {
+        errors.push(`--help takes no value (got ${quoteRaw(inline ?? '')})`);
+        continue;
+      }
+      if (!field && !CLI_OPTION_FLAGS.has(flag)) {
+        errors.push(`unknown flag ${quoteFlag(flag)} ${SEE_HELP}`);
+        continue;
+      }
+      if (given.has(flag)) errors.push(`${flag} is given more than once ${SEE_HELP}`);
+      given.add(flag);
+
+      let value: string | undefined = inline;
+      if (value === undefined) {
+        const next = argv[i + 1];
+        if (field?.type === 'boolean') {
+          // `--early-stop` alone means true; `--early-stop false` is also accepted.
+          if (next !== undefined && BOOLEAN_WORDS.has(next)) {
+            value = next;
+            i++;
+          } else {
+            value = 'true';
+          }
+        } else if (next !== undefined && !looksLikeFlag(next)) {
+          value = next;
+          i++;
+        }
+      }
+      if (value === undefined) {
+        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : 'a URL';
+        errors.push(`missing value for ${flag} (expects ${expects}) ${SEE_HELP}`);
+        continue;
+      }
+      if (flag === '--out' || flag === '--url') {
+        if (value === '') errors.push(`${flag} needs a non-empty value`);
+        else if (flag === '--out') options.out = value;
+        else options.url = value;
+        continue;
+      }
+      flagEntries.push([flag, value]);
+      continue;
+    }
+    if (token.startsWith('-') && token.length > 1) {
+      errors.push(`unknown flag ${quoteFlag(token)} ${SEE_HELP}`);
+      continue;
+    }
+    if (command === null) {
+      command = token;
+      if (!(CLI_COMMANDS as readonly string[]).includes(token)) {
+        errors.push(`unknown command ${quoteRaw(token, 40)} (expected one of: ${CLI_COMMANDS.join(', ')})`);
+      }
+    } else {
+      errors.push(`unexpected argument ${quoteRaw(token, 60)}: values go after a flag, e.g. --cycles 4 ${SEE_HELP}`);
+    }
+  }
+
+  let base: RunConfig = DEFAULT_CONFIG;
+  if (options.url !== undefined) {
+    const url = options.url;
+    const hashAt = url.indexOf('#');
+    const split = splitConfigHash(hashAt >= 0 ? url.slice(hashAt + 1) : url);
+    const fromUrl = resolveConfig(split.entries, 'urlKey');
+    for (const p of [...split.problems, ...fromUrl.problems]) errors.push(`--url: ${p.message}`);
+    base = fromUrl.config;
+  }
+  const resolved = resolveConfig(flagEntries, 'cliFlag', base);
+  for (const p of resolved.problems) errors.push(problemToCliError(p));
+  for (const p of checkConfig(resolved.config)) errors.push(problemToCliError(p));
+
+  return { command, config: resolved.config, options, errors };
+}
+
+function quoteFlag(flag: string): string {
+  // Plain flags print as-is; anything odd is quoted so it reads as data.
+  return /^-{1,2}[a-z0-9-]*$/i.test(flag) && flag.length <= 60 ? flag : quoteRaw(flag, 60);
+}
+
+function problemToCliError(p: ConfigProblem): string {
+  const field = FIELD_BY_KEY.get(p.key);
+  return field ? `${field.cliFlag}: ${p.message}` : p.message;
+}
+
+/** CLI arguments that reproduce a config: `--seed` always, then every non-default field. */
+export function configToCliArgs(config: RunConfig): string[] {
+  const seed = fieldOf('seed');
+  const args = [seed.cliFlag, formatFieldValue(seed, config.seed)];
+  for (const [field, value] of configDiff(config)) {
+    if (field.key !== 'seed') args.push(field.cliFlag, formatFieldValue(field, value));
+  }
+  return args;
+}
+
+const GROUP_TITLES: Record<ConfigGroup, string> = {
+  run: 'Run',
+  sampling: 'Sampling',
+  selection: 'Selection (which samples are kept)',
+  training: 'Fine-tuning',
+  lora: 'LoRA',
+  eval: 'Evaluation',
+};
+
+/** Help text for `raftlab run`, generated from the schema table. */
+export function cliHelp(): string {
+  const lines: string[] = [
+    'Usage: raftlab run [options]',
+    '',
+    'RAFT (reward-ranked fine-tuning): each cycle samples K completions per prompt, keeps the',
+    'highest-reward ones, and fine-tunes the model on them. Flags accept "--flag value" or "--flag=value".',
+    '',
+    'Options:',
+    '  --out FILE.json',
+    '      Write the run\'s results as JSON to this file.',
+    '  --url URL',
+    '      Start from the settings of a RAFT Lab share link (#v=1&...); flags given here override them.',
+    '  -h, --help',
+    '      Show this help.',
+  ];
+  for (const group of CONFIG_GROUPS) {
+    const fields = CONFIG_FIELDS.filter((f) => f.group === group);
+    if (fields.length === 0) continue;
+    lines.push('', `${GROUP_TITLES[group]}:`);
+    for (const f of fields) {
+      const spec = f.type === 'boolean' ? `${f.cliFlag} [true|false]` : `${f.cliFlag} <${describeFieldRange(f)}>`;
+      lines.push(`  ${spec}  (default: ${formatFieldValue(f, f.default)})`);
+      lines.push(`      ${f.help}`);
+    }
+  }
+  lines.push('', 'Example:', '  raftlab run --task sentiment --cycles 4 --seed 1 --samples-per-prompt 8 --select global --out run.json');
+  return lines.join('\n');
+}

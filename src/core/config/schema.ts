@@ -1,0 +1,387 @@
+/**
+ * The one run-configuration schema of RAFT Lab.
+ *
+ * `CONFIG_FIELDS` is the single table (in the spirit of TensorFlow Playground's state.ts) from which
+ * everything else is derived: the defaults, strict parsing of raw strings, CLI flags (cli.ts),
+ * URL hash keys (url.ts) and, later, UI controls. Add a setting by adding a field to `RunConfig`
+ * and one row to the table; the compile-time check at the bottom of the table catches a missing row.
+ *
+ * Raw values are only ever treated as data: they are matched against patterns and ranges, never evaluated.
+ */
+
+/** Tasks the lab can train on. Add a task id here (and its implementation elsewhere) to offer it. */
+export const TASKS = ['sentiment'] as const;
+export type TaskName = (typeof TASKS)[number];
+
+// selection modes and LoRA targets are defined where they are implemented
+import { LORA_TARGETS, type LoraTarget } from '../lm/lora';
+import { SELECT_MODES, type SelectMode } from '../raft/select';
+export { LORA_TARGETS, SELECT_MODES, type LoraTarget, type SelectMode };
+
+export interface RunConfig {
+  task: TaskName;
+  seed: number;
+  cycles: number;
+  promptsPerCycle: number;
+  /** K: completions sampled per prompt. */
+  samplesPerPrompt: number;
+  select: SelectMode;
+  keepPerPrompt: number;
+  keepTopPercent: number;
+  rewardThreshold: number;
+  minKept: number;
+  temperature: number;
+  /** 0 = off. */
+  topK: number;
+  topP: number;
+  maxNewTokens: number;
+  lr: number;
+  /** Multiplier applied to lr after each cycle. */
+  lrDecay: number;
+  epochsPerCycle: number;
+  batchSize: number;
+  /** Global-norm gradient clipping; 0 = off. */
+  gradClip: number;
+  /** LoRA rank; 0 = full fine-tuning. */
+  lora: number;
+  loraAlpha: number;
+  /** Comma list, subset of LORA_TARGETS, canonical order, e.g. "q,k,v,o". */
+  loraTargets: string;
+  evalPrompts: number;
+  evalSamplesPerPrompt: number;
+  earlyStop: boolean;
+}
+
+export type ConfigKey = keyof RunConfig;
+export type ConfigValue = RunConfig[ConfigKey];
+export type FieldType = 'int' | 'number' | 'boolean' | 'choice' | 'list';
+export type ConfigGroup = 'run' | 'sampling' | 'selection' | 'training' | 'lora' | 'eval';
+
+export const CONFIG_GROUPS: readonly ConfigGroup[] = ['run', 'sampling', 'selection', 'training', 'lora', 'eval'];
+
+export interface ConfigField<K extends ConfigKey = ConfigKey> {
+  key: K;
+  type: FieldType;
+  default: RunConfig[K];
+  /** Inclusive bounds, for 'int' and 'number'. */
+  min?: number;
+  max?: number;
+  /** Allowed values for 'choice'; allowed items for 'list'. */
+  choices?: readonly string[];
+  /** Short key in the URL hash: unique, [a-z0-9]+, never 'v' (the version key). */
+  urlKey: string;
+  /** Kebab-case CLI flag including the leading dashes. */
+  cliFlag: string;
+  /** Short label for UI controls. */
+  label: string;
+  /** One sentence a student understands. */
+  help: string;
+  group: ConfigGroup;
+}
+
+/** A field of any key, discriminated by `key` (so `default` has the right type per row). */
+export type AnyConfigField = { [K in ConfigKey]: ConfigField<K> }[ConfigKey];
+
+const MAX_SEED = 2 ** 31 - 1;
+
+const FIELDS = [
+  // run
+  {
+    key: 'task', type: 'choice', default: 'sentiment', choices: TASKS, urlKey: 'task', cliFlag: '--task',
+    label: 'Task', help: 'Which task (prompts plus reward function) to fine-tune the model on.', group: 'run',
+  },
+  {
+    key: 'seed', type: 'int', default: 1, min: 0, max: MAX_SEED, urlKey: 'seed', cliFlag: '--seed',
+    label: 'Seed', help: 'Random seed; the same seed and settings give the same run.', group: 'run',
+  },
+  {
+    key: 'cycles', type: 'int', default: 4, min: 0, max: 200, urlKey: 'c', cliFlag: '--cycles',
+    label: 'Cycles', help: 'How many sample-rank-fine-tune rounds to run (0 only evaluates the base model).', group: 'run',
+  },
+  {
+    key: 'promptsPerCycle', type: 'int', default: 16, min: 1, max: 512, urlKey: 'p', cliFlag: '--prompts-per-cycle',
+    label: 'Prompts per cycle', help: 'How many training prompts are used in each cycle.', group: 'run',
+  },
+  // sampling
+  {
+    key: 'samplesPerPrompt', type: 'int', default: 6, min: 1, max: 64, urlKey: 'k', cliFlag: '--samples-per-prompt',
+    label: 'Samples per prompt (K)', help: 'How many completions the model writes for each prompt before they are ranked.', group: 'sampling',
+  },
+  {
+    key: 'temperature', type: 'number', default: 1, min: 0.05, max: 2, urlKey: 'temp', cliFlag: '--temperature',
+    label: 'Temperature', help: 'Higher values make sampling more random, lower values make it more predictable.', group: 'sampling',
+  },
+  {
+    key: 'topK', type: 'int', default: 0, min: 0, max: 4096, urlKey: 'topk', cliFlag: '--top-k',
+    label: 'Top-k', help: 'Sample only from the k most likely next tokens (0 turns this off).', group: 'sampling',
+  },
+  {
+    key: 'topP', type: 'number', default: 1, min: 0.05, max: 1, urlKey: 'topp', cliFlag: '--top-p',
+    label: 'Top-p', help: 'Sample only from the most likely tokens whose probabilities add up to p (1 turns this off).', group: 'sampling',
+  },
+  {
+    key: 'maxNewTokens', type: 'int', default: 32, min: 1, max: 256, urlKey: 'len', cliFlag: '--max-new-tokens',
+    label: 'Max new tokens', help: 'The longest completion, in tokens, the model may write for a prompt.', group: 'sampling',
+  },
+  // selection
+  {
+    key: 'select', type: 'choice', default: 'per-prompt', choices: SELECT_MODES, urlKey: 'sel', cliFlag: '--select',
+    label: 'Selection', help: 'How samples are kept: the best of each prompt, the best overall, or all above a reward threshold.', group: 'selection',
+  },
+  {
+    key: 'keepPerPrompt', type: 'int', default: 1, min: 1, max: 64, urlKey: 'keep', cliFlag: '--keep-per-prompt',
+    label: 'Keep per prompt', help: 'With per-prompt selection, how many of the best samples of each prompt are kept.', group: 'selection',
+  },
+  {
+    key: 'keepTopPercent', type: 'number', default: 20, min: 0.1, max: 100, urlKey: 'pct', cliFlag: '--keep-top-percent',
+    label: 'Keep top %', help: 'With global selection, the percentage of all samples (highest reward first) that is kept.', group: 'selection',
+  },
+  {
+    key: 'rewardThreshold', type: 'number', default: 0.7, min: 0, max: 1, urlKey: 'thr', cliFlag: '--reward-threshold',
+    label: 'Reward threshold', help: 'With threshold selection, samples whose reward is at least this value are kept.', group: 'selection',
+  },
+  {
+    key: 'minKept', type: 'int', default: 4, min: 0, max: 4096, urlKey: 'min', cliFlag: '--min-kept',
+    label: 'Min kept', help: 'With threshold selection, a floor: if fewer samples pass the threshold, the best ones below it are added up to this many.', group: 'selection',
+  },
+  // training
+  {
+    key: 'lr', type: 'number', default: 3e-4, min: 1e-6, max: 1, urlKey: 'lr', cliFlag: '--lr',
+    label: 'Learning rate', help: 'How big each fine-tuning step is; too high makes training unstable.', group: 'training',
+  },
+  {
+    key: 'lrDecay', type: 'number', default: 1, min: 0.1, max: 1, urlKey: 'decay', cliFlag: '--lr-decay',
+    label: 'LR decay', help: 'The learning rate is multiplied by this after every cycle (1 keeps it constant).', group: 'training',
+  },
+  {
+    key: 'epochsPerCycle', type: 'int', default: 2, min: 1, max: 50, urlKey: 'ep', cliFlag: '--epochs-per-cycle',
+    label: 'Epochs per cycle', help: 'How many passes over the kept samples are made in each cycle.', group: 'training',
+  },
+  {
+    key: 'batchSize', type: 'int', default: 16, min: 1, max: 256, urlKey: 'bs', cliFlag: '--batch-size',
+    label: 'Batch size', help: 'How many kept samples are averaged into each fine-tuning step.', group: 'training',
+  },
+  {
+    key: 'gradClip', type: 'number', default: 1, min: 0, max: 100, urlKey: 'clip', cliFlag: '--grad-clip',
+    label: 'Gradient clip', help: 'Gradients whose overall size exceeds this are scaled down to it (0 turns this off).', group: 'training',
+  },
+  // lora
+  {
+    key: 'lora', type: 'int', default: 0, min: 0, max: 64, urlKey: 'lora', cliFlag: '--lora',
+    label: 'LoRA rank', help: 'Train small low-rank adapters of this rank instead of all weights (0 fine-tunes all weights).', group: 'lora',
+  },
+  {
+    key: 'loraAlpha', type: 'number', default: 16, min: 0.1, max: 1024, urlKey: 'alpha', cliFlag: '--lora-alpha',
+    label: 'LoRA alpha', help: 'Scales the adapters\' output by alpha divided by rank.', group: 'lora',
+  },
+  {
+    key: 'loraTargets', type: 'list', default: 'q,k,v,o', choices: LORA_TARGETS, urlKey: 'tgt', cliFlag: '--lora-targets',
+    label: 'LoRA targets', help: 'Which layers get adapters: attention q, k, v, o and MLP up, down.', group: 'lora',
+  },
+  // eval
+  {
+    key: 'evalPrompts', type: 'int', default: 32, min: 1, max: 1024, urlKey: 'ev', cliFlag: '--eval-prompts',
+    label: 'Eval prompts', help: 'How many held-out prompts (never trained on) are used to measure reward.', group: 'eval',
+  },
+  {
+    key: 'evalSamplesPerPrompt', type: 'int', default: 2, min: 1, max: 16, urlKey: 'evk', cliFlag: '--eval-samples-per-prompt',
+    label: 'Eval samples per prompt', help: 'How many completions are sampled for each held-out prompt during evaluation.', group: 'eval',
+  },
+  {
+    key: 'earlyStop', type: 'boolean', default: false, urlKey: 'es', cliFlag: '--early-stop',
+    label: 'Early stop', help: 'Stop the run as soon as a cycle\'s eval reward is lower than the previous one.', group: 'eval',
+  },
+] as const satisfies readonly AnyConfigField[];
+
+// Compile-time check: every RunConfig key has a row in the table.
+type MissingRows = Exclude<ConfigKey, (typeof FIELDS)[number]['key']>;
+const _everyKeyHasARow: [MissingRows] extends [never] ? true : MissingRows = true;
+void _everyKeyHasARow;
+
+/** The single table of settings, in display order. */
+export const CONFIG_FIELDS: readonly AnyConfigField[] = FIELDS;
+
+/** Lookups by key, URL key and CLI flag (Maps, so names like `__proto__` are just unknown keys). */
+export const FIELD_BY_KEY: ReadonlyMap<string, AnyConfigField> = new Map(CONFIG_FIELDS.map((f) => [f.key, f]));
+export const FIELD_BY_URL_KEY: ReadonlyMap<string, AnyConfigField> = new Map(CONFIG_FIELDS.map((f) => [f.urlKey, f]));
+export const FIELD_BY_CLI_FLAG: ReadonlyMap<string, AnyConfigField> = new Map(CONFIG_FIELDS.map((f) => [f.cliFlag, f]));
+
+export function fieldOf<K extends ConfigKey>(key: K): ConfigField<K> {
+  return FIELD_BY_KEY.get(key) as unknown as ConfigField<K>;
+}
+
+export const DEFAULT_CONFIG: RunConfig = Object.freeze(
+  Object.fromEntries(CONFIG_FIELDS.map((f) => [f.key, f.default])) as unknown as RunConfig,
+) as RunConfig;
+
+/** A fresh, mutable copy of the defaults. */
+export function defaultConfig(): RunConfig {
+  return { ...DEFAULT_CONFIG };
+}
+
+export interface ConfigProblem {
+  /** Field key, or the unknown key / flag / URL key as given. */
+  key: string;
+  /** The raw value as given (data only; escape it before showing it in HTML). */
+  value: string;
+  message: string;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const INT_RE = /^[+-]?\d+$/;
+const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The raw value quoted for a message: JSON-escaped, long values shortened. */
+export function quoteRaw(raw: string, max = 60): string {
+  return JSON.stringify(raw.length > max ? `${raw.slice(0, max)}…` : raw);
+}
+
+/** The canonical string form of a value, as written to URLs and CLI flags. */
+export function formatFieldValue(field: AnyConfigField, value: ConfigValue): string {
+  return String(value);
+}
+
+/** Human-readable description of what a field accepts, e.g. "integer 1..64" or "per-prompt|global|threshold". */
+export function describeFieldRange(field: AnyConfigField): string {
+  switch (field.type) {
+    case 'int':
+      return `integer ${field.min}..${field.max}`;
+    case 'number':
+      return `number ${field.min}..${field.max}`;
+    case 'boolean':
+      return 'true|false';
+    case 'choice':
+      return (field.choices ?? []).join('|');
+    case 'list':
+      return `comma list of ${(field.choices ?? []).join(',')}`;
+  }
+}
+
+/** Parse a raw string for one field, strictly. Never throws. */
+export function parseFieldValue<K extends ConfigKey>(field: ConfigField<K>, raw: string): ParseResult<RunConfig[K]>;
+export function parseFieldValue(field: AnyConfigField, raw: string): ParseResult<ConfigValue>;
+export function parseFieldValue(field: ConfigField, raw: string): ParseResult<ConfigValue> {
+  const got = `(got ${quoteRaw(raw)})`;
+  const min = field.min ?? -Infinity;
+  const max = field.max ?? Infinity;
+  switch (field.type) {
+    case 'int': {
+      const n = INT_RE.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n < min || n > max) {
+        return { ok: false, message: `${field.key} must be an integer between ${min} and ${max} ${got}` };
+      }
+      return { ok: true, value: n === 0 ? 0 : n }; // no -0
+    }
+    case 'number': {
+      const n = NUMBER_RE.test(raw) ? Number(raw) : NaN;
+      if (!Number.isFinite(n) || n < min || n > max) {
+        return { ok: false, message: `${field.key} must be a number between ${min} and ${max} ${got}` };
+      }
+      return { ok: true, value: n === 0 ? 0 : n };
+    }
+    case 'boolean': {
+      if (raw === 'true' || raw === '1') return { ok: true, value: true };
+      if (raw === 'false' || raw === '0') return { ok: true, value: false };
+      return { ok: false, message: `${field.key} must be true or false (or 1 or 0) ${got}` };
+    }
+    case 'choice': {
+      const choices = field.choices ?? [];
+      if (choices.includes(raw)) return { ok: true, value: raw };
+      return { ok: false, message: `${field.key} must be one of ${choices.join(', ')} ${got}` };
+    }
+    case 'list': {
+      const allowed = field.choices ?? [];
+      const expected = `${field.key} must be a non-empty comma-separated list of ${allowed.join(', ')} without repeats`;
+      const items = raw.split(',').map((s) => s.trim());
+      if (raw.trim() === '') return { ok: false, message: `${expected} ${got}` };
+      const seen = new Set<string>();
+      for (const item of items) {
+        if (item === '') return { ok: false, message: `${expected}; it has an empty item ${got}` };
+        if (!allowed.includes(item)) return { ok: false, message: `${expected}; ${quoteRaw(item, 20)} is not one of them ${got}` };
+        if (seen.has(item)) return { ok: false, message: `${expected}; ${quoteRaw(item, 20)} appears twice ${got}` };
+        seen.add(item);
+      }
+      // Canonical order, so equal sets give equal strings (and equal URLs).
+      return { ok: true, value: allowed.filter((a) => seen.has(a)).join(',') };
+    }
+  }
+}
+
+function setField(config: RunConfig, field: AnyConfigField, value: ConfigValue): void {
+  (config as unknown as Record<string, ConfigValue>)[field.key] = value;
+}
+
+/**
+ * Build a config from raw `[key, value]` entries, keyed by CLI flag (`--samples-per-prompt`) or URL key (`k`).
+ * Starts from `base` (defaults unless given); later entries override earlier ones. Unknown keys and bad values
+ * become problems and leave the base value in place. Cross-field checks are separate: see `checkConfig`.
+ */
+export function resolveConfig(
+  entries: ReadonlyArray<readonly [key: string, raw: string]>,
+  keyOf: 'cliFlag' | 'urlKey',
+  base: RunConfig = DEFAULT_CONFIG,
+): { config: RunConfig; problems: ConfigProblem[] } {
+  const lookup = keyOf === 'cliFlag' ? FIELD_BY_CLI_FLAG : FIELD_BY_URL_KEY;
+  const config: RunConfig = { ...base };
+  const problems: ConfigProblem[] = [];
+  for (const [key, raw] of entries) {
+    const field = lookup.get(key);
+    if (!field) {
+      const what = keyOf === 'cliFlag' ? 'flag' : 'URL key';
+      problems.push({ key, value: raw, message: `unknown ${what} ${quoteRaw(key, 40)}` });
+      continue;
+    }
+    const parsed = parseFieldValue(field, raw);
+    if (parsed.ok) setField(config, field, parsed.value);
+    else problems.push({ key: field.key, value: raw, message: parsed.message });
+  }
+  return { config, problems };
+}
+
+/** Checks that involve more than one field. Each field is assumed to be individually valid. */
+export function checkConfig(config: RunConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (key: ConfigKey, message: string) => problems.push({ key, value: String(config[key]), message });
+  if (config.select === 'per-prompt' && config.keepPerPrompt > config.samplesPerPrompt) {
+    add(
+      'keepPerPrompt',
+      `keepPerPrompt (${config.keepPerPrompt}) must be at most samplesPerPrompt (${config.samplesPerPrompt}): a prompt cannot keep more samples than it has`,
+    );
+  }
+  if (config.topK === 1 && config.samplesPerPrompt > 1) {
+    add(
+      'topK',
+      `topK = 1 always picks the most likely token, so all ${config.samplesPerPrompt} samples of a prompt would be identical and ranking them is pointless; use 0 (off) or at least 2`,
+    );
+  }
+  const total = config.promptsPerCycle * config.samplesPerPrompt;
+  if (config.minKept > total) {
+    add(
+      'minKept',
+      `minKept (${config.minKept}) is more than the ${total} samples a cycle draws (promptsPerCycle × samplesPerPrompt), so no cycle would ever fine-tune`,
+    );
+  }
+  const parsedTargets = parseFieldValue(fieldOf('loraTargets'), config.loraTargets);
+  if (!parsedTargets.ok) add('loraTargets', parsedTargets.message);
+  return problems;
+}
+
+function sameValue(field: AnyConfigField, a: ConfigValue, b: ConfigValue): boolean {
+  if (field.type === 'list' && typeof a === 'string' && typeof b === 'string') {
+    const pa = parseFieldValue(field, a);
+    const pb = parseFieldValue(field, b);
+    if (pa.ok && pb.ok) return pa.value === pb.value;
+  }
+  return a === b;
+}
+
+/** Fields whose value differs from the default, in table order (for URL and CLI printing). */
+export function configDiff(config: RunConfig): Array<[AnyConfigField, ConfigValue]> {
+  const diff: Array<[AnyConfigField, ConfigValue]> = [];
+  for (const field of CONFIG_FIELDS) {
+    const value = config[field.key];
+    if (!sameValue(field, value, field.default)) diff.push([field, value]);
+  }
+  return diff;
+}

@@ -1,0 +1,100 @@
+/**
+ * RunConfig <-> URL hash (`#v=1&seed=1&k=8&sel=global`), so a run can be shared as a link.
+ *
+ * `v` (format version) and `seed` are always written; other fields only when they differ from the defaults.
+ * Decoding never throws and never interprets a value as anything but data: every value goes through the
+ * schema's strict parser, and anything odd becomes a ConfigProblem while the default stays.
+ */
+import {
+  checkConfig,
+  configDiff,
+  DEFAULT_CONFIG,
+  fieldOf,
+  formatFieldValue,
+  quoteRaw,
+  resolveConfig,
+  type ConfigProblem,
+  type RunConfig,
+} from './schema';
+
+export const CONFIG_HASH_VERSION = '1';
+export const MAX_CONFIG_HASH_LENGTH = 2000;
+
+/** `v=1&seed=…&<urlKey>=<value>…` for the fields that differ from the defaults (no leading '#'). */
+export function encodeConfigHash(config: RunConfig): string {
+  const seedField = fieldOf('seed');
+  const parts = [`v=${CONFIG_HASH_VERSION}`, `${seedField.urlKey}=${encodeURIComponent(formatFieldValue(seedField, config.seed))}`];
+  for (const [field, value] of configDiff(config)) {
+    if (field.key === 'seed') continue;
+    parts.push(`${field.urlKey}=${encodeURIComponent(formatFieldValue(field, value))}`);
+  }
+  return parts.join('&');
+}
+
+/**
+ * Split a hash into raw `[urlKey, value]` entries (values URI-decoded), without applying them.
+ * Reports: over-long hash, malformed pairs or escapes, duplicate keys (first one kept), missing or unsupported `v`.
+ * The `v` entry is consumed here and not returned. An empty hash gives no entries and no problems.
+ */
+export function splitConfigHash(hash: string): { entries: Array<[string, string]>; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const entries: Array<[string, string]> = [];
+  const body = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (body.length > MAX_CONFIG_HASH_LENGTH) {
+    problems.push({
+      key: '#',
+      value: body.slice(0, 60),
+      message: `the URL hash is too long (${body.length} characters; at most ${MAX_CONFIG_HASH_LENGTH}), so it was ignored and the defaults are used`,
+    });
+    return { entries, problems };
+  }
+  if (body === '') return { entries, problems };
+
+  const seen = new Set<string>();
+  let version: string | null = null;
+  for (const part of body.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const rawKey = eq < 0 ? part : part.slice(0, eq);
+    let key: string;
+    let value: string;
+    try {
+      key = decodeURIComponent(rawKey);
+      value = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1));
+    } catch {
+      problems.push({ key: rawKey, value: part, message: `malformed %-escape in ${quoteRaw(part)}` });
+      continue;
+    }
+    if (eq < 0) {
+      problems.push({ key, value: '', message: `missing value for ${quoteRaw(key, 40)} (expected ${key}=value)` });
+      continue;
+    }
+    if (seen.has(key)) {
+      problems.push({ key, value, message: `duplicate key ${quoteRaw(key, 40)}: the first value was kept and ${quoteRaw(value)} ignored` });
+      continue;
+    }
+    seen.add(key);
+    if (key === 'v') version = value;
+    else entries.push([key, value]);
+  }
+  if (version === null) {
+    problems.push({ key: 'v', value: '', message: `missing version v=${CONFIG_HASH_VERSION} in the URL hash; reading it as version ${CONFIG_HASH_VERSION}` });
+  } else if (version !== CONFIG_HASH_VERSION) {
+    problems.push({
+      key: 'v',
+      value: version,
+      message: `unsupported URL hash version ${quoteRaw(version, 20)} (expected ${CONFIG_HASH_VERSION}); settings were read as version ${CONFIG_HASH_VERSION}`,
+    });
+  }
+  return { entries, problems };
+}
+
+/** Decode a URL hash (leading '#' optional) into a config, starting from `base` (defaults), plus every problem found. */
+export function decodeConfigHash(
+  hash: string,
+  base: RunConfig = DEFAULT_CONFIG,
+): { config: RunConfig; problems: ConfigProblem[] } {
+  const split = splitConfigHash(hash);
+  const resolved = resolveConfig(split.entries, 'urlKey', base);
+  return { config: resolved.config, problems: [...split.problems, ...resolved.problems, ...checkConfig(resolved.config)] };
+}

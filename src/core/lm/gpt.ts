@@ -1,0 +1,313 @@
+/**
+ * A small GPT-2-style language model in TensorFlow.js: token + position embeddings, pre-LayerNorm blocks with
+ * causal multi-head attention and a GELU MLP, a final LayerNorm and an output head tied to the token embedding.
+ * Shapes: B = batch, T = time, C = channels (nEmbd), H = heads, D = C / H, V = vocabulary.
+ *
+ * Written for every TF.js backend: all linear layers are 2-D matMuls on (B*T, C) (tfjs#8548), and the embedding
+ * uses a one-hot matMul when gradients are needed, since the WASM backend has no gradient for `gather`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../rng';
+import { LoraSet, type LoraConfig } from './lora';
+import { mm, oneHotF, ownVariable } from './variables';
+
+export interface GptConfig {
+  vocabSize: number;
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+}
+
+/** Per-layer key/value cache for generation: (B, H, Tmax, D) each, plus the additive key mask. */
+export interface KvCache {
+  k: tf.Tensor4D[];
+  v: tf.Tensor4D[];
+  tMax: number;
+}
+
+const NEG = -1e9;
+let nextModelId = 0;
+
+export class Gpt {
+  readonly config: GptConfig;
+  /** Base weights by name (`wte`, `wpe`, `h0.q.w`, `h0.ln1.g`, ..., `lnf.b`). */
+  readonly params = new Map<string, tf.Variable>();
+  lora: LoraSet | null = null;
+  readonly uid: string;
+
+  constructor(config: GptConfig, weights?: ReadonlyMap<string, Float32Array>, seed = 1) {
+    const { nEmbd, nHead } = config;
+    if (nEmbd % nHead !== 0) throw new Error(`nEmbd (${nEmbd}) must be divisible by nHead (${nHead})`);
+    this.config = config;
+    // TF.js registers variables by name globally: a per-model prefix lets several models (policy, reference) coexist
+    this.uid = `gpt${nextModelId++}`;
+    const rng = new Rng(seed);
+    for (const [name, shape, init] of paramSpecs(config)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      let values = weights?.get(name);
+      if (weights && !values) throw new Error(`missing weight ${name}`);
+      if (values && values.length !== size) {
+        throw new Error(`weight ${name} has ${values.length} values, expected ${size} (${shape.join('x')})`);
+      }
+      if (!values) values = initValues(size, init, rng);
+      this.params.set(name, ownVariable(tf.tensor(values, shape), `${this.uid}/${name}`));
+    }
+  }
+
+  /** Shapes of the linear layers, for LoRA. */
+  linearShapes(): Map<string, [number, number]> {
+    const out = new Map<string, [number, number]>();
+    for (const [name, v] of this.params) {
+      if (name.endsWith('.w') && v.shape.length === 2) out.set(name.slice(0, -2), [v.shape[0]!, v.shape[1]!]);
+    }
+    return out;
+  }
+
+  /** Attach fresh LoRA adapters (an exact no-op until trained). Replaces existing ones. */
+  attachLora(config: LoraConfig, seed: number): LoraSet {
+    this.lora?.dispose();
+    this.lora = new LoraSet(config, this.linearShapes(), Rng.derive(seed, 'lora-init'), this.uid);
+    return this.lora;
+  }
+
+  /** Variables that training updates: the adapters when LoRA is attached, else every weight. */
+  trainableVariables(): tf.Variable[] {
+    return this.lora ? this.lora.variables() : [...this.params.values()];
+  }
+
+  numParams(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // building blocks
+
+  #p(name: string): tf.Tensor {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`no parameter ${name}`);
+    return v;
+  }
+
+  /** x (N, in) -> (N, out), with the LoRA delta when one is attached and on. */
+  #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
+    let y = tf.add(mm(x, this.#p(`${name}.w`) as tf.Tensor2D), this.#p(`${name}.b`)) as tf.Tensor2D;
+    const d = this.lora?.delta(name, x);
+    if (d) y = tf.add(y, d);
+    return y;
+  }
+
+  #layerNorm(name: string, x: tf.Tensor2D): tf.Tensor2D {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5)));
+    return tf.add(tf.mul(xhat, this.#p(`${name}.g`)), this.#p(`${name}.b`)) as tf.Tensor2D;
+  }
+
+  /** Token + position embeddings. ids, pos: (B, T) int32 -> (B*T, C). */
+  #embed(ids: tf.Tensor2D, pos: tf.Tensor2D, differentiable: boolean): tf.Tensor2D {
+    const { vocabSize, blockSize } = this.config;
+    const flatIds = tf.reshape(ids, [-1]) as tf.Tensor1D;
+    const flatPos = tf.reshape(pos, [-1]) as tf.Tensor1D;
+    const wte = this.#p('wte') as tf.Tensor2D;
+    const wpe = this.#p('wpe') as tf.Tensor2D;
+    if (differentiable) {
+      // one-hot matMul instead of gather: has a gradient on every backend, bit-exact with gather
+      const tok = mm(oneHotF(flatIds, vocabSize), wte);
+      const ps = mm(oneHotF(flatPos, blockSize), wpe);
+      return tf.add(tok, ps);
+    }
+    return tf.add(tf.gather(wte, flatIds), tf.gather(wpe, flatPos));
+  }
+
+  /** (B*T, C) -> (B, H, T, D) */
+  #heads(x: tf.Tensor2D, B: number, T: number): tf.Tensor4D {
+    const { nHead, nEmbd } = this.config;
+    return tf.transpose(tf.reshape(x, [B, T, nHead, nEmbd / nHead]), [0, 2, 1, 3]);
+  }
+
+  /** (B, H, T, D) -> (B*T, C) */
+  #merge(y: tf.Tensor4D, B: number, T: number): tf.Tensor2D {
+    return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, this.config.nEmbd]);
+  }
+
+  /** softmax(q k^T / sqrt(D) + bias) v. q (B,H,Tq,D), k/v (B,H,Tk,D), bias broadcast to (B,H,Tq,Tk). */
+  #attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
+    const d = q.shape[3];
+    const att = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)), bias);
+    return tf.matMul(tf.softmax(att, -1), v) as tf.Tensor4D;
+  }
+
+  #mlp(i: number, x: tf.Tensor2D): tf.Tensor2D {
+    return this.#linear(`h${i}.down`, gelu(this.#linear(`h${i}.up`, x)));
+  }
+
+  /** Final LayerNorm and tied head: (N, C) -> (N, V). */
+  #head(x: tf.Tensor2D): tf.Tensor2D {
+    return mm(this.#layerNorm('lnf', x), tf.transpose(this.#p('wte')) as tf.Tensor2D);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // full forward
+
+  /**
+   * Logits for every position. ids: (B, T) int32. Returns (B*T, V).
+   * `pos` (B, T) and `keyMask` (B, T; 1 = real token, 0 = left padding) support left-padded batches;
+   * `kvOut` receives each layer's keys and values (B, H, T, D) for a cache.
+   */
+  forward(
+    ids: tf.Tensor2D,
+    opts: { differentiable?: boolean; pos?: tf.Tensor2D; keyMask?: tf.Tensor2D; kvOut?: KvCache } = {},
+  ): tf.Tensor2D {
+    const [B, T] = ids.shape;
+    if (T > this.config.blockSize) throw new Error(`sequence of ${T} tokens exceeds blockSize ${this.config.blockSize}`);
+    const pos = opts.pos ?? (tf.tile(tf.range(0, T, 1, 'int32').expandDims(0), [B, 1]) as tf.Tensor2D);
+    let bias: tf.Tensor = causalBias(T); // (1, 1, T, T)
+    if (opts.keyMask) {
+      const keyBias = tf.reshape(tf.mul(tf.sub(1, opts.keyMask), NEG), [B, 1, 1, T]);
+      bias = tf.add(bias, keyBias); // (B, 1, T, T)
+    }
+    let x = this.#embed(ids, pos, opts.differentiable ?? false); // (B*T, C)
+    for (let i = 0; i < this.config.nLayer; i++) {
+      const h = this.#layerNorm(`h${i}.ln1`, x);
+      const q = this.#heads(this.#linear(`h${i}.q`, h), B, T);
+      const k = this.#heads(this.#linear(`h${i}.k`, h), B, T);
+      const v = this.#heads(this.#linear(`h${i}.v`, h), B, T);
+      if (opts.kvOut) {
+        opts.kvOut.k.push(tf.keep(k));
+        opts.kvOut.v.push(tf.keep(v));
+      }
+      x = tf.add(x, this.#linear(`h${i}.o`, this.#merge(this.#attend(q, k, v, bias), B, T)));
+      x = tf.add(x, this.#mlp(i, this.#layerNorm(`h${i}.ln2`, x)));
+    }
+    return this.#head(x);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // incremental forward with a KV cache (fixed shapes: the cache is tMax long from the start)
+
+  /**
+   * Fill a cache of length tMax from left-padded prompts. ids (B, P), pos (B, P), keyMask (B, P).
+   * Returns the cache and the logits (B, V) of the last prompt position. Caller disposes both.
+   */
+  prefill(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, tMax: number): { cache: KvCache; logits: tf.Tensor2D } {
+    const [B, P] = ids.shape;
+    if (tMax > this.config.blockSize) throw new Error(`tMax ${tMax} exceeds blockSize ${this.config.blockSize}`);
+    const kv: KvCache = { k: [], v: [], tMax };
+    const logits = tf.tidy(() => {
+      const all = this.forward(ids, { pos, keyMask, kvOut: kv }); // (B*P, V)
+      return tf.reshape(tf.slice(tf.reshape(all, [B, P, -1]), [0, P - 1, 0], [B, 1, -1]), [B, -1]) as tf.Tensor2D;
+    });
+    const padded: KvCache = { k: [], v: [], tMax };
+    tf.tidy(() => {
+      for (let i = 0; i < kv.k.length; i++) {
+        const padSpec: Array<[number, number]> = [[0, 0], [0, 0], [0, tMax - P], [0, 0]];
+        padded.k.push(tf.keep(tf.pad(kv.k[i]!, padSpec)));
+        padded.v.push(tf.keep(tf.pad(kv.v[i]!, padSpec)));
+      }
+    });
+    disposeCache(kv);
+    return { cache: padded, logits };
+  }
+
+  /**
+   * One new token per row at cache index t. ids (B, 1), pos (B, 1); keyMask (B, tMax) marks the cache entries a
+   * query may see (real prompt tokens and generated ones up to t). Replaces the cache's tensors; returns (B, V).
+   */
+  step(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, cache: KvCache, t: number): tf.Tensor2D {
+    const B = ids.shape[0];
+    const { tMax } = cache;
+    const next: KvCache = { k: [], v: [], tMax };
+    const logits = tf.tidy(() => {
+      const at = tf.reshape(oneHotF(tf.tensor1d([t], 'int32'), tMax), [1, 1, tMax, 1]);
+      const bias = tf.reshape(tf.mul(tf.sub(1, keyMask), NEG), [B, 1, 1, tMax]);
+      let x = this.#embed(ids, pos, false); // (B, C)
+      for (let i = 0; i < this.config.nLayer; i++) {
+        const h = this.#layerNorm(`h${i}.ln1`, x);
+        const q = this.#heads(this.#linear(`h${i}.q`, h), B, 1);
+        // write this step's key/value at index t: cache + onehot(t) * new (the slot is still zero)
+        const k = tf.add(cache.k[i]!, tf.mul(at, this.#heads(this.#linear(`h${i}.k`, h), B, 1))) as tf.Tensor4D;
+        const v = tf.add(cache.v[i]!, tf.mul(at, this.#heads(this.#linear(`h${i}.v`, h), B, 1))) as tf.Tensor4D;
+        next.k.push(tf.keep(k));
+        next.v.push(tf.keep(v));
+        x = tf.add(x, this.#linear(`h${i}.o`, this.#merge(this.#attend(q, k, v, bias), B, 1)));
+        x = tf.add(x, this.#mlp(i, this.#layerNorm(`h${i}.ln2`, x)));
+      }
+      return this.#head(x);
+    });
+    disposeCache(cache);
+    cache.k = next.k;
+    cache.v = next.v;
+    return logits;
+  }
+
+  /** Current weights (and adapters) as named Float32Arrays, for saving. */
+  async exportWeights(includeLora = true): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+    const out = new Map<string, { shape: number[]; values: Float32Array }>();
+    const all = new Map<string, tf.Variable>(this.params);
+    if (includeLora && this.lora) for (const [k, v] of this.lora.named()) all.set(k, v);
+    for (const [name, v] of all) out.set(name, { shape: v.shape.slice(), values: (await v.data()) as Float32Array });
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+    this.lora?.dispose();
+    this.lora = null;
+  }
+}
+
+export function disposeCache(cache: KvCache): void {
+  for (const t of cache.k) t.dispose();
+  for (const t of cache.v) t.dispose();
+  cache.k = [];
+  cache.v = [];
+}
+
+/** Additive causal mask (1, 1, T, T): 0 on and below the diagonal, -1e9 above. */
+function causalBias(T: number): tf.Tensor4D {
+  const m = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = NEG;
+  return tf.tensor4d(m, [1, 1, T, T]);
+}
+
+/** GELU, tanh approximation (as GPT-2). */
+function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner))) as tf.Tensor2D;
+}
+
+type Init = { kind: 'normal'; std: number } | { kind: 'const'; value: number };
+
+/** Every parameter's name, shape and initialiser, in a fixed order (which fixes the random init stream). */
+export function paramSpecs(c: GptConfig): Array<[string, number[], Init]> {
+  const C = c.nEmbd;
+  const std: Init = { kind: 'normal', std: 0.02 };
+  const resid: Init = { kind: 'normal', std: 0.02 / Math.sqrt(2 * c.nLayer) };
+  const zero: Init = { kind: 'const', value: 0 };
+  const one: Init = { kind: 'const', value: 1 };
+  const specs: Array<[string, number[], Init]> = [
+    ['wte', [c.vocabSize, C], std],
+    ['wpe', [c.blockSize, C], { kind: 'normal', std: 0.01 }],
+  ];
+  for (let i = 0; i < c.nLayer; i++) {
+    const p = `h${i}`;
+    specs.push([`${p}.ln1.g`, [C], one], [`${p}.ln1.b`, [C], zero]);
+    for (const m of ['q', 'k', 'v']) specs.push([`${p}.${m}.w`, [C, C], std], [`${p}.${m}.b`, [C], zero]);
+    specs.push([`${p}.o.w`, [C, C], resid], [`${p}.o.b`, [C], zero]);
+    specs.push([`${p}.ln2.g`, [C], one], [`${p}.ln2.b`, [C], zero]);
+    specs.push([`${p}.up.w`, [C, 4 * C], std], [`${p}.up.b`, [4 * C], zero]);
+    specs.push([`${p}.down.w`, [4 * C, C], resid], [`${p}.down.b`, [C], zero]);
+  }
+  specs.push(['lnf.g', [C], one], ['lnf.b', [C], zero]);
+  return specs;
+}
+
+function initValues(size: number, init: Init, rng: Rng): Float32Array {
+  const out = new Float32Array(size);
+  if (init.kind === 'const') out.fill(init.value);
+  else for (let i = 0; i < size; i++) out[i] = rng.normal() * init.std;
+  return out;
+}

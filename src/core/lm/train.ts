@@ -1,0 +1,122 @@
+/**
+ * Training the language model: batches of (prompt, completion) token sequences with the loss on completion
+ * tokens only, one Adam step per batch, and the per-token negative log-likelihood used for perplexity.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Adam } from './adam';
+import type { Gpt } from './gpt';
+import { oneHotF } from './variables';
+
+/** A training sequence: `tokens` = prompt then completion; the loss covers tokens at index >= `lossFrom`. */
+export interface Sequence {
+  tokens: number[];
+  lossFrom: number;
+}
+
+/** Inputs, next-token targets and the loss mask for a batch, right-padded to a length T. */
+export interface Batch {
+  ids: tf.Tensor2D; // (B, T) int32
+  targets: tf.Tensor1D; // (B*T) int32
+  mask: tf.Tensor1D; // (B*T) float32, 1 where the target is a completion token
+  tokens: number; // number of target tokens the loss covers
+}
+
+/** Right-padded length bucket: a multiple of 16, at most blockSize. */
+export function paddedLength(n: number, blockSize: number): number {
+  return Math.min(blockSize, Math.max(16, Math.ceil(n / 16) * 16));
+}
+
+/** Pure-JS batch layout (exposed for tests): inputs, targets, mask as flat arrays. */
+export function layoutBatch(seqs: readonly Sequence[], blockSize: number, padId: number) {
+  // a sequence longer than blockSize + 1 keeps its end: the completion is what the loss is about
+  const rows = seqs.map((s) => {
+    const cut = Math.max(0, s.tokens.length - (blockSize + 1));
+    return { tokens: s.tokens.slice(cut), lossFrom: Math.max(1, s.lossFrom - cut) };
+  });
+  const T = paddedLength(Math.max(1, ...rows.map((r) => r.tokens.length - 1)), blockSize);
+  const B = rows.length;
+  const ids = new Int32Array(B * T).fill(padId);
+  const targets = new Int32Array(B * T).fill(padId);
+  const mask = new Float32Array(B * T);
+  let tokens = 0;
+  rows.forEach((r, b) => {
+    for (let j = 0; j < r.tokens.length - 1; j++) {
+      ids[b * T + j] = r.tokens[j]!;
+      targets[b * T + j] = r.tokens[j + 1]!;
+      if (j + 1 >= r.lossFrom) {
+        mask[b * T + j] = 1;
+        tokens++;
+      }
+    }
+  });
+  return { B, T, ids, targets, mask, tokens };
+}
+
+export function makeBatch(seqs: readonly Sequence[], blockSize: number, padId: number): Batch {
+  const l = layoutBatch(seqs, blockSize, padId);
+  return {
+    ids: tf.tensor2d(l.ids, [l.B, l.T], 'int32'),
+    targets: tf.tensor1d(l.targets, 'int32'),
+    mask: tf.tensor1d(l.mask, 'float32'),
+    tokens: l.tokens,
+  };
+}
+
+export function disposeBatch(b: Batch): void {
+  tf.dispose([b.ids, b.targets, b.mask]);
+}
+
+/** Per-token negative log-likelihood (B*T), times the mask. */
+export function maskedNll(model: Gpt, batch: Batch, differentiable: boolean): tf.Tensor1D {
+  const logits = model.forward(batch.ids, { differentiable }); // (B*T, V)
+  const logp = tf.logSoftmax(logits, -1);
+  const onehot = oneHotF(batch.targets, model.config.vocabSize);
+  return tf.mul(tf.neg(tf.sum(tf.mul(logp, onehot), -1)), batch.mask) as tf.Tensor1D;
+}
+
+/** Mean completion-token loss of a batch (scalar tensor). */
+export function batchLoss(model: Gpt, batch: Batch, differentiable = true): tf.Scalar {
+  return tf.div(tf.sum(maskedNll(model, batch, differentiable)), Math.max(1, batch.tokens)) as tf.Scalar;
+}
+
+/** One optimizer step on a batch; returns the loss before the step. */
+export async function trainStep(model: Gpt, opt: Adam, batch: Batch, lr: number, clip: number): Promise<number> {
+  const vars = model.trainableVariables();
+  const loss = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => batchLoss(model, batch), vars);
+    opt.apply(vars, grads, lr, clip);
+    return value;
+  });
+  const v = (await loss.data())[0]!;
+  loss.dispose();
+  return v;
+}
+
+/** Sum of completion-token NLL and number of tokens over sequences, in batches (no gradient). */
+export async function totalNll(model: Gpt, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<{ nll: number; tokens: number }> {
+  let nll = 0;
+  let tokens = 0;
+  for (let i = 0; i < seqs.length; i += batchSize) {
+    const batch = makeBatch(seqs.slice(i, i + batchSize), model.config.blockSize, padId);
+    const s = tf.tidy(() => tf.sum(maskedNll(model, batch, false)));
+    nll += (await s.data())[0]!;
+    tokens += batch.tokens;
+    s.dispose();
+    disposeBatch(batch);
+  }
+  return { nll, tokens };
+}
+
+/** Per-sequence summed log-probability of the completion tokens (no gradient). */
+export async function sequenceLogProbs(model: Gpt, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < seqs.length; i += batchSize) {
+    const batch = makeBatch(seqs.slice(i, i + batchSize), model.config.blockSize, padId);
+    const [B, T] = batch.ids.shape;
+    const s = tf.tidy(() => tf.neg(tf.sum(tf.reshape(maskedNll(model, batch, false), [B, T]), 1)));
+    out.push(...(await s.data()));
+    s.dispose();
+    disposeBatch(batch);
+  }
+  return out;
+}

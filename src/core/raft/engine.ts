@@ -1,0 +1,279 @@
+/**
+ * The RAFT loop on a language model (design notes, "The loop"): per cycle take the next prompts, generate K
+ * samples each, reward them, select, fine-tune on the kept samples (completion-only loss), evaluate.
+ * Cycle 0 only evaluates the base model. Framework-free: the same code runs in the worker, the CLI and the tests.
+ */
+import type { RunConfig } from '../config/schema';
+import { Adam } from '../lm/adam';
+import { generate, type Generation } from '../lm/generate';
+import type { Gpt } from '../lm/gpt';
+import { LORA_TARGETS, type LoraTarget } from '../lm/lora';
+import { totalNll, trainStep, makeBatch, disposeBatch, type Sequence } from '../lm/train';
+import { Rng } from '../rng';
+import type { RewardResult, Task, Tokenizer } from '../tasks/types';
+import { selectSamples } from './select';
+import { distinct2, mean, type CycleStats } from './stats';
+
+export type Phase = 'generate' | 'reward' | 'select' | 'train' | 'evaluate';
+
+export interface Progress {
+  cycle: number;
+  phase: Phase;
+  done: number;
+  total: number;
+}
+
+/** One generated sample with its reward and whether selection kept it. */
+export interface SampleRecord {
+  promptIndex: number;
+  prompt: string;
+  completion: string;
+  reward: number;
+  breakdown?: RewardResult['breakdown'];
+  kept: boolean;
+}
+
+export interface CycleResult {
+  stats: CycleStats;
+  /** Training samples of the cycle (empty for cycle 0). */
+  samples: SampleRecord[];
+  /** Held-out evaluation samples. */
+  evalSamples: SampleRecord[];
+}
+
+export interface RaftEngineOptions {
+  model: Gpt;
+  tokenizer: Tokenizer;
+  task: Task;
+  config: RunConfig;
+  onProgress?: (p: Progress) => void;
+}
+
+interface Scored {
+  promptIndex: number;
+  promptTokens: number[];
+  gen: Generation;
+  completion: string;
+  result: RewardResult;
+}
+
+export class RaftEngine {
+  readonly model: Gpt;
+  readonly tokenizer: Tokenizer;
+  readonly task: Task;
+  readonly config: RunConfig;
+  /** Next cycle to run (0 = the base-model evaluation). */
+  cycle = 0;
+  /** Set when early stopping ended the run. */
+  stopped = false;
+  readonly history: CycleStats[] = [];
+  readonly #onProgress?: (p: Progress) => void;
+  readonly #optimizer = new Adam();
+  readonly #sampleRng: Rng;
+  readonly #trainRng: Rng;
+  #promptOrder: number[] = [];
+  #promptCursor = 0;
+  #promptEpoch = 0;
+  readonly #heldOut: Sequence[];
+
+  constructor(opts: RaftEngineOptions) {
+    this.model = opts.model;
+    this.tokenizer = opts.tokenizer;
+    this.task = opts.task;
+    this.config = opts.config;
+    this.#onProgress = opts.onProgress;
+    const { seed, lora } = this.config;
+    this.#sampleRng = Rng.derive(seed, 'raft/sample');
+    this.#trainRng = Rng.derive(seed, 'raft/train');
+    if (lora > 0) {
+      const targets = this.config.loraTargets.split(',').map((t) => t.trim()) as LoraTarget[];
+      for (const t of targets) if (!LORA_TARGETS.includes(t)) throw new Error(`unknown LoRA target ${t}`);
+      this.model.attachLora({ rank: lora, alpha: this.config.loraAlpha, targets }, seed);
+    }
+    const eos = this.tokenizer.eosId;
+    this.#heldOut = this.task.heldOutText.map((text) => ({ tokens: [eos, ...this.tokenizer.encode(text), eos], lossFrom: 1 }));
+  }
+
+  /** Run the next cycle (cycle 0 evaluates the base model). */
+  async runCycle(): Promise<CycleResult> {
+    const cycle = this.cycle;
+    const ms = { generate: 0, reward: 0, train: 0, eval: 0 };
+    let samples: SampleRecord[] = [];
+    let trainStats: Pick<CycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> = {
+      rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null,
+    };
+    if (cycle > 0) {
+      const prompts = this.#nextPrompts();
+      let t0 = now();
+      const gens = await this.#generate(cycle, prompts, this.config.samplesPerPrompt, this.#sampleRng);
+      ms.generate = now() - t0;
+      t0 = now();
+      const scored = await this.#score(cycle, gens);
+      ms.reward = now() - t0;
+      this.#progress(cycle, 'select', 0, 1);
+      const keptIdx = new Set(selectSamples(scored.map((s) => ({ promptIndex: s.promptIndex, reward: s.result.reward })), {
+        mode: this.config.select,
+        keepPerPrompt: this.config.keepPerPrompt,
+        keepTopPercent: this.config.keepTopPercent,
+        rewardThreshold: this.config.rewardThreshold,
+        minKept: this.config.minKept,
+      }));
+      this.#progress(cycle, 'select', 1, 1);
+      samples = scored.map((s, i) => this.#record(s, keptIdx.has(i)));
+      const kept = scored.filter((_, i) => keptIdx.has(i));
+      const lr = this.config.lr * this.config.lrDecay ** (cycle - 1);
+      t0 = now();
+      const trainLoss = await this.#train(cycle, kept, lr);
+      ms.train = now() - t0;
+      const rewards = scored.map((s) => s.result.reward);
+      trainStats = {
+        rewardMean: mean(rewards),
+        rewardMeanKept: mean(kept.map((s) => s.result.reward)),
+        rewardMax: rewards.length ? Math.max(...rewards) : null,
+        keptCount: kept.length,
+        keptFraction: rewards.length ? kept.length / rewards.length : null,
+        trainLoss,
+        lr,
+      };
+    }
+    const t0 = now();
+    const ev = await this.evaluate(cycle);
+    ms.eval = now() - t0;
+    const stats: CycleStats = {
+      cycle,
+      ...trainStats,
+      evalReward: ev.reward,
+      evalPassRate: ev.passRate,
+      perplexity: ev.perplexity,
+      distinct2: ev.distinct2,
+      meanLength: ev.meanLength,
+      klToRef: null,
+      ms: { generate: round(ms.generate), reward: round(ms.reward), train: round(ms.train), eval: round(ms.eval) },
+    };
+    const prev = this.history.at(-1);
+    if (this.config.earlyStop && prev && cycle > 0 && stats.evalReward < prev.evalReward) this.stopped = true;
+    this.history.push(stats);
+    this.cycle++;
+    return { stats, samples, evalSamples: ev.samples };
+  }
+
+  /** Evaluate the current model: fresh samples on held-out prompts (the same random stream every cycle). */
+  async evaluate(cycle = this.cycle) {
+    const prompts = this.task.evalPrompts.slice(0, this.config.evalPrompts).map((_, i) => i);
+    const gens = await this.#generate(cycle, prompts, this.config.evalSamplesPerPrompt, Rng.derive(this.config.seed, 'raft/eval'), true);
+    const scored = await this.#score(cycle, gens, true);
+    const rewards = scored.map((s) => s.result.reward);
+    this.#progress(cycle, 'evaluate', 0, 1);
+    const { nll, tokens } = await totalNll(this.model, this.#heldOut, this.tokenizer.eosId);
+    this.#progress(cycle, 'evaluate', 1, 1);
+    return {
+      reward: mean(rewards) ?? 0,
+      passRate: this.task.passThreshold === undefined ? null : rewards.filter((r) => r >= this.task.passThreshold!).length / Math.max(1, rewards.length),
+      perplexity: Math.exp(nll / Math.max(1, tokens)),
+      distinct2: distinct2(scored.map((s) => s.completion)),
+      meanLength: mean(scored.map((s) => s.gen.tokens.length)) ?? 0,
+      samples: scored.map((s) => this.#record(s, false)),
+    };
+  }
+
+  dispose(): void {
+    this.#optimizer.dispose();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  /** The next promptsPerCycle train-prompt indices, walking a seeded shuffle that is redrawn each pass. */
+  #nextPrompts(): number[] {
+    const n = this.task.trainPrompts.length;
+    const out: number[] = [];
+    while (out.length < this.config.promptsPerCycle) {
+      if (this.#promptCursor >= this.#promptOrder.length) {
+        const order = Array.from({ length: n }, (_, i) => i);
+        this.#promptOrder = Rng.derive(this.config.seed + this.#promptEpoch, 'raft/prompts').shuffled(order);
+        this.#promptEpoch++;
+        this.#promptCursor = 0;
+      }
+      out.push(this.#promptOrder[this.#promptCursor++]!);
+    }
+    return out;
+  }
+
+  async #generate(cycle: number, promptIdx: number[], k: number, rng: Rng, heldOut = false): Promise<Array<Omit<Scored, 'result' | 'completion'>>> {
+    const texts = heldOut ? this.task.evalPrompts : this.task.trainPrompts;
+    const rows: Array<{ promptIndex: number; promptTokens: number[] }> = [];
+    for (const p of promptIdx) {
+      const promptTokens = [this.tokenizer.eosId, ...this.tokenizer.encode(texts[p]!)];
+      for (let j = 0; j < k; j++) rows.push({ promptIndex: p, promptTokens });
+    }
+    const phase: Phase = heldOut ? 'evaluate' : 'generate';
+    this.#progress(cycle, phase, 0, rows.length);
+    const gens = await generate(this.model, rows.map((r) => r.promptTokens), {
+      maxNewTokens: this.config.maxNewTokens,
+      temperature: this.config.temperature,
+      topK: this.config.topK,
+      topP: this.config.topP,
+      eosId: this.tokenizer.eosId,
+      onProgress: (done, total) => this.#progress(cycle, phase, done, total),
+    }, rng);
+    return rows.map((r, i) => ({ ...r, gen: gens[i]! }));
+  }
+
+  async #score(cycle: number, gens: Array<Omit<Scored, 'result' | 'completion'>>, heldOut = false): Promise<Scored[]> {
+    const texts = heldOut ? this.task.evalPrompts : this.task.trainPrompts;
+    const out: Scored[] = [];
+    for (const g of gens) {
+      const completion = this.tokenizer.decode(g.gen.tokens);
+      let result: RewardResult;
+      try {
+        result = await this.task.reward(texts[g.promptIndex]!, completion);
+      } catch (e) {
+        result = { reward: 0, breakdown: { error: e instanceof Error ? e.message : String(e) } };
+      }
+      if (!Number.isFinite(result.reward)) result = { ...result, reward: 0 };
+      out.push({ ...g, completion, result });
+      if (!heldOut) this.#progress(cycle, 'reward', out.length, gens.length);
+    }
+    return out;
+  }
+
+  /** Fine-tune on the kept samples: prompt + completion (+ EOS when the sample ended), loss on the completion. */
+  async #train(cycle: number, kept: Scored[], lr: number): Promise<number | null> {
+    if (kept.length === 0) return null;
+    const eos = this.tokenizer.eosId;
+    const seqs: Sequence[] = kept.map((s) => ({
+      tokens: [...s.promptTokens, ...s.gen.tokens, ...(s.gen.ended ? [eos] : [])],
+      lossFrom: s.promptTokens.length,
+    }));
+    const { batchSize, epochsPerCycle, gradClip } = this.config;
+    const steps = epochsPerCycle * Math.ceil(seqs.length / batchSize);
+    const losses: number[] = [];
+    this.#progress(cycle, 'train', 0, steps);
+    for (let e = 0; e < epochsPerCycle; e++) {
+      const order = this.#trainRng.shuffled(seqs);
+      for (let i = 0; i < order.length; i += batchSize) {
+        const batch = makeBatch(order.slice(i, i + batchSize), this.model.config.blockSize, eos);
+        if (batch.tokens > 0) losses.push(await trainStep(this.model, this.#optimizer, batch, lr, gradClip));
+        disposeBatch(batch);
+        this.#progress(cycle, 'train', losses.length, steps);
+      }
+    }
+    return mean(losses);
+  }
+
+  #record(s: Scored, kept: boolean): SampleRecord {
+    const prompt = (s.promptIndex < 0 ? '' : undefined) ?? this.tokenizer.decode(s.promptTokens);
+    return { promptIndex: s.promptIndex, prompt, completion: s.completion, reward: s.result.reward, breakdown: s.result.breakdown, kept };
+  }
+
+  #progress(cycle: number, phase: Phase, done: number, total: number): void {
+    this.#onProgress?.({ cycle, phase, done, total });
+  }
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function round(x: number): number {
+  return Math.round(x);
+}

@@ -1,0 +1,75 @@
+/**
+ * The stats of one RAFT cycle: the same field names in the UI, the JSON export and the CLI (design notes).
+ * Rewards, rates and fractions are in [0, 1]; times are milliseconds. Cycle 0 evaluates the base model, so its
+ * training fields (rewards of generated training samples, kept counts, loss) are null.
+ */
+
+export interface CycleStats {
+  cycle: number;
+  rewardMean: number | null;
+  rewardMeanKept: number | null;
+  rewardMax: number | null;
+  keptCount: number;
+  keptFraction: number | null;
+  evalReward: number;
+  /** Fraction of eval samples that fully pass (verifier tasks only). */
+  evalPassRate: number | null;
+  perplexity: number;
+  distinct2: number;
+  meanLength: number;
+  /** KL to the reference model, when one is kept. */
+  klToRef: number | null;
+  trainLoss: number | null;
+  lr: number | null;
+  ms: { generate: number; reward: number; train: number; eval: number };
+}
+
+export function mean(xs: readonly number[]): number | null {
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** distinct-2: unique word bigrams / all word bigrams, pooled over texts (0 when there are none). */
+export function distinct2(texts: readonly string[]): number {
+  const seen = new Set<string>();
+  let total = 0;
+  for (const t of texts) {
+    const w = t.trim().split(/\s+/).filter(Boolean);
+    for (let i = 0; i + 1 < w.length; i++) {
+      seen.add(`${w[i]}\u0000${w[i + 1]}`);
+      total++;
+    }
+  }
+  return total === 0 ? 0 : seen.size / total;
+}
+
+/** Fixed-width table row for the CLI. */
+export const TABLE_COLUMNS: Array<[keyof CycleStats | 'time', string, number]> = [
+  ['cycle', 'cycle', 5],
+  ['rewardMean', 'reward', 7],
+  ['rewardMeanKept', 'kept_r', 7],
+  ['keptCount', 'kept', 5],
+  ['evalReward', 'evalR', 7],
+  ['evalPassRate', 'pass', 6],
+  ['perplexity', 'ppl', 7],
+  ['distinct2', 'dist2', 6],
+  ['meanLength', 'len', 5],
+  ['trainLoss', 'loss', 7],
+  ['time', 'sec', 6],
+];
+
+export function tableHeader(): string {
+  return TABLE_COLUMNS.map(([, h, w]) => h.padStart(w)).join(' ');
+}
+
+export function tableRow(s: CycleStats): string {
+  return TABLE_COLUMNS.map(([key, , w]) => {
+    let v: unknown;
+    if (key === 'time') v = (s.ms.generate + s.ms.reward + s.ms.train + s.ms.eval) / 1000;
+    else v = s[key];
+    let text: string;
+    if (v === null || v === undefined) text = '-';
+    else if (typeof v === 'number') text = Number.isInteger(v) ? String(v) : v.toFixed(key === 'perplexity' || key === 'time' ? 2 : 3);
+    else text = String(v);
+    return text.padStart(w);
+  }).join(' ');
+}

@@ -1,0 +1,38 @@
+/**
+ * What a task gives the RAFT loop: prompts (train and held-out), a reward, held-out reference text for perplexity,
+ * and the pre-training corpus of its embedded base model.
+ */
+
+/** A reward in [0, 1] and, where the reward has parts, why. */
+export interface RewardResult {
+  reward: number;
+  breakdown?: Record<string, string | number | boolean | null>;
+}
+
+export interface Task {
+  /** Task id as used in the config (`sentiment`, ...). */
+  readonly name: string;
+  /** One line for people. */
+  readonly description: string;
+  /** Prompts RAFT samples from, in a fixed order (the loop shuffles them with the run's seed). */
+  readonly trainPrompts: readonly string[];
+  /** Held-out prompts for evaluation; never trained on. */
+  readonly evalPrompts: readonly string[];
+  /** Held-out documents of the pre-training distribution, for perplexity (the "alignment tax"). */
+  readonly heldOutText: readonly string[];
+  /** A reward at or above this counts as a pass (verifier tasks); undefined = the task has no pass notion. */
+  readonly passThreshold?: number;
+  /** Score one completion of one prompt. */
+  reward(prompt: string, completion: string): RewardResult | Promise<RewardResult>;
+}
+
+/** Text <-> token ids. Implementations wrap a `tokenizer.json` loaded by @huggingface/transformers. */
+export interface Tokenizer {
+  readonly vocabSize: number;
+  /** Id of the end-of-sequence token, which also separates documents in pre-training. */
+  readonly eosId: number;
+  /** Token ids of a text, with no special tokens added. */
+  encode(text: string): number[];
+  /** Text of token ids; special tokens are dropped. */
+  decode(ids: readonly number[]): string;
+}

@@ -1,0 +1,20 @@
+/**
+ * TF.js backend for Node (CLI, scripts, tests): `wasm` by default (XNNPACK, fast), or `cpu`.
+ * tfjs-node cannot be installed in the lab's environments, so Node runs the same backends a browser can.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+
+export type NodeBackend = 'wasm' | 'cpu';
+
+export async function initNodeBackend(name: NodeBackend = 'wasm'): Promise<string> {
+  if (tf.getBackend() === name) return name;
+  if (name === 'wasm') {
+    // the threaded build uses worker_threads; 2 matches the lab's reference machine and CI
+    setThreadsCount(Number(process.env.RAFTLAB_WASM_THREADS ?? 2));
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`TF.js backend "${name}" failed to initialise`);
+  await tf.ready();
+  return tf.getBackend();
+}

@@ -1,0 +1,28 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/raftlab.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('raftlab CLI', () => {
+  it('a bad flag gets a clear message and exit code 2', () => {
+    const unknown = cli('run', '--task', 'sentiment', '--bogus', '3');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('unknown flag --bogus');
+    const range = cli('run', '--samples-per-prompt', '0');
+    expect(range.code).toBe(2);
+    expect(range.err).toMatch(/samplesPerPrompt must be an integer between 1 and 64/);
+    const choice = cli('run', '--select', 'best');
+    expect(choice.code).toBe(2);
+    expect(choice.err).toContain('--select');
+    expect(cli('fly').code).toBe(2);
+  });
+
+  it('--help lists the flags of the config schema and exits 0', () => {
+    const r = cli('run', '--help');
+    expect(r.code).toBe(0);
+    for (const flag of ['--samples-per-prompt', '--select', '--lora', '--seed', '--cycles', '--out']) expect(r.out).toContain(flag);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { generate } from '../src/core/lm/generate';
+import { sampleToken } from '../src/core/lm/sample';
+import { Rng } from '../src/core/rng';
+import { charTokenizer, tinyModel } from './helpers';
+
+const opts = { maxNewTokens: 10, temperature: 1, topK: 0, topP: 1, eosId: 0 };
+const prompts = ['the cat', 'a', 'my hat is'].map((p) => [0, ...charTokenizer.encode(p)]);
+
+describe('sampling', () => {
+  it('same seed gives the same samples; another seed gives others', async () => {
+    const model = tinyModel(3);
+    const a = await generate(model, prompts, opts, new Rng(42));
+    const b = await generate(model, prompts, opts, new Rng(42));
+    const c = await generate(model, prompts, opts, new Rng(43));
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    expect(a.every((g) => g.tokens.length <= 10)).toBe(true);
+    model.dispose();
+  });
+
+  it('a row generated in a padded batch equals the row generated alone', async () => {
+    const model = tinyModel(4);
+    const greedy = { ...opts, topK: 1 };
+    const batch = await generate(model, prompts, greedy, new Rng(1));
+    for (let i = 0; i < prompts.length; i++) {
+      const alone = await generate(model, [prompts[i]!], greedy, new Rng(1));
+      expect(alone[0]).toEqual(batch[i]);
+    }
+    model.dispose();
+  });
+
+  it('top-k 1 and a tiny top-p both pick the most likely token; temperature sharpens', () => {
+    const logits = [0.1, 2.0, 1.9, -1];
+    const rng = new Rng(5);
+    for (let i = 0; i < 50; i++) {
+      expect(sampleToken(logits, { temperature: 1, topK: 1, topP: 1 }, rng)).toBe(1);
+      expect(sampleToken(logits, { temperature: 1, topK: 0, topP: 0.05 }, rng)).toBe(1);
+    }
+    // top-k 2 never samples outside the two best
+    const seen = new Set<number>();
+    for (let i = 0; i < 400; i++) seen.add(sampleToken(logits, { temperature: 1, topK: 2, topP: 1 }, rng));
+    expect([...seen].sort()).toEqual([1, 2]);
+    // a cold temperature picks the best far more often: p = 0.88 at 0.05 vs 0.42 at 1
+    const count = (temperature: number) => {
+      let n = 0;
+      for (let i = 0; i < 1000; i++) n += sampleToken(logits, { temperature, topK: 0, topP: 1 }, rng) === 1 ? 1 : 0;
+      return n;
+    };
+    expect(count(0.05)).toBeGreaterThan(820);
+    expect(count(1)).toBeLessThan(500);
+  });
+
+  it('stops a row at end-of-sequence and does not include it', async () => {
+    const model = tinyModel(6);
+    // force EOS: temperature tiny on a model whose head strongly prefers id 0 is hard to arrange, so check the
+    // contract on real output instead: tokens never contain the EOS id, and ended rows are shorter than the limit
+    const gens = await generate(model, prompts, { ...opts, maxNewTokens: 20 }, new Rng(9));
+    for (const g of gens) {
+      expect(g.tokens.includes(0)).toBe(false);
+      if (g.ended) expect(g.tokens.length).toBeLessThan(20);
+    }
+    model.dispose();
+  });
+});
