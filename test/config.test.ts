@@ -22,7 +22,7 @@ import { cliHelp, configToCliArgs, parseCliArgs } from '../src/core/config/cli';
 const ALL_KEYS = [
   'task', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'keepPerPrompt', 'keepTopPercent',
   'rewardThreshold', 'minKept', 'temperature', 'topK', 'topP', 'maxNewTokens', 'lr', 'lrDecay', 'epochsPerCycle',
-  'batchSize', 'gradClip', 'lora', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'earlyStop',
+  'batchSize', 'gradClip', 'lora', 'loraLr', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'earlyStop',
 ].sort();
 
 /** A valid value different from the default, derived from the table; null when the field has only one valid value. */
@@ -94,10 +94,10 @@ describe('schema table and defaults', () => {
     expect(fieldOf('keepTopPercent').cliFlag).toBe('--keep-top-percent');
     expect(fieldOf('lora').cliFlag).toBe('--lora');
     expect(DEFAULT_CONFIG).toEqual({
-      task: 'sentiment', seed: 1, cycles: 4, promptsPerCycle: 16, samplesPerPrompt: 6, select: 'per-prompt',
+      task: 'sentiment', seed: 1, cycles: 4, promptsPerCycle: 32, samplesPerPrompt: 6, select: 'per-prompt',
       keepPerPrompt: 1, keepTopPercent: 20, rewardThreshold: 0.7, minKept: 4, temperature: 1, topK: 0, topP: 1,
-      maxNewTokens: 32, lr: 3e-4, lrDecay: 1, epochsPerCycle: 2, batchSize: 16, gradClip: 1, lora: 0, loraAlpha: 16,
-      loraTargets: 'q,k,v,o', evalPrompts: 32, evalSamplesPerPrompt: 2, earlyStop: false,
+      maxNewTokens: 48, lr: 3e-4, lrDecay: 1, epochsPerCycle: 2, batchSize: 16, gradClip: 1, lora: 0, loraLr: 3e-3, loraAlpha: 16,
+      loraTargets: 'q,k,v,o', evalPrompts: 64, evalSamplesPerPrompt: 4, earlyStop: false,
     });
   });
 
@@ -215,8 +215,8 @@ describe('resolveConfig and checkConfig', () => {
     expect(checkConfig({ ...DEFAULT_CONFIG, topK: 1 }).map((p) => p.key)).toEqual(['topK']);
     expect(checkConfig({ ...DEFAULT_CONFIG, topK: 1, samplesPerPrompt: 1 })).toEqual([]);
     expect(checkConfig({ ...DEFAULT_CONFIG, topK: 2 })).toEqual([]);
-    expect(checkConfig({ ...DEFAULT_CONFIG, minKept: 97 }).map((p) => p.key)).toEqual(['minKept']); // 16 × 6 = 96
-    expect(checkConfig({ ...DEFAULT_CONFIG, minKept: 96 })).toEqual([]);
+    expect(checkConfig({ ...DEFAULT_CONFIG, minKept: 193 }).map((p) => p.key)).toEqual(['minKept']); // 32 × 6 = 192
+    expect(checkConfig({ ...DEFAULT_CONFIG, minKept: 192 })).toEqual([]);
     expect(checkConfig({ ...DEFAULT_CONFIG, loraTargets: 'q,zz' }).map((p) => p.key)).toEqual(['loraTargets']);
     const p = checkConfig({ ...DEFAULT_CONFIG, keepPerPrompt: 7 })[0]!;
     expect(p).toEqual({ key: 'keepPerPrompt', value: '7', message: expect.stringContaining('keepPerPrompt (7) must be at most samplesPerPrompt (6)') });

@@ -14,7 +14,7 @@ export const TASKS = ['sentiment'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 // selection modes and LoRA targets are defined where they are implemented
-import { LORA_TARGETS, type LoraTarget } from '../lm/lora';
+import { LORA_TARGETS, type LoraTarget } from '../lm/lora-config';
 import { SELECT_MODES, type SelectMode } from '../raft/select';
 export { LORA_TARGETS, SELECT_MODES, type LoraTarget, type SelectMode };
 
@@ -38,6 +38,8 @@ export interface RunConfig {
   lr: number;
   /** Multiplier applied to lr after each cycle. */
   lrDecay: number;
+  /** Learning rate used instead of lr when LoRA is on. */
+  loraLr: number;
   epochsPerCycle: number;
   batchSize: number;
   /** Global-norm gradient clipping; 0 = off. */
@@ -99,7 +101,7 @@ const FIELDS = [
     label: 'Cycles', help: 'How many sample-rank-fine-tune rounds to run (0 only evaluates the base model).', group: 'run',
   },
   {
-    key: 'promptsPerCycle', type: 'int', default: 16, min: 1, max: 512, urlKey: 'p', cliFlag: '--prompts-per-cycle',
+    key: 'promptsPerCycle', type: 'int', default: 32, min: 1, max: 512, urlKey: 'p', cliFlag: '--prompts-per-cycle',
     label: 'Prompts per cycle', help: 'How many training prompts are used in each cycle.', group: 'run',
   },
   // sampling
@@ -120,7 +122,7 @@ const FIELDS = [
     label: 'Top-p', help: 'Sample only from the most likely tokens whose probabilities add up to p (1 turns this off).', group: 'sampling',
   },
   {
-    key: 'maxNewTokens', type: 'int', default: 32, min: 1, max: 256, urlKey: 'len', cliFlag: '--max-new-tokens',
+    key: 'maxNewTokens', type: 'int', default: 48, min: 1, max: 256, urlKey: 'len', cliFlag: '--max-new-tokens',
     label: 'Max new tokens', help: 'The longest completion, in tokens, the model may write for a prompt.', group: 'sampling',
   },
   // selection
@@ -147,7 +149,7 @@ const FIELDS = [
   // training
   {
     key: 'lr', type: 'number', default: 3e-4, min: 1e-6, max: 1, urlKey: 'lr', cliFlag: '--lr',
-    label: 'Learning rate', help: 'How big each fine-tuning step is; too high makes training unstable.', group: 'training',
+    label: 'Learning rate', help: 'How big each step of full fine-tuning is (LoRA runs use the LoRA learning rate); too high makes training unstable.', group: 'training',
   },
   {
     key: 'lrDecay', type: 'number', default: 1, min: 0.1, max: 1, urlKey: 'decay', cliFlag: '--lr-decay',
@@ -171,6 +173,10 @@ const FIELDS = [
     label: 'LoRA rank', help: 'Train small low-rank adapters of this rank instead of all weights (0 fine-tunes all weights).', group: 'lora',
   },
   {
+    key: 'loraLr', type: 'number', default: 3e-3, min: 1e-6, max: 1, urlKey: 'llr', cliFlag: '--lora-lr',
+    label: 'LoRA learning rate', help: 'How big each fine-tuning step of the adapters is; adapters need a larger one than full fine-tuning.', group: 'lora',
+  },
+  {
     key: 'loraAlpha', type: 'number', default: 16, min: 0.1, max: 1024, urlKey: 'alpha', cliFlag: '--lora-alpha',
     label: 'LoRA alpha', help: 'Scales the adapters\' output by alpha divided by rank.', group: 'lora',
   },
@@ -180,11 +186,11 @@ const FIELDS = [
   },
   // eval
   {
-    key: 'evalPrompts', type: 'int', default: 32, min: 1, max: 1024, urlKey: 'ev', cliFlag: '--eval-prompts',
+    key: 'evalPrompts', type: 'int', default: 64, min: 1, max: 1024, urlKey: 'ev', cliFlag: '--eval-prompts',
     label: 'Eval prompts', help: 'How many held-out prompts (never trained on) are used to measure reward.', group: 'eval',
   },
   {
-    key: 'evalSamplesPerPrompt', type: 'int', default: 2, min: 1, max: 16, urlKey: 'evk', cliFlag: '--eval-samples-per-prompt',
+    key: 'evalSamplesPerPrompt', type: 'int', default: 4, min: 1, max: 16, urlKey: 'evk', cliFlag: '--eval-samples-per-prompt',
     label: 'Eval samples per prompt', help: 'How many completions are sampled for each held-out prompt during evaluation.', group: 'eval',
   },
   {

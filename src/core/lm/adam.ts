@@ -40,7 +40,8 @@ export class Adam {
       if (!g) throw new Error(`no gradient for ${v.name}`);
       return g;
     });
-    const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    // summed pairwise, not with addN: WebGPU's AddN puts every input in one shader and fails past 8 (tfjs 4.22)
+    const norm = tf.sqrt(gs.reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0))) as tf.Scalar;
     const scale = clip > 0 ? tf.minimum(1, tf.div(clip, tf.add(norm, 1e-6))) : tf.scalar(1);
     const lrT = (lr * Math.sqrt(1 - this.beta2 ** this.step)) / (1 - this.beta1 ** this.step);
     vars.forEach((v, i) => {

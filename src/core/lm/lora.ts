@@ -7,14 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
 import { mm, ownVariable } from './variables';
 
-export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'up', 'down'] as const;
-export type LoraTarget = (typeof LORA_TARGETS)[number];
+import type { LoraConfig, LoraTarget } from './lora-config';
 
-export interface LoraConfig {
-  rank: number;
-  alpha: number;
-  targets: readonly LoraTarget[];
-}
+export { LORA_TARGETS, type LoraConfig, type LoraTarget } from './lora-config';
 
 interface Adapter {
   a: tf.Variable; // (in, r)

@@ -16,6 +16,7 @@ export interface SamplingOptions {
 export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rng: Rng): number {
   const V = logits.length;
   const t = Math.max(opts.temperature, 1e-6);
+  if (opts.topK <= 0 && opts.topP >= 1) return sampleFull(logits, t, rng);
   // candidates sorted by logit, descending; ties keep the lower id first
   const order = Array.from({ length: V }, (_, i) => i);
   order.sort((a, b) => logits[b]! - logits[a]! || a - b);
@@ -45,4 +46,22 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rn
     if (u < 0) return order[i]!;
   }
   return order[n - 1]!;
+}
+
+/** Plain softmax sampling over the whole vocabulary, in id order (no sort needed). */
+function sampleFull(logits: ArrayLike<number>, t: number, rng: Rng): number {
+  const V = logits.length;
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i]! > max) max = logits[i]!;
+  const probs = new Float64Array(V);
+  let sum = 0;
+  for (let i = 0; i < V; i++) sum += probs[i] = Math.exp((logits[i]! - max) / t);
+  let u = rng.float() * sum;
+  let last = 0;
+  for (let i = 0; i < V; i++) {
+    if (probs[i]! > 0) last = i;
+    u -= probs[i]!;
+    if (u < 0) return i;
+  }
+  return last; // rounding left u >= 0: the last token with any probability
 }

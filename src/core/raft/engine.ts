@@ -121,7 +121,7 @@ export class RaftEngine {
       this.#progress(cycle, 'select', 1, 1);
       samples = scored.map((s, i) => this.#record(s, keptIdx.has(i)));
       const kept = scored.filter((_, i) => keptIdx.has(i));
-      const lr = this.config.lr * this.config.lrDecay ** (cycle - 1);
+      const lr = (this.config.lora > 0 ? this.config.loraLr : this.config.lr) * this.config.lrDecay ** (cycle - 1);
       t0 = now();
       const trainLoss = await this.#train(cycle, kept, lr);
       ms.train = now() - t0;

@@ -1,0 +1,38 @@
+/**
+ * The UI side of the trainer worker: starts workers/trainer/trainer.worker.ts as an ES-module worker and wraps it
+ * with comlink. Only types are imported from the worker module, so TF.js never loads on the UI thread.
+ */
+import * as Comlink from 'comlink';
+import type { RunConfig } from '../core/config/schema';
+import type { BackendName, EventSink, InitResult, TrainerApi, TrainerEvent } from '../../workers/trainer/trainer.worker';
+
+export type { BackendName, InitResult, TrainerEvent };
+
+export interface TrainerClient {
+  init(preferred?: BackendName): Promise<InitResult>;
+  /** Resolves when the run has ended; rejects with the run's error. */
+  start(config: RunConfig, onEvent: EventSink): Promise<void>;
+  stop(): Promise<void>;
+  terminate(): void;
+}
+
+export function createTrainer(): TrainerClient {
+  const worker = new Worker(new URL('../../workers/trainer/trainer.worker.ts', import.meta.url), { type: 'module', name: 'raftlab-trainer' });
+  const api = Comlink.wrap<TrainerApi>(worker);
+  return {
+    init: (preferred) => api.init(preferred, document.baseURI),
+    // the config is copied to a plain object: reactive proxies cannot be structured-cloned
+    start: (config, onEvent) => api.start({ ...config }, Comlink.proxy(onEvent)),
+    stop: () => api.stop(),
+    terminate: () => {
+      api[Comlink.releaseProxy]();
+      worker.terminate();
+    },
+  };
+}
+
+/** `?backend=wasm` in the page's query string forces a backend (handy for comparisons and headless checks). */
+export function preferredBackendFromQuery(search: string): BackendName | undefined {
+  const b = new URLSearchParams(search).get('backend');
+  return b === 'webgpu' || b === 'webgl' || b === 'wasm' || b === 'cpu' ? b : undefined;
+}
