@@ -22,7 +22,7 @@ import { cliHelp, configToCliArgs, parseCliArgs } from '../src/core/config/cli';
 const ALL_KEYS = [
   'task', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'keepPerPrompt', 'keepTopPercent',
   'rewardThreshold', 'minKept', 'temperature', 'topK', 'topP', 'maxNewTokens', 'lr', 'lrDecay', 'epochsPerCycle',
-  'batchSize', 'gradClip', 'lora', 'loraLr', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'earlyStop',
+  'batchSize', 'gradClip', 'lora', 'loraLr', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'evalTexts', 'earlyStop',
 ].sort();
 
 /** A valid value different from the default, derived from the table; null when the field has only one valid value. */
@@ -97,7 +97,7 @@ describe('schema table and defaults', () => {
       task: 'sentiment', seed: 1, cycles: 4, promptsPerCycle: 32, samplesPerPrompt: 6, select: 'per-prompt',
       keepPerPrompt: 1, keepTopPercent: 20, rewardThreshold: 0.7, minKept: 4, temperature: 1, topK: 0, topP: 1,
       maxNewTokens: 48, lr: 3e-4, lrDecay: 1, epochsPerCycle: 2, batchSize: 16, gradClip: 1, lora: 0, loraLr: 3e-3, loraAlpha: 16,
-      loraTargets: 'q,k,v,o', evalPrompts: 64, evalSamplesPerPrompt: 4, earlyStop: false,
+      loraTargets: 'q,k,v,o', evalPrompts: 64, evalSamplesPerPrompt: 4, evalTexts: 256, earlyStop: false,
     });
   });
 

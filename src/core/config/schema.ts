@@ -51,6 +51,8 @@ export interface RunConfig {
   loraTargets: string;
   evalPrompts: number;
   evalSamplesPerPrompt: number;
+  /** Held-out reference texts perplexity is measured on. */
+  evalTexts: number;
   earlyStop: boolean;
 }
 
@@ -192,6 +194,10 @@ const FIELDS = [
   {
     key: 'evalSamplesPerPrompt', type: 'int', default: 4, min: 1, max: 16, urlKey: 'evk', cliFlag: '--eval-samples-per-prompt',
     label: 'Eval samples per prompt', help: 'How many completions are sampled for each held-out prompt during evaluation.', group: 'eval',
+  },
+  {
+    key: 'evalTexts', type: 'int', default: 256, min: 1, max: 4096, urlKey: 'evt', cliFlag: '--eval-texts',
+    label: 'Perplexity texts', help: 'How many held-out texts of the pre-training corpus perplexity is measured on (the alignment tax).', group: 'eval',
   },
   {
     key: 'earlyStop', type: 'boolean', default: false, urlKey: 'es', cliFlag: '--early-stop',

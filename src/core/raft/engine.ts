@@ -91,7 +91,9 @@ export class RaftEngine {
       this.model.attachLora({ rank: lora, alpha: this.config.loraAlpha, targets }, seed);
     }
     const eos = this.tokenizer.eosId;
-    this.#heldOut = this.task.heldOutText.map((text) => ({ tokens: [eos, ...this.tokenizer.encode(text), eos], lossFrom: 1 }));
+    this.#heldOut = this.task.heldOutText
+      .slice(0, this.config.evalTexts)
+      .map((text) => ({ tokens: [eos, ...this.tokenizer.encode(text), eos], lossFrom: 1 }));
   }
 
   /** Run the next cycle (cycle 0 evaluates the base model). */
