@@ -13,6 +13,12 @@ export interface AdamOptions {
 
 let nextId = 0;
 
+export interface AdamState {
+  step: number;
+  m: Map<string, Float32Array>;
+  v: Map<string, Float32Array>;
+}
+
 export class Adam {
   readonly beta1: number;
   readonly beta2: number;
@@ -64,14 +70,33 @@ export class Adam {
     return m;
   }
 
-  /** The optimizer's state (step and both moments per variable name), e.g. for a checkpoint. */
-  async exportState(): Promise<{ step: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> }> {
+  /**
+   * The optimizer's state (step and both moments), e.g. for a checkpoint. `rename` maps a variable's name to the
+   * key stored (e.g. without a model's instance prefix).
+   */
+  async exportState(rename: (name: string) => string = (n) => n): Promise<AdamState> {
     const read = async (store: Map<string, tf.Variable>) => {
       const out = new Map<string, Float32Array>();
-      for (const [name, t] of store) out.set(name, (await t.data()) as Float32Array);
+      for (const [name, t] of store) out.set(rename(name), (await t.data()) as Float32Array);
       return out;
     };
     return { step: this.step, m: await read(this.#m), v: await read(this.#v) };
+  }
+
+  /** Replace the state with a saved one; `vars` are the variables it applies to, `key` gives their stored key. */
+  importState(state: AdamState, vars: readonly tf.Variable[], key: (v: tf.Variable) => string = (v) => v.name): void {
+    for (const t of [...this.#m.values(), ...this.#v.values()]) t.dispose();
+    this.#m.clear();
+    this.#v.clear();
+    this.step = state.step;
+    for (const v of vars) {
+      const m = state.m.get(key(v));
+      const s = state.v.get(key(v));
+      if (!m && !s) continue; // not updated yet
+      if (!m || !s || m.length !== v.size || s.length !== v.size) throw new Error(`optimizer state for ${key(v)} does not fit`);
+      this.#m.set(v.name, ownVariable(tf.tensor(m, v.shape), `${this.#id}/m/${v.name}`, false));
+      this.#v.set(v.name, ownVariable(tf.tensor(s, v.shape), `${this.#id}/v/${v.name}`, false));
+    }
   }
 
   dispose(): void {

@@ -242,6 +242,23 @@ export class Gpt {
     return logits;
   }
 
+  /** A variable's name without this model's instance prefix (`gpt3/h0.q.w` -> `h0.q.w`), stable across loads. */
+  localName(variableName: string): string {
+    return variableName.startsWith(`${this.uid}/`) ? variableName.slice(this.uid.length + 1) : variableName;
+  }
+
+  /** Overwrite weights and/or adapters by local name (`h0.q.w`, `lora.h0.q.a`); shapes must match. */
+  assignWeights(named: ReadonlyMap<string, Float32Array>): void {
+    const all = new Map<string, tf.Variable>(this.params);
+    if (this.lora) for (const [k, v] of this.lora.named()) all.set(k, v);
+    for (const [name, values] of named) {
+      const v = all.get(name);
+      if (!v) throw new Error(`no weight ${name} in this model`);
+      if (values.length !== v.size) throw new Error(`weight ${name}: ${values.length} values, expected ${v.size}`);
+      tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
+    }
+  }
+
   /** Current weights (and adapters) as named Float32Arrays, for saving. */
   async exportWeights(includeLora = true): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
     const out = new Map<string, { shape: number[]; values: Float32Array }>();

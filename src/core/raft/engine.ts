@@ -5,6 +5,7 @@
  */
 import type { RunConfig } from '../config/schema';
 import { Adam } from '../lm/adam';
+import type { EngineState } from './engine-state';
 import { generate, type Generation } from '../lm/generate';
 import type { Gpt } from '../lm/gpt';
 import { LORA_TARGETS, type LoraTarget } from '../lm/lora';
@@ -176,6 +177,43 @@ export class RaftEngine {
       meanLength: mean(scored.map((s) => s.gen.tokens.length)) ?? 0,
       samples: scored.map((s) => this.#record(s, false)),
     };
+  }
+
+  /**
+   * Everything needed to continue this run exactly (at a cycle boundary): trained weights (all of them, or only
+   * the LoRA adapters), optimizer moments, random-stream states, the position in the prompt order, the history.
+   */
+  async exportState(): Promise<EngineState> {
+    const weights = new Map<string, { shape: number[]; values: Float32Array }>();
+    const named = this.model.lora ? this.model.lora.named() : this.model.params;
+    for (const [name, v] of named) weights.set(name, { shape: v.shape.slice(), values: ((await v.data()) as Float32Array).slice() });
+    const optimizer = await this.#optimizer.exportState((n) => this.model.localName(n));
+    return {
+      cycle: this.cycle,
+      stopped: this.stopped,
+      history: structuredClone(this.history),
+      rng: { sample: this.#sampleRng.getState(), train: this.#trainRng.getState() },
+      prompts: { order: this.#promptOrder.slice(), cursor: this.#promptCursor, epoch: this.#promptEpoch },
+      optimizer,
+      weights,
+    };
+  }
+
+  /** Continue from a state exported by an engine of the same configuration and base model. */
+  restoreState(state: EngineState): void {
+    const values = new Map<string, Float32Array>();
+    for (const [name, w] of state.weights) values.set(name, w.values);
+    this.model.assignWeights(values);
+    this.#optimizer.importState(state.optimizer, this.model.trainableVariables(), (v) => this.model.localName(v.name));
+    this.#sampleRng.setState(state.rng.sample);
+    this.#trainRng.setState(state.rng.train);
+    this.#promptOrder = state.prompts.order.slice();
+    this.#promptCursor = state.prompts.cursor;
+    this.#promptEpoch = state.prompts.epoch;
+    this.history.length = 0;
+    this.history.push(...structuredClone(state.history));
+    this.cycle = state.cycle;
+    this.stopped = state.stopped;
   }
 
   dispose(): void {
