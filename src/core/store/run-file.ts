@@ -1,0 +1,82 @@
+/**
+ * A run as one file (export / import): the run's record, every cycle's stats and samples, and its newest valid
+ * checkpoint, in a checksummed container. Importing validates everything before anything is written, so a damaged
+ * or foreign file changes nothing.
+ */
+import { decodeConfigHash, encodeConfigHash } from '../config/url';
+import { decodeCheckpoint } from './checkpoint';
+import { ContainerError, packContainer, unpackContainer } from './container';
+import type { CycleRecord, RunRecord, RunStore } from './run-store';
+
+const MAGIC = 'RAFTRUN1';
+const VERSION = 1;
+
+export interface RunFile {
+  run: RunRecord;
+  cycles: CycleRecord[];
+  checkpoint: { cycle: number; bytes: Uint8Array } | null;
+}
+
+export function encodeRunFile(file: RunFile): Uint8Array {
+  const ck = file.checkpoint?.bytes ?? new Uint8Array(0);
+  const payload = new Float32Array(ck.slice().buffer); // checkpoints are a multiple of 4 bytes long
+  return packContainer(MAGIC, VERSION, { run: file.run, cycles: file.cycles, checkpointCycle: file.checkpoint?.cycle ?? null }, payload);
+}
+
+/** Decode and validate a run file; throws a ContainerError saying what is wrong. */
+export function decodeRunFile(bytes: Uint8Array): RunFile {
+  const { header, payload } = unpackContainer(bytes, MAGIC, VERSION, 'run file');
+  const h = header as { run?: RunRecord; cycles?: CycleRecord[]; checkpointCycle?: number | null };
+  if (!h || typeof h !== 'object' || !h.run || typeof h.run !== 'object' || !Array.isArray(h.cycles)) {
+    throw new ContainerError('run file: missing run or cycles');
+  }
+  const { config, problems } = decodeConfigHash(safeHash(h.run.config));
+  if (problems.length > 0) throw new ContainerError(`run file: invalid configuration (${problems.map((p) => p.message).join('; ')})`);
+  for (const c of h.cycles) {
+    if (!c || typeof c !== 'object' || !Number.isInteger(c.cycle) || !c.stats || typeof c.stats.evalReward !== 'number') {
+      throw new ContainerError('run file: a cycle record is malformed');
+    }
+  }
+  let checkpoint: RunFile['checkpoint'] = null;
+  if (h.checkpointCycle !== null && h.checkpointCycle !== undefined) {
+    const ck = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    const { state } = decodeCheckpoint(ck); // throws if damaged
+    if (state.cycle !== h.checkpointCycle + 1) throw new ContainerError('run file: checkpoint does not match its cycle');
+    checkpoint = { cycle: h.checkpointCycle, bytes: ck.slice() };
+  }
+  return { run: { ...h.run, config }, cycles: h.cycles, checkpoint };
+}
+
+function safeHash(config: unknown): string {
+  try {
+    return encodeConfigHash(config as Parameters<typeof encodeConfigHash>[0]);
+  } catch {
+    return 'v=0';
+  }
+}
+
+export async function exportRun(store: RunStore, runId: string): Promise<Uint8Array> {
+  const run = await store.getRun(runId);
+  if (!run) throw new Error(`no run ${runId}`);
+  const cycles = await store.getCycles(runId);
+  const { found } = await store.latestCheckpoint(runId);
+  const bytes = found ? await store.checkpointBytes(runId, found.cycle) : undefined;
+  return encodeRunFile({ run, cycles, checkpoint: found && bytes ? { cycle: found.cycle, bytes } : null });
+}
+
+/** Import a run file as a new run (new id); nothing is written unless the whole file is valid. */
+export async function importRun(store: RunStore, bytes: Uint8Array): Promise<RunRecord> {
+  const file = decodeRunFile(bytes);
+  const id = globalThis.crypto?.randomUUID?.() ?? `run-${Date.now().toString(36)}`;
+  const run: RunRecord = {
+    ...file.run,
+    id,
+    name: `${file.run.name} (imported)`,
+    status: file.run.status === 'running' ? 'interrupted' : file.run.status,
+    checkpointCycles: file.checkpoint ? [file.checkpoint.cycle] : [],
+    checkpointBytes: file.checkpoint?.bytes.byteLength ?? 0,
+    updatedAt: Date.now(),
+  };
+  await store.putWholeRun(run, file.cycles.map((c) => ({ ...c, runId: id })), file.checkpoint ?? undefined);
+  return run;
+}
