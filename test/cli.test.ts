@@ -25,4 +25,18 @@ describe('raftlab CLI', () => {
     expect(r.code).toBe(0);
     for (const flag of ['--samples-per-prompt', '--select', '--lora', '--seed', '--cycles', '--out']) expect(r.out).toContain(flag);
   });
+
+  it('config --url prints the resolved configuration and its problems; exit 0 only when there are none', () => {
+    const good = cli('config', '--url', 'http://localhost:5173/#v=1&seed=5&k=8');
+    expect(good.code).toBe(0);
+    const parsed = JSON.parse(good.out) as { config: { seed: number; samplesPerPrompt: number }; problems: unknown[] };
+    expect(parsed.config.seed).toBe(5);
+    expect(parsed.config.samplesPerPrompt).toBe(8);
+    expect(parsed.problems).toEqual([]);
+    const bad = cli('config', '--url', '#v=1&k=999&zz=1&sel=%3Cscript%3E');
+    expect(bad.code).toBe(2);
+    const problems = (JSON.parse(bad.out) as { problems: Array<{ key: string }> }).problems.map((p) => p.key);
+    expect(problems.sort()).toEqual(['samplesPerPrompt', 'select', 'zz']);
+    expect(cli('config').code).toBe(2);
+  });
 });

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { cliHelp, parseCliArgs } from '../core/config/cli';
 import type { RunConfig } from '../core/config/schema';
-import { encodeConfigHash } from '../core/config/url';
+import { decodeConfigHash, encodeConfigHash } from '../core/config/url';
 import { RaftEngine } from '../core/raft/engine';
 import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
 import { createTask } from '../core/tasks/registry';
@@ -23,9 +23,9 @@ export async function runCommand(config: RunConfig, log: (line: string) => void)
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
   const task = createTask(config.task);
   const { model, tokenizer, manifest } = await loadEmbeddedModel(config.task);
-  const url = `#${encodeConfigHash(config)}`;
+  const url = `${process.env.RAFTLAB_LAB_URL ?? 'http://localhost:5173/'}#${encodeConfigHash(config)}`;
   log(`raftlab run: task ${config.task}, ${model.numParams()} params, backend ${backend}`);
-  log(`config: ${url}`);
+  log(`link: ${url}`);
   log(tableHeader());
   const t0 = performance.now();
   const engine = new RaftEngine({ model, tokenizer, task, config });
@@ -53,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(cliHelp());
     return parsed.command === null && !parsed.options.help ? 2 : 0;
   }
+  if (parsed.command === 'config') return configCommand(parsed.options.url, parsed.errors);
   if (parsed.errors.length > 0) {
     for (const e of parsed.errors) console.error(`raftlab: ${e}`);
     console.error('run "raftlab run --help" for the list of flags');
@@ -64,4 +65,18 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`wrote ${parsed.options.out}`);
   }
   return 0;
+}
+
+/** `raftlab config --url URL`: the resolved configuration and the problems found, as JSON; exit 2 if any. */
+function configCommand(url: string | undefined, errors: string[]): number {
+  const other = errors.filter((e) => !e.startsWith('--url: '));
+  if (url === undefined) other.push('config needs --url URL (a lab link or its #hash)');
+  if (other.length > 0) {
+    for (const e of other) console.error(`raftlab: ${e}`);
+    return 2;
+  }
+  const hashAt = url!.indexOf('#');
+  const { config, problems } = decodeConfigHash(hashAt >= 0 ? url!.slice(hashAt + 1) : url!);
+  console.log(JSON.stringify({ config, problems }, null, 2));
+  return problems.length > 0 ? 2 : 0;
 }

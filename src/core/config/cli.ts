@@ -25,7 +25,7 @@ import {
 import { splitConfigHash } from './url';
 
 /** Commands the CLI knows. */
-export const CLI_COMMANDS = ['run'] as const;
+export const CLI_COMMANDS = ['run', 'config'] as const;
 
 export interface CliOptions {
   /** Where to write the run's JSON results. */
@@ -176,6 +176,7 @@ const GROUP_TITLES: Record<ConfigGroup, string> = {
 export function cliHelp(): string {
   const lines: string[] = [
     'Usage: raftlab run [options]',
+    '       raftlab config --url URL    print the configuration of a lab link as JSON, with its problems (exit 2 if any)',
     '',
     'RAFT (reward-ranked fine-tuning): each cycle samples K completions per prompt, keeps the',
     'highest-reward ones, and fine-tunes the model on them. Flags accept "--flag value" or "--flag=value".',
