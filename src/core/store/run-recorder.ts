@@ -1,0 +1,71 @@
+/**
+ * Ties a RAFT engine to the run store: a new run is created when it starts, every finished cycle is saved with a
+ * checkpoint (atomically), and an interrupted run (reload, crash, lost GPU device) resumes from its newest valid
+ * checkpoint, so its remaining cycles equal those of an uninterrupted run with the same seed and backend.
+ */
+import type { RunConfig } from '../config/schema';
+import type { CycleResult, RaftEngine } from '../raft/engine';
+import { encodeCheckpoint } from './checkpoint';
+import type { CycleRecord, RunRecord, RunStore, SaveResult } from './run-store';
+
+export interface ResumeResult {
+  engine: RaftEngine;
+  run: RunRecord;
+  /** Cycles already finished, from the store (0 .. engine.cycle - 1). */
+  cycles: CycleRecord[];
+  /** Messages for the user (damaged checkpoints skipped, starting over, ...). */
+  notes: string[];
+}
+
+export class RunRecorder {
+  constructor(
+    readonly store: RunStore,
+    /** Identifies the base model (task + pre-training facts); a checkpoint of another base model is refused. */
+    readonly baseModel: string,
+  ) {}
+
+  async start(config: RunConfig, name?: string): Promise<RunRecord> {
+    return this.store.createRun(config, name);
+  }
+
+  /** Save a finished cycle: its stats, kept samples, eval samples and a checkpoint of the engine. */
+  async record(runId: string, engine: RaftEngine, result: CycleResult): Promise<SaveResult> {
+    const checkpoint = encodeCheckpoint(await engine.exportState(), { config: engine.config, baseModel: this.baseModel });
+    const saved = await this.store.saveCycle(
+      runId,
+      { cycle: result.stats.cycle, stats: result.stats, kept: result.samples.filter((s) => s.kept), evalSamples: result.evalSamples },
+      checkpoint,
+    );
+    const done = engine.cycle > engine.config.cycles || engine.stopped;
+    if (done) await this.store.setStatus(runId, 'done');
+    return saved;
+  }
+
+  /**
+   * Rebuild the engine of an interrupted run. `makeEngine` creates a fresh engine on the base model for a config.
+   * The newest checkpoint that decodes is restored; without one the run starts again from cycle 0.
+   */
+  async resume(runId: string, makeEngine: (config: RunConfig) => Promise<RaftEngine>): Promise<ResumeResult> {
+    const run = await this.store.getRun(runId);
+    if (!run) throw new Error(`no saved run ${runId}`);
+    const notes: string[] = [];
+    const { found, skipped } = await this.store.latestCheckpoint(runId);
+    for (const s of skipped) notes.push(`The checkpoint of cycle ${s.cycle} is damaged (${s.error}); using an earlier one.`);
+    const engine = await makeEngine(run.config);
+    if (found && found.meta.baseModel !== this.baseModel) {
+      notes.push(`The saved checkpoint belongs to another base model (${found.meta.baseModel}); starting the run again.`);
+    } else if (found) {
+      engine.restoreState(found.state);
+    } else {
+      notes.push('No usable checkpoint was found; starting the run again from cycle 0.');
+    }
+    const cycles = (await this.store.getCycles(runId)).filter((c) => c.cycle < engine.cycle);
+    await this.store.setStatus(runId, 'running');
+    return { engine, run, cycles, notes };
+  }
+}
+
+/** Runs whose last session ended before they finished (to offer resuming). */
+export async function interruptedRuns(store: RunStore): Promise<RunRecord[]> {
+  return (await store.listRuns()).filter((r) => r.status === 'running' || r.status === 'interrupted');
+}
