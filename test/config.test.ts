@@ -20,7 +20,8 @@ import { MAX_CONFIG_HASH_LENGTH, decodeConfigHash, encodeConfigHash } from '../s
 import { cliHelp, configToCliArgs, parseCliArgs } from '../src/core/config/cli';
 
 const ALL_KEYS = [
-  'task', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'keepPerPrompt', 'keepTopPercent',
+  'task', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'method', 'softBeta', 'quotaTrials',
+  'uftBeta', 'uftDemoRatio', 'uftScored', 'keepPerPrompt', 'keepTopPercent',
   'rewardThreshold', 'minKept', 'temperature', 'topK', 'topP', 'maxNewTokens', 'lr', 'lrDecay', 'epochsPerCycle',
   'batchSize', 'gradClip', 'lora', 'loraLr', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'evalTexts', 'earlyStop',
 ].sort();
@@ -94,7 +95,8 @@ describe('schema table and defaults', () => {
     expect(fieldOf('keepTopPercent').cliFlag).toBe('--keep-top-percent');
     expect(fieldOf('lora').cliFlag).toBe('--lora');
     expect(DEFAULT_CONFIG).toEqual({
-      task: 'sentiment', seed: 1, cycles: 4, promptsPerCycle: 32, samplesPerPrompt: 6, select: 'per-prompt',
+      task: 'sentiment', seed: 1, cycles: 4, promptsPerCycle: 32, samplesPerPrompt: 6, select: 'per-prompt', method: 'raft', softBeta: 0.1, quotaTrials: 0,
+      uftBeta: 0.01, uftDemoRatio: 1, uftScored: 'all',
       keepPerPrompt: 1, keepTopPercent: 20, rewardThreshold: 0.7, minKept: 4, temperature: 1, topK: 0, topP: 1,
       maxNewTokens: 48, lr: 3e-4, lrDecay: 1, epochsPerCycle: 2, batchSize: 16, gradClip: 1, lora: 0, loraLr: 3e-3, loraAlpha: 16,
       loraTargets: 'q,k,v,o', evalPrompts: 64, evalSamplesPerPrompt: 4, evalTexts: 256, earlyStop: false,
@@ -159,7 +161,7 @@ describe('parseFieldValue', () => {
     expect(parseFieldValue(sel, 'global')).toEqual({ ok: true, value: 'global' });
     expect(parseFieldValue(sel, 'GLOBAL')).toEqual({
       ok: false,
-      message: 'select must be one of per-prompt, global, threshold (got "GLOBAL")',
+      message: 'select must be one of per-prompt, global, threshold, soft (got "GLOBAL")',
     });
   });
 
@@ -278,7 +280,7 @@ describe('URL hash', () => {
       { key: 'samplesPerPrompt', value: '999', message: 'samplesPerPrompt must be an integer between 1 and 64 (got "999")' },
       { key: 'cycles', value: 'abc', message: 'cycles must be an integer between 0 and 200 (got "abc")' },
       { key: 'earlyStop', value: 'yes', message: 'earlyStop must be true or false (or 1 or 0) (got "yes")' },
-      { key: 'select', value: 'GLOBAL', message: 'select must be one of per-prompt, global, threshold (got "GLOBAL")' },
+      { key: 'select', value: 'GLOBAL', message: 'select must be one of per-prompt, global, threshold, soft (got "GLOBAL")' },
     ]);
   });
 
@@ -287,7 +289,7 @@ describe('URL hash', () => {
     const d = decodeConfigHash(`#v=1&sel=${encodeURIComponent(payload)}&tgt=${payload}`);
     expect(d.config).toEqual(DEFAULT_CONFIG);
     expect(d.problems).toHaveLength(2);
-    expect(d.problems[0]).toEqual({ key: 'select', value: payload, message: `select must be one of per-prompt, global, threshold (got ${JSON.stringify(payload)})` });
+    expect(d.problems[0]).toEqual({ key: 'select', value: payload, message: `select must be one of per-prompt, global, threshold, soft (got ${JSON.stringify(payload)})` });
     expect(d.problems[1]!.key).toBe('loraTargets');
     expect(d.problems[1]!.value).toBe(payload);
     // A script tag as a key is just an unknown key.
@@ -422,7 +424,7 @@ describe('CLI', () => {
     const payload = '<script>alert(1)</script>';
     const r = parseCliArgs(['run', '--select', payload]);
     expect(r.config).toEqual(DEFAULT_CONFIG);
-    expect(r.errors).toEqual([`--select: select must be one of per-prompt, global, threshold (got ${JSON.stringify(payload)})`]);
+    expect(r.errors).toEqual([`--select: select must be one of per-prompt, global, threshold, soft (got ${JSON.stringify(payload)})`]);
     const f = parseCliArgs(['run', `--${payload}`]);
     expect(f.errors).toEqual([`unknown flag ${JSON.stringify(`--${payload}`)} (see raftlab run --help)`]);
   });
@@ -488,7 +490,7 @@ describe('CLI', () => {
       expect(help).toContain(`(default: ${String(f.default)})`);
     }
     expect(help).toContain('--samples-per-prompt <integer 1..64>  (default: 6)');
-    expect(help).toContain('--select <per-prompt|global|threshold>  (default: per-prompt)');
+    expect(help).toContain('--select <per-prompt|global|threshold|soft>  (default: per-prompt)');
     for (const opt of ['--out', '--url', '--help', '-h']) expect(help).toContain(opt);
   });
 });

@@ -29,7 +29,8 @@ describe('RAFT engine', () => {
       expect(Number.isFinite(c1.stats[k])).toBe(true);
     }
     expect(c1.stats.keptFraction).toBeCloseTo(0.25);
-    expect(c1.stats.klToRef).toBeNull();
+    expect(c0.stats.klToRef).toBe(0);
+    expect(c1.stats.klToRef).toBeGreaterThan(0);
     expect(c1.stats.evalPassRate).toBeNull();
     e.dispose();
     e.model.dispose();

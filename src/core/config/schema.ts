@@ -18,6 +18,10 @@ import { LORA_TARGETS, type LoraTarget } from '../lm/lora-config';
 import { SELECT_MODES, type SelectMode } from '../raft/select';
 export { LORA_TARGETS, SELECT_MODES, type LoraTarget, type SelectMode };
 
+/** Alignment methods the lab compares. */
+export const METHODS = ['raft', 'uft', 'sft', 'best-of-k'] as const;
+export type Method = (typeof METHODS)[number];
+
 export interface RunConfig {
   task: TaskName;
   seed: number;
@@ -26,6 +30,18 @@ export interface RunConfig {
   /** K: completions sampled per prompt. */
   samplesPerPrompt: number;
   select: SelectMode;
+  /** Alignment method: RAFT, UFT, plain SFT on the corpus, or best-of-K at inference (no training). */
+  method: Method;
+  /** RSO soft selection: accept a sample with probability exp((r - r_max) / softBeta). */
+  softBeta: number;
+  /** DART-style quotas: extra sampling rounds for prompts with no sample at or above rewardThreshold (0 = off). */
+  quotaTrials: number;
+  /** UFT: beta of the implicit reward r = beta * (log pi - log pi_ref). */
+  uftBeta: number;
+  /** UFT: demonstrations per scored sample in a cycle's training data. */
+  uftDemoRatio: number;
+  /** UFT: train on all scored samples or only the selected ones. */
+  uftScored: 'all' | 'selected';
   keepPerPrompt: number;
   keepTopPercent: number;
   rewardThreshold: number;
@@ -127,10 +143,35 @@ const FIELDS = [
     key: 'maxNewTokens', type: 'int', default: 48, min: 1, max: 256, urlKey: 'len', cliFlag: '--max-new-tokens',
     label: 'Max new tokens', help: 'The longest completion, in tokens, the model may write for a prompt.', group: 'sampling',
   },
+  // method
+  {
+    key: 'method', type: 'choice', default: 'raft', choices: METHODS, urlKey: 'm', cliFlag: '--method',
+    label: 'Method', help: 'RAFT fine-tunes on the best samples; UFT trains on all scored samples and demonstrations with one loss; SFT trains on the corpus only; best-of-K trains nothing and keeps the best of K samples at evaluation.', group: 'run',
+  },
+  {
+    key: 'uftBeta', type: 'number', default: 0.01, min: 0.0001, max: 10, urlKey: 'ub', cliFlag: '--uft-beta',
+    label: 'UFT beta', help: 'UFT scales the log-probability gap to the reference model by beta before the sigmoid: larger beta moves the model more per unit of reward.', group: 'training',
+  },
+  {
+    key: 'uftDemoRatio', type: 'number', default: 1, min: 0, max: 10, urlKey: 'ud', cliFlag: '--uft-demo-ratio',
+    label: 'UFT demonstrations per sample', help: 'How many demonstrations from the task corpus (score 1) UFT mixes in per scored sample.', group: 'training',
+  },
+  {
+    key: 'uftScored', type: 'choice', default: 'all', choices: ['all', 'selected'], urlKey: 'us', cliFlag: '--uft-scored',
+    label: 'UFT scored samples', help: 'Whether UFT trains on every scored sample (with its reward as score) or only on the ones selection kept.', group: 'training',
+  },
   // selection
   {
     key: 'select', type: 'choice', default: 'per-prompt', choices: SELECT_MODES, urlKey: 'sel', cliFlag: '--select',
     label: 'Selection', help: 'How samples are kept: the best of each prompt, the best overall, or all above a reward threshold.', group: 'selection',
+  },
+  {
+    key: 'softBeta', type: 'number', default: 0.1, min: 0.001, max: 10, urlKey: 'sb', cliFlag: '--soft-beta',
+    label: 'Soft selection beta', help: 'With soft selection (RSO), a sample is kept with probability exp((reward - best reward of its prompt) / beta): small beta keeps only near-best samples.', group: 'selection',
+  },
+  {
+    key: 'quotaTrials', type: 'int', default: 0, min: 0, max: 16, urlKey: 'qt', cliFlag: '--quota-trials',
+    label: 'Quota trials', help: 'DART-style quotas: prompts with no sample at or above the reward threshold get up to this many extra rounds of K samples (0 turns this off).', group: 'selection',
   },
   {
     key: 'keepPerPrompt', type: 'int', default: 1, min: 1, max: 64, urlKey: 'keep', cliFlag: '--keep-per-prompt',
@@ -371,7 +412,7 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
   if (config.minKept > total) {
     add(
       'minKept',
-      `minKept (${config.minKept}) is more than the ${total} samples a cycle draws (promptsPerCycle × samplesPerPrompt), so no cycle would ever fine-tune`,
+      `minKept (${config.minKept}) is more than the ${total} samples a cycle draws (promptsPerCycle × samplesPerPrompt), so threshold selection would always keep every sample`,
     );
   }
   const parsedTargets = parseFieldValue(fieldOf('loraTargets'), config.loraTargets);

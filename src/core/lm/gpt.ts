@@ -55,6 +55,13 @@ export class Gpt {
     }
   }
 
+  /** A frozen copy of a model's base weights (no adapters), e.g. as the reference of KL and UFT. */
+  static frozenCopy(model: Gpt): Gpt {
+    const copy = new Gpt(model.config, undefined, 0);
+    for (const [name, v] of copy.params) v.assign(model.params.get(name)!);
+    return copy;
+  }
+
   /** Shapes of the linear layers, for LoRA. */
   linearShapes(): Map<string, [number, number]> {
     const out = new Map<string, [number, number]>();

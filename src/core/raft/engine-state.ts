@@ -8,7 +8,9 @@ export interface EngineState {
   cycle: number;
   stopped: boolean;
   history: CycleStats[];
-  rng: { sample: RngState; train: RngState };
+  rng: { sample: RngState; train: RngState; select: RngState };
+  /** Position in the seeded order of the task's demonstrations (UFT, SFT). */
+  demos: { cursor: number };
   prompts: { order: number[]; cursor: number; epoch: number };
   optimizer: AdamState;
   /** Trained weights by local name: every weight for full fine-tuning, only `lora.*` adapters with LoRA. */

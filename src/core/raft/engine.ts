@@ -1,18 +1,22 @@
 /**
  * The RAFT loop on a language model (design notes, "The loop"): per cycle take the next prompts, generate K
  * samples each, reward them, select, fine-tune on the kept samples (completion-only loss), evaluate.
- * Cycle 0 only evaluates the base model. Framework-free: the same code runs in the worker, the CLI and the tests.
+ * Cycle 0 only evaluates the base model. Other methods share the cycle for comparison: UFT (train on scored
+ * samples and demonstrations with the UFT loss), SFT (demonstrations only), best-of-K (no training; evaluation keeps
+ * the best of K samples). Every cycle reports KL to the reference (the base model: a frozen copy, or with LoRA the
+ * same model with its adapters off). Framework-free: the same code runs in the worker, the CLI and the tests.
  */
 import type { RunConfig } from '../config/schema';
 import { Adam } from '../lm/adam';
 import type { EngineState } from './engine-state';
 import { generate, type Generation } from '../lm/generate';
-import type { Gpt } from '../lm/gpt';
+import { Gpt } from '../lm/gpt';
 import { LORA_TARGETS, type LoraTarget } from '../lm/lora';
-import { totalNll, trainStep, makeBatch, disposeBatch, type Sequence } from '../lm/train';
+import { totalNll, trainStep, makeBatch, disposeBatch, sequenceLogProbs, type Sequence } from '../lm/train';
 import { Rng } from '../rng';
 import type { RewardResult, Task, Tokenizer } from '../tasks/types';
 import { selectSamples } from './select';
+import { uftStep } from './uft';
 import { distinct2, mean, type CycleStats } from './stats';
 
 export type Phase = 'generate' | 'reward' | 'select' | 'train' | 'evaluate';
@@ -72,6 +76,11 @@ export class RaftEngine {
   readonly #optimizer = new Adam();
   readonly #sampleRng: Rng;
   readonly #trainRng: Rng;
+  readonly #selectRng: Rng;
+  /** Frozen copy of the base model for full fine-tuning (with LoRA the reference is the model, adapters off). */
+  readonly #reference: Gpt | null = null;
+  #demoOrder: number[] | null = null;
+  #demoCursor = 0;
   #promptOrder: number[] = [];
   #promptCursor = 0;
   #promptEpoch = 0;
@@ -86,11 +95,13 @@ export class RaftEngine {
     const { seed, lora } = this.config;
     this.#sampleRng = Rng.derive(seed, 'raft/sample');
     this.#trainRng = Rng.derive(seed, 'raft/train');
+    this.#selectRng = Rng.derive(seed, 'raft/select');
     if (lora > 0) {
       const targets = this.config.loraTargets.split(',').map((t) => t.trim()) as LoraTarget[];
       for (const t of targets) if (!LORA_TARGETS.includes(t)) throw new Error(`unknown LoRA target ${t}`);
       this.model.attachLora({ rank: lora, alpha: this.config.loraAlpha, targets }, seed);
     }
+    if (lora === 0 && this.config.method !== 'best-of-k') this.#reference = Gpt.frozenCopy(this.model);
     const eos = this.tokenizer.eosId;
     this.#heldOut = this.task.heldOutText
       .slice(0, this.config.evalTexts)
@@ -105,14 +116,17 @@ export class RaftEngine {
     let trainStats: Pick<CycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> = {
       rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null,
     };
-    if (cycle > 0) {
+    const method = this.config.method;
+    if (cycle > 0 && method === 'sft') {
+      const lr = this.#lr(cycle);
+      const demos = this.#nextDemos(this.config.promptsPerCycle);
+      const t0 = now();
+      const trainLoss = await this.#trainSequences(cycle, demos, lr);
+      ms.train = now() - t0;
+      trainStats = { ...trainStats, keptCount: demos.length, trainLoss, lr };
+    } else if (cycle > 0 && (method === 'raft' || method === 'uft')) {
       const prompts = this.#nextPrompts();
-      let t0 = now();
-      const gens = await this.#generate(cycle, prompts, this.config.samplesPerPrompt, this.#sampleRng);
-      ms.generate = now() - t0;
-      t0 = now();
-      const scored = await this.#score(cycle, gens);
-      ms.reward = now() - t0;
+      const scored = await this.#sampleAndScore(cycle, prompts, ms);
       this.#progress(cycle, 'select', 0, 1);
       const keptIdx = new Set(selectSamples(scored.map((s) => ({ promptIndex: s.promptIndex, reward: s.result.reward })), {
         mode: this.config.select,
@@ -120,13 +134,24 @@ export class RaftEngine {
         keepTopPercent: this.config.keepTopPercent,
         rewardThreshold: this.config.rewardThreshold,
         minKept: this.config.minKept,
-      }));
+        softBeta: this.config.softBeta,
+      }, this.#selectRng));
       this.#progress(cycle, 'select', 1, 1);
       samples = scored.map((s, i) => this.#record(s, keptIdx.has(i)));
       const kept = scored.filter((_, i) => keptIdx.has(i));
-      const lr = (this.config.lora > 0 ? this.config.loraLr : this.config.lr) * this.config.lrDecay ** (cycle - 1);
-      t0 = now();
-      const trainLoss = await this.#train(cycle, kept, lr);
+      const lr = this.#lr(cycle);
+      const t0 = now();
+      let trainLoss: number | null;
+      if (method === 'raft') {
+        trainLoss = await this.#trainSequences(cycle, kept.map((s) => this.#sequenceOf(s)), lr);
+      } else {
+        const pool = this.config.uftScored === 'all' ? scored : kept;
+        const demos = this.#nextDemos(Math.round(this.config.uftDemoRatio * pool.length));
+        trainLoss = await this.#trainUft(cycle, [
+          ...pool.map((s) => ({ seq: this.#sequenceOf(s), score: s.result.reward })),
+          ...demos.map((seq) => ({ seq, score: 1 })),
+        ], lr);
+      }
       ms.train = now() - t0;
       const rewards = scored.map((s) => s.result.reward);
       trainStats = {
@@ -150,7 +175,7 @@ export class RaftEngine {
       perplexity: ev.perplexity,
       distinct2: ev.distinct2,
       meanLength: ev.meanLength,
-      klToRef: null,
+      klToRef: ev.klToRef,
       ms: { generate: round(ms.generate), reward: round(ms.reward), train: round(ms.train), eval: round(ms.eval) },
     };
     const prev = this.history.at(-1);
@@ -160,14 +185,38 @@ export class RaftEngine {
     return { stats, samples, evalSamples: ev.samples };
   }
 
-  /** Evaluate the current model: fresh samples on held-out prompts (the same random stream every cycle). */
+  /**
+   * Evaluate the current model: fresh samples on held-out prompts (the same random stream every cycle), perplexity
+   * on held-out text, and KL to the reference: mean over eval samples of log pi(y|x) - log pi_ref(y|x).
+   * For best-of-K after cycle 0 each eval sample is the best of K draws, and KL is the analytic bound
+   * log K - (K - 1) / K of best-of-K sampling to its base model.
+   */
   async evaluate(cycle = this.cycle) {
+    const bestOfK = this.config.method === 'best-of-k' && cycle > 0 ? this.config.samplesPerPrompt : 1;
     const prompts = this.task.evalPrompts.slice(0, this.config.evalPrompts).map((_, i) => i);
-    const gens = await this.#generate(cycle, prompts, this.config.evalSamplesPerPrompt, Rng.derive(this.config.seed, 'raft/eval'), true);
-    const scored = await this.#score(cycle, gens, true);
+    const k = this.config.evalSamplesPerPrompt * bestOfK;
+    const gens = await this.#generate(cycle, prompts, k, Rng.derive(this.config.seed, 'raft/eval'), true);
+    let scored = await this.#score(cycle, gens, true);
+    if (bestOfK > 1) {
+      const best: Scored[] = [];
+      for (let i = 0; i < scored.length; i += bestOfK) {
+        const group = scored.slice(i, i + bestOfK);
+        best.push(group.reduce((a, b) => (b.result.reward > a.result.reward ? b : a)));
+      }
+      scored = best;
+    }
     const rewards = scored.map((s) => s.result.reward);
     this.#progress(cycle, 'evaluate', 0, 1);
     const { nll, tokens } = await totalNll(this.model, this.#heldOut, this.tokenizer.eosId);
+    let klToRef: number;
+    if (bestOfK > 1) {
+      klToRef = Math.log(bestOfK) - (bestOfK - 1) / bestOfK;
+    } else {
+      const seqs = scored.map((s) => this.#sequenceOf(s));
+      const pol = await sequenceLogProbs(this.model, seqs, this.tokenizer.eosId);
+      const ref = await this.referenceLogProbs(seqs);
+      klToRef = mean(pol.map((lp, i) => lp - ref[i]!)) ?? 0;
+    }
     this.#progress(cycle, 'evaluate', 1, 1);
     return {
       reward: mean(rewards) ?? 0,
@@ -175,8 +224,23 @@ export class RaftEngine {
       perplexity: Math.exp(nll / Math.max(1, tokens)),
       distinct2: distinct2(scored.map((s) => s.completion)),
       meanLength: mean(scored.map((s) => s.gen.tokens.length)) ?? 0,
+      klToRef,
       samples: scored.map((s) => this.#record(s, false)),
     };
+  }
+
+  /** Summed completion log-probs under the reference model (the base: frozen copy, or adapters off). */
+  async referenceLogProbs(seqs: Sequence[]): Promise<number[]> {
+    const eos = this.tokenizer.eosId;
+    if (this.#reference) return sequenceLogProbs(this.#reference, seqs, eos);
+    const lora = this.model.lora;
+    if (!lora) return sequenceLogProbs(this.model, seqs, eos); // best-of-K never trains: the model is the base
+    lora.enabled = false;
+    try {
+      return await sequenceLogProbs(this.model, seqs, eos);
+    } finally {
+      lora.enabled = true;
+    }
   }
 
   /**
@@ -192,7 +256,8 @@ export class RaftEngine {
       cycle: this.cycle,
       stopped: this.stopped,
       history: structuredClone(this.history),
-      rng: { sample: this.#sampleRng.getState(), train: this.#trainRng.getState() },
+      rng: { sample: this.#sampleRng.getState(), train: this.#trainRng.getState(), select: this.#selectRng.getState() },
+      demos: { cursor: this.#demoCursor },
       prompts: { order: this.#promptOrder.slice(), cursor: this.#promptCursor, epoch: this.#promptEpoch },
       optimizer,
       weights,
@@ -207,6 +272,8 @@ export class RaftEngine {
     this.#optimizer.importState(state.optimizer, this.model.trainableVariables(), (v) => this.model.localName(v.name));
     this.#sampleRng.setState(state.rng.sample);
     this.#trainRng.setState(state.rng.train);
+    this.#selectRng.setState(state.rng.select);
+    this.#demoCursor = state.demos.cursor;
     this.#promptOrder = state.prompts.order.slice();
     this.#promptCursor = state.prompts.cursor;
     this.#promptEpoch = state.prompts.epoch;
@@ -218,6 +285,7 @@ export class RaftEngine {
 
   dispose(): void {
     this.#optimizer.dispose();
+    this.#reference?.dispose();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -276,14 +344,52 @@ export class RaftEngine {
     return out;
   }
 
-  /** Fine-tune on the kept samples: prompt + completion (+ EOS when the sample ended), loss on the completion. */
-  async #train(cycle: number, kept: Scored[], lr: number): Promise<number | null> {
-    if (kept.length === 0) return null;
+  #lr(cycle: number): number {
+    return (this.config.lora > 0 ? this.config.loraLr : this.config.lr) * this.config.lrDecay ** (cycle - 1);
+  }
+
+  /** Generate K samples per prompt and score them; with quotas, resample prompts that have no good sample yet. */
+  async #sampleAndScore(cycle: number, prompts: number[], ms: { generate: number; reward: number }): Promise<Scored[]> {
+    const K = this.config.samplesPerPrompt;
+    const scored: Scored[] = [];
+    let todo = prompts;
+    for (let round = 0; round <= this.config.quotaTrials && todo.length > 0; round++) {
+      let t0 = now();
+      const gens = await this.#generate(cycle, todo, K, this.#sampleRng);
+      ms.generate += now() - t0;
+      t0 = now();
+      scored.push(...(await this.#score(cycle, gens)));
+      ms.reward += now() - t0;
+      // DART-style quota: prompts whose best sample is still under the threshold get another round
+      todo = todo.filter((p) => !scored.some((s) => s.promptIndex === p && s.result.reward >= this.config.rewardThreshold));
+    }
+    return scored;
+  }
+
+  /** A sample as a training sequence: prompt + completion (+ EOS when it ended), loss on the completion. */
+  #sequenceOf(s: Scored): Sequence {
+    return { tokens: [...s.promptTokens, ...s.gen.tokens, ...(s.gen.ended ? [this.tokenizer.eosId] : [])], lossFrom: s.promptTokens.length };
+  }
+
+  /** The next n demonstrations of the task corpus (seeded order, wrapping), as training sequences. */
+  #nextDemos(n: number): Sequence[] {
+    const demos = this.task.demonstrations;
+    if (!demos || demos.length === 0) throw new Error(`task "${this.task.name}" has no demonstrations (needed by UFT and SFT)`);
+    this.#demoOrder ??= Rng.derive(this.config.seed, 'raft/demos').shuffled(demos.map((_, i) => i));
     const eos = this.tokenizer.eosId;
-    const seqs: Sequence[] = kept.map((s) => ({
-      tokens: [...s.promptTokens, ...s.gen.tokens, ...(s.gen.ended ? [eos] : [])],
-      lossFrom: s.promptTokens.length,
-    }));
+    const out: Sequence[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = demos[this.#demoOrder[this.#demoCursor++ % demos.length]!]!;
+      const prompt = [eos, ...this.tokenizer.encode(d.prompt)];
+      out.push({ tokens: [...prompt, ...this.tokenizer.encode(d.completion), eos], lossFrom: prompt.length });
+    }
+    return out;
+  }
+
+  /** Fine-tune with the completion-token NLL (RAFT on kept samples, SFT on demonstrations). */
+  async #trainSequences(cycle: number, seqs: Sequence[], lr: number): Promise<number | null> {
+    if (seqs.length === 0) return null;
+    const eos = this.tokenizer.eosId;
     const { batchSize, epochsPerCycle, gradClip } = this.config;
     const steps = epochsPerCycle * Math.ceil(seqs.length / batchSize);
     const losses: number[] = [];
@@ -300,9 +406,31 @@ export class RaftEngine {
     return mean(losses);
   }
 
+  /** Fine-tune with the UFT loss on scored sequences (score = reward; demonstrations score 1). */
+  async #trainUft(cycle: number, items: Array<{ seq: Sequence; score: number }>, lr: number): Promise<number | null> {
+    if (items.length === 0) return null;
+    const eos = this.tokenizer.eosId;
+    const { batchSize, epochsPerCycle, gradClip, uftBeta } = this.config;
+    const ref = await this.referenceLogProbs(items.map((it) => it.seq)); // the reference is frozen: once per cycle
+    const indexed = items.map((it, i) => ({ ...it, ref: ref[i]! }));
+    const steps = epochsPerCycle * Math.ceil(items.length / batchSize);
+    const losses: number[] = [];
+    this.#progress(cycle, 'train', 0, steps);
+    for (let e = 0; e < epochsPerCycle; e++) {
+      const order = this.#trainRng.shuffled(indexed);
+      for (let i = 0; i < order.length; i += batchSize) {
+        const part = order.slice(i, i + batchSize);
+        const batch = makeBatch(part.map((p) => p.seq), this.model.config.blockSize, eos);
+        losses.push(await uftStep(this.model, this.#optimizer, batch, part.map((p) => p.ref), part.map((p) => p.score), uftBeta, lr, gradClip));
+        disposeBatch(batch);
+        this.#progress(cycle, 'train', losses.length, steps);
+      }
+    }
+    return mean(losses);
+  }
+
   #record(s: Scored, kept: boolean): SampleRecord {
-    const prompt = (s.promptIndex < 0 ? '' : undefined) ?? this.tokenizer.decode(s.promptTokens);
-    return { promptIndex: s.promptIndex, prompt, completion: s.completion, reward: s.result.reward, breakdown: s.result.breakdown, kept };
+    return { promptIndex: s.promptIndex, prompt: this.tokenizer.decode(s.promptTokens), completion: s.completion, reward: s.result.reward, breakdown: s.result.breakdown, kept };
   }
 
   #progress(cycle: number, phase: Phase, done: number, total: number): void {

@@ -3,11 +3,14 @@
  * - per-prompt: the best `keepPerPrompt` of each prompt's K samples (LMFlow "local"; the paper's 1/k)
  * - global: the top `keepTopPercent` percent of all samples (LMFlow "top", halo-forge)
  * - threshold: every sample with reward >= `rewardThreshold`, topped up with the next best to at least `minKept`
- * Ties are broken by sample order (earlier first), so a selection is a pure function of rewards and order.
+ * - soft (RSO): each sample is kept with probability exp((r - r_max) / softBeta), r_max = its prompt's best
+ * Ties are broken by sample order (earlier first), so a selection is a pure function of rewards and order (and,
+ * for soft selection, of the seeded random stream).
  */
+import type { Rng } from '../rng';
 
 /** How RAFT picks which samples to fine-tune on. */
-export const SELECT_MODES = ['per-prompt', 'global', 'threshold'] as const;
+export const SELECT_MODES = ['per-prompt', 'global', 'threshold', 'soft'] as const;
 export type SelectMode = (typeof SELECT_MODES)[number];
 
 export interface SelectOptions {
@@ -16,6 +19,7 @@ export interface SelectOptions {
   keepTopPercent: number;
   rewardThreshold: number;
   minKept: number;
+  softBeta?: number;
 }
 
 export interface Scored {
@@ -36,7 +40,7 @@ export function globalKeepCount(n: number, keepTopPercent: number): number {
 }
 
 /** Kept sample indices, in ascending order. */
-export function selectSamples(samples: readonly Scored[], opts: SelectOptions): number[] {
+export function selectSamples(samples: readonly Scored[], opts: SelectOptions, rng?: Rng): number[] {
   const all = samples.map((_, i) => i);
   let kept: number[];
   switch (opts.mode) {
@@ -57,6 +61,18 @@ export function selectSamples(samples: readonly Scored[], opts: SelectOptions): 
       const order = ranked(samples, all);
       const above = order.filter((i) => samples[i]!.reward >= opts.rewardThreshold);
       kept = above.length >= opts.minKept ? above : order.slice(0, Math.min(opts.minKept, order.length));
+      break;
+    }
+    case 'soft': {
+      if (!rng) throw new Error('soft selection needs a random generator');
+      const best = new Map<number, number>();
+      for (const s of samples) if (Number.isFinite(s.reward)) best.set(s.promptIndex, Math.max(best.get(s.promptIndex) ?? -Infinity, s.reward));
+      const beta = Math.max(opts.softBeta ?? 0.1, 1e-9);
+      kept = all.filter((i) => {
+        const s = samples[i]!;
+        const u = rng.float(); // drawn for every sample, so the stream does not depend on the rewards
+        return Number.isFinite(s.reward) && u < Math.exp((s.reward - best.get(s.promptIndex)!) / beta);
+      });
       break;
     }
     default:

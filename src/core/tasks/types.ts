@@ -20,6 +20,8 @@ export interface Task {
   readonly evalPrompts: readonly string[];
   /** Held-out documents of the pre-training distribution, for perplexity (the "alignment tax"). */
   readonly heldOutText: readonly string[];
+  /** Demonstrations from the task's corpus (prompt + reference completion), for UFT and SFT. */
+  readonly demonstrations?: ReadonlyArray<{ prompt: string; completion: string }>;
   /** A reward at or above this counts as a pass (verifier tasks); undefined = the task has no pass notion. */
   readonly passThreshold?: number;
   /** Score one completion of one prompt. */

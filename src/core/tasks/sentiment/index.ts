@@ -21,6 +21,7 @@ export const description =
 const TRAIN_PROMPTS = 256;
 const EVAL_PROMPTS = 64;
 const HELD_OUT_REVIEWS = 256;
+const DEMONSTRATIONS = 1024;
 
 /** `n` distinct openings from `rng`, none of them in `exclude`. */
 function distinctOpenings(rng: Rng, n: number, exclude: ReadonlySet<string> = new Set()): string[] {
@@ -37,12 +38,18 @@ export function createSentimentTask(seed = SENTIMENT_PRETRAIN_SEED): Task {
   const trainPrompts = distinctOpenings(Rng.derive(seed, 'sentiment/train-prompts'), TRAIN_PROMPTS);
   const evalPrompts = distinctOpenings(Rng.derive(seed, 'sentiment/eval-prompts'), EVAL_PROMPTS, new Set(trainPrompts));
   const heldOutText = generateReviews(Rng.derive(seed, 'sentiment/heldout'), HELD_OUT_REVIEWS).map((r) => r.text);
+  // reviews of the corpus distribution (all three sentiments), split into opening and continuation
+  const demonstrations = generateReviews(Rng.derive(seed, 'sentiment/demos'), DEMONSTRATIONS).map((r) => ({
+    prompt: r.opening,
+    completion: ` ${r.continuation}`,
+  }));
   return {
     name: 'sentiment',
     description,
     trainPrompts,
     evalPrompts,
     heldOutText,
+    demonstrations,
     reward: (_prompt, completion) => sentimentReward(completion),
   };
 }

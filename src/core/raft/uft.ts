@@ -1,0 +1,46 @@
+/**
+ * UFT (Unified Fine-Tuning, arXiv 2410.21438): one loss for demonstrations and scored samples.
+ * Implicit reward r = beta * (sum_t log pi_theta - sum_t log pi_ref) over completion tokens, against a frozen
+ * reference; loss = mean over samples of (sigmoid(r) - score)^2. Demonstrations have score 1; generated samples keep
+ * their reward in [0, 1] as score.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Adam } from '../lm/adam';
+import type { Gpt } from '../lm/gpt';
+import { maskedNll, type Batch } from '../lm/train';
+
+/** UFT loss from per-sequence summed log-probs (B) under policy and reference, and scores (B). */
+export function uftLoss(logpPolicy: tf.Tensor1D, logpRef: tf.Tensor1D, scores: tf.Tensor1D, beta: number): tf.Scalar {
+  const r = tf.mul(tf.sub(logpPolicy, logpRef), beta);
+  return tf.mean(tf.square(tf.sub(tf.sigmoid(r), scores))) as tf.Scalar;
+}
+
+/** Per-sequence summed log-probability of the completion tokens, differentiable. (B) */
+export function sequenceLogProb(model: Gpt, batch: Batch): tf.Tensor1D {
+  const [B, T] = batch.ids.shape;
+  return tf.neg(tf.sum(tf.reshape(maskedNll(model, batch, true), [B, T]), 1)) as tf.Tensor1D;
+}
+
+/** One UFT optimizer step; `refLogp` and `scores` are per sequence of the batch, in order. Returns the loss. */
+export async function uftStep(
+  model: Gpt,
+  opt: Adam,
+  batch: Batch,
+  refLogp: readonly number[],
+  scores: readonly number[],
+  beta: number,
+  lr: number,
+  clip: number,
+): Promise<number> {
+  const vars = model.trainableVariables();
+  const ref = tf.tensor1d(refLogp as number[]);
+  const sc = tf.tensor1d(scores as number[]);
+  const loss = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => uftLoss(sequenceLogProb(model, batch), ref, sc, beta), vars);
+    opt.apply(vars, grads, lr, clip);
+    return value;
+  });
+  const v = (await loss.data())[0]!;
+  tf.dispose([loss, ref, sc]);
+  return v;
+}
