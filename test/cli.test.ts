@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function cli(...args: string[]) {
@@ -38,5 +41,24 @@ describe('raftlab CLI', () => {
     const problems = (JSON.parse(bad.out) as { problems: Array<{ key: string }> }).problems.map((p) => p.key);
     expect(problems.sort()).toEqual(['samplesPerPrompt', 'select', 'zz']);
     expect(cli('config').code).toBe(2);
+  });
+
+  it('compare runs every method on the same settings and writes {runs: [{method, config, cycles}]}', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'raftlab-')), 'compare.json');
+    const tiny = ['--cycles', '1', '--prompts-per-cycle', '2', '--samples-per-prompt', '2', '--eval-prompts', '2',
+      '--eval-samples-per-prompt', '1', '--eval-texts', '4', '--max-new-tokens', '8'];
+    const r = cli('compare', '--methods', 'raft,uft,sft,best-of-k', '--seed', '3', ...tiny, '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/final cycle \(1\) per method/);
+    const file = JSON.parse(readFileSync(out, 'utf8')) as { runs: Array<{ method: string; config: { seed: number; method: string }; cycles: Array<{ cycle: number; klToRef: number }> }> };
+    expect(file.runs.map((x) => x.method)).toEqual(['raft', 'uft', 'sft', 'best-of-k']);
+    for (const run of file.runs) {
+      expect(run.config.seed).toBe(3);
+      expect(run.config.method).toBe(run.method);
+      expect(run.cycles.map((c) => c.cycle)).toEqual([0, 1]);
+      expect(run.cycles[0]!.klToRef).toBe(0);
+    }
+    // every method starts from the same base model evaluation
+    expect(new Set(file.runs.map((x) => JSON.stringify({ ...x.cycles[0], ms: null }))).size).toBe(1);
   });
 });

@@ -18,13 +18,13 @@ export interface RunOutput {
   meta: { backend: string; model: Record<string, unknown>; url: string; seconds: number };
 }
 
-/** Run RAFT as configured; `log` receives the printed lines. */
+/** Run RAFT (or the configured method) as configured; `log` receives the printed lines. */
 export async function runCommand(config: RunConfig, log: (line: string) => void): Promise<RunOutput> {
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
   const task = createTask(config.task);
   const { model, tokenizer, manifest } = await loadEmbeddedModel(config.task);
   const url = `${process.env.RAFTLAB_LAB_URL ?? 'http://localhost:5173/'}#${encodeConfigHash(config)}`;
-  log(`raftlab run: task ${config.task}, ${model.numParams()} params, backend ${backend}`);
+  log(`raftlab run: task ${config.task}, method ${config.method}, ${model.numParams()} params, backend ${backend}`);
   log(`link: ${url}`);
   log(tableHeader());
   const t0 = performance.now();
@@ -54,6 +54,9 @@ export async function main(argv: string[]): Promise<number> {
     return parsed.command === null && !parsed.options.help ? 2 : 0;
   }
   if (parsed.command === 'config') return configCommand(parsed.options.url, parsed.errors);
+  if (parsed.command === 'compare' && parsed.errors.length === 0) {
+    return compareCommand(parsed.config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out);
+  }
   if (parsed.errors.length > 0) {
     for (const e of parsed.errors) console.error(`raftlab: ${e}`);
     console.error('run "raftlab run --help" for the list of flags');
@@ -79,4 +82,38 @@ function configCommand(url: string | undefined, errors: string[]): number {
   const { config, problems } = decodeConfigHash(hashAt >= 0 ? url!.slice(hashAt + 1) : url!);
   console.log(JSON.stringify({ config, problems }, null, 2));
   return problems.length > 0 ? 2 : 0;
+}
+
+/** Methods of `compare` that take the run's selection setting, named for the table and legend. */
+function methodLabel(config: RunConfig): string {
+  if (config.method === 'raft') return `raft (${config.select})`;
+  if (config.method === 'uft') return `uft (beta ${config.uftBeta}, ${config.uftScored})`;
+  if (config.method === 'best-of-k') return `best-of-${config.samplesPerPrompt}`;
+  return config.method;
+}
+
+/** `raftlab compare`: each method on the same task, seed and settings; a table of the final cycles. */
+async function compareCommand(base: RunConfig, methods: RunConfig['method'][], out: string | undefined): Promise<number> {
+  const runs: Array<{ method: string; label: string; config: RunConfig; cycles: CycleStats[] }> = [];
+  for (const method of methods) {
+    const config = { ...base, method };
+    console.log(`\n== ${methodLabel(config)}`);
+    const r = await runCommand(config, (line) => console.log(line));
+    runs.push({ method, label: methodLabel(config), config, cycles: r.cycles });
+  }
+  const last = base.cycles;
+  console.log(`\nfinal cycle (${last}) per method, task ${base.task}, seed ${base.seed}:`);
+  console.log(['method'.padEnd(28), 'evalR'.padStart(7), 'ppl'.padStart(7), 'KL'.padStart(8), 'dist2'.padStart(7), 'len'.padStart(6)].join(' '));
+  for (const r of runs) {
+    const s = r.cycles.at(-1)!;
+    console.log([
+      r.label.padEnd(28), s.evalReward.toFixed(3).padStart(7), s.perplexity.toFixed(3).padStart(7),
+      (s.klToRef ?? NaN).toFixed(3).padStart(8), s.distinct2.toFixed(3).padStart(7), s.meanLength.toFixed(1).padStart(6),
+    ].join(' '));
+  }
+  if (out) {
+    writeFileSync(out, JSON.stringify({ runs: runs.map(({ method, config, cycles }) => ({ method, config, cycles })) }, null, 2) + '\n');
+    console.log(`wrote ${out}`);
+  }
+  return 0;
 }

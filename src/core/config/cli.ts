@@ -16,8 +16,10 @@ import {
   FIELD_BY_KEY,
   fieldOf,
   formatFieldValue,
+  METHODS,
   quoteRaw,
   resolveConfig,
+  type Method,
   type ConfigGroup,
   type ConfigProblem,
   type RunConfig,
@@ -25,13 +27,15 @@ import {
 import { splitConfigHash } from './url';
 
 /** Commands the CLI knows. */
-export const CLI_COMMANDS = ['run', 'config'] as const;
+export const CLI_COMMANDS = ['run', 'config', 'compare'] as const;
 
 export interface CliOptions {
   /** Where to write the run's JSON results. */
   out?: string;
   /** A share link (or bare hash) whose settings are loaded before the flags. */
   url?: string;
+  /** `compare`: the methods to run on the same task and seed. */
+  methods?: Method[];
   help: boolean;
 }
 
@@ -44,7 +48,7 @@ export interface CliParseResult {
 
 const SEE_HELP = '(see raftlab run --help)';
 const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0']);
-const CLI_OPTION_FLAGS = new Set(['--out', '--url']);
+const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods']);
 
 function looksLikeFlag(token: string): boolean {
   return token.startsWith('--') || token === '-h';
@@ -100,8 +104,16 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         }
       }
       if (value === undefined) {
-        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : 'a URL';
+        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
         errors.push(`missing value for ${flag} (expects ${expects}) ${SEE_HELP}`);
+        continue;
+      }
+      if (flag === '--methods') {
+        const methods = value.split(',').map((m) => m.trim());
+        const bad = methods.filter((m) => !(METHODS as readonly string[]).includes(m));
+        if (bad.length || methods.length === 0) errors.push(`--methods: unknown method ${quoteRaw(bad.join(',') || value)} (expected a comma list of ${METHODS.join(', ')})`);
+        else if (new Set(methods).size !== methods.length) errors.push('--methods: a method is listed twice');
+        else options.methods = methods as Method[];
         continue;
       }
       if (flag === '--out' || flag === '--url') {
@@ -177,6 +189,7 @@ export function cliHelp(): string {
   const lines: string[] = [
     'Usage: raftlab run [options]',
     '       raftlab config --url URL    print the configuration of a lab link as JSON, with its problems (exit 2 if any)',
+    `       raftlab compare --methods ${METHODS.join(',')} [options]    run each method with the same settings and seed`,
     '',
     'RAFT (reward-ranked fine-tuning): each cycle samples K completions per prompt, keeps the',
     'highest-reward ones, and fine-tunes the model on them. Flags accept "--flag value" or "--flag=value".',

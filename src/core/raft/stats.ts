@@ -51,6 +51,7 @@ export const TABLE_COLUMNS: Array<[keyof CycleStats | 'time', string, number]> =
   ['evalReward', 'evalR', 7],
   ['evalPassRate', 'pass', 6],
   ['perplexity', 'ppl', 7],
+  ['klToRef', 'KL', 6],
   ['distinct2', 'dist2', 6],
   ['meanLength', 'len', 5],
   ['trainLoss', 'loss', 7],
@@ -68,7 +69,7 @@ export function tableRow(s: CycleStats): string {
     else v = s[key];
     let text: string;
     if (v === null || v === undefined) text = '-';
-    else if (typeof v === 'number') text = Number.isInteger(v) ? String(v) : v.toFixed(key === 'perplexity' || key === 'time' ? 2 : 3);
+    else if (typeof v === 'number') text = Number.isInteger(v) ? String(v) : v.toFixed(key === 'perplexity' || key === 'time' || key === 'klToRef' ? 2 : 3);
     else text = String(v);
     return text.padStart(w);
   }).join(' ');
