@@ -1,10 +1,12 @@
 /**
  * Helpers for the config controls of the lab page, derived from the schema's CONFIG_FIELDS table:
- * which fields get a control, how a control's raw value is parsed, and how stats are shown.
+ * every field gets a control, grouped by its `group`; how a control's raw value is parsed; how stats are shown.
  * Kept out of the .svelte files so that tsc checks them.
  */
 import {
   CONFIG_FIELDS,
+  CONFIG_GROUPS,
+  type ConfigGroup,
   parseFieldValue,
   type AnyConfigField,
   type ConfigKey,
@@ -13,16 +15,29 @@ import {
 } from '../core/config/schema';
 import type { CycleStats } from '../core/raft/stats';
 
-/** The settings this first version of the page offers, in this order (the rest keep URL/default values). */
-export const CONTROL_KEYS: readonly ConfigKey[] = [
-  'task', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'keepPerPrompt', 'lora', 'maxNewTokens', 'evalPrompts',
-];
+/** Title and one-line explanation of each group of settings, in the order of the page. */
+export const GROUP_INFO: Record<ConfigGroup, { title: string; help: string }> = {
+  run: { title: 'Run', help: 'What to train on, for how long, and the seed that makes the run reproducible.' },
+  sampling: { title: 'Sampling (generate)', help: 'How the model writes its K completions per prompt.' },
+  selection: { title: 'Selection (rank and keep)', help: 'Which samples are kept for fine-tuning: the heart of RAFT.' },
+  training: { title: 'Fine-tuning (train)', help: 'How the model is fine-tuned on the kept samples.' },
+  lora: { title: 'LoRA', help: 'Train small low-rank adapters instead of all weights (rank 0 = full fine-tuning).' },
+  eval: { title: 'Evaluation', help: 'How each cycle is measured on held-out prompts and held-out text.' },
+};
 
-export const CONTROL_FIELDS: readonly AnyConfigField[] = CONTROL_KEYS.map((k) => {
-  const f = CONFIG_FIELDS.find((x) => x.key === k);
-  if (!f) throw new Error(`no config field ${k}`);
-  return f;
-});
+/** Every field of the schema, grouped by `group` in CONFIG_GROUPS order. */
+export const CONTROL_GROUPS: ReadonlyArray<{ group: ConfigGroup; fields: readonly AnyConfigField[] }> = CONFIG_GROUPS.map((group) => ({
+  group,
+  fields: CONFIG_FIELDS.filter((f) => f.group === group),
+})).filter((g) => g.fields.length > 0);
+
+/** Settings that may change while a run is paused (the engine keeps the rest until Reset). */
+export const LIVE_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['cycles']);
+
+/** Whether two configurations differ in anything but the live keys. */
+export function differsBeyondLive(a: RunConfig, b: RunConfig): boolean {
+  return CONFIG_FIELDS.some((f) => !LIVE_KEYS.has(f.key) && a[f.key] !== b[f.key]);
+}
 
 /** "1..64" for numeric fields, '' otherwise. */
 export function rangeText(f: AnyConfigField): string {
@@ -57,11 +72,19 @@ export const STATS_COLUMNS: readonly StatsColumn[] = [
   { key: 'cycle', label: 'cycle', digits: 0, title: 'Cycle 0 evaluates the base model before any fine-tuning' },
   { key: 'evalReward', label: 'eval reward', digits: 3, title: 'Mean reward on held-out prompts (never trained on)' },
   { key: 'rewardMeanKept', label: 'kept reward', digits: 3, title: 'Mean reward of the samples kept for fine-tuning' },
+  { key: 'rewardMean', label: 'sample reward', digits: 3, title: 'Mean reward of all K samples per training prompt, before selection' },
   { key: 'keptCount', label: 'kept', digits: 0, title: 'How many samples were kept for fine-tuning' },
+  { key: 'keptFraction', label: 'kept fraction', digits: 3, title: 'Kept samples / all training samples of the cycle' },
   { key: 'perplexity', label: 'perplexity', digits: 2, title: 'Perplexity on held-out reviews (lower = closer to the original text)' },
   { key: 'distinct2', label: 'distinct-2', digits: 3, title: 'Unique word pairs / all word pairs in eval samples (diversity)' },
+  { key: 'meanLength', label: 'length', digits: 1, title: 'Mean length of eval completions in tokens' },
   { key: 'trainLoss', label: 'train loss', digits: 3, title: 'Mean fine-tuning loss on the kept samples' },
 ];
+
+/** Seconds a cycle took (generate + reward + train + eval). */
+export function cycleSeconds(s: CycleStats): number {
+  return (s.ms.generate + s.ms.reward + s.ms.train + s.ms.eval) / 1000;
+}
 
 export function formatStat(s: CycleStats, c: StatsColumn): string {
   const v = s[c.key];

@@ -4,15 +4,19 @@
  */
 import * as Comlink from 'comlink';
 import type { RunConfig } from '../core/config/schema';
-import type { BackendName, EventSink, InitResult, TrainerApi, TrainerEvent } from '../../workers/trainer/trainer.worker';
+import type { BackendName, EventSink, InitResult, RunOutcome, TrainerApi, TrainerEvent } from '../../workers/trainer/trainer.worker';
 
-export type { BackendName, InitResult, TrainerEvent };
+export type { BackendName, InitResult, RunOutcome, TrainerEvent };
+
+export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export interface TrainerClient {
   init(preferred?: BackendName): Promise<InitResult>;
-  /** Resolves when the run has ended; rejects with the run's error. */
-  start(config: RunConfig, onEvent: EventSink): Promise<void>;
-  stop(): Promise<void>;
+  subscribe(onEvent: EventSink): Promise<void>;
+  /** Resolves when the command has ended (how: RunOutcome); rejects with the run's error. */
+  run(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome>;
+  pause(): Promise<void>;
+  reset(): Promise<void>;
   terminate(): void;
 }
 
@@ -21,9 +25,11 @@ export function createTrainer(): TrainerClient {
   const api = Comlink.wrap<TrainerApi>(worker);
   return {
     init: (preferred) => api.init(preferred, document.baseURI),
+    subscribe: (onEvent) => api.subscribe(Comlink.proxy(onEvent)),
     // the config is copied to a plain object: reactive proxies cannot be structured-cloned
-    start: (config, onEvent) => api.start({ ...config }, Comlink.proxy(onEvent)),
-    stop: () => api.stop(),
+    run: (config, mode) => api.run({ ...config }, mode),
+    pause: () => api.pause(),
+    reset: async () => void (await api.reset()),
     terminate: () => {
       api[Comlink.releaseProxy]();
       worker.terminate();

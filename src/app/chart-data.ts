@@ -1,0 +1,34 @@
+/**
+ * Per-cycle series for the charts (uPlot's column format: x values first, then one array per series; null = gap).
+ * Cycle 0 is the base model, so it has eval numbers but no training numbers (kept reward, kept fraction).
+ */
+import type { CycleStats } from '../core/raft/stats';
+
+export type Series = Array<Array<number | null>>;
+
+export function rewardSeries(h: readonly CycleStats[]): Series {
+  return [h.map((s) => s.cycle), h.map((s) => s.evalReward), h.map((s) => s.rewardMeanKept), h.map((s) => s.rewardMean)];
+}
+
+export function perplexitySeries(h: readonly CycleStats[]): Series {
+  return [h.map((s) => s.cycle), h.map((s) => s.perplexity)];
+}
+
+export function keptFractionSeries(h: readonly CycleStats[]): Series {
+  return [h.map((s) => s.cycle), h.map((s) => s.keptFraction)];
+}
+
+/** Reward-perplexity trade-off: one point per cycle (x = perplexity, y = eval reward), joined in cycle order. */
+export function tradeoffSeries(h: readonly CycleStats[]): Series {
+  return [h.map((s) => s.perplexity), h.map((s) => s.evalReward)];
+}
+
+/** [min, max] of the finite values, padded by 5% (at least `minPad`) so points never sit on the frame. */
+export function paddedRange(values: ReadonlyArray<number | null>, minPad = 0.01): [number, number] {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  if (!v.length) return [0, 1];
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  const pad = Math.max((hi - lo) * 0.05, minPad);
+  return [lo - pad, hi + pad];
+}

@@ -1,0 +1,303 @@
+/**
+ * The lab's state (Svelte 5 runes): the run configuration (mirrored in the URL hash), the TF.js backend, the run
+ * status, progress, and every finished cycle's stats and samples. Commands go to the trainer worker, which keeps
+ * its engine between them: Run continues until `cycles`, Pause ends after the current cycle, Step runs exactly one
+ * cycle, Reset disposes the engine and the model (a running cycle is cut short by restarting the worker).
+ */
+import { checkConfig, DEFAULT_CONFIG, type AnyConfigField, type ConfigProblem, type RunConfig } from '../../core/config/schema';
+import { decodeConfigHash, encodeConfigHash } from '../../core/config/url';
+import type { Phase } from '../../core/raft/engine';
+import { applyControl, differsBeyondLive, LIVE_KEYS } from '../config-controls';
+import type { CycleRecord } from '../export';
+import { createTrainer, type BackendName, type InitResult, type RunOutcome, type TrainerClient, type TrainerEvent } from '../trainer-client';
+
+export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'error';
+
+export interface ProgressState {
+  cycle: number;
+  phase: Phase;
+  done: number;
+  total: number;
+  /** performance.now() when this (sub-)phase and this cycle started (page clock). */
+  phaseStart: number;
+  cycleStart: number;
+}
+
+/** The configuration of "Run the demo": the defaults with 4 cycles (eval reward rises within minutes on a GPU). */
+export const DEMO_CONFIG: RunConfig = { ...DEFAULT_CONFIG, cycles: 4 };
+
+export class Lab {
+  config = $state<RunConfig>({ ...DEFAULT_CONFIG });
+  hashProblems = $state<ConfigProblem[]>([]);
+  fieldErrors = $state<Record<string, string>>({});
+  readonly crossProblems = $derived(checkConfig(this.config));
+
+  /** 'auto' = WebGPU, else WebGL, WASM, CPU. */
+  backendChoice = $state<'auto' | BackendName>('auto');
+  backend = $state<InitResult | null>(null);
+  backendError = $state<string | null>(null);
+  backendBusy = $state(true);
+
+  status = $state<RunStatus>('idle');
+  /** The configuration the worker's engine was built with (null = no run in memory). */
+  runConfig = $state<RunConfig | null>(null);
+  cycles = $state<CycleRecord[]>([]);
+  progress = $state<ProgressState | null>(null);
+  message = $state('');
+  modelInfo = $state('');
+  runInfo = $state('');
+  error = $state<string | null>(null);
+  /** The command in progress ('step' runs one cycle), for the ETA. */
+  command = $state<'run' | 'step' | null>(null);
+  /** Page clock, ticking while a command runs, for the ETA. */
+  now = $state(0);
+
+  readonly busy = $derived(this.status === 'loading' || this.status === 'running' || this.status === 'pausing');
+  readonly nextCycle = $derived(this.cycles.length ? this.cycles.at(-1)!.stats.cycle + 1 : 0);
+  readonly ready = $derived(this.backend !== null && !this.backendBusy);
+  readonly canRun = $derived(this.ready && !this.busy && this.crossProblems.length === 0 && this.nextCycle <= this.config.cycles);
+  readonly canStep = $derived(this.ready && !this.busy && this.crossProblems.length === 0);
+  readonly canReset = $derived(this.busy || this.runConfig !== null || this.cycles.length > 0 || this.status === 'error');
+
+  #trainer: TrainerClient | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #generation = 0;
+
+  constructor(hash: string, search: string) {
+    const d = decodeConfigHash(hash);
+    this.config = d.config;
+    this.hashProblems = perKeyProblems(d.problems, d.config);
+    const b = new URLSearchParams(search).get('backend');
+    if (b === 'webgpu' || b === 'webgl' || b === 'wasm' || b === 'cpu') this.backendChoice = b;
+  }
+
+  /** Start the worker and pick a backend (called once the page is mounted). */
+  async start(): Promise<void> {
+    await this.#startWorker();
+  }
+
+  dispose(): void {
+    this.#stopTimer();
+    this.#trainer?.terminate();
+    this.#trainer = null;
+  }
+
+  /** Whether a control may be changed now: not during a command, and only live keys while a run is in memory. */
+  editable(f: AnyConfigField): boolean {
+    if (this.busy) return false;
+    return this.runConfig === null || LIVE_KEYS.has(f.key);
+  }
+
+  change(f: AnyConfigField, raw: string | boolean): void {
+    const r = applyControl(this.config, f, raw);
+    if (!r.ok) {
+      this.fieldErrors = { ...this.fieldErrors, [f.key]: r.message };
+      return;
+    }
+    const { [f.key]: _, ...rest } = this.fieldErrors;
+    this.fieldErrors = rest;
+    this.config = r.config;
+    this.hashProblems = [];
+    this.#writeHash();
+  }
+
+  onHashChange(hash: string): void {
+    if (this.busy || this.runConfig) return;
+    const d = decodeConfigHash(hash);
+    this.config = d.config;
+    this.hashProblems = perKeyProblems(d.problems, d.config);
+    this.fieldErrors = {};
+  }
+
+  async chooseBackend(choice: 'auto' | BackendName): Promise<void> {
+    if (this.busy) return;
+    this.backendChoice = choice;
+    this.#clearRun();
+    this.backendBusy = true;
+    this.backendError = null;
+    try {
+      this.backend = await this.#trainer!.init(choice === 'auto' ? undefined : choice);
+    } catch (e) {
+      this.backendError = errorText(e);
+    } finally {
+      this.backendBusy = false;
+    }
+  }
+
+  run(): Promise<void> {
+    return this.#command('run');
+  }
+
+  step(): Promise<void> {
+    return this.#command('step');
+  }
+
+  async pause(): Promise<void> {
+    if (this.status !== 'running' || !this.#trainer) return;
+    this.status = 'pausing';
+    await this.#trainer.pause();
+  }
+
+  /** Back to the base model with no stats. A cycle in progress is cut short by restarting the worker. */
+  async reset(): Promise<void> {
+    if (this.busy) {
+      this.#generation++;
+      this.#trainer?.terminate();
+      this.#trainer = null;
+      this.#clearRun();
+      await this.#startWorker();
+      return;
+    }
+    try {
+      await this.#trainer?.reset();
+    } catch (e) {
+      this.error = errorText(e);
+    }
+    this.#clearRun();
+  }
+
+  /** One click: reset, load the demo configuration and run it. */
+  async runDemo(): Promise<void> {
+    await this.reset();
+    this.config = { ...DEMO_CONFIG, seed: this.config.seed };
+    this.fieldErrors = {};
+    this.hashProblems = [];
+    this.#writeHash();
+    await this.run();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  async #startWorker(): Promise<void> {
+    this.backendBusy = true;
+    this.backendError = null;
+    const trainer = createTrainer();
+    this.#trainer = trainer;
+    const gen = this.#generation;
+    await trainer.subscribe((e) => {
+      if (gen === this.#generation) this.#onEvent(e);
+    });
+    try {
+      const r = await trainer.init(this.backendChoice === 'auto' ? undefined : this.backendChoice);
+      if (gen === this.#generation) this.backend = r;
+    } catch (e) {
+      if (gen === this.#generation) this.backendError = errorText(e);
+    } finally {
+      if (gen === this.#generation) this.backendBusy = false;
+    }
+  }
+
+  async #command(mode: 'run' | 'step'): Promise<void> {
+    if (!this.#trainer || this.busy || (mode === 'run' ? !this.canRun : !this.canStep)) return;
+    if (this.runConfig && differsBeyondLive(this.runConfig, this.config)) {
+      this.error = 'the settings changed since this run started: press Reset to start a new run with them';
+      return;
+    }
+    const gen = this.#generation;
+    const config = $state.snapshot(this.config) as RunConfig;
+    this.status = this.runConfig ? 'running' : 'loading';
+    this.command = mode;
+    this.runConfig ??= config;
+    this.error = null;
+    this.runInfo = '';
+    this.#startTimer();
+    let outcome: RunOutcome | null = null;
+    try {
+      outcome = await this.#trainer.run(config, mode);
+    } catch (e) {
+      if (gen === this.#generation) this.error ??= errorText(e);
+    } finally {
+      if (gen === this.#generation) {
+        this.#stopTimer();
+        this.progress = null;
+        this.message = '';
+        this.command = null;
+        if (outcome) {
+          this.status = outcome.reason === 'paused' || outcome.reason === 'stepped' ? 'paused' : 'finished';
+          this.runInfo = describeOutcome(outcome);
+        } else this.status = 'error';
+      }
+    }
+  }
+
+  #onEvent(e: TrainerEvent): void {
+    const t = performance.now();
+    switch (e.type) {
+      case 'status':
+        this.message = e.message;
+        break;
+      case 'loaded':
+        this.modelInfo = `${e.task} model: ${e.params.toLocaleString('en-US')} parameters on ${e.backend}`;
+        this.message = '';
+        if (this.status === 'loading') this.status = 'running';
+        break;
+      case 'progress': {
+        const p = this.progress;
+        const newCycle = !p || p.cycle !== e.cycle;
+        const newPhase = newCycle || p.phase !== e.phase || e.done === 0 || e.done < p.done;
+        this.progress = {
+          ...e,
+          phaseStart: newPhase ? t : p.phaseStart,
+          cycleStart: newCycle ? t : p.cycleStart,
+        };
+        if (this.status === 'loading') this.status = 'running';
+        break;
+      }
+      case 'cycle':
+        this.cycles = [...this.cycles, { stats: e.stats, samples: e.samples, evalSamples: e.evalSamples }];
+        break;
+      case 'error':
+        this.error = e.message;
+        break;
+    }
+  }
+
+  #clearRun(): void {
+    this.#stopTimer();
+    this.status = 'idle';
+    this.runConfig = null;
+    this.cycles = [];
+    this.progress = null;
+    this.message = '';
+    this.runInfo = '';
+    this.error = null;
+  }
+
+  #writeHash(): void {
+    history.replaceState(history.state, '', `#${encodeConfigHash(this.config)}`);
+  }
+
+  #startTimer(): void {
+    this.now = performance.now();
+    this.#timer ??= setInterval(() => (this.now = performance.now()), 500);
+  }
+
+  #stopTimer(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}
+
+/** Cross-field problems are shown live from checkConfig, so the hash list keeps only the per-key ones. */
+function perKeyProblems(problems: ConfigProblem[], config: RunConfig): ConfigProblem[] {
+  const cross = checkConfig(config);
+  return problems.filter((p) => !cross.some((q) => q.message === p.message));
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function describeOutcome(o: RunOutcome): string {
+  const last = o.nextCycle - 1;
+  switch (o.reason) {
+    case 'finished':
+      return `finished: cycles 0–${last} done (${o.seconds} s for this command)`;
+    case 'paused':
+      return `paused after cycle ${last} (${o.seconds} s); Run continues with cycle ${o.nextCycle}`;
+    case 'stepped':
+      return `stepped: cycle ${last} done (${o.seconds} s); next is cycle ${o.nextCycle}`;
+    case 'early-stop':
+      return `early stop: the eval reward dropped at cycle ${last} (${o.seconds} s)`;
+  }
+}
