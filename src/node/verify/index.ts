@@ -1,0 +1,127 @@
+/**
+ * Node adapter of the verifiers: each `ExecWorker` is a `worker_threads` Worker running one of the plain-ESM
+ * worker scripts next to this file (plain JS so that no TypeScript loader is needed inside the worker):
+ * `python.worker.mjs` (Pyodide), `c-compiler.worker.mjs` (@yowasp/clang, kept warm) and `c-runner.worker.mjs`
+ * (WASI shim). A call that runs past its limit terminates its worker; the pool starts a fresh one.
+ */
+import { cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import {
+  PYTHON_HARNESS,
+  createCVerifier,
+  createPythonVerifier,
+  type CallOutcome,
+  type ExecWorker,
+  type Verifier,
+  type VerifyJob,
+  type VerifyResult,
+} from '../../core/verify/index';
+
+type WorkerMessage<R> = { type: 'ready' } | { type: 'reply'; reply: R } | { type: 'fatal'; message: string };
+
+export class NodeExecWorker<Q, R> implements ExecWorker<Q, R> {
+  readonly ready: Promise<void>;
+  private readonly worker: Worker;
+  private pending: { resolve: (o: CallOutcome<R>) => void; timer: ReturnType<typeof setTimeout> } | null = null;
+  private gone: string | null = null;
+
+  constructor(script: URL, options: { workerData?: unknown; maxOldGenerationSizeMb?: number } = {}) {
+    this.worker = new Worker(script, {
+      workerData: options.workerData,
+      stdout: true,
+      stderr: true,
+      resourceLimits: options.maxOldGenerationSizeMb ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } : undefined,
+    });
+    this.worker.stdout.resume();
+    this.worker.stderr.resume();
+    let readyResolve!: () => void;
+    let readyReject!: (e: Error) => void;
+    this.ready = new Promise<void>((res, rej) => {
+      readyResolve = res;
+      readyReject = rej;
+    });
+    this.ready.catch(() => undefined);
+    this.worker.on('message', (m: WorkerMessage<R>) => {
+      if (m.type === 'ready') readyResolve();
+      else if (m.type === 'reply') this.settle({ kind: 'reply', reply: m.reply });
+      else this.die(m.message, readyReject);
+    });
+    this.worker.on('error', (e) => this.die(`worker error: ${e.message}`, readyReject));
+    this.worker.on('exit', (code) => this.die(`worker exited (code ${code})`, readyReject));
+  }
+
+  call(request: Q, timeoutMs: number, transfer?: ArrayBuffer[]): Promise<CallOutcome<R>> {
+    if (this.gone !== null) return Promise.resolve({ kind: 'dead', error: this.gone });
+    if (this.pending) return Promise.reject(new Error('worker busy'));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.settle({ kind: 'timeout' });
+        this.terminate();
+      }, timeoutMs);
+      this.pending = { resolve, timer };
+      this.worker.postMessage({ type: 'call', req: request }, transfer ?? []);
+    });
+  }
+
+  terminate(): void {
+    if (this.gone === null) this.gone = 'terminated';
+    void this.worker.terminate();
+  }
+
+  private settle(outcome: CallOutcome<R>): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    clearTimeout(p.timer);
+    p.resolve(outcome);
+  }
+
+  private die(message: string, readyReject: (e: Error) => void): void {
+    if (this.gone === null) this.gone = message;
+    readyReject(new Error(message));
+    this.settle({ kind: 'dead', error: message });
+    if (message !== 'terminated') void this.worker.terminate();
+  }
+}
+
+export interface NodeVerifierOptions {
+  /** Pyodide workers (default min(2, cores)). */
+  pythonWorkers?: number;
+  /** C runner workers (default min(2, cores)). */
+  cRunners?: number;
+  /** Default run-time limit per sample (ms). */
+  timeoutMs?: number;
+  compileTimeoutMs?: number;
+}
+
+export interface NodeVerifiers extends Verifier {
+  python: ReturnType<typeof createPythonVerifier>;
+  c: ReturnType<typeof createCVerifier>;
+}
+
+const here = (name: string) => new URL(`./${name}`, import.meta.url);
+
+/** Python and C verifiers on Node worker threads; workers start at first use. `verify` dispatches on `job.lang`. */
+export function createNodeVerifiers(opts: NodeVerifierOptions = {}): NodeVerifiers {
+  const n = Math.max(1, Math.min(2, cpus().length));
+  const python = createPythonVerifier(
+    () => new NodeExecWorker(here('python.worker.mjs'), { workerData: { harness: PYTHON_HARNESS }, maxOldGenerationSizeMb: 512 }),
+    { workers: opts.pythonWorkers ?? n, timeoutMs: opts.timeoutMs },
+  );
+  const c = createCVerifier(
+    () => new NodeExecWorker(here('c-compiler.worker.mjs')),
+    () => new NodeExecWorker(here('c-runner.worker.mjs'), { maxOldGenerationSizeMb: 256 }),
+    { runners: opts.cRunners ?? n, timeoutMs: opts.timeoutMs, compileTimeoutMs: opts.compileTimeoutMs },
+  );
+  const verify = (job: VerifyJob): Promise<VerifyResult> => (job.lang === 'c' ? c : python).verify(job);
+  return {
+    python,
+    c,
+    verify,
+    verifyMany: (jobs) => Promise.all(jobs.map(verify)),
+    dispose: async () => {
+      await python.dispose();
+      await c.dispose();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Node worker thread of the Python verifier: loads Pyodide once, cuts Python off from JavaScript (harness) and the
+// worker's global scope off from network and storage (lockdown), then runs one sample per message.
+import { parentPort, workerData } from 'node:worker_threads';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadPyodide } from 'pyodide';
+import { lockdownGlobals } from './lockdown.mjs';
+
+const port = parentPort;
+const post = (m) => port.postMessage(m);
+try {
+  const noop = () => {};
+  const jsglobals = Object.create(null);
+  // explicit indexURL: Pyodide guesses its folder from a stack trace, which source maps (tsx) send astray
+  const indexURL = dirname(fileURLToPath(import.meta.resolve('pyodide'))) + '/';
+  const pyodide = await loadPyodide({ indexURL, jsglobals, stdout: noop, stderr: noop, stdin: () => null });
+  const ns = pyodide.globals.get('dict')();
+  pyodide.runPython(workerData.harness, { globals: ns });
+  const run = ns.get('run');
+  lockdownGlobals();
+  port.on('message', (msg) => {
+    try {
+      const reply = JSON.parse(run(JSON.stringify(msg.req)));
+      reply.id = msg.req.id;
+      reply.heapBytes = pyodide._module?.HEAP8?.buffer?.byteLength ?? 0;
+      post({ type: 'reply', reply });
+    } catch (err) {
+      post({ type: 'fatal', message: String(err?.message ?? err).slice(0, 500) });
+    }
+  });
+  post({ type: 'ready' });
+} catch (err) {
+  post({ type: 'fatal', message: `pyodide did not load: ${String(err?.message ?? err).slice(0, 500)}` });
+}
