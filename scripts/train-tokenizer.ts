@@ -1,20 +1,20 @@
 /**
- * Trains the sentiment task's byte-level BPE tokenizer on its pre-training corpus and writes
- * public/models/sentiment/tokenizer.json.   Run: npx tsx scripts/train-tokenizer.ts
+ * Trains a task's byte-level BPE tokenizer on its pre-training corpus and writes public/models/<task>/tokenizer.json.
+ * Deterministic.   Run: npx tsx scripts/train-tokenizer.ts [--task sentiment]
  */
-
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SENTIMENT_PRETRAIN_SEED, sentimentCorpus } from '../src/core/tasks/sentiment/index';
+import { parseArgs } from 'node:util';
+import { pretrainRecipe } from '../src/core/tasks/registry';
 import { trainByteLevelBpe } from '../src/core/tokenizer/bpe-trainer';
 
-const OUT = 'public/models/sentiment/tokenizer.json';
-const REVIEWS = 20000;
-const VOCAB_SIZE = 512;
-
+const { values } = parseArgs({ options: { task: { type: 'string', default: 'sentiment' } } });
+const task = values.task!;
+const recipe = pretrainRecipe(task);
+const out = `public/models/${task}/tokenizer.json`;
 const started = performance.now();
-const corpus = sentimentCorpus(SENTIMENT_PRETRAIN_SEED, REVIEWS);
-const json = trainByteLevelBpe(corpus, VOCAB_SIZE, ['<|endoftext|>']);
-mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, JSON.stringify(json) + '\n');
-console.log(`wrote ${OUT} (${REVIEWS} reviews, vocab ${VOCAB_SIZE}) in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+const corpus = recipe.corpus(recipe.seed);
+const json = trainByteLevelBpe(corpus, recipe.tokenizerVocab, ['<|endoftext|>']);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(json) + '\n');
+console.log(`wrote ${out} (${corpus.length} documents, vocab ${recipe.tokenizerVocab}) in ${((performance.now() - started) / 1000).toFixed(2)} s`);

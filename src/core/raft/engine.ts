@@ -19,6 +19,9 @@ import { selectSamples } from './select';
 import { uftStep } from './uft';
 import { distinct2, mean, type CycleStats } from './stats';
 
+/** Samples handed to a task's `rewardMany` at once (a verifier pool works through each chunk concurrently). */
+const REWARD_CHUNK = 32;
+
 export type Phase = 'generate' | 'reward' | 'select' | 'train' | 'evaluate';
 
 export interface Progress {
@@ -328,20 +331,38 @@ export class RaftEngine {
 
   async #score(cycle: number, gens: Array<Omit<Scored, 'result' | 'completion'>>, heldOut = false): Promise<Scored[]> {
     const texts = heldOut ? this.task.evalPrompts : this.task.trainPrompts;
-    const out: Scored[] = [];
-    for (const g of gens) {
-      const completion = this.tokenizer.decode(g.gen.tokens);
-      let result: RewardResult;
-      try {
-        result = await this.task.reward(texts[g.promptIndex]!, completion);
-      } catch (e) {
-        result = { reward: 0, breakdown: { error: e instanceof Error ? e.message : String(e) } };
+    const items = gens.map((g) => ({ prompt: texts[g.promptIndex]!, completion: this.tokenizer.decode(g.gen.tokens) }));
+    const fail = (e: unknown): RewardResult => ({ reward: 0, breakdown: { error: e instanceof Error ? e.message : String(e) } });
+    let results: RewardResult[];
+    if (this.task.rewardMany) {
+      // a verifier task scores the batch concurrently; progress is reported per chunk
+      results = [];
+      const chunk = REWARD_CHUNK;
+      for (let i = 0; i < items.length; i += chunk) {
+        const part = items.slice(i, i + chunk);
+        try {
+          results.push(...(await this.task.rewardMany(part)));
+        } catch (e) {
+          results.push(...part.map(() => fail(e)));
+        }
+        if (!heldOut) this.#progress(cycle, 'reward', results.length, gens.length);
       }
-      if (!Number.isFinite(result.reward)) result = { ...result, reward: 0 };
-      out.push({ ...g, completion, result });
-      if (!heldOut) this.#progress(cycle, 'reward', out.length, gens.length);
+    } else {
+      results = [];
+      for (const it of items) {
+        try {
+          results.push(await this.task.reward(it.prompt, it.completion));
+        } catch (e) {
+          results.push(fail(e));
+        }
+        if (!heldOut) this.#progress(cycle, 'reward', results.length, gens.length);
+      }
     }
-    return out;
+    return gens.map((g, i) => {
+      let result = results[i] ?? fail('no reward');
+      if (!Number.isFinite(result.reward)) result = { ...result, reward: 0 };
+      return { ...g, completion: items[i]!.completion, result };
+    });
   }
 
   #lr(cycle: number): number {

@@ -1,13 +1,16 @@
 /** Task ids -> tasks, and the embedded base model's architecture and pre-training recipe for each. */
 import type { GptConfig } from '../lm/gpt';
+import { ARITHMETIC_PRETRAIN_SEED, arithmeticCorpus, createArithmeticTask } from './arithmetic/index';
 import { createSentimentTask, sentimentCorpus, SENTIMENT_PRETRAIN_SEED } from './sentiment/index';
-import type { Task } from './types';
+import type { Task, TaskContext } from './types';
 
 export interface PretrainRecipe {
   /** Architecture; vocabSize comes from the task's tokenizer. */
   model: Omit<GptConfig, 'vocabSize'>;
   /** Pre-training documents for a seed. */
   corpus: (seed: number) => string[];
+  /** Vocabulary size of the task's byte-level BPE tokenizer (256 bytes + special tokens + merges). */
+  tokenizerVocab: number;
   seed: number;
   steps: number;
   batchSize: number;
@@ -16,8 +19,10 @@ export interface PretrainRecipe {
 }
 
 interface TaskEntry {
-  create: () => Task;
+  create: (ctx: TaskContext) => Task;
   pretrain: PretrainRecipe;
+  /** The task's reward runs generated code: callers pass a verifier in the TaskContext. */
+  needsVerifier?: boolean;
 }
 
 const TASKS: Record<string, TaskEntry> = {
@@ -26,11 +31,26 @@ const TASKS: Record<string, TaskEntry> = {
     pretrain: {
       model: { blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 96 },
       corpus: (seed) => sentimentCorpus(seed, 20000),
+      tokenizerVocab: 512,
       seed: SENTIMENT_PRETRAIN_SEED,
       steps: 1500,
       batchSize: 32,
       lr: 2e-3,
       warmup: 100,
+    },
+  },
+  arithmetic: {
+    create: () => createArithmeticTask(),
+    pretrain: {
+      // small on purpose: the base model should be right sometimes and wrong often
+      model: { blockSize: 24, nLayer: 3, nHead: 4, nEmbd: 96 },
+      corpus: (seed) => arithmeticCorpus(seed, 30000),
+      tokenizerVocab: 272, // bytes + a few merges: digits stay (mostly) single tokens
+      seed: ARITHMETIC_PRETRAIN_SEED,
+      steps: 1500,
+      batchSize: 64,
+      lr: 3e-3,
+      warmup: 50,
     },
   },
 };
@@ -45,8 +65,13 @@ function entry(name: string): TaskEntry {
   return e;
 }
 
-export function createTask(name: string): Task {
-  return entry(name).create();
+/** Does the task run generated code (and so need `ctx.verifier`)? */
+export function taskNeedsVerifier(name: string): boolean {
+  return entry(name).needsVerifier ?? false;
+}
+
+export function createTask(name: string, ctx: TaskContext = {}): Task {
+  return entry(name).create(ctx);
 }
 
 export function pretrainRecipe(name: string): PretrainRecipe {

@@ -26,6 +26,19 @@ export interface Task {
   readonly passThreshold?: number;
   /** Score one completion of one prompt. */
   reward(prompt: string, completion: string): RewardResult | Promise<RewardResult>;
+  /**
+   * Score a batch at once (verifier tasks: the samples go to a worker pool concurrently). Results in item order.
+   * The engine uses it when present, else calls `reward` per item.
+   */
+  rewardMany?(items: ReadonlyArray<{ prompt: string; completion: string }>): Promise<RewardResult[]>;
+}
+
+/**
+ * What the environment gives a task when it is created: the verifiers of code tasks (Node: worker threads,
+ * browser: Web Workers). Tasks that do not run code ignore it; a code task without a verifier throws on creation.
+ */
+export interface TaskContext {
+  verifier?: import('../verify/types').Verifier;
 }
 
 /** Text <-> token ids. Implementations wrap a `tokenizer.json` loaded by @huggingface/transformers. */

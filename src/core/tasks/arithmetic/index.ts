@@ -1,0 +1,77 @@
+/**
+ * The `arithmetic` task: answer `a op b =` problems. Reward 1 when the completion's integer equals Python's result
+ * of the expression (computed when scored), else 0; pass rate = share of correct answers.
+ * Held-out prompts and held-out text are problems the pre-training corpus never contains.
+ */
+import { Rng } from '../../rng';
+import type { RewardResult, Task } from '../types';
+import { parseProblem, problemText, pythonResult, randomProblem, solvedText, type Problem } from './problems';
+
+export const ARITHMETIC_PRETRAIN_SEED = 4321;
+const TRAIN_PROMPTS = 512;
+const EVAL_PROMPTS = 128;
+const HELD_OUT = 256;
+
+const key = (p: Problem) => problemText(p);
+
+/** Distinct problems from a stream, avoiding `exclude`. */
+function distinctProblems(rng: Rng, n: number, exclude: ReadonlySet<string>): Problem[] {
+  const out = new Map<string, Problem>();
+  for (let tries = 0; out.size < n; tries++) {
+    if (tries > n * 200) throw new Error('arithmetic: not enough distinct problems');
+    const p = randomProblem(rng);
+    if (!exclude.has(key(p))) out.set(key(p), p);
+  }
+  return [...out.values()];
+}
+
+/** Held-out problems (eval prompts and perplexity text): fixed for the task, excluded from every corpus. */
+function heldOutProblems(): { evalSet: Problem[]; textSet: Problem[] } {
+  const evalSet = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/eval'), EVAL_PROMPTS, new Set());
+  const textSet = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/heldout'), HELD_OUT, new Set(evalSet.map(key)));
+  return { evalSet, textSet };
+}
+
+/** Pre-training corpus: solved problems, none of them held out. */
+export function arithmeticCorpus(seed: number, n: number): string[] {
+  const { evalSet, textSet } = heldOutProblems();
+  const exclude = new Set([...evalSet, ...textSet].map(key));
+  const rng = Rng.derive(seed, 'arithmetic/corpus');
+  const out: string[] = [];
+  while (out.length < n) {
+    const p = randomProblem(rng);
+    if (!exclude.has(key(p))) out.push(solvedText(p));
+  }
+  return out;
+}
+
+/** Reward of a completion: 1 if it is exactly an integer equal to Python's `a op b`, else 0. */
+export function arithmeticReward(prompt: string, completion: string): RewardResult {
+  const p = parseProblem(prompt);
+  if (!p) return { reward: 0, breakdown: { error: 'prompt is not an arithmetic problem' } };
+  const answer = completion.trim();
+  const expected = pythonResult(BigInt(p.a), p.op, BigInt(p.b)).toString();
+  if (!/^-?\d+$/.test(answer)) return { reward: 0, breakdown: { answer: answer.slice(0, 40), expected, parsed: false, correct: false } };
+  const correct = BigInt(answer) === BigInt(expected);
+  return { reward: correct ? 1 : 0, breakdown: { answer, expected, parsed: true, correct } };
+}
+
+export function createArithmeticTask(): Task {
+  const { evalSet, textSet } = heldOutProblems();
+  const heldOut = new Set([...evalSet, ...textSet].map(key));
+  const trainPrompts = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/train'), TRAIN_PROMPTS, heldOut).map(key);
+  const demos = arithmeticCorpus(ARITHMETIC_PRETRAIN_SEED + 1, 1024).map((line) => {
+    const at = line.lastIndexOf('=');
+    return { prompt: line.slice(0, at + 1), completion: line.slice(at + 1) };
+  });
+  return {
+    name: 'arithmetic',
+    description: 'Answer `a op b =` problems; reward 1 when the answer equals Python\'s result, else 0.',
+    trainPrompts,
+    evalPrompts: evalSet.map(key),
+    heldOutText: textSet.map(solvedText),
+    demonstrations: demos,
+    passThreshold: 1,
+    reward: arithmeticReward,
+  };
+}
