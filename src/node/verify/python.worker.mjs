@@ -17,6 +17,10 @@ try {
   const ns = pyodide.globals.get('dict')();
   pyodide.runPython(workerData.harness, { globals: ns });
   const run = ns.get('run');
+  // Python code that removes the harness's import blocker must not find these JS modules again
+  for (const name of ['js', 'pyodide_js']) {
+    try { pyodide.unregisterJsModule(name); } catch { /* not registered */ }
+  }
   lockdownGlobals();
   port.on('message', (msg) => {
     try {
