@@ -1,6 +1,7 @@
 /** Task ids -> tasks, and the embedded base model's architecture and pre-training recipe for each. */
 import type { GptConfig } from '../lm/gpt';
 import { ARITHMETIC_PRETRAIN_SEED, arithmeticCorpus, createArithmeticTask } from './arithmetic/index';
+import { createPythonFunctionsTask, PYTHON_FUNCTIONS_PRETRAIN_SEED, pythonFunctionsCorpus } from './python-functions/index';
 import { createSentimentTask, sentimentCorpus, SENTIMENT_PRETRAIN_SEED } from './sentiment/index';
 import type { Task, TaskContext } from './types';
 
@@ -49,6 +50,21 @@ const TASKS: Record<string, TaskEntry> = {
       seed: ARITHMETIC_PRETRAIN_SEED,
       steps: 1500,
       batchSize: 64,
+      lr: 3e-3,
+      warmup: 50,
+    },
+  },
+  'python-functions': {
+    create: (ctx) => createPythonFunctionsTask(ctx),
+    needsVerifier: true,
+    pretrain: {
+      // small and briefly trained on purpose: the base model should pass sometimes and fail often
+      model: { blockSize: 80, nLayer: 3, nHead: 4, nEmbd: 96 },
+      corpus: (seed) => pythonFunctionsCorpus(seed, 20000),
+      tokenizerVocab: 512,
+      seed: PYTHON_FUNCTIONS_PRETRAIN_SEED,
+      steps: 600,
+      batchSize: 32,
       lr: 3e-3,
       warmup: 50,
     },
