@@ -1,6 +1,8 @@
 /**
  * The headless RAFT Lab CLI: `raftlab run --task sentiment --cycles 4 --seed 1 [...] [--out FILE.json]`.
  * Prints one line per cycle and writes `{config, cycles: [stats...]}` as JSON. Bad flags exit with code 2.
+ * Code tasks (`taskNeedsVerifier`) get Node verifiers (Pyodide, clang in worker threads), disposed at the end.
+ * `raftlab verify` (src/cli/verify.ts) scores one program.
  */
 import { writeFileSync } from 'node:fs';
 import { cliHelp, parseCliArgs } from '../core/config/cli';
@@ -8,9 +10,14 @@ import type { RunConfig } from '../core/config/schema';
 import { decodeConfigHash, encodeConfigHash } from '../core/config/url';
 import { RaftEngine } from '../core/raft/engine';
 import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
-import { createTask } from '../core/tasks/registry';
+import { createTask, taskNeedsVerifier } from '../core/tasks/registry';
+import type { Verifier } from '../core/verify/types';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedModel } from '../node/model-files';
+import { createNodeVerifiers } from '../node/verify/index';
+import { verifyCommand } from './verify';
+import { runImageCommand } from './image-run';
+import { isImageTask } from '../core/tasks/registry';
 
 export interface RunOutput {
   config: RunConfig;
@@ -18,10 +25,22 @@ export interface RunOutput {
   meta: { backend: string; model: Record<string, unknown>; url: string; seconds: number };
 }
 
-/** Run RAFT (or the configured method) as configured; `log` receives the printed lines. */
-export async function runCommand(config: RunConfig, log: (line: string) => void): Promise<RunOutput> {
+/**
+ * Run RAFT (or the configured method) as configured; `log` receives the printed lines. A code task uses `verifier`
+ * when given (the caller disposes it), else verifiers of its own, disposed at the end (also on error).
+ */
+export async function runCommand(config: RunConfig, log: (line: string) => void, verifier?: Verifier): Promise<RunOutput> {
+  const own = !verifier && taskNeedsVerifier(config.task) ? createNodeVerifiers() : undefined;
+  try {
+    return await runWith(config, log, verifier ?? own);
+  } finally {
+    await own?.dispose();
+  }
+}
+
+async function runWith(config: RunConfig, log: (line: string) => void, verifier: Verifier | undefined): Promise<RunOutput> {
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
-  const task = createTask(config.task);
+  const task = createTask(config.task, { verifier });
   const { model, tokenizer, manifest } = await loadEmbeddedModel(config.task);
   const url = `${process.env.RAFTLAB_LAB_URL ?? 'http://localhost:5173/'}#${encodeConfigHash(config)}`;
   log(`raftlab run: task ${config.task}, method ${config.method}, ${model.numParams()} params, backend ${backend}`);
@@ -48,12 +67,16 @@ export async function runCommand(config: RunConfig, log: (line: string) => void)
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `verify` has flags of its own (not the run configuration's)
+  if (argv.find((a) => !a.startsWith('-')) === 'verify') return verifyCommand(argv.filter((a, i) => i !== argv.indexOf('verify')));
   const parsed = parseCliArgs(argv);
   if (parsed.options.help || parsed.command === null) {
     console.log(cliHelp());
     return parsed.command === null && !parsed.options.help ? 2 : 0;
   }
   if (parsed.command === 'config') return configCommand(parsed.options.url, parsed.errors);
+  if (parsed.command === 'compare' && isImageTask(parsed.config.task)) parsed.errors.push(`compare is for language tasks; use run --task ${parsed.config.task}`);
+  if (parsed.options.images !== undefined && !isImageTask(parsed.config.task)) parsed.errors.push('--images is for image tasks (--task shapes)');
   if (parsed.command === 'compare' && parsed.errors.length === 0) {
     return compareCommand(parsed.config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out);
   }
@@ -62,7 +85,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error('run "raftlab run --help" for the list of flags');
     return 2;
   }
-  const out = await runCommand(parsed.config, (line) => console.log(line));
+  const out = isImageTask(parsed.config.task)
+    ? await runImageCommand(parsed.config, (line) => console.log(line), parsed.options.images)
+    : await runCommand(parsed.config, (line) => console.log(line));
   if (parsed.options.out) {
     writeFileSync(parsed.options.out, JSON.stringify({ config: out.config, cycles: out.cycles, meta: out.meta }, null, 2) + '\n');
     console.log(`wrote ${parsed.options.out}`);
@@ -95,11 +120,17 @@ function methodLabel(config: RunConfig): string {
 /** `raftlab compare`: each method on the same task, seed and settings; a table of the final cycles. */
 async function compareCommand(base: RunConfig, methods: RunConfig['method'][], out: string | undefined): Promise<number> {
   const runs: Array<{ method: string; label: string; config: RunConfig; cycles: CycleStats[] }> = [];
-  for (const method of methods) {
-    const config = { ...base, method };
-    console.log(`\n== ${methodLabel(config)}`);
-    const r = await runCommand(config, (line) => console.log(line));
-    runs.push({ method, label: methodLabel(config), config, cycles: r.cycles });
+  // one set of verifiers for every method of a code task (Pyodide and clang load once)
+  const verifier = taskNeedsVerifier(base.task) ? createNodeVerifiers() : undefined;
+  try {
+    for (const method of methods) {
+      const config = { ...base, method };
+      console.log(`\n== ${methodLabel(config)}`);
+      const r = await runCommand(config, (line) => console.log(line), verifier);
+      runs.push({ method, label: methodLabel(config), config, cycles: r.cycles });
+    }
+  } finally {
+    await verifier?.dispose();
   }
   const last = base.cycles;
   console.log(`\nfinal cycle (${last}) per method, task ${base.task}, seed ${base.seed}:`);
