@@ -8,7 +8,7 @@
  * keeps its global scope.
  */
 import * as yowasp from '@yowasp/clang';
-import type { Command, ProgressCallback } from '@yowasp/clang';
+import type { Command, ProgressCallback, RunOptions } from '@yowasp/clang';
 import type { CompileReply, CompileRequest } from '../../src/core/verify/types';
 import type { FromWorker, ToWorker } from '../../src/browser/verify/protocol';
 
@@ -49,7 +49,7 @@ async function warmUp(): Promise<void> {
   let total = 0;
   post({ type: 'progress', stage: 'downloading clang', loaded: 0, total: 0 });
   // runClang(null) only fetches the resources (its own first call, `clang -###`, would not pass fetchProgress on)
-  await runClang(null, {}, {
+  await (runClang as (args: string[] | null, files: object, options: RunOptions) => unknown)(null, {}, {
     fetchProgress: (({ totalLength, doneLength }) => {
       total = totalLength;
       const now = performance.now();
