@@ -44,9 +44,9 @@ const smallInt = (rng: Rng) => int(rng, -20, 20);
 const intList = (rng: Rng, lo = -9, hi = 9, minLen = 1) => Array.from({ length: int(rng, minLen, 6) }, () => int(rng, lo, hi));
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 const word = (rng: Rng, minLen = 1) => Array.from({ length: int(rng, minLen, 6) }, () => rng.pick([...LETTERS])).join('');
-const n = (x: PyValue) => x as number;
-const s = (x: PyValue) => x as string;
-const l = (x: PyValue) => x as number[];
+const n = (x: PyValue | undefined) => x as number;
+const s = (x: PyValue | undefined) => x as string;
+const l = (x: PyValue | undefined) => x as number[];
 /** Python's `a // b` and `a % b` for integers (b != 0). */
 export const floorDiv = (a: number, b: number) => Math.floor(a / b);
 export const pyMod = (a: number, b: number) => a - b * Math.floor(a / b);
