@@ -88,6 +88,8 @@ export class RaftEngine {
   #promptCursor = 0;
   #promptEpoch = 0;
   readonly #heldOut: Sequence[];
+  /** Samples scored by `rewardMany` in the current cycle, and the time those calls took (verification throughput). */
+  #verified = { samples: 0, ms: 0 };
 
   constructor(opts: RaftEngineOptions) {
     this.model = opts.model;
@@ -115,6 +117,7 @@ export class RaftEngine {
   async runCycle(): Promise<CycleResult> {
     const cycle = this.cycle;
     const ms = { generate: 0, reward: 0, train: 0, eval: 0 };
+    this.#verified = { samples: 0, ms: 0 };
     let samples: SampleRecord[] = [];
     let trainStats: Pick<CycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> = {
       rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null,
@@ -180,6 +183,9 @@ export class RaftEngine {
       meanLength: ev.meanLength,
       klToRef: ev.klToRef,
       ms: { generate: round(ms.generate), reward: round(ms.reward), train: round(ms.train), eval: round(ms.eval) },
+      verifyPerSec: this.task.rewardMany
+        ? (this.#verified.ms > 0 ? Math.round((this.#verified.samples / (this.#verified.ms / 1000)) * 10) / 10 : null)
+        : null,
     };
     const prev = this.history.at(-1);
     if (this.config.earlyStop && prev && cycle > 0 && stats.evalReward < prev.evalReward) this.stopped = true;
@@ -340,11 +346,14 @@ export class RaftEngine {
       const chunk = REWARD_CHUNK;
       for (let i = 0; i < items.length; i += chunk) {
         const part = items.slice(i, i + chunk);
+        const t0 = now();
         try {
           results.push(...(await this.task.rewardMany(part)));
         } catch (e) {
           results.push(...part.map(() => fail(e)));
         }
+        this.#verified.samples += part.length;
+        this.#verified.ms += now() - t0;
         if (!heldOut) this.#progress(cycle, 'reward', results.length, gens.length);
       }
     } else {

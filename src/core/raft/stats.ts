@@ -22,6 +22,12 @@ export interface CycleStats {
   trainLoss: number | null;
   lr: number | null;
   ms: { generate: number; reward: number; train: number; eval: number };
+  /**
+   * Verification throughput: samples per second of the cycle's batched rewards (`Task.rewardMany`: code tasks'
+   * verifier pools), training and eval samples together, over the time spent in those calls. Null for tasks without
+   * `rewardMany`; absent in runs saved before the field existed. A timing, like `ms`: it varies between identical runs.
+   */
+  verifyPerSec?: number | null;
 }
 
 export function mean(xs: readonly number[]): number | null {
@@ -55,6 +61,7 @@ export const TABLE_COLUMNS: Array<[keyof CycleStats | 'time', string, number]> =
   ['distinct2', 'dist2', 6],
   ['meanLength', 'len', 5],
   ['trainLoss', 'loss', 7],
+  ['verifyPerSec', 'ver/s', 6],
   ['time', 'sec', 6],
 ];
 
@@ -69,6 +76,7 @@ export function tableRow(s: CycleStats): string {
     else v = s[key];
     let text: string;
     if (v === null || v === undefined) text = '-';
+    else if (key === 'verifyPerSec' && typeof v === 'number') text = v.toFixed(1);
     else if (typeof v === 'number') text = Number.isInteger(v) ? String(v) : v.toFixed(key === 'perplexity' || key === 'time' || key === 'klToRef' ? 2 : 3);
     else text = String(v);
     return text.padStart(w);
