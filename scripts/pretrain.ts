@@ -6,9 +6,10 @@ import { parseArgs } from 'node:util';
 import { Gpt } from '../src/core/lm/gpt';
 import { pretrain } from '../src/core/lm/pretrain';
 import { totalNll, type Sequence } from '../src/core/lm/train';
-import { createTask, pretrainRecipe } from '../src/core/tasks/registry';
+import { createTask, pretrainRecipe, taskNeedsVerifier } from '../src/core/tasks/registry';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
 import { loadTokenizer, saveEmbeddedModel } from '../src/node/model-files';
+import { createNodeVerifiers } from '../src/node/verify/index';
 
 const { values } = parseArgs({
   options: { task: { type: 'string', default: 'sentiment' }, steps: { type: 'string' }, backend: { type: 'string', default: 'wasm' } },
@@ -18,7 +19,9 @@ const recipe = pretrainRecipe(taskName);
 const steps = values.steps ? Number(values.steps) : recipe.steps;
 const backend = await initNodeBackend(values.backend as NodeBackend);
 const tokenizer = await loadTokenizer(taskName);
-const task = createTask(taskName);
+// code tasks are created with a verifier (its workers start only when used: pre-training reads the texts only)
+const verifier = taskNeedsVerifier(taskName) ? createNodeVerifiers() : undefined;
+const task = createTask(taskName, { verifier });
 const eos = tokenizer.eosId;
 const asDoc = (t: string): Sequence => ({ tokens: [eos, ...tokenizer.encode(t), eos], lossFrom: 1 });
 const docs = recipe.corpus(recipe.seed).map(asDoc);
@@ -48,3 +51,4 @@ const bytes = await saveEmbeddedModel(taskName, model, {
 });
 console.log(`wrote public/models/${taskName}/ (${(bytes / 1e6).toFixed(2)} MB weights), held-out perplexity ${ppl.toFixed(3)}`);
 model.dispose();
+await verifier?.dispose();

@@ -10,7 +10,7 @@
  */
 
 /** Tasks the lab can train on. Add a task id here (and its implementation elsewhere) to offer it. */
-export const TASKS = ['sentiment', 'arithmetic', 'python-functions'] as const;
+export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 // selection modes and LoRA targets are defined where they are implemented

@@ -1,6 +1,7 @@
 /** Task ids -> tasks, and the embedded base model's architecture and pre-training recipe for each. */
 import type { GptConfig } from '../lm/gpt';
 import { ARITHMETIC_PRETRAIN_SEED, arithmeticCorpus, createArithmeticTask } from './arithmetic/index';
+import { C_PROGRAMS_PRETRAIN_SEED, cProgramsCorpus, createCProgramsTask } from './c-programs/index';
 import { createPythonFunctionsTask, PYTHON_FUNCTIONS_PRETRAIN_SEED, pythonFunctionsCorpus } from './python-functions/index';
 import { createSentimentTask, sentimentCorpus, SENTIMENT_PRETRAIN_SEED } from './sentiment/index';
 import type { Task, TaskContext } from './types';
@@ -67,6 +68,21 @@ const TASKS: Record<string, TaskEntry> = {
       batchSize: 32,
       lr: 3e-3,
       warmup: 50,
+    },
+  },
+  'c-programs': {
+    create: (ctx) => createCProgramsTask(ctx.verifier),
+    needsVerifier: true,
+    pretrain: {
+      // prompt + program fit in 80 tokens; small and briefly trained so that the base model is right sometimes
+      model: { blockSize: 80, nLayer: 2, nHead: 4, nEmbd: 64 },
+      corpus: (seed) => cProgramsCorpus(seed, 20000),
+      tokenizerVocab: 512,
+      seed: C_PROGRAMS_PRETRAIN_SEED,
+      steps: 500,
+      batchSize: 32,
+      lr: 3e-3,
+      warmup: 30,
     },
   },
 };
