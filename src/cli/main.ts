@@ -16,6 +16,8 @@ import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedModel } from '../node/model-files';
 import { createNodeVerifiers } from '../node/verify/index';
 import { verifyCommand } from './verify';
+import { runImageCommand } from './image-run';
+import { isImageTask } from '../core/tasks/registry';
 
 export interface RunOutput {
   config: RunConfig;
@@ -73,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
     return parsed.command === null && !parsed.options.help ? 2 : 0;
   }
   if (parsed.command === 'config') return configCommand(parsed.options.url, parsed.errors);
+  if (parsed.command === 'compare' && isImageTask(parsed.config.task)) parsed.errors.push(`compare is for language tasks; use run --task ${parsed.config.task}`);
+  if (parsed.options.images !== undefined && !isImageTask(parsed.config.task)) parsed.errors.push('--images is for image tasks (--task shapes)');
   if (parsed.command === 'compare' && parsed.errors.length === 0) {
     return compareCommand(parsed.config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out);
   }
@@ -81,7 +85,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error('run "raftlab run --help" for the list of flags');
     return 2;
   }
-  const out = await runCommand(parsed.config, (line) => console.log(line));
+  const out = isImageTask(parsed.config.task)
+    ? await runImageCommand(parsed.config, (line) => console.log(line), parsed.options.images)
+    : await runCommand(parsed.config, (line) => console.log(line));
   if (parsed.options.out) {
     writeFileSync(parsed.options.out, JSON.stringify({ config: out.config, cycles: out.cycles, meta: out.meta }, null, 2) + '\n');
     console.log(`wrote ${parsed.options.out}`);

@@ -36,6 +36,8 @@ export interface CliOptions {
   url?: string;
   /** `compare`: the methods to run on the same task and seed. */
   methods?: Method[];
+  /** Image tasks: a folder for PNG grids of each cycle's images. */
+  images?: string;
   help: boolean;
 }
 
@@ -48,7 +50,7 @@ export interface CliParseResult {
 
 const SEE_HELP = '(see raftlab run --help)';
 const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0']);
-const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods']);
+const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images']);
 
 function looksLikeFlag(token: string): boolean {
   return token.startsWith('--') || token === '-h';
@@ -104,7 +106,7 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         }
       }
       if (value === undefined) {
-        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
+        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--images' ? 'a folder' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
         errors.push(`missing value for ${flag} (expects ${expects}) ${SEE_HELP}`);
         continue;
       }
@@ -116,9 +118,10 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         else options.methods = methods as Method[];
         continue;
       }
-      if (flag === '--out' || flag === '--url') {
+      if (flag === '--out' || flag === '--url' || flag === '--images') {
         if (value === '') errors.push(`${flag} needs a non-empty value`);
         else if (flag === '--out') options.out = value;
+        else if (flag === '--images') options.images = value;
         else options.url = value;
         continue;
       }
@@ -199,6 +202,8 @@ export function cliHelp(): string {
     'Options:',
     '  --out FILE.json',
     '      Write the run\'s results as JSON to this file.',
+    '  --images DIR',
+    '      Image tasks (shapes): write PNG grids of each cycle\'s eval images (same prompts and seeds every cycle) and training images to DIR.',
     '  --url URL',
     '      Start from the settings of a RAFT Lab share link (#v=1&...); flags given here override them.',
     '  -h, --help',

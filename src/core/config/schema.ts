@@ -10,12 +10,13 @@
  */
 
 /** Tasks the lab can train on. Add a task id here (and its implementation elsewhere) to offer it. */
-export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions'] as const;
+export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions', 'shapes'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 // selection modes and LoRA targets are defined where they are implemented
 import { LORA_TARGETS, type LoraTarget } from '../lm/lora-config';
 import { SELECT_MODES, type SelectMode } from '../raft/select';
+import { IMAGE_REWARD_NAMES, type ImageRewardName } from '../diffusion/rewards';
 export { LORA_TARGETS, SELECT_MODES, type LoraTarget, type SelectMode };
 
 /** Alignment methods the lab compares. */
@@ -70,6 +71,8 @@ export interface RunConfig {
   /** Held-out reference texts perplexity is measured on. */
   evalTexts: number;
   earlyStop: boolean;
+  /** Image tasks (`shapes`): the reward computed from the pixels. */
+  imageReward: ImageRewardName;
 }
 
 export type ConfigKey = keyof RunConfig;
@@ -243,6 +246,11 @@ const FIELDS = [
   {
     key: 'earlyStop', type: 'boolean', default: false, urlKey: 'es', cliFlag: '--early-stop',
     label: 'Early stop', help: 'Stop the run as soon as a cycle\'s eval reward is lower than the previous one.', group: 'eval',
+  },
+  // image tasks
+  {
+    key: 'imageReward', type: 'choice', default: 'redness', choices: IMAGE_REWARD_NAMES, urlKey: 'rw', cliFlag: '--reward',
+    label: 'Image reward', help: 'Image tasks only: what the reward measures in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half).', group: 'run',
   },
 ] as const satisfies readonly AnyConfigField[];
 

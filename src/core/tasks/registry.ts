@@ -91,8 +91,19 @@ export function taskNames(): string[] {
   return Object.keys(TASKS);
 }
 
+/**
+ * Image (diffusion) tasks: their RAFT runs on a denoiser with LoRA (src/core/diffusion/, DiffusionRaftEngine), not
+ * on a language model, so they have no entry above (no Task, no GPT recipe).
+ */
+const IMAGE_TASKS: ReadonlySet<string> = new Set(['shapes']);
+
+export function isImageTask(name: string): boolean {
+  return IMAGE_TASKS.has(name);
+}
+
 function entry(name: string): TaskEntry {
   const e = Object.hasOwn(TASKS, name) ? TASKS[name] : undefined;
+  if (!e && isImageTask(name)) throw new Error(`task "${name}" is an image task: it runs on the diffusion engine (src/core/diffusion), not on a language model`);
   if (!e) throw new Error(`unknown task "${name}" (known: ${taskNames().join(', ')})`);
   return e;
 }

@@ -1,0 +1,87 @@
+/**
+ * `raftlab run --task shapes ...`: RAFT on the embedded denoiser. Prints one line per cycle (image columns: reward,
+ * kept_r, kept, evalR, hoLoss = heldOutLoss, div = evalDiversity, loss, sec) and, with `--images DIR`, writes PNG
+ * grids: eval-cycle-N.png (rows: eval prompts, columns: their fixed noise seeds; the same images across cycles),
+ * train-cycle-N.png (rows: the cycle's prompts, columns: K samples, kept ones framed green) and
+ * eval-cycle-0-vs-N.png (cycle 0 left, the last cycle right).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig } from '../core/config/schema';
+import { encodeConfigHash } from '../core/config/url';
+import { DiffusionRaftEngine, type ImageSample } from '../core/diffusion/engine';
+import { imageGrid } from '../core/diffusion/png';
+import { imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/diffusion/stats';
+import { initNodeBackend, type NodeBackend } from '../node/backend';
+import { loadEmbeddedUNet, writePng } from '../node/diffusion-files';
+
+export interface ImageRunOutput {
+  config: RunConfig;
+  cycles: ImageCycleStats[];
+  meta: { backend: string; model: Record<string, unknown>; url: string; seconds: number; images?: string };
+}
+
+/** Rows of a grid: one per prompt (promptIndex), in order. */
+function byPrompt(samples: readonly ImageSample[]): { images: Float32Array[]; frames: Array<[number, number, number] | null>; columns: number } {
+  const rows = new Map<number, ImageSample[]>();
+  for (const s of samples) rows.set(s.promptIndex, [...(rows.get(s.promptIndex) ?? []), s]);
+  const columns = Math.max(1, ...[...rows.values()].map((r) => r.length));
+  const images: Float32Array[] = [];
+  const frames: Array<[number, number, number] | null> = [];
+  for (const r of rows.values()) {
+    for (let j = 0; j < columns; j++) {
+      const s = r[j];
+      images.push(s ? s.pixels : new Float32Array(r[0]!.pixels.length).fill(1));
+      frames.push(s?.kept ? [0, 0.8, 0] : null);
+    }
+  }
+  return { images, frames, columns };
+}
+
+export async function runImageCommand(config: RunConfig, log: (line: string) => void, imagesDir?: string): Promise<ImageRunOutput> {
+  if (config.method !== 'raft') throw new Error(`image tasks run RAFT only (got --method ${config.method})`);
+  const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
+  const { model, manifest } = await loadEmbeddedUNet(config.task);
+  const url = `${process.env.RAFTLAB_LAB_URL ?? 'http://localhost:5173/'}#${encodeConfigHash(config)}`;
+  log(`raftlab run: task ${config.task}, reward ${config.imageReward}, ${model.numParams()} params (U-Net), backend ${backend}`);
+  log(`link: ${url}`);
+  if (imagesDir) mkdirSync(imagesDir, { recursive: true });
+  const engine = new DiffusionRaftEngine({ model, config });
+  log(`LoRA rank ${engine.model.lora!.config.rank}, alpha ${config.loraAlpha}; DDIM ${engine.sampler.steps} steps, guidance ${engine.sampler.guidance}`);
+  log(imageTableHeader());
+  const t0 = performance.now();
+  let first: ImageSample[] | null = null;
+  let last: ImageSample[] | null = null;
+  const save = (name: string, samples: readonly ImageSample[]) => {
+    const g = byPrompt(samples);
+    const grid = imageGrid(g.images, { columns: g.columns, frames: g.frames });
+    writePng(join(imagesDir!, name), grid.rgb, grid.width, grid.height);
+  };
+  try {
+    for (let c = 0; c <= config.cycles; c++) {
+      const { stats, samples, evalSamples } = await engine.runCycle();
+      log(imageTableRow(stats));
+      first ??= evalSamples;
+      last = evalSamples;
+      if (imagesDir) {
+        save(`eval-cycle-${stats.cycle}.png`, evalSamples);
+        if (samples.length > 0) save(`train-cycle-${stats.cycle}.png`, samples);
+      }
+      if (engine.stopped) {
+        log(`early stop: eval reward dropped at cycle ${stats.cycle}`);
+        break;
+      }
+    }
+    if (imagesDir && first && last) {
+      // cycle 0 and the last cycle side by side: each row holds a prompt's images at cycle 0, then now
+      save(`eval-cycle-0-vs-${engine.cycle - 1}.png`, [...first, ...last]);
+      log(`wrote PNG grids to ${imagesDir}`);
+    }
+  } finally {
+    engine.dispose();
+    model.dispose();
+  }
+  const seconds = Math.round((performance.now() - t0) / 100) / 10;
+  log(`done in ${seconds} s`);
+  return { config, cycles: engine.history, meta: { backend, model: manifest.meta, url, seconds, ...(imagesDir ? { images: imagesDir } : {}) } };
+}

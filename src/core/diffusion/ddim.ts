@@ -1,0 +1,84 @@
+/**
+ * Deterministic DDIM sampling (Song et al. 2021, eta = 0) with optional classifier-free guidance:
+ * eps = eps(x, null) + g * (eps(x, label) - eps(x, null)), x0 = (x - sqrt(1 - aBar) eps) / sqrt(aBar) (clipped to
+ * [-1, 1]), x_prev = sqrt(aBar_prev) x0 + sqrt(1 - aBar_prev) eps. The only randomness is the starting noise, drawn
+ * from a per-image seed: the same seed, label and weights give the same image, so evaluation images can be compared
+ * across RAFT cycles.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../rng';
+import { IMAGE_SIZE, NULL_LABEL, PIXELS } from './dataset';
+import { ddimTimesteps, type NoiseSchedule } from './schedule';
+import type { UNet } from './unet';
+
+export interface SampleOptions {
+  /** DDIM steps (the schedule's timesteps are evenly strided). */
+  steps: number;
+  /** Classifier-free guidance scale; 1 = plain conditional sampling (one forward pass per step). */
+  guidance: number;
+  /** Images per forward pass. */
+  batchSize?: number;
+}
+
+/** Starting noise of one image from its seed (standard normal, PIXELS values). */
+export function seedNoise(seed: number): Float32Array {
+  const rng = new Rng(seed);
+  const out = new Float32Array(PIXELS);
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal();
+  return out;
+}
+
+/** One batch: starting noise (B * PIXELS) -> images with pixels in [0, 1] (B * PIXELS). */
+export async function ddimBatch(model: UNet, schedule: NoiseSchedule, labels: readonly number[], noise: Float32Array, o: SampleOptions): Promise<Float32Array> {
+  const b = labels.length;
+  const shape: [number, number, number, number] = [b, IMAGE_SIZE, IMAGE_SIZE, 3];
+  const ts = ddimTimesteps(schedule, o.steps);
+  let x = tf.tensor4d(noise, shape);
+  const guided = o.guidance !== 1;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    const aBar = schedule.alphaBar[t]!;
+    const aPrev = i + 1 < ts.length ? schedule.alphaBar[ts[i + 1]!]! : 1;
+    const next = tf.tidy(() => {
+      let eps: tf.Tensor;
+      if (guided) {
+        const both = model.forward(tf.concat([x, x], 0) as tf.Tensor4D, new Array(2 * b).fill(t), [...labels, ...new Array(b).fill(NULL_LABEL)], false);
+        const cond = tf.slice(both, [0, 0, 0, 0], shape);
+        const unc = tf.slice(both, [b, 0, 0, 0], shape);
+        eps = tf.add(unc, tf.mul(tf.sub(cond, unc), o.guidance));
+      } else {
+        eps = model.forward(x, new Array(b).fill(t), labels, false);
+      }
+      const x0 = tf.clipByValue(tf.div(tf.sub(x, tf.mul(eps, Math.sqrt(1 - aBar))), Math.sqrt(aBar)), -1, 1);
+      if (i + 1 === ts.length) return x0;
+      // eps consistent with the clipped x0 keeps the trajectory on the data range
+      const epsC = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(aBar))), Math.sqrt(1 - aBar));
+      return tf.add(tf.mul(x0, Math.sqrt(aPrev)), tf.mul(epsC, Math.sqrt(1 - aPrev)));
+    });
+    x.dispose();
+    x = next as tf.Tensor4D;
+  }
+  const img = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
+  x.dispose();
+  const out = (await img.data()) as Float32Array;
+  img.dispose();
+  return out;
+}
+
+/** Images for (label, seed) pairs, in order; each image's pixels in [0, 1] (PIXELS values, HWC). */
+export async function sampleImages(
+  model: UNet, schedule: NoiseSchedule, items: ReadonlyArray<{ label: number; seed: number }>, o: SampleOptions,
+  onBatch?: (done: number, total: number) => void,
+): Promise<Float32Array[]> {
+  const bs = o.batchSize ?? 32;
+  const out: Float32Array[] = [];
+  for (let i = 0; i < items.length; i += bs) {
+    const chunk = items.slice(i, i + bs);
+    const noise = new Float32Array(chunk.length * PIXELS);
+    chunk.forEach((it, j) => noise.set(seedNoise(it.seed), j * PIXELS));
+    const flat = await ddimBatch(model, schedule, chunk.map((c) => c.label), noise, o);
+    for (let j = 0; j < chunk.length; j++) out.push(flat.slice(j * PIXELS, (j + 1) * PIXELS));
+    onBatch?.(Math.min(items.length, i + bs), items.length);
+  }
+  return out;
+}

@@ -1,0 +1,244 @@
+/**
+ * RAFT on the `shapes` denoiser (the RAFT paper's diffusion setting, small): per cycle take the next prompts (labels),
+ * sample K images per prompt with DDIM from seeded noise, reward them from their pixels, select with the language
+ * tasks' selection modes (raft/select.ts), fine-tune LoRA adapters (only them) on the kept images with the denoising
+ * loss, evaluate. Cycle 0 evaluates the base model (adapters are an exact no-op then).
+ *
+ * Evaluation uses fixed noise seeds (the same eval images can be compared across cycles) and reports the mean reward
+ * and `heldOutLoss`, the denoising loss on held-out real images with fixed timesteps and noise. Training: each epoch
+ * passes over the kept images `noiseDraws` times with fresh timesteps and noise, in shuffled batches of `batchSize`,
+ * Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
+ * Framework-free: the same code runs in the CLI, the tests and (later) the worker.
+ */
+import type { RunConfig } from '../config/schema';
+import { Adam } from '../lm/adam';
+import type { Phase, Progress } from '../raft/engine';
+import { selectSamples } from '../raft/select';
+import { mean } from '../raft/stats';
+import { hashString, Rng } from '../rng';
+import type { RewardResult } from '../tasks/types';
+import { labelIndex, SHAPE_LABELS, shapeImages } from './dataset';
+import { sampleImages, type SampleOptions } from './ddim';
+import { IMAGE_REWARDS, imageReward, type ImageRewardName, type RewardWeights } from './rewards';
+import { linearSchedule, type NoiseSchedule } from './schedule';
+import { SHAPES_HELD_OUT_SEED, SHAPES_RAFT, SHAPES_SAMPLER, SHAPES_SCHEDULE } from './shapes-recipe';
+import { pairwiseDiversity, type ImageCycleStats } from './stats';
+import { denoiseStep, drawBatch, meanDenoiseLoss, type DenoiseBatch } from './train';
+import type { UNet } from './unet';
+
+/** One generated image with its prompt, noise seed, reward and whether selection kept it. */
+export interface ImageSample {
+  promptIndex: number;
+  prompt: string;
+  seed: number;
+  pixels: Float32Array;
+  reward: number;
+  breakdown?: RewardResult['breakdown'];
+  kept: boolean;
+}
+
+export interface ImageCycleResult {
+  stats: ImageCycleStats;
+  /** Training samples of the cycle (empty for cycle 0). */
+  samples: ImageSample[];
+  /** Evaluation images: the same prompts and seeds every cycle. */
+  evalSamples: ImageSample[];
+}
+
+export interface DiffusionEngineOptions {
+  model: UNet;
+  config: RunConfig;
+  /** The reward: a name of IMAGE_REWARDS or weights of the parts (default: config.imageReward). */
+  reward?: ImageRewardName | RewardWeights;
+  /** Sampler settings (default SHAPES_SAMPLER); tests use fewer steps. */
+  sampler?: SampleOptions;
+  /** Real held-out images for heldOutLoss (default min(evalTexts, 256)). */
+  heldOutImages?: number;
+  /** Noise draws per kept image per epoch (default SHAPES_RAFT.noiseDraws). */
+  noiseDraws?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+export class DiffusionRaftEngine {
+  readonly model: UNet;
+  readonly config: RunConfig;
+  readonly schedule: NoiseSchedule;
+  readonly sampler: SampleOptions;
+  readonly rewardWeights: RewardWeights;
+  readonly noiseDraws: number;
+  cycle = 0;
+  stopped = false;
+  readonly history: ImageCycleStats[] = [];
+  readonly #onProgress?: (p: Progress) => void;
+  readonly #optimizer = new Adam();
+  readonly #sampleRng: Rng;
+  readonly #trainRng: Rng;
+  readonly #selectRng: Rng;
+  readonly #heldOut: DenoiseBatch[];
+  readonly #evalItems: Array<{ promptIndex: number; prompt: string; label: number; seed: number }>;
+  #promptOrder: number[] = [];
+  #promptCursor = 0;
+  #promptEpoch = 0;
+
+  constructor(opts: DiffusionEngineOptions) {
+    this.model = opts.model;
+    this.config = opts.config;
+    this.#onProgress = opts.onProgress;
+    if (this.config.method !== 'raft') throw new Error(`image tasks run RAFT only (got method ${this.config.method})`);
+    const reward = opts.reward ?? opts.config.imageReward;
+    this.rewardWeights = typeof reward === 'string' ? IMAGE_REWARDS[reward] : reward;
+    if (!this.rewardWeights) throw new Error(`unknown image reward ${String(reward)}`);
+    this.schedule = linearSchedule(SHAPES_SCHEDULE.steps, SHAPES_SCHEDULE.betaStart, SHAPES_SCHEDULE.betaEnd);
+    this.sampler = opts.sampler ?? { ...SHAPES_SAMPLER };
+    this.noiseDraws = opts.noiseDraws ?? SHAPES_RAFT.noiseDraws;
+    const { seed } = this.config;
+    this.#sampleRng = Rng.derive(seed, 'diffusion/sample');
+    this.#trainRng = Rng.derive(seed, 'diffusion/train');
+    this.#selectRng = Rng.derive(seed, 'diffusion/select');
+    // LoRA only: rank config.lora, or SHAPES_RAFT.loraRank when the config asks for full fine-tuning (lora = 0)
+    this.model.attachLora({ rank: this.config.lora > 0 ? this.config.lora : SHAPES_RAFT.loraRank, alpha: this.config.loraAlpha }, seed);
+    // held-out real images with fixed t and noise: the same for every run, so heldOutLoss compares across runs
+    const nHeld = opts.heldOutImages ?? Math.min(this.config.evalTexts, 256);
+    const held = shapeImages(SHAPES_HELD_OUT_SEED, nHeld);
+    const heldRng = Rng.derive(SHAPES_HELD_OUT_SEED, 'diffusion/held-out-noise');
+    this.#heldOut = [];
+    for (let i = 0; i < held.length; i += 64) {
+      const part = held.slice(i, i + 64);
+      this.#heldOut.push(drawBatch(part.map((h) => h.pixels), part.map((h) => h.label), this.schedule, heldRng));
+    }
+    // eval: the first evalPrompts labels, evalSamplesPerPrompt fixed noise seeds each (never used in training)
+    const nEval = Math.min(this.config.evalPrompts, SHAPE_LABELS.length);
+    this.#evalItems = [];
+    for (let p = 0; p < nEval; p++) {
+      for (let j = 0; j < this.config.evalSamplesPerPrompt; j++) {
+        const s = (hashString(`diffusion/eval/${p}/${j}`) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0;
+        this.#evalItems.push({ promptIndex: p, prompt: SHAPE_LABELS[p]!.text, label: p, seed: s });
+      }
+    }
+  }
+
+  #progress(cycle: number, phase: Phase, done: number, total: number): void {
+    this.#onProgress?.({ cycle, phase, done, total });
+  }
+
+  /** The next promptsPerCycle labels, from a seeded shuffled order that wraps around (reshuffled each pass). */
+  #nextPrompts(): number[] {
+    const out: number[] = [];
+    while (out.length < this.config.promptsPerCycle) {
+      if (this.#promptCursor >= this.#promptOrder.length) {
+        this.#promptOrder = Rng.derive(this.config.seed + this.#promptEpoch, 'diffusion/prompts').shuffled(SHAPE_LABELS.map((_, i) => i));
+        this.#promptEpoch++;
+        this.#promptCursor = 0;
+      }
+      out.push(this.#promptOrder[this.#promptCursor++]!);
+    }
+    return out;
+  }
+
+  #lr(cycle: number): number {
+    return this.config.loraLr * this.config.lrDecay ** (cycle - 1);
+  }
+
+  #reward(pixels: Float32Array, label: number): RewardResult {
+    return imageReward(this.rewardWeights, pixels, label);
+  }
+
+  async runCycle(): Promise<ImageCycleResult> {
+    const cycle = this.cycle;
+    const ms = { generate: 0, reward: 0, train: 0, eval: 0 };
+    let samples: ImageSample[] = [];
+    let train: Pick<ImageCycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> = {
+      rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null,
+    };
+    if (cycle > 0) {
+      const labels = this.#nextPrompts();
+      const K = this.config.samplesPerPrompt;
+      const items = labels.flatMap((label, p) => Array.from({ length: K }, () => ({ promptIndex: p, label, seed: this.#sampleRng.nextU32() })));
+      let t0 = now();
+      const images = await sampleImages(this.model, this.schedule, items, this.sampler, (d, n) => this.#progress(cycle, 'generate', d, n));
+      ms.generate = now() - t0;
+      t0 = now();
+      const results = images.map((px, i) => this.#reward(px, items[i]!.label));
+      ms.reward = now() - t0;
+      this.#progress(cycle, 'select', 0, 1);
+      const kept = new Set(selectSamples(items.map((it, i) => ({ promptIndex: it.promptIndex, reward: results[i]!.reward })), {
+        mode: this.config.select,
+        keepPerPrompt: this.config.keepPerPrompt,
+        keepTopPercent: this.config.keepTopPercent,
+        rewardThreshold: this.config.rewardThreshold,
+        minKept: this.config.minKept,
+        softBeta: this.config.softBeta,
+      }, this.#selectRng));
+      this.#progress(cycle, 'select', 1, 1);
+      samples = items.map((it, i) => ({
+        promptIndex: it.promptIndex, prompt: SHAPE_LABELS[it.label]!.text, seed: it.seed, pixels: images[i]!,
+        reward: results[i]!.reward, breakdown: results[i]!.breakdown, kept: kept.has(i),
+      }));
+      const keptSamples = samples.filter((s) => s.kept);
+      const lr = this.#lr(cycle);
+      t0 = now();
+      const trainLoss = await this.#train(cycle, keptSamples, lr);
+      ms.train = now() - t0;
+      const rewards = samples.map((s) => s.reward);
+      train = {
+        rewardMean: mean(rewards), rewardMeanKept: mean(keptSamples.map((s) => s.reward)), rewardMax: Math.max(...rewards),
+        keptCount: keptSamples.length, keptFraction: keptSamples.length / samples.length, trainLoss, lr,
+      };
+    }
+    const t0 = now();
+    const evalSamples = await this.#evaluate(cycle);
+    const heldOutLoss = await meanDenoiseLoss(this.model, this.#heldOut, this.schedule);
+    ms.eval = now() - t0;
+    const byPrompt = new Map<number, Float32Array[]>();
+    for (const s of evalSamples) byPrompt.set(s.promptIndex, [...(byPrompt.get(s.promptIndex) ?? []), s.pixels]);
+    const stats: ImageCycleStats = {
+      cycle, ...train,
+      evalReward: mean(evalSamples.map((s) => s.reward)) ?? 0,
+      evalPassRate: null, perplexity: null, distinct2: null, meanLength: null, klToRef: null,
+      heldOutLoss,
+      evalDiversity: mean([...byPrompt.values()].map(pairwiseDiversity)) ?? 0,
+      ms,
+    };
+    this.history.push(stats);
+    this.cycle++;
+    if (this.config.earlyStop && cycle > 0 && stats.evalReward < this.history[this.history.length - 2]!.evalReward) this.stopped = true;
+    return { stats, samples, evalSamples };
+  }
+
+  async #evaluate(cycle: number): Promise<ImageSample[]> {
+    const images = await sampleImages(this.model, this.schedule, this.#evalItems, this.sampler, (d, n) => this.#progress(cycle, 'evaluate', d, n));
+    return this.#evalItems.map((it, i) => {
+      const r = this.#reward(images[i]!, it.label);
+      return { promptIndex: it.promptIndex, prompt: it.prompt, seed: it.seed, pixels: images[i]!, reward: r.reward, breakdown: r.breakdown, kept: false };
+    });
+  }
+
+  /** Denoising-loss fine-tuning of the adapters on the kept images; returns the mean step loss. */
+  async #train(cycle: number, kept: readonly ImageSample[], lr: number): Promise<number | null> {
+    if (kept.length === 0) return null;
+    const vars = this.model.lora!.variables();
+    const bs = this.config.batchSize;
+    const perEpoch = kept.length * this.noiseDraws;
+    const total = this.config.epochsPerCycle * Math.ceil(perEpoch / bs);
+    const losses: number[] = [];
+    for (let e = 0; e < this.config.epochsPerCycle; e++) {
+      const order = this.#trainRng.shuffled(Array.from({ length: perEpoch }, (_, i) => i % kept.length));
+      for (let i = 0; i < order.length; i += bs) {
+        const part = order.slice(i, i + bs).map((j) => kept[j]!);
+        const batch = drawBatch(part.map((s) => s.pixels), part.map((s) => labelIndex(s.prompt)), this.schedule, this.#trainRng);
+        losses.push(await denoiseStep(this.model, vars, this.#optimizer, batch, this.schedule, lr, this.config.gradClip));
+        this.#progress(cycle, 'train', losses.length, total);
+      }
+    }
+    return mean(losses);
+  }
+
+  dispose(): void {
+    this.#optimizer.dispose();
+    this.model.detachLora();
+  }
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}

@@ -1,0 +1,42 @@
+/**
+ * The DDPM noise schedule (Ho et al. 2020): linear betas over T steps, and what training and sampling need from it:
+ * alphaBar(t) = prod_{s<=t} (1 - beta_s), x_t = sqrt(alphaBar) x_0 + sqrt(1 - alphaBar) eps.
+ * Timesteps are 0-based: t = 0 is the least noisy step, t = T-1 the noisiest.
+ */
+export interface NoiseSchedule {
+  readonly steps: number;
+  readonly alphaBar: Float64Array;
+}
+
+export function linearSchedule(steps = 1000, betaStart = 1e-4, betaEnd = 0.02): NoiseSchedule {
+  const alphaBar = new Float64Array(steps);
+  let prod = 1;
+  for (let t = 0; t < steps; t++) {
+    const beta = betaStart + ((betaEnd - betaStart) * t) / Math.max(1, steps - 1);
+    prod *= 1 - beta;
+    alphaBar[t] = prod;
+  }
+  return { steps, alphaBar };
+}
+
+/** The DDIM timesteps, noisiest first: `n` evenly spaced steps of the schedule ending at 0. */
+export function ddimTimesteps(schedule: NoiseSchedule, n: number): number[] {
+  const stride = schedule.steps / n;
+  const out: number[] = [];
+  for (let i = n - 1; i >= 0; i--) out.push(Math.round(i * stride + stride - 1));
+  return out;
+}
+
+/** Sinusoidal features of timesteps (transformer-style), `dim` even: [sin(t w_k), cos(t w_k)]. Row-major (n, dim). */
+export function timestepFeatures(ts: readonly number[], dim: number): Float32Array {
+  const half = dim / 2;
+  const out = new Float32Array(ts.length * dim);
+  ts.forEach((t, i) => {
+    for (let k = 0; k < half; k++) {
+      const w = Math.exp((-Math.log(10000) * k) / half);
+      out[i * dim + k] = Math.sin(t * w);
+      out[i * dim + half + k] = Math.cos(t * w);
+    }
+  });
+  return out;
+}

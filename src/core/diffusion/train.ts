@@ -1,0 +1,73 @@
+/**
+ * The denoising objective (DDPM, epsilon prediction): for a clean image x0 (pixels in [0, 1], scaled to [-1, 1]),
+ * a timestep t and Gaussian noise eps, x_t = sqrt(alphaBar_t) x0 + sqrt(1 - alphaBar_t) eps and the loss is the
+ * mean squared error between eps and the model's prediction. Timesteps and noise come from the caller's seeded Rng,
+ * so a loss is reproducible (held-out loss uses fixed t and noise).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Adam } from '../lm/adam';
+import type { Rng } from '../rng';
+import { IMAGE_SIZE, PIXELS } from './dataset';
+import type { NoiseSchedule } from './schedule';
+import type { UNet } from './unet';
+
+/** A batch of the denoising objective, as plain arrays (no tensors until it is used). */
+export interface DenoiseBatch {
+  /** Clean images, pixels in [0, 1], concatenated (B * PIXELS). */
+  images: Float32Array;
+  labels: number[];
+  t: number[];
+  /** Standard normal noise (B * PIXELS). */
+  noise: Float32Array;
+}
+
+/** Draw t uniformly and noise for the given images. */
+export function drawBatch(images: readonly Float32Array[], labels: readonly number[], schedule: NoiseSchedule, rng: Rng): DenoiseBatch {
+  const b = images.length;
+  const flat = new Float32Array(b * PIXELS);
+  images.forEach((im, i) => flat.set(im, i * PIXELS));
+  const noise = new Float32Array(b * PIXELS);
+  for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
+  const t = images.map(() => rng.int(schedule.steps));
+  return { images: flat, labels: labels.slice(), t, noise };
+}
+
+/** Mean squared noise-prediction error of a batch (a scalar tensor; call inside tf.tidy). */
+export function denoiseLoss(model: UNet, batch: DenoiseBatch, schedule: NoiseSchedule, training: boolean): tf.Scalar {
+  const b = batch.labels.length;
+  const shape: [number, number, number, number] = [b, IMAGE_SIZE, IMAGE_SIZE, 3];
+  const x0 = tf.sub(tf.mul(tf.tensor4d(batch.images, shape), 2), 1);
+  const eps = tf.tensor4d(batch.noise, shape);
+  const sa = tf.tensor4d(batch.t.map((t) => Math.sqrt(schedule.alphaBar[t]!)), [b, 1, 1, 1]);
+  const sb = tf.tensor4d(batch.t.map((t) => Math.sqrt(1 - schedule.alphaBar[t]!)), [b, 1, 1, 1]);
+  const xt = tf.add(tf.mul(x0, sa), tf.mul(eps, sb)) as tf.Tensor4D;
+  const pred = model.forward(xt, batch.t, batch.labels, training);
+  return tf.mean(tf.square(tf.sub(pred, eps))) as tf.Scalar;
+}
+
+/** One Adam step on `vars` (the adapters, or every weight in pre-training). Returns the batch loss. */
+export async function denoiseStep(
+  model: UNet, vars: tf.Variable[], opt: Adam, batch: DenoiseBatch, schedule: NoiseSchedule, lr: number, clip: number,
+): Promise<number> {
+  const loss = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => denoiseLoss(model, batch, schedule, true), vars);
+    opt.apply(vars, grads, lr, clip);
+    return value;
+  });
+  const v = (await loss.data())[0]!;
+  loss.dispose();
+  return v;
+}
+
+/** Mean loss over batches without gradients (e.g. the held-out loss with fixed t and noise). */
+export async function meanDenoiseLoss(model: UNet, batches: readonly DenoiseBatch[], schedule: NoiseSchedule): Promise<number> {
+  let sum = 0;
+  let n = 0;
+  for (const batch of batches) {
+    const l = tf.tidy(() => denoiseLoss(model, batch, schedule, false));
+    sum += (await l.data())[0]! * batch.labels.length;
+    n += batch.labels.length;
+    l.dispose();
+  }
+  return n === 0 ? NaN : sum / n;
+}
