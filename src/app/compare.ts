@@ -1,0 +1,102 @@
+/**
+ * Compare runs: a legend label naming each run's method and the settings that set it apart, and per-cycle series
+ * of several runs overlaid on one x axis (uPlot's column format; a run without a cycle has a gap there).
+ */
+import { configDiff, type RunConfig } from '../core/config/schema';
+import type { CycleStats } from '../core/raft/stats';
+import type { Series } from './chart-data';
+
+export interface CompareRun {
+  id: string;
+  /** The saved run's name (tells runs with the same configuration apart). */
+  name?: string;
+  config: RunConfig;
+  stats: CycleStats[];
+}
+
+/** Keys the label always names (or that do not change a run's curves: `cycles` only makes them longer). */
+const NAMED = new Set(['method', 'seed', 'cycles', 'task']);
+/** Keys named in the head of the label, by method. */
+const HEAD_KEYS: Record<RunConfig['method'], string[]> = { raft: ['select'], uft: ['uftBeta'], 'best-of-k': ['samplesPerPrompt'], sft: [] };
+
+/**
+ * e.g. "raft (per-prompt) seed 1", "uft beta 0.01 seed 1", "best-of-6 seed 1", "sft seed 1", followed by the other
+ * settings that differ from the defaults ("lora 4, lr 0.001").
+ */
+export function runLabel(config: RunConfig): string {
+  return [labelHead(config), ...labelExtras(config)].join(', ');
+}
+
+/**
+ * Labels for runs shown together: each names its method and seed and the settings in which the runs differ;
+ * `common` lists the non-default settings all of them share (shown once, above the charts). Runs whose labels
+ * would still be equal (the same configuration twice) are told apart by their names, or by their place.
+ */
+export function compareLabels(runs: ReadonlyArray<{ config: RunConfig; name?: string }>): { labels: string[]; common: string } {
+  const extras = runs.map((r) => labelExtras(r.config));
+  const shared = runs.length < 2 ? [] : extras[0]!.filter((e) => extras.every((x) => x.includes(e)));
+  const manyTasks = new Set(runs.map((r) => r.config.task)).size > 1;
+  const labels = runs.map((r, i) =>
+    [(manyTasks ? `${r.config.task}: ` : '') + labelHead(r.config), ...extras[i]!.filter((e) => !shared.includes(e))].join(', '),
+  );
+  const out = labels.map((l, i) => {
+    const same = labels.map((m, j) => (m === l ? j : -1)).filter((j) => j >= 0);
+    if (same.length < 2) return l;
+    const names = same.map((j) => runs[j]!.name ?? '');
+    const distinctNames = new Set(names).size === names.length && names.every((n) => n !== '');
+    return distinctNames ? `${l} (${runs[i]!.name})` : `${l} (#${same.indexOf(i) + 1})`;
+  });
+  return { labels: out, common: shared.join(', ') };
+}
+
+function labelExtras(config: RunConfig): string[] {
+  return configDiff(config)
+    .filter(([f]) => !NAMED.has(f.key) && !HEAD_KEYS[config.method].includes(f.key))
+    .map(([f, v]) => `${f.urlKey} ${String(v)}`);
+}
+
+function labelHead(config: RunConfig): string {
+  let head: string;
+  switch (config.method) {
+    case 'raft':
+      head = `raft (${config.select})`;
+      break;
+    case 'uft':
+      head = `uft beta ${config.uftBeta}`;
+      break;
+    case 'best-of-k':
+      head = `best-of-${config.samplesPerPrompt}`;
+      break;
+    default:
+      head = config.method;
+  }
+  return `${head} seed ${config.seed}`;
+}
+
+/** Per-cycle overlay: x = every cycle any run has, then one column per run (null where a run has no such cycle). */
+export function overlaySeries(runs: readonly CompareRun[], field: (s: CycleStats) => number | null): Series {
+  const xs = [...new Set(runs.flatMap((r) => r.stats.map((s) => s.cycle)))].sort((a, b) => a - b);
+  return [xs, ...runs.map((r) => xs.map((c) => valueOrNull(field(r.stats.find((s) => s.cycle === c) ?? nullStats))))];
+}
+
+/**
+ * Reward-perplexity plane: x = every perplexity of any run (sorted, as uPlot needs), one column per run holding
+ * its eval reward at its own points and gaps elsewhere.
+ */
+export function tradeoffOverlay(runs: readonly CompareRun[]): Series {
+  const xs = [...new Set(runs.flatMap((r) => r.stats.map((s) => s.perplexity)))].filter(Number.isFinite).sort((a, b) => a - b);
+  return [xs, ...runs.map((r) => xs.map((x) => r.stats.find((s) => s.perplexity === x)?.evalReward ?? null))];
+}
+
+/** A colour per run, the same in every chart and the table. */
+export const RUN_COLORS = ['#2b59c3', '#b3261e', '#1e8a4c', '#c77700', '#7a3fb5', '#0f7c8c', '#8a5a00', '#d6336c'];
+
+export function runColor(i: number): string {
+  return RUN_COLORS[i % RUN_COLORS.length]!;
+}
+
+const nullStats = { cycle: -1 } as CycleStats;
+
+function valueOrNull(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
