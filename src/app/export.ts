@@ -48,9 +48,9 @@ export function keptJsonl(cycles: readonly CycleRecord[]): string {
     .join('');
 }
 
-/** Offer `text` as a file download (UI thread only). */
-export function download(filename: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offer `text` (or bytes) as a file download (UI thread only). */
+export function download(filename: string, text: string | Uint8Array, type: string): void {
+  const url = URL.createObjectURL(new Blob([text as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;

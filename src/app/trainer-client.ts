@@ -4,9 +4,9 @@
  */
 import * as Comlink from 'comlink';
 import type { RunConfig } from '../core/config/schema';
-import type { BackendName, EventSink, InitResult, RunOutcome, TrainerApi, TrainerEvent } from '../../workers/trainer/trainer.worker';
+import type { BackendName, EventSink, InitResult, ResumeInfo, RunOutcome, TrainerApi, TrainerEvent } from '../../workers/trainer/trainer.worker';
 
-export type { BackendName, InitResult, RunOutcome, TrainerEvent };
+export type { BackendName, InitResult, ResumeInfo, RunOutcome, TrainerEvent };
 
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -17,11 +17,17 @@ export interface TrainerClient {
   run(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome>;
   pause(): Promise<void>;
   reset(): Promise<void>;
+  /** Restore a saved run's newest valid checkpoint; run() then continues it. */
+  resume(runId: string): Promise<ResumeInfo>;
+  /** Mark a saved run as left by the user (resumable later, unless finished). */
+  markRun(runId: string): Promise<void>;
   terminate(): void;
 }
 
-export function createTrainer(): TrainerClient {
+/** `onCrash` is called when the worker dies of an uncaught error (its run is lost; the store keeps its cycles). */
+export function createTrainer(onCrash?: (message: string) => void): TrainerClient {
   const worker = new Worker(new URL('../../workers/trainer/trainer.worker.ts', import.meta.url), { type: 'module', name: 'raftlab-trainer' });
+  worker.addEventListener('error', (e) => onCrash?.(e.message || 'the trainer worker stopped'));
   const api = Comlink.wrap<TrainerApi>(worker);
   return {
     init: (preferred) => api.init(preferred, document.baseURI),
@@ -30,6 +36,8 @@ export function createTrainer(): TrainerClient {
     run: (config, mode) => api.run({ ...config }, mode),
     pause: () => api.pause(),
     reset: async () => void (await api.reset()),
+    resume: (runId) => api.resume(runId),
+    markRun: (runId) => api.markRun(runId),
     terminate: () => {
       api[Comlink.releaseProxy]();
       worker.terminate();

@@ -7,6 +7,11 @@
  *   The engine (model, optimizer, RNG streams) is kept between commands, so Run after Pause or Step continues.
  * - pause() ends a run after the current cycle; reset() disposes the engine and the model (the next run reloads
  *   the base model). Stopping inside a cycle is done by the page terminating this worker.
+ * - every finished cycle is saved in IndexedDB (RunRecorder: stats, kept and eval samples, a checkpoint) before
+ *   it is sent to the page; storage problems (quota) are sent as 'storage' events and the run goes on.
+ *   resume(runId) rebuilds the engine of a saved run from its newest valid checkpoint; markRun(runId) marks a run
+ *   the user left (Reset) as paused. While a run is in memory its Web Lock is held (src/app/run-lock.ts), so that
+ *   a second tab neither offers nor resumes it. A lost WebGPU device is sent as 'device-lost'.
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
@@ -21,6 +26,10 @@ import { RaftEngine, type Phase, type SampleRecord } from '../../src/core/raft/e
 import type { CycleStats } from '../../src/core/raft/stats';
 import { createTask } from '../../src/core/tasks/registry';
 import type { Gpt } from '../../src/core/lm/gpt';
+import { RunStore, StoreError } from '../../src/core/store/run-store';
+import { RunRecorder } from '../../src/core/store/run-recorder';
+import type { CycleRecord as StoredCycle } from '../../src/core/store/run-store';
+import { runLockName } from '../../src/app/run-lock';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -41,7 +50,23 @@ export type TrainerEvent =
   | { type: 'loaded'; task: string; params: number; backend: string; meta: Record<string, string | number | boolean> }
   | { type: 'progress'; cycle: number; phase: Phase; done: number; total: number }
   | { type: 'cycle'; stats: CycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[] }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** The run being recorded in IndexedDB (sent when a run starts or resumes). */
+  | { type: 'saved-run'; runId: string; name: string }
+  /** Saving a cycle failed or was partial (quota): the run goes on. */
+  | { type: 'storage'; message: string }
+  /** The WebGPU device was lost: the engine's tensors are gone, the run can resume from its last saved cycle. */
+  | { type: 'device-lost'; message: string };
+
+/** What resume() hands the page: the run's config, its saved cycles and notes about the checkpoint used. */
+export interface ResumeInfo {
+  runId: string;
+  name: string;
+  config: RunConfig;
+  cycles: StoredCycle[];
+  notes: string[];
+  nextCycle: number;
+}
 
 export type EventSink = (event: TrainerEvent) => void | Promise<void>;
 
@@ -62,6 +87,26 @@ let engine: RaftEngine | null = null;
 let model: Gpt | null = null;
 /** The configuration the engine was built with, minus `cycles` (which may grow between commands). */
 let engineKey = '';
+/** Runs are recorded in IndexedDB (the `raftlab` database; the page reads the same database for its lists). */
+let store: RunStore | null = null;
+let recorder: RunRecorder | null = null;
+/** The stored run the engine belongs to (null = not recorded yet, or storage unavailable). */
+let runId: string | null = null;
+
+function runStore(): RunStore | null {
+  if (store) return store;
+  try {
+    store = new RunStore();
+  } catch (e) {
+    send({ type: 'storage', message: `Runs cannot be saved in this browser (IndexedDB: ${message(e)}).` });
+  }
+  return store;
+}
+
+/** Identifies a base model: task + the facts of its pre-training (a checkpoint of another model is refused). */
+function baseModelId(task: string, meta: Record<string, unknown>, params: number): string {
+  return `${task}:${String(meta.steps)}:${String(meta.seed)}:${params}`;
+}
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -115,6 +160,47 @@ function disposeRun(): void {
   model?.dispose();
   model = null;
   engineKey = '';
+  runId = null;
+  releaseRunLock?.();
+  releaseRunLock = null;
+}
+
+interface LockManagerLike {
+  request(name: string, options: { signal?: AbortSignal }, f: (lock: unknown) => Promise<void>): Promise<void>;
+}
+const locks = (navigator as unknown as { locks?: LockManagerLike }).locks;
+let releaseRunLock: (() => void) | null = null;
+
+/**
+ * Take the run's Web Lock for as long as its engine is in this worker (released by disposeRun, or by the browser
+ * when this worker ends). Waits up to `waitMs` (a worker the page just terminated may still hold it), then
+ * refuses: another trainer (another tab) has the run.
+ */
+async function takeRunLock(id: string, waitMs = 5000): Promise<void> {
+  releaseRunLock?.();
+  releaseRunLock = null;
+  if (!locks) return;
+  let granted!: (ok: boolean) => void;
+  const got = new Promise<boolean>((r) => (granted = r));
+  void locks
+    .request(runLockName(id), { signal: AbortSignal.timeout(waitMs) }, () => {
+      granted(true);
+      return new Promise<void>((release) => (releaseRunLock = release));
+    })
+    .catch((e: unknown) => granted((e as { name?: string } | null)?.name !== 'AbortError' && (e as { name?: string } | null)?.name !== 'TimeoutError'));
+  if (!(await got)) throw new Error('this run is being trained in another tab or window of the lab');
+}
+
+/** Load a task's base model, and a recorder for it. */
+async function loadBase(taskName: RunConfig['task']) {
+  send({ type: 'status', message: `loading task "${taskName}" and its base model` });
+  const task = createTask(taskName);
+  const loaded = await loadEmbeddedModelFromUrl(taskName, pageUrl);
+  const params = loaded.model.numParams();
+  send({ type: 'loaded', task: task.name, params, backend: tf.getBackend(), meta: loaded.manifest.meta });
+  const s = runStore();
+  recorder = s ? new RunRecorder(s, baseModelId(task.name, loaded.manifest.meta, params)) : null;
+  return { task, loaded };
 }
 
 /** Build the engine for `config` unless one for the same settings exists (then the run continues). */
@@ -122,11 +208,12 @@ async function ensureEngine(config: RunConfig): Promise<RaftEngine> {
   const key = keyOf(config);
   if (engine && engineKey === key) return engine;
   if (engine) throw new Error('the settings changed since this run started: press Reset to start a new run with them');
-  send({ type: 'status', message: `loading task "${config.task}" and its base model` });
-  const task = createTask(config.task);
-  const loaded = await loadEmbeddedModelFromUrl(config.task, pageUrl);
+  const { task, loaded } = await loadBase(config.task);
+  return makeEngine(config, task, loaded);
+}
+
+function makeEngine(config: RunConfig, task: ReturnType<typeof createTask>, loaded: Awaited<ReturnType<typeof loadEmbeddedModelFromUrl>>): RaftEngine {
   model = loaded.model;
-  send({ type: 'loaded', task: task.name, params: loaded.model.numParams(), backend: tf.getBackend(), meta: loaded.manifest.meta });
   let last = { key: '', at: 0 };
   engine = new RaftEngine({
     model: loaded.model,
@@ -142,8 +229,29 @@ async function ensureEngine(config: RunConfig): Promise<RaftEngine> {
       send({ type: 'progress', ...p });
     },
   });
-  engineKey = key;
+  engineKey = keyOf(config);
   return engine;
+}
+
+/** Record a finished cycle; storage problems are told to the page and the run goes on. */
+async function recordCycle(eng: RaftEngine, result: Awaited<ReturnType<RaftEngine['runCycle']>>): Promise<void> {
+  if (!recorder || !runId) return;
+  try {
+    const saved = await recorder.record(runId, eng, result);
+    if (saved.warning) send({ type: 'storage', message: saved.warning });
+  } catch (e) {
+    const text = e instanceof StoreError && e.kind === 'quota' ? e.message : `Cycle ${result.stats.cycle} could not be saved: ${message(e)}`;
+    send({ type: 'storage', message: `${text} The run goes on without saving.` });
+  }
+}
+
+/** Watch the WebGPU device: when it is lost the run cannot go on in this worker. */
+function watchDevice(): void {
+  const dev = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string; reason?: string }> } }).device;
+  void dev?.lost?.then((info) => {
+    if (tf.getBackend() !== 'webgpu') return;
+    send({ type: 'device-lost', message: `The GPU device was lost (${info?.reason ?? 'unknown'}${info?.message ? `: ${info.message}` : ''}).` });
+  });
 }
 
 const api = {
@@ -163,6 +271,7 @@ const api = {
       const reason = await tryBackend(name);
       if (reason === null) {
         backend = name;
+        if (name === 'webgpu') watchDevice();
         const r: InitResult = { backend: name };
         if (requested) r.requested = requested;
         if (reasons.length) r.fellBackBecause = reasons.join('; ');
@@ -187,12 +296,24 @@ const api = {
       if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
       if (!backend) await api.init();
       const eng = await ensureEngine(config);
+      if (!runId && recorder && eng.cycle === 0) {
+        try {
+          const rec = await recorder.start(config);
+          await takeRunLock(rec.id);
+          runId = rec.id;
+          send({ type: 'saved-run', runId: rec.id, name: rec.name });
+        } catch (e) {
+          send({ type: 'storage', message: `This run cannot be saved (${message(e)}); it runs without saving.` });
+        }
+      }
       const last = mode === 'step' ? eng.cycle : config.cycles;
       const stoppedBefore = eng.stopped;
       const t0 = performance.now();
       let reason: RunOutcome['reason'] = mode === 'step' ? 'stepped' : 'finished';
       while (eng.cycle <= last) {
-        const { stats, samples, evalSamples } = await eng.runCycle();
+        const result = await eng.runCycle();
+        const { stats, samples, evalSamples } = result;
+        await recordCycle(eng, result);
         send({ type: 'cycle', stats, samples, evalSamples });
         await tick();
         if (eng.stopped && !stoppedBefore) {
@@ -205,6 +326,7 @@ const api = {
         }
       }
       if (reason === 'stepped' && eng.cycle > config.cycles) reason = 'finished';
+      if (runId && store) await store.setStatus(runId, reason === 'finished' || reason === 'early-stop' ? 'done' : 'paused').catch(() => undefined);
       const seconds = Math.round((performance.now() - t0) / 100) / 10;
       return { reason, nextCycle: eng.cycle, seconds, tensors: tf.memory().numTensors };
     } catch (e) {
@@ -221,10 +343,45 @@ const api = {
   },
 
   /** Dispose the engine and the model: the next run starts again from the base model at cycle 0. */
-  reset(): { tensors: number } {
+  async reset(): Promise<{ tensors: number }> {
     if (busy) throw new Error('cannot reset while a cycle is running (the page restarts the worker instead)');
+    if (runId && store) await api.markRun(runId);
     disposeRun();
     return { tensors: tf.memory().numTensors };
+  },
+
+  /** A run left by the user (Reset) stays resumable from the Saved runs panel, unless it had finished. */
+  async markRun(id: string): Promise<void> {
+    const s = runStore();
+    const run = await s?.getRun(id);
+    if (s && run && run.status !== 'done') await s.setStatus(id, 'paused');
+  },
+
+  /**
+   * Resume a saved run: load its base model, restore its newest valid checkpoint (damaged ones are skipped and
+   * named in `notes`), and keep the engine so that run() continues with the remaining cycles.
+   */
+  async resume(id: string): Promise<ResumeInfo> {
+    if (busy) throw new Error('a run is in progress');
+    if (!backend) await api.init(); // before `busy`: init refuses to run while busy
+    busy = true;
+    try {
+      disposeRun();
+      const s = runStore();
+      const saved = await s?.getRun(id);
+      if (!s || !saved) throw new Error('this saved run no longer exists');
+      await takeRunLock(id);
+      const { task, loaded } = await loadBase(saved.config.task);
+      const r = await recorder!.resume(id, async (config) => makeEngine(config, task, loaded));
+      runId = id;
+      send({ type: 'saved-run', runId: id, name: r.run.name });
+      return { runId: id, name: r.run.name, config: r.run.config, cycles: r.cycles, notes: r.notes, nextCycle: r.engine.cycle };
+    } catch (e) {
+      disposeRun();
+      throw e;
+    } finally {
+      busy = false;
+    }
   },
 
   /** The backend in use (null before init). */

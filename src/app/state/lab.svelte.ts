@@ -9,6 +9,9 @@ import { decodeConfigHash, encodeConfigHash } from '../../core/config/url';
 import type { Phase } from '../../core/raft/engine';
 import { applyControl, differsBeyondLive, LIVE_KEYS } from '../config-controls';
 import type { CycleRecord } from '../export';
+import { RunStore, type CycleRecord as StoredCycle, type RunRecord } from '../../core/store/run-store';
+import { interruptedRuns } from '../../core/store/run-recorder';
+import { runLockName } from '../run-lock';
 import { createTrainer, type BackendName, type InitResult, type RunOutcome, type TrainerClient, type TrainerEvent } from '../trainer-client';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'error';
@@ -52,12 +55,28 @@ export class Lab {
   /** Page clock, ticking while a command runs, for the ETA. */
   now = $state(0);
 
+  /** The stored run the worker records into (IndexedDB), and messages about saving (quota, ...). */
+  savedRun = $state<{ id: string; name: string } | null>(null);
+  storageMessages = $state<string[]>([]);
+  /** Unfinished runs found when the page loaded (a reload or crash interrupted them): offered for resuming. */
+  resumeOffer = $state<RunRecord[]>([]);
+  /** Said after a resume (e.g. a damaged checkpoint was skipped). */
+  resumeNotes = $state<string[]>([]);
+  /** The worker crashed or the GPU device was lost: the run can resume from its last saved cycle. */
+  crash = $state<string | null>(null);
+  /** A saved run opened read-only (its stats in the view; no engine). */
+  viewing = $state<string | null>(null);
+  /** Bumped whenever the saved runs change (the Saved runs and Compare panels reload their lists). */
+  storeVersion = $state(0);
+  /** The page's own connection to the run store (lists, export, import, delete). */
+  readonly store: RunStore | null = openStore();
+
   readonly busy = $derived(this.status === 'loading' || this.status === 'running' || this.status === 'pausing');
   readonly nextCycle = $derived(this.cycles.length ? this.cycles.at(-1)!.stats.cycle + 1 : 0);
   readonly ready = $derived(this.backend !== null && !this.backendBusy);
-  readonly canRun = $derived(this.ready && !this.busy && this.crossProblems.length === 0 && this.nextCycle <= this.config.cycles);
-  readonly canStep = $derived(this.ready && !this.busy && this.crossProblems.length === 0);
-  readonly canReset = $derived(this.busy || this.runConfig !== null || this.cycles.length > 0 || this.status === 'error');
+  readonly canRun = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.nextCycle <= this.config.cycles);
+  readonly canStep = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0);
+  readonly canReset = $derived(this.busy || this.runConfig !== null || this.cycles.length > 0 || this.status === 'error' || this.crash !== null);
 
   #trainer: TrainerClient | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -74,6 +93,66 @@ export class Lab {
   /** Start the worker and pick a backend (called once the page is mounted). */
   async start(): Promise<void> {
     await this.#startWorker();
+    if (!this.store) return;
+    // a run still held by a trainer (another tab of the lab) is not interrupted: only the others are offered. The
+    // worker of the page before a reload may hold its lock for a moment: look again for up to 2 s.
+    const runs = await interruptedRuns(this.store).catch(() => []);
+    let free = runs;
+    for (let i = 0; i < 5; i++) {
+      const held = await heldRunLocks();
+      free = runs.filter((r) => !held.has(runLockName(r.id)));
+      if (free.length === runs.length) break;
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    this.resumeOffer = free;
+  }
+
+  /**
+   * Resume a saved run in the worker: its newest valid checkpoint is restored, its saved cycles are shown, and
+   * the remaining cycles run. After a crash the worker is started again first.
+   */
+  async resume(runId: string): Promise<void> {
+    if (this.busy) return;
+    if (this.crash || !this.#trainer) await this.#restartWorker();
+    this.#clearRun();
+    this.resumeOffer = [];
+    this.status = 'loading';
+    let info;
+    try {
+      info = await this.#trainer!.resume(runId);
+    } catch (e) {
+      this.error = `Resuming failed: ${errorText(e)}`;
+      this.status = 'error';
+      return;
+    }
+    this.config = info.config;
+    this.hashProblems = [];
+    this.fieldErrors = {};
+    this.#writeHash();
+    this.runConfig = info.config;
+    this.cycles = info.cycles.map(fromStored);
+    this.resumeNotes = info.notes;
+    this.status = 'paused';
+    if (info.nextCycle <= info.config.cycles) await this.run();
+    else this.status = 'finished';
+  }
+
+  /** Not now: the offer goes away, the run stays in Saved runs (paused, resumable there; Delete run deletes it). */
+  async dismissOffer(runId: string): Promise<void> {
+    this.resumeOffer = this.resumeOffer.filter((r) => r.id !== runId);
+    await this.store?.setStatus(runId, 'paused').catch(() => undefined);
+    this.storeVersion++;
+  }
+
+  /** Show a saved run's stats and samples, read-only (the engine is reset; Reset leaves the view). */
+  async open(run: RunRecord, cycles: StoredCycle[]): Promise<void> {
+    if (this.busy) return;
+    await this.reset();
+    this.config = { ...run.config };
+    this.hashProblems = [];
+    this.#writeHash();
+    this.cycles = cycles.map(fromStored);
+    this.viewing = run.name;
   }
 
   dispose(): void {
@@ -140,12 +219,12 @@ export class Lab {
 
   /** Back to the base model with no stats. A cycle in progress is cut short by restarting the worker. */
   async reset(): Promise<void> {
-    if (this.busy) {
-      this.#generation++;
-      this.#trainer?.terminate();
-      this.#trainer = null;
-      this.#clearRun();
-      await this.#startWorker();
+    const saved = this.savedRun;
+    if (this.busy || this.crash) {
+      await this.#restartWorker();
+      // the run stays in the store, resumable from Saved runs
+      if (saved) await this.#trainer?.markRun(saved.id).catch(() => undefined);
+      this.storeVersion++;
       return;
     }
     try {
@@ -154,6 +233,7 @@ export class Lab {
       this.error = errorText(e);
     }
     this.#clearRun();
+    this.storeVersion++;
   }
 
   /** One click: reset, load the demo configuration and run it. */
@@ -168,12 +248,22 @@ export class Lab {
 
   // ---------------------------------------------------------------------------------------------------------
 
+  async #restartWorker(): Promise<void> {
+    this.#generation++;
+    this.#trainer?.terminate();
+    this.#trainer = null;
+    this.#clearRun();
+    await this.#startWorker();
+  }
+
   async #startWorker(): Promise<void> {
     this.backendBusy = true;
     this.backendError = null;
-    const trainer = createTrainer();
-    this.#trainer = trainer;
     const gen = this.#generation;
+    const trainer = createTrainer((m) => {
+      if (gen === this.#generation) this.#lost(`The trainer stopped unexpectedly (${m}).`);
+    });
+    this.#trainer = trainer;
     await trainer.subscribe((e) => {
       if (gen === this.#generation) this.#onEvent(e);
     });
@@ -215,7 +305,13 @@ export class Lab {
         if (outcome) {
           this.status = outcome.reason === 'paused' || outcome.reason === 'stepped' ? 'paused' : 'finished';
           this.runInfo = describeOutcome(outcome);
-        } else this.status = 'error';
+        } else {
+          this.status = 'error';
+          // a cycle failed half-way (e.g. out of GPU memory): the engine's state is unknown, so the way on is the
+          // last saved cycle (in a fresh worker), not another Run on this engine
+          if (this.savedRun && !this.crash) this.#lost('The run stopped with an error.');
+        }
+        this.storeVersion++;
       }
     }
   }
@@ -245,11 +341,31 @@ export class Lab {
       }
       case 'cycle':
         this.cycles = [...this.cycles, { stats: e.stats, samples: e.samples, evalSamples: e.evalSamples }];
+        // the worker saves a cycle before it sends it: the Saved runs and Compare panels can show it now
+        if (this.savedRun) this.storeVersion++;
         break;
       case 'error':
         this.error = e.message;
         break;
+      case 'saved-run':
+        this.savedRun = { id: e.runId, name: e.name };
+        this.storeVersion++;
+        break;
+      case 'storage':
+        this.storageMessages = [...this.storageMessages, e.message];
+        break;
+      case 'device-lost':
+        this.#lost(e.message);
+        break;
     }
+  }
+
+  /** The run's engine is gone (lost GPU device, crashed worker): say so and offer to resume the saved run. */
+  #lost(text: string): void {
+    this.crash = this.savedRun ? `${text} The run can resume from its last saved cycle.` : `${text} Press Reset to start again.`;
+    this.#stopTimer();
+    this.progress = null;
+    this.status = 'error';
   }
 
   #clearRun(): void {
@@ -261,6 +377,11 @@ export class Lab {
     this.message = '';
     this.runInfo = '';
     this.error = null;
+    this.savedRun = null;
+    this.storageMessages = [];
+    this.resumeNotes = [];
+    this.crash = null;
+    this.viewing = null;
   }
 
   #writeHash(): void {
@@ -275,6 +396,29 @@ export class Lab {
   #stopTimer(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+  }
+}
+
+/** Names of the Web Locks held now (the trainer worker holds `runLockName(id)` while a run is in its memory). */
+async function heldRunLocks(): Promise<Set<string>> {
+  const locks = (navigator as { locks?: { query?: () => Promise<{ held?: Array<{ name?: string }> }> } }).locks;
+  try {
+    const snapshot = await locks?.query?.();
+    return new Set((snapshot?.held ?? []).map((l) => l.name ?? ''));
+  } catch {
+    return new Set();
+  }
+}
+
+function fromStored(c: StoredCycle): CycleRecord {
+  return { stats: c.stats, samples: c.kept, evalSamples: c.evalSamples };
+}
+
+function openStore(): RunStore | null {
+  try {
+    return typeof indexedDB === 'undefined' ? null : new RunStore();
+  } catch {
+    return null;
   }
 }
 
