@@ -38,7 +38,7 @@ describe.skipIf(!baseUrl)('the lab in Chromium', () => {
         await route.fulfill({ response: res, body: `${patchWorker}\n${await res.text()}` });
       });
     }
-    await page.goto(`${baseUrl}index.html${hash}`);
+    await page.goto(`${baseUrl}index.html${hash}`); // hash may start with ?backend=...
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     return page;
   }
@@ -157,6 +157,24 @@ describe.skipIf(!baseUrl)('the lab in Chromium', () => {
     expect(await status(page).textContent()).toBe('ready');
     expect(await rows(page).allTextContents()).toEqual(['No cycles yet.']);
     expect(await page.locator('#cfg-promptsPerCycle').isDisabled()).toBe(false);
+    await page.close();
+  });
+
+  it('lists a hash with markup and an unknown key as text problems, creates no element, and copies the link', { timeout: 60_000 }, async () => {
+    const page = await open('?backend=cpu#v=1&seed=%3Cscript%3Ealert(1)%3C%2Fscript%3E&zz=%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E');
+    let dialogs = 0;
+    page.on('dialog', (d) => (dialogs++, void d.dismiss()));
+    const problems = await page.locator('.problems li').allTextContents();
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toContain('<script>alert(1)</script>');
+    expect(problems.join('\n')).toMatch(/zz/);
+    expect(await page.evaluate(() => document.querySelectorAll('body script, body img').length)).toBe(0);
+    expect(await page.locator('#cfg-seed').inputValue()).toBe('1'); // the default was kept
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=link-copied], [data-testid=share-link]'));
+    const field = page.getByTestId('share-link');
+    if (await field.count()) expect(await field.inputValue()).toBe(page.url()); // clipboard refused: the link is shown
+    expect(dialogs).toBe(0);
     await page.close();
   });
 
