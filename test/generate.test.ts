@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../src/core/lm/generate';
 import { sampleToken } from '../src/core/lm/sample';
@@ -27,6 +28,18 @@ describe('sampling', () => {
       const alone = await generate(model, [prompts[i]!], greedy, new Rng(1));
       expect(alone[0]).toEqual(batch[i]);
     }
+    model.dispose();
+  });
+
+  it('a prompt that leaves less room than maxNewTokens is kept whole; the new tokens get the rest of the window', async () => {
+    const model = tinyModel(5);
+    const long = [0, ...Array.from({ length: 28 }, (_, i) => 1 + (i % 5))]; // 29 of 32 positions
+    const [g] = await generate(model, [long], { ...opts, topK: 1, maxNewTokens: 10, eosId: -1 }, new Rng(1));
+    expect(g!.tokens.length).toBe(3);
+    // the first new token is the greedy choice given the WHOLE prompt
+    const logits = tf.tidy(() => model.forward(tf.tensor2d([long], [1, long.length], 'int32')).slice([long.length - 1, 0], [1, -1]).argMax(1));
+    expect(g!.tokens[0]).toBe((await logits.data())[0]);
+    logits.dispose();
     model.dispose();
   });
 

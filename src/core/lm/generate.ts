@@ -42,7 +42,10 @@ export async function generate(model: Gpt, prompts: number[][], opts: GenerateOp
 async function generateBatch(model: Gpt, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Generation[]> {
   const B = prompts.length;
   const { blockSize } = model.config;
-  const maxNew = Math.max(0, Math.min(opts.maxNewTokens, blockSize - 1));
+  // The prompt comes first: new tokens get what the context window leaves after the batch's longest prompt
+  // (a prompt longer than the window keeps its last blockSize - 1 tokens, leaving room for one new token).
+  const longestPrompt = Math.max(1, ...prompts.map((p) => p.length));
+  const maxNew = Math.max(0, Math.min(opts.maxNewTokens, blockSize - Math.min(longestPrompt, blockSize - 1)));
   const results: Generation[] = prompts.map(() => ({ tokens: [], ended: false }));
   if (B === 0 || maxNew === 0) return results;
   // keep the end of over-long prompts; every row needs at least one token
