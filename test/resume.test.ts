@@ -3,7 +3,7 @@ import { RaftEngine } from '../src/core/raft/engine';
 import type { CycleStats } from '../src/core/raft/stats';
 import { charTokenizer, tinyConfig, tinyModel, toyTask } from './helpers';
 
-const withoutTimes = (s: CycleStats) => ({ ...s, ms: null });
+const withoutTimes = (s: CycleStats) => ({ ...s, ms: null, verifyPerSec: null }); // timings differ between identical runs
 
 describe('resuming a run from its state', () => {
   for (const lora of [0, 4]) {
