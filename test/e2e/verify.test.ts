@@ -96,6 +96,19 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
     return result;
   }
 
+  /** Runs IDB_ROUTES: no route opens IndexedDB, and a route that reaches JS finds no global scope. */
+  async function expectNoIndexedDb(label: string): Promise<void> {
+    const idb = await verify(label, { lang: 'python', code: IDB_ROUTES });
+    const lines = String(idb.breakdown.stdout).split('\n');
+    console.log(`${label}:\n  ${lines.join('\n  ')}`);
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.filter((l) => l.includes(': opened '))).toEqual([]);
+    // _pyodide_core.create_proxy still hands Python a JS object; from there the global scope is out of reach
+    // (no code from strings), and were it reached, it has no IndexedDB, fetch, caches, navigator, ...
+    expect(lines.some((l) => l.startsWith('_pyodide_core: no globalThis'))).toBe(true);
+    for (const l of lines.filter((x) => x.includes('JS reached'))) expect(l).toMatch(/JS reached undefined,undefined,undefined,undefined,undefined,undefined$/);
+  }
+
   const progress = () => page.evaluate(() => (globalThis as unknown as { raftVerify: RaftVerify }).raftVerify.progress);
 
   it('loads nothing before the first sample', async () => {
@@ -144,20 +157,18 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
     expect(String(js.breakdown.crash)).toMatch(/ImportError/);
     expect(js.reward).toBe(0.3);
 
-    const idb = await verify('Python IndexedDB routes', { lang: 'python', code: IDB_ROUTES });
-    const lines = String(idb.breakdown.stdout).split('\n');
-    console.log(`IndexedDB routes from Python:\n  ${lines.join('\n  ')}`);
-    expect(lines.length).toBeGreaterThan(3);
-    expect(lines.filter((l) => l.includes(': opened '))).toEqual([]);
-    // _pyodide_core.create_proxy still hands Python a JS object; from there the global scope is out of reach
-    // (no code from strings), and were it reached, it has no IndexedDB, fetch, caches, navigator, ...
-    expect(lines.some((l) => l.startsWith('_pyodide_core: no globalThis'))).toBe(true);
-    for (const l of lines.filter((x) => x.includes('JS reached'))) expect(l).toMatch(/JS reached undefined,undefined,undefined,undefined,undefined,undefined$/);
+    await expectNoIndexedDb('Python IndexedDB routes');
 
     const loop = await verify('Python while True (limit 1500 ms)', { lang: 'python', code: 'while True:\n    pass\n', timeoutMs: 1500 });
     expect(loop.breakdown).toMatchObject({ stage: 'timeout', timeout: true });
     expect(loop.reward).toBe(0.3);
     expect((await verify('Python asserts after the timeout (fresh worker)', add)).reward).toBe(1);
+    const fresh = (await progress()).filter((p) => p.part === 'python' && p.state === 'ready');
+    expect(fresh).toHaveLength(2);
+    times.push(`Pyodide ready in the fresh worker (from the first worker's memory snapshot): ${fresh[1]?.loadMs} ms`);
+    // the fresh worker, started from the snapshot, is as closed as the first one
+    expect((await verify('Python import js (fresh worker)', { lang: 'python', code: 'import js\n' })).breakdown.crash).toMatch(/ImportError/);
+    await expectNoIndexedDb('Python IndexedDB routes (fresh worker)');
     const syntax = await verify('Python syntax error', { lang: 'python', code: 'def f(:\n  pass\n' });
     expect(syntax.reward).toBe(0);
   });

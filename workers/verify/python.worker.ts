@@ -5,6 +5,8 @@
  * `js`/`pyodide_js` modules, then locks the worker's global scope down (no fetch, IndexedDB, caches,
  * importScripts, WebSocket, navigator, ...: src/browser/verify/lockdown.ts) and runs one sample per `call`.
  * Load progress: the bytes of Pyodide's fetches (wasm, standard library, lock file) against their known total.
+ * The first worker sends a memory snapshot of Pyodide made right after loading, before the harness and any sample;
+ * a worker given one in `init` starts from it (Python's start-up skipped).
  */
 import type { PyodideAPI } from 'pyodide';
 import { PYTHON_HARNESS } from '../../src/core/verify/python-harness';
@@ -14,7 +16,7 @@ import type { FromWorker, ToWorker } from '../../src/browser/verify/protocol';
 
 declare const __RAFTLAB_PYODIDE_BYTES__: number;
 
-const post = (m: FromWorker<PythonReply>) => self.postMessage(m);
+const post = (m: FromWorker<PythonReply>, transfer: Transferable[] = []) => self.postMessage(m, transfer);
 let run: ((json: string) => string) | null = null;
 let pyodide: PyodideAPI | null = null;
 
@@ -35,7 +37,7 @@ function countingFetch(original: typeof fetch, onBytes: (n: number) => void): ty
   };
 }
 
-async function load(indexURL: string): Promise<void> {
+async function load(indexURL: string, snapshot: Uint8Array | undefined): Promise<void> {
   const t0 = performance.now();
   const total = typeof __RAFTLAB_PYODIDE_BYTES__ === 'number' ? __RAFTLAB_PYODIDE_BYTES__ : 0;
   let loaded = 0;
@@ -54,14 +56,28 @@ async function load(indexURL: string): Promise<void> {
   });
   const mod = (await import(/* @vite-ignore */ `${indexURL}pyodide.mjs`)) as typeof import('pyodide');
   const noop = () => undefined;
-  const py = await mod.loadPyodide({
-    indexURL,
-    jsglobals: Object.create(null) as object,
-    stdout: noop,
-    stderr: noop,
-    stdin: () => null,
-    packages: [],
-  });
+  const options = { indexURL, jsglobals: Object.create(null) as object, stdout: noop, stderr: noop, stdin: () => null, packages: [] };
+  // `_makeSnapshot`/`_loadSnapshot`/`makeMemorySnapshot` are Pyodide's (private) memory snapshots; when they fail,
+  // the worker loads the ordinary way
+  let py: PyodideAPI | null = null;
+  if (snapshot) {
+    try {
+      py = await mod.loadPyodide({ ...options, _loadSnapshot: snapshot });
+    } catch {
+      py = null;
+    }
+  }
+  if (!py) {
+    py = await mod.loadPyodide({ ...options, _makeSnapshot: !snapshot });
+    if (!snapshot) {
+      try {
+        const bytes = py.makeMemorySnapshot();
+        post({ type: 'snapshot', bytes });
+      } catch {
+        /* no snapshot: later workers load the ordinary way */
+      }
+    }
+  }
   self.fetch = originalFetch;
   progress('starting Python', true);
   const ns = py.globals.get('dict')();
@@ -82,7 +98,7 @@ async function load(indexURL: string): Promise<void> {
 self.onmessage = (e: MessageEvent<ToWorker<PythonRequest>>) => {
   const m = e.data;
   if (m.type === 'init') {
-    load(m.indexURL ?? new URL('../pyodide/', self.location.href).href).catch((err: unknown) => {
+    load(m.indexURL ?? new URL('../pyodide/', self.location.href).href, m.snapshot).catch((err: unknown) => {
       post({ type: 'fatal', message: `pyodide did not load: ${String((err as Error)?.message ?? err).slice(0, 500)}` });
     });
     return;

@@ -14,6 +14,8 @@ export interface BrowserExecWorkerOptions {
   onProgress?: (p: LoadProgressMessage) => void;
   /** Called once when the worker is ready, with its load time in ms (measured in the worker). */
   onReady?: (loadMs: number) => void;
+  /** Called when the worker sends a Pyodide memory snapshot. */
+  onSnapshot?: (bytes: Uint8Array) => void;
   /** A worker that is not ready after this long is given up (ms, default 180 s: clang is ~105 MB). */
   loadTimeoutMs?: number;
 }
@@ -37,6 +39,7 @@ export class BrowserExecWorker<Q, R> implements ExecWorker<Q, R> {
     this.worker.onmessage = (e: MessageEvent<FromWorker<R>>) => {
       const m = e.data;
       if (m.type === 'progress') options.onProgress?.(m);
+      else if (m.type === 'snapshot') options.onSnapshot?.(m.bytes);
       else if (m.type === 'ready') {
         clearTimeout(loadTimer);
         options.onReady?.(m.loadMs);

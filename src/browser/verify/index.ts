@@ -6,7 +6,9 @@
  *
  * - Python: `pythonWorkers` Pyodide workers (workers/verify/python.worker.ts); Pyodide's runtime files are served
  *   from the app's own origin at `<baseUrl>pyodide/` (copied there by the build, served by `vite dev`: see
- *   vite.config.ts). ~12 MB to download per fresh worker (the HTTP cache serves repeats).
+ *   vite.config.ts). ~12 MB to download per fresh worker (the HTTP cache serves repeats). The first worker also
+ *   sends a memory snapshot of Pyodide taken right after loading (before any sample); later workers (after a
+ *   timeout) start from it and skip Python's start-up.
  * - C: one compiler worker (workers/verify/c-compiler.worker.ts, @yowasp/clang, ~105 MB of wasm and headers,
  *   bundled by Vite as assets of the worker) kept warm between samples, and `cRunners` runner workers
  *   (workers/verify/c-runner.worker.ts, WASI shim with stdin/stdout/stderr only).
@@ -26,7 +28,7 @@ import {
   type VerifyResult,
 } from '../../core/verify/index';
 import { BrowserExecWorker } from './exec-worker';
-import type { LoadProgressMessage } from './protocol';
+import type { InitMessage, LoadProgressMessage } from './protocol';
 
 export type VerifierPart = 'python' | 'clang';
 
@@ -114,8 +116,18 @@ export function createBrowserVerifiers(opts: BrowserVerifierOptions = {}): Brows
   const pyProgress = progressOf('python', opts.onProgress);
   const clangProgress = progressOf('clang', opts.onProgress);
 
-  function exec<Q, R>(create: () => Worker, track: ReturnType<typeof pyProgress> | null, init = {}): BrowserExecWorker<Q, R> {
-    const w = new BrowserExecWorker<Q, R>(create, { init, onProgress: track?.onProgress, onReady: track?.onReady });
+  // the first Pyodide worker sends a memory snapshot of itself, taken before any sample; later ones start from it
+  let pySnapshot: Uint8Array | null = null;
+
+  function exec<Q, R>(create: () => Worker, track: ReturnType<typeof pyProgress> | null, init: Omit<InitMessage, 'type'> = {}): BrowserExecWorker<Q, R> {
+    const w = new BrowserExecWorker<Q, R>(create, {
+      init,
+      onProgress: track?.onProgress,
+      onReady: track?.onReady,
+      onSnapshot: (bytes) => {
+        pySnapshot ??= bytes;
+      },
+    });
     w.ready.catch((e: Error) => track?.onFailed(e.message));
     return w;
   }
@@ -124,7 +136,7 @@ export function createBrowserVerifiers(opts: BrowserVerifierOptions = {}): Brows
     () => exec<PythonRequest, PythonReply>(
       () => new Worker(new URL('../../../workers/verify/python.worker.ts', import.meta.url), { type: 'module', name: 'raftlab-python' }),
       pyProgress(),
-      { indexURL },
+      pySnapshot ? { indexURL, snapshot: pySnapshot } : { indexURL },
     ),
     { workers: opts.pythonWorkers ?? defaultWorkers(), timeoutMs: opts.timeoutMs },
   );
