@@ -12,6 +12,9 @@
  *   resume(runId) rebuilds the engine of a saved run from its newest valid checkpoint; markRun(runId) marks a run
  *   the user left (Reset) as paused. While a run is in memory its Web Lock is held (src/app/run-lock.ts), so that
  *   a second tab neither offers nor resumes it. A lost WebGPU device is sent as 'device-lost'.
+ * - tasks that run code (taskNeedsVerifier) get the browser verifiers (src/browser/verify/task-context.ts: Pyodide,
+ *   clang and the WASI runner in nested workers, loaded at the first code sample and kept across runs); their load
+ *   progress is sent as 'verifier' events.
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
@@ -30,6 +33,8 @@ import { RunStore, StoreError } from '../../src/core/store/run-store';
 import { RunRecorder } from '../../src/core/store/run-recorder';
 import type { CycleRecord as StoredCycle } from '../../src/core/store/run-store';
 import { runLockName } from '../../src/app/run-lock';
+import { onVerifierProgress, taskContextFor } from '../../src/browser/verify/task-context';
+import type { VerifierLoadProgress } from '../../src/browser/verify/index';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -56,7 +61,9 @@ export type TrainerEvent =
   /** Saving a cycle failed or was partial (quota): the run goes on. */
   | { type: 'storage'; message: string }
   /** The WebGPU device was lost: the engine's tensors are gone, the run can resume from its last saved cycle. */
-  | { type: 'device-lost'; message: string };
+  | { type: 'device-lost'; message: string }
+  /** Load progress of the verifiers of a code task (Pyodide, clang): bytes, then a stage, then ready or failed. */
+  | { type: 'verifier'; progress: VerifierLoadProgress };
 
 /** What resume() hands the page: the run's config, its saved cycles and notes about the checkpoint used. */
 export interface ResumeInfo {
@@ -111,6 +118,8 @@ function baseModelId(task: string, meta: Record<string, unknown>, params: number
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+onVerifierProgress((progress) => send({ type: 'verifier', progress }));
 
 function send(e: TrainerEvent): void {
   void Promise.resolve(sink(e)).catch(() => undefined);
@@ -194,7 +203,7 @@ async function takeRunLock(id: string, waitMs = 5000): Promise<void> {
 /** Load a task's base model, and a recorder for it. */
 async function loadBase(taskName: RunConfig['task']) {
   send({ type: 'status', message: `loading task "${taskName}" and its base model` });
-  const task = createTask(taskName);
+  const task = createTask(taskName, taskContextFor(taskName, pageUrl));
   const loaded = await loadEmbeddedModelFromUrl(taskName, pageUrl);
   const params = loaded.model.numParams();
   send({ type: 'loaded', task: task.name, params, backend: tf.getBackend(), meta: loaded.manifest.meta });
