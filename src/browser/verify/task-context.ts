@@ -4,11 +4,13 @@
  * (createBrowserVerifiers) per trainer worker, created at the first code task and kept for later runs, so clang
  * stays warm and Pyodide stays loaded across Reset and new runs. Other tasks get `{}` and nothing is created.
  * Nothing loads before the first code sample. Load progress goes to the listener set with
- * `onVerifierProgress` (the trainer worker forwards it to the page).
+ * `onVerifierProgress` (the trainer worker forwards it to the page, which words it with progress-text.ts).
  */
 import type { TaskContext } from '../../core/tasks/types';
 import { taskNeedsVerifier } from '../../core/tasks/registry';
 import { createBrowserVerifiers, type BrowserVerifiers, type VerifierLoadProgress } from './index';
+
+export { describeVerifierProgress } from './progress-text';
 
 let verifiers: BrowserVerifiers | null = null;
 let listener: ((p: VerifierLoadProgress) => void) | null = null;
@@ -35,13 +37,4 @@ export async function disposeVerifiers(): Promise<void> {
   const v = verifiers;
   verifiers = null;
   await v?.dispose();
-}
-
-/** One line for a status bar: "Loading clang: 40.1 / 105.2 MB", "Python ready (11.7 s)". */
-export function describeVerifierProgress(p: VerifierLoadProgress): string {
-  const name = p.part === 'python' ? 'Python (Pyodide)' : 'C compiler (clang)';
-  if (p.state === 'ready') return `${name} ready${p.loadMs ? ` (${(p.loadMs / 1000).toFixed(1)} s)` : ''}`;
-  if (p.state === 'failed') return `${name} failed to load: ${p.message ?? 'unknown error'}`;
-  const mb = (n: number) => (n / 1e6).toFixed(1);
-  return p.total > 0 ? `${name}: ${p.stage}, ${mb(p.loaded)} / ${mb(p.total)} MB` : `${name}: ${p.stage}`;
 }
