@@ -202,6 +202,14 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
     expect(after.map((s) => s.cycle)).toEqual([0, 1, 2, 3]);
     expect(after[2]).toEqual(before[2]); // cycle 2, recomputed from cycle 1's checkpoint, is the same
 
+    // delete old checkpoints: the newest (cycle 3) stays, and so do all stats
+    expect(await saved.getByTestId('saved-size').textContent()).toMatch(/\(4\)$/);
+    await saved.getByRole('button', { name: 'Delete old checkpoints' }).click();
+    await page.getByTestId('saved-message').getByText(/^Freed .*MB/).waitFor();
+    expect(await saved.getByTestId('saved-size').textContent()).toMatch(/\(1\)$/);
+    expect(await saved.getByTestId('saved-cycles').textContent()).toBe('4 / 4');
+    expect((await storedStats(page))[0]).toEqual(after);
+
     // export the run to a file, import it back: two runs; a damaged file is refused and changes nothing
     const [download] = await Promise.all([page.waitForEvent('download'), saved.getByRole('button', { name: 'Export' }).click()]);
     const file = await download.path();
