@@ -140,6 +140,39 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
     expect(resumed[0]).toEqual((await storedStats(fresh))[0]);
   });
 
+  it('after a lost WebGPU device the page offers to resume, and the resumed run finishes', { timeout: 300_000 }, async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    contexts.push(ctx);
+    // the worker's script is patched on its way in: it keeps the GPUDevice TF.js asks for, and destroys it when a
+    // BroadcastChannel message says so (what a driver reset or a GPU process crash does to a page)
+    await ctx.route('**/trainer.worker-*.js', async (route) => {
+      const res = await route.fetch();
+      const lose = [
+        `if (self.GPUAdapter) { const req = GPUAdapter.prototype.requestDevice;`,
+        `  GPUAdapter.prototype.requestDevice = async function (...a) { const d = await req.apply(this, a); self.__e2eDevice = d; return d; }; }`,
+        `new BroadcastChannel('raftlab-e2e-lose-device').onmessage = () => self.__e2eDevice?.destroy();`,
+      ].join('\n');
+      await route.fulfill({ response: res, body: `${lose}\n${await res.text()}` });
+    });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${baseUrl}index.html${TINY2}`);
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+    await click(page, 'Run');
+    await waitRows(page, 2);
+    await page.evaluate(() => new BroadcastChannel('raftlab-e2e-lose-device').postMessage('lose'));
+    // the failed cycle may be reported first ("The run stopped with an error"), the device-lost event right after
+    const crash = page.getByTestId('crash');
+    await crash.getByText(/The GPU device was lost/).waitFor({ timeout: WAIT });
+    expect(await crash.textContent()).toMatch(/The GPU device was lost \(destroyed.*\)\. The run can resume from its last saved cycle/);
+    await crash.getByRole('button', { name: 'Resume from the last saved cycle' }).click();
+    await waitStatus(page, 'finished');
+    expect(await rows(page).count()).toBe(3);
+    expect((await storedStats(page))[0]!.map((s) => s.cycle)).toEqual([0, 1, 2]);
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+  });
+
   it('a run training in another tab is neither offered nor resumed here', { timeout: 180_000 }, async () => {
     const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     contexts.push(ctx);
