@@ -12,6 +12,7 @@ import type { CycleRecord } from '../export';
 import { RunStore, type CycleRecord as StoredCycle, type RunRecord } from '../../core/store/run-store';
 import { interruptedRuns } from '../../core/store/run-recorder';
 import { runLockName } from '../run-lock';
+import type { VerifierLoadProgress } from '../../browser/verify/index';
 import { createTrainer, type BackendName, type InitResult, type RunOutcome, type TrainerClient, type TrainerEvent } from '../trainer-client';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'error';
@@ -58,6 +59,8 @@ export class Lab {
   /** The stored run the worker records into (IndexedDB), and messages about saving (quota, ...). */
   savedRun = $state<{ id: string; name: string } | null>(null);
   storageMessages = $state<string[]>([]);
+  /** Load progress of the code verifiers (Pyodide, clang) in the trainer worker, one entry per part. */
+  verifierLoad = $state<VerifierLoadProgress[]>([]);
   /** Unfinished runs found when the page loaded (a reload or crash interrupted them): offered for resuming. */
   resumeOffer = $state<RunRecord[]>([]);
   /** Said after a resume (e.g. a damaged checkpoint was skipped). */
@@ -354,6 +357,9 @@ export class Lab {
       case 'storage':
         this.storageMessages = [...this.storageMessages, e.message];
         break;
+      case 'verifier':
+        this.verifierLoad = [...this.verifierLoad.filter((v) => v.part !== e.progress.part), e.progress];
+        break;
       case 'device-lost':
         this.#lost(e.message);
         break;
@@ -379,6 +385,7 @@ export class Lab {
     this.error = null;
     this.savedRun = null;
     this.storageMessages = [];
+    this.verifierLoad = [];
     this.resumeNotes = [];
     this.crash = null;
     this.viewing = null;
