@@ -64,10 +64,10 @@ const TASKS: Record<string, TaskEntry> = {
       corpus: (seed) => pythonFunctionsCorpus(seed, 20000),
       tokenizerVocab: 512,
       seed: PYTHON_FUNCTIONS_PRETRAIN_SEED,
-      steps: 600,
+      steps: 175,
       batchSize: 32,
       lr: 3e-3,
-      warmup: 50,
+      warmup: 30,
     },
   },
   'c-programs': {
