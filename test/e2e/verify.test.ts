@@ -173,6 +173,24 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
     expect(syntax.reward).toBe(0);
   });
 
+  it('the lab: a c-programs cycle rewards its samples with clang in the trainer worker and shows the loading', { timeout: 240_000 }, async () => {
+    // the WASM backend (the fastest on SwiftShader) and a tiny configuration: one Step = cycle 0, 2 eval samples
+    const lab = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    lab.on('pageerror', (e) => console.error('page error:', e.message));
+    const t0 = Date.now();
+    await lab.goto(`${baseUrl}index.html?backend=wasm#v=1&seed=1&task=c-programs&c=1&p=2&k=2&len=32&ev=2&evk=1&evt=4&ep=1`);
+    await lab.getByTestId('backend').waitFor({ timeout: 60_000 });
+    await lab.getByRole('button', { name: 'Step', exact: true }).click();
+    await lab.getByTestId('verifier-load').filter({ hasText: 'C compiler (clang)' }).waitFor({ timeout: 120_000 });
+    await lab.waitForFunction(() => ['paused', 'error'].includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), null, { timeout: 200_000, polling: 250 });
+    expect(await lab.getByTestId('run-status').textContent()).toBe('paused');
+    times.push(`lab: c-programs cycle 0 (WASM backend, clang loaded in the trainer's nested worker): ${Date.now() - t0} ms from page load`);
+    expect(await lab.locator('[data-testid=stats-table] tbody tr').count()).toBe(1);
+    expect(await lab.getByTestId('verifier-load').textContent()).toMatch(/C compiler \(clang\) ready/);
+    expect(await lab.locator('body').innerText()).toMatch(/lang c, compileMs \d+, compiled (true|false)/);
+    await lab.close();
+  });
+
   it('fetches everything from the app itself (no CDN)', () => {
     const origin = new URL(baseUrl).origin;
     const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
