@@ -116,7 +116,7 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
     expect(requests.filter((u) => /pyodide|llvm/.test(u))).toEqual([]);
   });
 
-  it('C: a correct program scores 1.0, while(1){} times out and the next sample is verified normally', { timeout: 240_000 }, async () => {
+  it('C: a correct program scores 1.0, while(1){} times out, hostile samples get their reward and the next sample is verified normally', { timeout: 240_000 }, async () => {
     const hello = { lang: 'c' as const, code: '#include <stdio.h>\nint main(void) { for (int i = 1; i <= 3; i++) printf("%d\\n", i * i); return 0; }\n', expectedStdout: '1\n4\n9\n' };
     const first = await verify('C correct (cold: loads clang)', hello);
     expect(first.reward).toBe(1);
@@ -138,9 +138,16 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
     expect(err.reward).toBe(0);
     expect(String(err.breakdown.diagnostics)).toMatch(/error/);
     expect((await verify('C correct after the timeout', hello)).reward).toBe(1);
+    const nul = await verify('C return *(int*)0', { lang: 'c', code: 'int main(void) { return *(int*)0; }\n' });
+    expect(nul.breakdown).toMatchObject({ compiled: true, exitCode: 0 }); // wasm has a page 0 (scale.ts)
+    const big = await verify('C malloc of 4e9 bytes', { lang: 'c', code: '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { int *p = malloc(1000000000u * sizeof(int)); if (!p) return 3; p[999999999] = 1; return 0; }\n' });
+    expect(big.breakdown).toMatchObject({ compiled: true, ran: false });
+    const flood = await verify('C 1 MB of output', { lang: 'c', code: '#include <stdio.h>\nint main(void) { for (int i = 0; i < 1 << 20; i++) putchar(65); return 0; }\n', expectedStdout: 'A' });
+    expect(flood.breakdown).toMatchObject({ ran: true, truncated: true, correct: false });
+    expect((await verify('C correct after the hostile ones', hello)).reward).toBe(1);
   });
 
-  it('Python: asserts pass, import js crashes, no route reaches IndexedDB, an infinite loop times out and the next sample is fine', { timeout: 240_000 }, async () => {
+  it('Python: asserts pass, import js crashes, no route reaches IndexedDB, an infinite loop times out, a memory bomb crashes and the next sample is fine', { timeout: 240_000 }, async () => {
     const add = { lang: 'python' as const, code: 'def add(a, b):\n    return a + b\n', tests: ['assert add(1, 2) == 3', 'assert add(-1, 1) == 0'] };
     const first = await verify('Python asserts (cold: loads Pyodide)', add);
     expect(first.reward).toBe(1);
@@ -169,8 +176,15 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
     // the fresh worker, started from the snapshot, is as closed as the first one
     expect((await verify('Python import js (fresh worker)', { lang: 'python', code: 'import js\n' })).breakdown.crash).toMatch(/ImportError/);
     await expectNoIndexedDb('Python IndexedDB routes (fresh worker)');
+    const bomb = await verify('Python [0] * 10**9', { lang: 'python', code: 'x = [0] * 10**9\n' });
+    expect(bomb.breakdown).toMatchObject({ ran: false });
+    expect(bomb.reward).toBe(0.3);
+    const flood = await verify('Python 1 MB of output', { lang: 'python', code: 'print("A" * (1 << 20))\n', expectedStdout: 'A' });
+    expect(flood.breakdown).toMatchObject({ ran: true, truncated: true, correct: false });
+    expect((await verify('Python asserts after the hostile ones', add)).reward).toBe(1);
     const syntax = await verify('Python syntax error', { lang: 'python', code: 'def f(:\n  pass\n' });
     expect(syntax.reward).toBe(0);
+    expect((await verify('Python empty sample', { lang: 'python', code: '' })).reward).toBe(0);
   });
 
   it('the lab: a c-programs cycle rewards its samples with clang in the trainer worker and shows the loading', { timeout: 240_000 }, async () => {
