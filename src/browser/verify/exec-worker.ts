@@ -16,8 +16,11 @@ export interface BrowserExecWorkerOptions {
   onReady?: (loadMs: number) => void;
   /** Called when the worker sends a Pyodide memory snapshot. */
   onSnapshot?: (bytes: Uint8Array) => void;
-  /** A worker that is not ready after this long is given up (ms, default 180 s: clang is ~105 MB). */
-  loadTimeoutMs?: number;
+  /**
+   * A loading worker that sends no progress for this long is given up (ms, default 120 s). The clock restarts at
+   * every progress message, so a slow download of clang's ~105 MB is not cut short while bytes still arrive.
+   */
+  loadStallMs?: number;
 }
 
 export class BrowserExecWorker<Q, R> implements ExecWorker<Q, R> {
@@ -35,10 +38,19 @@ export class BrowserExecWorker<Q, R> implements ExecWorker<Q, R> {
       this.readyReject = rej;
     });
     this.ready.catch(() => undefined);
-    const loadTimer = setTimeout(() => this.die(`worker did not load in ${(options.loadTimeoutMs ?? 180_000) / 1000} s`), options.loadTimeoutMs ?? 180_000);
+    const stallMs = options.loadStallMs ?? 120_000;
+    let loadTimer: ReturnType<typeof setTimeout> | undefined;
+    const armLoadTimer = () => {
+      clearTimeout(loadTimer);
+      loadTimer = setTimeout(() => this.die(`worker stopped loading (no progress for ${stallMs / 1000} s)`), stallMs);
+    };
+    armLoadTimer();
     this.worker.onmessage = (e: MessageEvent<FromWorker<R>>) => {
       const m = e.data;
-      if (m.type === 'progress') options.onProgress?.(m);
+      if (m.type === 'progress') {
+        armLoadTimer();
+        options.onProgress?.(m);
+      }
       else if (m.type === 'snapshot') options.onSnapshot?.(m.bytes);
       else if (m.type === 'ready') {
         clearTimeout(loadTimer);
