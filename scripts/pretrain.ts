@@ -1,15 +1,22 @@
 /**
  * Pre-trains a task's embedded base model on its synthetic corpus and writes public/models/<task>/.
  * Seeded and reproducible on the same backend.   Run: npm run pretrain -- [--task sentiment] [--steps N]
+ * Image tasks (`--task shapes`) run scripts/pretrain-diffusion.ts (a denoiser, not a GPT).
  */
 import { parseArgs } from 'node:util';
 import { Gpt } from '../src/core/lm/gpt';
 import { pretrain } from '../src/core/lm/pretrain';
 import { totalNll, type Sequence } from '../src/core/lm/train';
-import { createTask, pretrainRecipe, taskNeedsVerifier } from '../src/core/tasks/registry';
+import { createTask, isImageTask, pretrainRecipe, taskNeedsVerifier } from '../src/core/tasks/registry';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
 import { loadTokenizer, saveEmbeddedModel } from '../src/node/model-files';
 import { createNodeVerifiers } from '../src/node/verify/index';
+
+// image tasks (shapes) pre-train a denoiser instead: scripts/pretrain-diffusion.ts takes over
+if (isImageTask(String(parseArgs({ options: { task: { type: 'string' } }, strict: false, allowPositionals: true }).values.task ?? ''))) {
+  await import('./pretrain-diffusion');
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: { task: { type: 'string', default: 'sentiment' }, steps: { type: 'string' }, backend: { type: 'string', default: 'wasm' } },

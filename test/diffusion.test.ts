@@ -9,13 +9,13 @@ import { sampleImages } from '../src/core/diffusion/ddim';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
 import { encodePng, imageGrid } from '../src/core/diffusion/png';
 import { brightness, contrast, countShapes, imageReward, redness, symmetry } from '../src/core/diffusion/rewards';
-import { linearSchedule } from '../src/core/diffusion/schedule';
+import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { conv3x3, im2col3x3, UNet, type UNetConfig } from '../src/core/diffusion/unet';
 import { packUNet, unpackUNet } from '../src/core/diffusion/weights-io';
 import { Rng } from '../src/core/rng';
 
 const TINY: UNetConfig = { size: 16, channels: [8, 8], embDim: 16, timeDim: 8, groups: 4, numClasses: NUM_CLASSES };
-const schedule = linearSchedule();
+const schedule = cosineSchedule();
 
 /** A hand-made image: background value bg, an axis-aligned rectangle [x0, x1) x [y0, y1) of colour c. */
 function rectImage(c: [number, number, number], x0: number, y0: number, x1: number, y1: number, bg = 0.05): Float32Array {

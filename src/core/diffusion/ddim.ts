@@ -1,7 +1,7 @@
 /**
- * Deterministic DDIM sampling (Song et al. 2021, eta = 0) with optional classifier-free guidance:
- * eps = eps(x, null) + g * (eps(x, label) - eps(x, null)), x0 = (x - sqrt(1 - aBar) eps) / sqrt(aBar) (clipped to
- * [-1, 1]), x_prev = sqrt(aBar_prev) x0 + sqrt(1 - aBar_prev) eps. The only randomness is the starting noise, drawn
+ * Deterministic DDIM sampling (Song et al. 2021, eta = 0) for a v-predicting model, with optional classifier-free
+ * guidance: v = v(x, null) + g * (v(x, label) - v(x, null)), x0 = sqrt(aBar) x - sqrt(1 - aBar) v (clipped to
+ * [-1, 1]), eps = (x - sqrt(aBar) x0) / sqrt(1 - aBar), x_prev = sqrt(aBar_prev) x0 + sqrt(1 - aBar_prev) eps. The only randomness is the starting noise, drawn
  * from a per-image seed: the same seed, label and weights give the same image, so evaluation images can be compared
  * across RAFT cycles.
  */
@@ -40,20 +40,19 @@ export async function ddimBatch(model: UNet, schedule: NoiseSchedule, labels: re
     const aBar = schedule.alphaBar[t]!;
     const aPrev = i + 1 < ts.length ? schedule.alphaBar[ts[i + 1]!]! : 1;
     const next = tf.tidy(() => {
-      let eps: tf.Tensor;
+      let v: tf.Tensor;
       if (guided) {
         const both = model.forward(tf.concat([x, x], 0) as tf.Tensor4D, new Array(2 * b).fill(t), [...labels, ...new Array(b).fill(NULL_LABEL)], false);
         const cond = tf.slice(both, [0, 0, 0, 0], shape);
         const unc = tf.slice(both, [b, 0, 0, 0], shape);
-        eps = tf.add(unc, tf.mul(tf.sub(cond, unc), o.guidance));
+        v = tf.add(unc, tf.mul(tf.sub(cond, unc), o.guidance));
       } else {
-        eps = model.forward(x, new Array(b).fill(t), labels, false);
+        v = model.forward(x, new Array(b).fill(t), labels, false);
       }
-      const x0 = tf.clipByValue(tf.div(tf.sub(x, tf.mul(eps, Math.sqrt(1 - aBar))), Math.sqrt(aBar)), -1, 1);
+      const x0 = tf.clipByValue(tf.sub(tf.mul(x, Math.sqrt(aBar)), tf.mul(v, Math.sqrt(1 - aBar))), -1, 1);
       if (i + 1 === ts.length) return x0;
-      // eps consistent with the clipped x0 keeps the trajectory on the data range
-      const epsC = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(aBar))), Math.sqrt(1 - aBar));
-      return tf.add(tf.mul(x0, Math.sqrt(aPrev)), tf.mul(epsC, Math.sqrt(1 - aPrev)));
+      const eps = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(aBar))), Math.sqrt(1 - aBar));
+      return tf.add(tf.mul(x0, Math.sqrt(aPrev)), tf.mul(eps, Math.sqrt(1 - aPrev)));
     });
     x.dispose();
     x = next as tf.Tensor4D;

@@ -8,6 +8,8 @@
  * and `heldOutLoss`, the denoising loss on held-out real images with fixed timesteps and noise. Training: each epoch
  * passes over the kept images `noiseDraws` times with fresh timesteps and noise, in shuffled batches of `batchSize`,
  * Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
+ * Prompts are the task's 7 labels: a cycle takes min(promptsPerCycle, 7) of them, evaluation the first
+ * min(evalPrompts, 7), each with evalSamplesPerPrompt fixed noise seeds.
  * Framework-free: the same code runs in the CLI, the tests and (later) the worker.
  */
 import type { RunConfig } from '../config/schema';
@@ -20,7 +22,7 @@ import type { RewardResult } from '../tasks/types';
 import { labelIndex, SHAPE_LABELS, shapeImages } from './dataset';
 import { sampleImages, type SampleOptions } from './ddim';
 import { IMAGE_REWARDS, imageReward, type ImageRewardName, type RewardWeights } from './rewards';
-import { linearSchedule, type NoiseSchedule } from './schedule';
+import { cosineSchedule, type NoiseSchedule } from './schedule';
 import { SHAPES_HELD_OUT_SEED, SHAPES_RAFT, SHAPES_SAMPLER, SHAPES_SCHEDULE } from './shapes-recipe';
 import { pairwiseDiversity, type ImageCycleStats } from './stats';
 import { denoiseStep, drawBatch, meanDenoiseLoss, type DenoiseBatch } from './train';
@@ -88,7 +90,7 @@ export class DiffusionRaftEngine {
     const reward = opts.reward ?? opts.config.imageReward;
     this.rewardWeights = typeof reward === 'string' ? IMAGE_REWARDS[reward] : reward;
     if (!this.rewardWeights) throw new Error(`unknown image reward ${String(reward)}`);
-    this.schedule = linearSchedule(SHAPES_SCHEDULE.steps, SHAPES_SCHEDULE.betaStart, SHAPES_SCHEDULE.betaEnd);
+    this.schedule = cosineSchedule(SHAPES_SCHEDULE.steps);
     this.sampler = opts.sampler ?? { ...SHAPES_SAMPLER };
     this.noiseDraws = opts.noiseDraws ?? SHAPES_RAFT.noiseDraws;
     const { seed } = this.config;
@@ -121,10 +123,13 @@ export class DiffusionRaftEngine {
     this.#onProgress?.({ cycle, phase, done, total });
   }
 
-  /** The next promptsPerCycle labels, from a seeded shuffled order that wraps around (reshuffled each pass). */
+  /**
+   * The next prompts (labels), from a seeded shuffled order that wraps around (reshuffled each pass). A cycle takes
+   * promptsPerCycle of them, at most one pass over the labels (the eval prompts are capped the same way).
+   */
   #nextPrompts(): number[] {
     const out: number[] = [];
-    while (out.length < this.config.promptsPerCycle) {
+    while (out.length < Math.min(this.config.promptsPerCycle, SHAPE_LABELS.length)) {
       if (this.#promptCursor >= this.#promptOrder.length) {
         this.#promptOrder = Rng.derive(this.config.seed + this.#promptEpoch, 'diffusion/prompts').shuffled(SHAPE_LABELS.map((_, i) => i));
         this.#promptEpoch++;

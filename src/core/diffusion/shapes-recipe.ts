@@ -7,8 +7,8 @@ import type { UNetConfig } from './unet';
 
 export const SHAPES_UNET: UNetConfig = { size: 16, channels: [24, 48], embDim: 64, timeDim: 32, groups: 8, numClasses: NUM_CLASSES };
 
-/** DDPM schedule: linear betas 1e-4 .. 0.02 over 1000 steps. */
-export const SHAPES_SCHEDULE = { steps: 1000, betaStart: 1e-4, betaEnd: 0.02 } as const;
+/** DDPM schedule: cosine over 1000 steps. */
+export const SHAPES_SCHEDULE = { steps: 1000 } as const;
 
 /** DDIM sampling used for RAFT's samples and evaluation. */
 export const SHAPES_SAMPLER = { steps: 20, guidance: 2 } as const;
@@ -31,4 +31,4 @@ export const SHAPES_HELD_OUT_SEED = 90001;
 
 /** RAFT on the denoiser: adapter rank when the config asks for full fine-tuning (lora = 0; image runs always use
  * LoRA), and how often each kept image is drawn per epoch with fresh timestep and noise. */
-export const SHAPES_RAFT = { loraRank: 4, noiseDraws: 4 } as const;
+export const SHAPES_RAFT = { loraRank: 4, noiseDraws: 16 } as const;

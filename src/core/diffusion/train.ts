@@ -1,7 +1,8 @@
 /**
- * The denoising objective (DDPM, epsilon prediction): for a clean image x0 (pixels in [0, 1], scaled to [-1, 1]),
- * a timestep t and Gaussian noise eps, x_t = sqrt(alphaBar_t) x0 + sqrt(1 - alphaBar_t) eps and the loss is the
- * mean squared error between eps and the model's prediction. Timesteps and noise come from the caller's seeded Rng,
+ * The denoising objective (DDPM with v-prediction, Salimans & Ho 2022): for a clean image x0 (pixels in [0, 1],
+ * scaled to [-1, 1]), a timestep t and Gaussian noise eps, x_t = sqrt(aBar_t) x0 + sqrt(1 - aBar_t) eps; the model
+ * predicts v = sqrt(aBar_t) eps - sqrt(1 - aBar_t) x0 and the loss is the mean squared error of v. (v balances the
+ * loss across noise levels: an eps-predicting model this small learned the coarse, high-noise structure too slowly.) Timesteps and noise come from the caller's seeded Rng,
  * so a loss is reproducible (held-out loss uses fixed t and noise).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -32,7 +33,7 @@ export function drawBatch(images: readonly Float32Array[], labels: readonly numb
   return { images: flat, labels: labels.slice(), t, noise };
 }
 
-/** Mean squared noise-prediction error of a batch (a scalar tensor; call inside tf.tidy). */
+/** Mean squared v-prediction error of a batch (a scalar tensor; call inside tf.tidy). */
 export function denoiseLoss(model: UNet, batch: DenoiseBatch, schedule: NoiseSchedule, training: boolean): tf.Scalar {
   const b = batch.labels.length;
   const shape: [number, number, number, number] = [b, IMAGE_SIZE, IMAGE_SIZE, 3];
@@ -41,8 +42,9 @@ export function denoiseLoss(model: UNet, batch: DenoiseBatch, schedule: NoiseSch
   const sa = tf.tensor4d(batch.t.map((t) => Math.sqrt(schedule.alphaBar[t]!)), [b, 1, 1, 1]);
   const sb = tf.tensor4d(batch.t.map((t) => Math.sqrt(1 - schedule.alphaBar[t]!)), [b, 1, 1, 1]);
   const xt = tf.add(tf.mul(x0, sa), tf.mul(eps, sb)) as tf.Tensor4D;
+  const v = tf.sub(tf.mul(eps, sa), tf.mul(x0, sb));
   const pred = model.forward(xt, batch.t, batch.labels, training);
-  return tf.mean(tf.square(tf.sub(pred, eps))) as tf.Scalar;
+  return tf.mean(tf.square(tf.sub(pred, v))) as tf.Scalar;
 }
 
 /** One Adam step on `vars` (the adapters, or every weight in pre-training). Returns the batch loss. */
