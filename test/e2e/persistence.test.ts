@@ -51,13 +51,13 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
   }
 
   const rows = (page: Page) => page.locator('[data-testid=stats-table] tbody tr');
-  const waitRows = (page: Page, n: number) =>
+  const waitRows = (page: Page, n: number, timeout = WAIT) =>
     page.waitForFunction((k) => document.querySelectorAll('[data-testid=stats-table] tbody tr td:first-child').length >= k && !document.querySelector('[data-testid=stats-table] td.empty'), n, {
-      timeout: WAIT,
+      timeout,
       polling: 100,
     });
-  const waitStatus = (page: Page, s: string) =>
-    page.waitForFunction((v) => document.querySelector('[data-testid=run-status]')?.textContent === v, s, { timeout: WAIT, polling: 200 });
+  const waitStatus = (page: Page, s: string, timeout = WAIT) =>
+    page.waitForFunction((v) => document.querySelector('[data-testid=run-status]')?.textContent === v, s, { timeout, polling: 200 });
   const click = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).click();
 
   /** Every stored cycle's stats of the page's runs, read straight from IndexedDB (full precision, times dropped). */
@@ -140,7 +140,8 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
     expect(resumed[0]).toEqual((await storedStats(fresh))[0]);
   });
 
-  it('after a lost WebGPU device the page offers to resume, and the resumed run finishes', { timeout: 300_000 }, async () => {
+  it('after a lost WebGPU device the page offers to resume, and the resumed run finishes', { timeout: 480_000 }, async () => {
+    const GPU_WAIT = 200_000; // WebGPU on SwiftShader is the slowest backend (2 min for this test on 2 busy cores)
     const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     contexts.push(ctx);
     // the worker's script is patched on its way in: it keeps the GPUDevice TF.js asks for, and destroys it when a
@@ -160,14 +161,14 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
     await click(page, 'Run');
-    await waitRows(page, 2);
+    await waitRows(page, 2, GPU_WAIT);
     await page.evaluate(() => new BroadcastChannel('raftlab-e2e-lose-device').postMessage('lose'));
     // the failed cycle may be reported first ("The run stopped with an error"), the device-lost event right after
     const crash = page.getByTestId('crash');
-    await crash.getByText(/The GPU device was lost/).waitFor({ timeout: WAIT });
+    await crash.getByText(/The GPU device was lost/).waitFor({ timeout: GPU_WAIT });
     expect(await crash.textContent()).toMatch(/The GPU device was lost \(destroyed.*\)\. The run can resume from its last saved cycle/);
     await crash.getByRole('button', { name: 'Resume from the last saved cycle' }).click();
-    await waitStatus(page, 'finished');
+    await waitStatus(page, 'finished', GPU_WAIT);
     expect(await rows(page).count()).toBe(3);
     expect((await storedStats(page))[0]!.map((s) => s.cycle)).toEqual([0, 1, 2]);
     expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
