@@ -244,7 +244,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
     expect(await saved.getByTestId('saved-cycles').textContent()).toBe('4 / 4');
     expect((await storedStats(page))[0]).toEqual(after);
 
-    // export the run to a file, import it back: two runs; a damaged file is refused and changes nothing
+    // export the run to a file, import it back: two runs; a damaged or foreign file is refused and changes nothing
     const [download] = await Promise.all([page.waitForEvent('download'), saved.getByRole('button', { name: 'Export' }).click()]);
     const file = await download.path();
     expect(download.suggestedFilename()).toMatch(/\.raftlab$/);
@@ -260,6 +260,12 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
     const err = page.getByTestId('saved-error');
     await err.waitFor();
     expect(await err.textContent()).toMatch(/Importing .* failed: .*(checksum|CRC|damaged)/i);
+    expect(await saved.count()).toBe(2);
+    // a foreign file (here: JSON text named .raftlab) is refused as well
+    const foreign = `${file}-foreign.raftlab`;
+    writeFileSync(foreign, '{"config": {"seed": 1}, "cycles": []}\n'.repeat(4));
+    await input.setInputFiles(foreign);
+    await err.getByText(/Importing .*-foreign\.raftlab failed: run file: not a RAFT Lab file/).waitFor();
     expect(await saved.count()).toBe(2);
 
     // the Compare panel overlays both runs
