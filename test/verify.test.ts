@@ -273,9 +273,36 @@ describe('Python verifier (Pyodide), hostile samples', () => {
       const r = await py(code);
       expect(r.reward, code).toBe(0.3);
       expect(r.breakdown.stage, code).toBe('crashed');
-      expect(String(r.breakdown.crash), code).toMatch(/ImportError|ModuleNotFoundError/);
+      expect(String(r.breakdown.crash), code).toMatch(/ImportError|ModuleNotFoundError|PolicyError/);
     }
     await answersNormally('python');
+  });
+
+  it('cannot fake its reward or tamper with later samples: the policy refuses such code before it runs', async () => {
+    const tests = ['assert f(1) == 2', 'assert f(2) == 3'];
+    const tampering = [
+      // replace the function that used to build the reply
+      'import json\n_d = json.dumps\njson.dumps = lambda r, *a, **k: _d(dict(r, testsPassed=r["testsTotal"]))\ndef f(x):\n    return 0',
+      // an object equal to everything passes any == assert
+      'class A:\n    def __eq__(self, o):\n        return True\ndef f(x):\n    return A()',
+      // reach the harness's frame through a generator or a traceback
+      'g = (i for i in [1])\ndef f(x):\n    return g.gi_frame',
+      'try:\n    1/0\nexcept Exception as e:\n    t = e.__traceback__\ndef f(x):\n    return 0',
+      'import sys\nh = sys._getframe(0)\ndef f(x):\n    return 0',
+      'import gc\ndef f(x):\n    return 0',
+      // change a module that later samples use
+      'import math\nmath.floor = lambda x: 0\ndef f(x):\n    return x + 1',
+      'def f(x):\n    return getattr(x, "real") + 1',
+      'def f(x):\n    return eval("x + 1")',
+    ];
+    for (const code of tampering) {
+      const r = await py(code, { tests });
+      expect(r.reward, code).toBe(0.3);
+      expect(String(r.breakdown.crash), code).toMatch(/not allowed in the verifier/);
+    }
+    // the same asserts still grade an honest sample, and math is untouched
+    expect(await py('import math\ndef f(x):\n    return math.floor(x + 1.5)', { tests })).toMatchObject({ reward: 1 });
+    expect(await py('def f(x):\n    return x', { tests })).toMatchObject({ reward: 0.7, breakdown: { testsPassed: 0 } });
   });
 
   it('undoing the import blocker does not help: the JS modules are unregistered and code generation is off', async () => {
@@ -283,11 +310,13 @@ describe('Python verifier (Pyodide), hostile samples', () => {
     for (const attempt of ['import pyodide_js\nprint(pyodide_js.mountNodeFS)', 'import js\nprint(js)']) {
       const r = await py(undo + attempt);
       expect(r.reward, attempt).toBe(0.3);
-      expect(String(r.breakdown.crash), attempt).toMatch(/ModuleNotFoundError/);
+      expect(String(r.breakdown.crash), attempt).toMatch(/ModuleNotFoundError|not allowed in the verifier/);
     }
     // files of the host are not visible (Pyodide's in-memory file system only)
     const files = await py(`print(open(${JSON.stringify(process.cwd() + '/package.json')}).read())`);
-    expect(files).toMatchObject({ reward: 0.3, breakdown: { crash: expect.stringMatching(/FileNotFoundError/) } });
+    expect(files).toMatchObject({ reward: 0.3, breakdown: { crash: expect.stringMatching(/open is not allowed/) } });
+    const viaIo = await py(`import io\nprint(io.open(${JSON.stringify(process.cwd() + '/package.json')}).read())`);
+    expect(viaIo).toMatchObject({ reward: 0.3, breakdown: { crash: expect.stringMatching(/FileNotFoundError/) } });
     await answersNormally('python');
   });
 

@@ -17,7 +17,8 @@ import type { FromWorker, ToWorker } from '../../src/browser/verify/protocol';
 declare const __RAFTLAB_PYODIDE_BYTES__: number;
 
 const post = (m: FromWorker<PythonReply>, transfer: Transferable[] = []) => self.postMessage(m, transfer);
-let run: ((json: string) => string) | null = null;
+type PyObj = { toJs(o: { dict_converter: (e: Iterable<[string, unknown]>) => unknown }): unknown; destroy(): void };
+let run: ((code: string, tests: PyObj, stdin: string, cap: number) => PyObj) | null = null;
 let pyodide: PyodideAPI | null = null;
 
 /** fetch that reports the bytes of every response body as they stream in. */
@@ -82,7 +83,7 @@ async function load(indexURL: string, snapshot: Uint8Array | undefined): Promise
   progress('starting Python', true);
   const ns = py.globals.get('dict')();
   py.runPython(PYTHON_HARNESS, { globals: ns });
-  run = ns.get('run') as (json: string) => string;
+  run = ns.get('run') as typeof run;
   for (const name of ['js', 'pyodide_js']) {
     try {
       py.unregisterJsModule(name);
@@ -93,6 +94,25 @@ async function load(indexURL: string, snapshot: Uint8Array | undefined): Promise
   pyodide = py;
   lockdownGlobals();
   post({ type: 'ready', loadMs: Math.round(performance.now() - t0) });
+}
+
+// Pyodide turns None into undefined; the reply protocol uses null
+const noneAsNull = (entries: Iterable<[string, unknown]>) => Object.fromEntries([...entries].map(([k, v]) => [k, v === undefined ? null : v]));
+
+/** One sample through the harness; the reply dict is converted here, in JavaScript. */
+function callHarness(req: PythonRequest): PythonReply {
+  const tests = pyodide!.toPy(req.tests) as unknown as PyObj;
+  let result: PyObj;
+  try {
+    result = run!(req.code, tests, req.stdin, req.outputCap);
+  } finally {
+    tests.destroy();
+  }
+  try {
+    return result.toJs({ dict_converter: noneAsNull }) as PythonReply;
+  } finally {
+    result.destroy();
+  }
 }
 
 self.onmessage = (e: MessageEvent<ToWorker<PythonRequest>>) => {
@@ -108,7 +128,7 @@ self.onmessage = (e: MessageEvent<ToWorker<PythonRequest>>) => {
     return;
   }
   try {
-    const reply = JSON.parse(run(JSON.stringify(m.req))) as PythonReply;
+    const reply = callHarness(m.req);
     reply.id = m.req.id;
     reply.heapBytes = (pyodide as unknown as { _module?: { HEAP8?: Int8Array } })?._module?.HEAP8?.buffer.byteLength ?? 0;
     post({ type: 'reply', reply });

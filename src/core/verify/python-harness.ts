@@ -1,12 +1,28 @@
 /**
  * The Python side of the Python worker, shared by the Node and browser workers. Loaded once per worker into its own
- * namespace; defines `run(request_json) -> reply_json`. Before any sample runs it cuts Python off from JavaScript:
- * `js`, `pyodide_js`, `pyodide` (with `pyodide.code.run_js`), `_pyodide`, `_pyodide_core` and `micropip` are
- * removed from `sys.modules` and blocked from import. Each sample gets a fresh module namespace, stdin from the
- * request, stdout/stderr kept up to a cap, and `builtins` restored afterwards.
+ * namespace; defines `run(code, tests, stdin, output_cap) -> dict` (the worker converts the dict in JavaScript, so no
+ * Python function a sample could replace builds the reply).
+ *
+ * Before any sample runs it cuts Python off from JavaScript: `js`, `pyodide_js`, `pyodide`, `_pyodide`,
+ * `_pyodide_core` and `micropip` are removed from `sys.modules` and blocked from import. Every sample is first
+ * checked against a policy (its syntax tree, before it runs) so that it cannot tamper with the harness or with later
+ * samples in the same interpreter:
+ * - imports only from an allowlist of pure-computation modules (`ALLOWED_IMPORTS`);
+ * - no dunder names or attributes (`__class__`, `__globals__`, `__builtins__`, ...) other than `__name__` and
+ *   `__init__`, no definitions of dunder methods other than `__init__`/`__repr__`/`__str__` (an `__eq__` that is
+ *   always True would pass every assert), no frame/code/traceback attributes (`f_back`, `gi_frame`, `tb_frame`, ...),
+ *   no `sys.modules`/`sys.meta_path`/`sys._getframe`/`sys.exc_info` and the like;
+ * - no `eval`, `exec`, `compile`, `getattr`/`setattr`/`delattr`, `globals`, `vars`, `__import__`, `open`,
+ *   `breakpoint`;
+ * - no assignment to (or deletion of) an attribute of an imported module (`math.floor = ...`).
+ * A sample that breaks the policy does not run: it scores as a crash (0.3) with the reason in the breakdown.
+ * This is defence in depth within one interpreter, aimed at what a small model might write by accident or by
+ * reward-hacking drift; it is not a proof against a determined adversary (that needs one interpreter per sample).
+ * Each sample gets a fresh module namespace, stdin from the request, stdout/stderr kept up to a cap, and `builtins`
+ * restored afterwards.
  */
 export const PYTHON_HARNESS = String.raw`
-import sys, io, json, builtins, traceback
+import sys, io, ast, builtins, traceback
 
 _BLOCKED = ('js', 'pyodide_js', 'pyodide', '_pyodide', '_pyodide_core', 'micropip', 'pyodide_http')
 
@@ -52,39 +68,112 @@ def _describe(e):
 def _heap():
     return 0
 
-def run(request_json):
-    req = json.loads(request_json)
-    out = _Capped(req['outputCap'])
-    err = _Capped(req['outputCap'])
-    reply = {'syntaxError': None, 'crashed': None, 'testsTotal': len(req['tests']), 'testsPassed': 0,
-             'firstFailure': None}
+ALLOWED_IMPORTS = frozenset(('math', 'random', 'itertools', 'functools', 'collections', 'string', 're', 'heapq',
+    'bisect', 'operator', 'statistics', 'fractions', 'decimal', 'typing', 'dataclasses', 'copy', 'sys', 'time',
+    'datetime', 'array', 'enum', 'textwrap', 'io'))
+_DENIED_NAMES = frozenset(('eval', 'exec', 'compile', 'getattr', 'setattr', 'delattr', 'globals', 'vars', 'locals',
+    '__import__', 'open', 'breakpoint', 'memoryview', 'help', 'exit', 'quit'))
+_DENIED_ATTRS = frozenset(('modules', 'meta_path', 'path_hooks', 'path_importer_cache', '_getframe', 'exc_info',
+    'exception', 'settrace', 'setprofile', 'gettrace', 'getprofile', 'last_traceback', 'last_value', 'last_exc',
+    'audit', 'addaudithook', 'setrecursionlimit', 'setswitchinterval', 'excepthook', 'displayhook', 'builtin_module_names'))
+_FRAME_PREFIXES = ('f_', 'gi_', 'cr_', 'ag_', 'tb_', 'co_')
+_OK_DUNDER_NAMES = frozenset(('__name__',))
+_OK_DUNDER_ATTRS = frozenset(('__init__', '__name__'))
+_OK_DUNDER_DEFS = frozenset(('__init__', '__repr__', '__str__'))
+_parse = ast.parse
+_walk = ast.walk
+
+def _dunder(n):
+    return len(n) > 4 and n.startswith('__') and n.endswith('__')
+
+def _policy(tree):
+    """The first reason this syntax tree may not run, or None."""
+    imported = set()
+    for node in _walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                top = a.name.split('.')[0]
+                if top not in ALLOWED_IMPORTS:
+                    return 'ImportError: import of ' + a.name + ' is not allowed in the verifier'
+                imported.add(a.asname or top)
+        elif isinstance(node, ast.ImportFrom):
+            top = (node.module or '').split('.')[0]
+            if node.level or top not in ALLOWED_IMPORTS:
+                return 'ImportError: import from ' + str(node.module) + ' is not allowed in the verifier'
+            for a in node.names:
+                if a.name == '*' or _dunder(a.name) or a.name in _DENIED_ATTRS:
+                    return 'ImportError: from ' + top + ' import ' + a.name + ' is not allowed in the verifier'
+        elif isinstance(node, ast.Name):
+            if node.id in _DENIED_NAMES or (_dunder(node.id) and node.id not in _OK_DUNDER_NAMES):
+                return 'PolicyError: ' + node.id + ' is not allowed in the verifier'
+        elif isinstance(node, ast.Attribute):
+            a = node.attr
+            if a in _DENIED_ATTRS or a.startswith(_FRAME_PREFIXES) or (_dunder(a) and a not in _OK_DUNDER_ATTRS):
+                return 'PolicyError: attribute .' + a + ' is not allowed in the verifier'
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if _dunder(node.name) and node.name not in _OK_DUNDER_DEFS:
+                return 'PolicyError: defining ' + node.name + ' is not allowed in the verifier'
+        elif isinstance(node, ast.alias):
+            pass
+    for node in _walk(tree):
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        for t in targets:
+            for sub in _walk(t):
+                if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id in imported:
+                    return 'PolicyError: changing module ' + sub.value.id + ' is not allowed in the verifier'
+    return None
+
+_StringIO = io.StringIO
+_format_exception = traceback.format_exception
+_compile = compile
+_exec = exec
+
+def run(source, test_sources, stdin, output_cap):
+    test_sources = list(test_sources)
+    out = _Capped(output_cap)
+    err = _Capped(output_cap)
+    reply = {'syntaxError': None, 'crashed': None, 'testsTotal': len(test_sources), 'testsPassed': 0,
+             'firstFailure': None, 'policy': None}
     try:
         try:
-            code = compile(req['code'], '<sample>', 'exec')
+            tree = _parse(source, '<sample>', 'exec')
+            code = _compile(tree, '<sample>', 'exec')
         except BaseException as e:
             reply['syntaxError'] = _describe(e)
             code = None
+        if code is not None:
+            why = _policy(tree)
+            if why is not None:
+                reply['policy'] = why
+                reply['crashed'] = why
+                code = None
         tests = []
         if code is not None:
-            for t in req['tests']:
+            for t in test_sources:
                 try:
-                    tests.append((t, compile(t, '<test>', 'exec')))
+                    tests.append((t, _compile(t, '<test>', 'exec')))
                 except BaseException as e:
                     tests.append((t, None))
         if code is not None:
             ns = {'__name__': '__main__', '__builtins__': builtins}
-            sys.stdin = io.StringIO(req['stdin'])
+            sys.stdin = _StringIO(stdin)
             sys.stdout = out
             sys.stderr = err
             try:
-                exec(code, ns)
+                _exec(code, ns)
             except SystemExit as e:
                 if e.code not in (None, 0):
                     reply['crashed'] = 'SystemExit: ' + str(e.code)
             except BaseException as e:
                 reply['crashed'] = _describe(e)
                 try:
-                    tb = traceback.format_exception(e)
+                    tb = _format_exception(e)
                     err.write(''.join(tb[-3:]))
                 except BaseException:
                     pass
@@ -95,7 +184,7 @@ def run(request_json):
                             reply['firstFailure'] = src + ' -> SyntaxError'
                         continue
                     try:
-                        exec(t, ns)
+                        _exec(t, ns)
                         reply['testsPassed'] += 1
                     except BaseException as e:
                         if reply['firstFailure'] is None:
@@ -108,5 +197,5 @@ def run(request_json):
     reply['stderr'] = err.value()
     reply['stdoutTruncated'] = out.truncated
     reply['stderrTruncated'] = err.truncated
-    return json.dumps(reply)
+    return reply
 `;

@@ -58,8 +58,10 @@ export interface PythonReply {
   id: number;
   /** The code does not compile (SyntaxError and friends): the first lines of the message. */
   syntaxError: string | null;
-  /** The module body raised: exception type and message (`MemoryError: ...`). */
+  /** The module body raised: exception type and message (`MemoryError: ...`), or the policy refused it. */
   crashed: string | null;
+  /** Why the harness's policy refused to run the sample (it then counts as a crash), or null. */
+  policy?: string | null;
   testsTotal: number;
   testsPassed: number;
   /** First failing assert and why, if any. */
