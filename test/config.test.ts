@@ -112,9 +112,9 @@ describe('schema table and defaults', () => {
     expect(checkConfig(DEFAULT_CONFIG)).toEqual([]);
   });
 
-  it('can generate a non-default value for every field except single-choice ones', () => {
+  it('can generate a non-default value for every field', () => {
     const without = CONFIG_FIELDS.filter((f) => nonDefault(f) === null).map((f) => f.key);
-    expect(without).toEqual(['task']); // only one task so far
+    expect(without).toEqual([]);
     for (const f of FIELDS_WITH_ALTERNATIVE) {
       const v = nonDefault(f)!;
       expect(v).not.toEqual(f.default);
@@ -433,7 +433,7 @@ describe('CLI', () => {
     expect(parseCliArgs(['run', '--cycles', '3', '5']).errors).toEqual([
       'unexpected argument "5": values go after a flag, e.g. --cycles 4 (see raftlab run --help)',
     ]);
-    expect(parseCliArgs(['train']).errors).toEqual(['unknown command "train" (expected one of: run, config, compare)']);
+    expect(parseCliArgs(['train']).errors).toEqual(['unknown command "train" (expected one of: run, config, compare, verify)']);
     const rep = parseCliArgs(['run', '--seed', '2', '--seed', '3']);
     expect(rep.errors).toEqual(['--seed is given more than once (see raftlab run --help)']);
     expect(rep.config.seed).toBe(3);
