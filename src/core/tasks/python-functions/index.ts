@@ -8,6 +8,12 @@
  * prompts, and with their reference bodies the held-out perplexity text). The pre-training corpus, the training
  * prompts and the demonstrations come from the rest only. The corpus draws a family uniformly, then a problem,
  * then a reference style (the first, plain style more often).
+ *
+ * RAFT settings (measured with the embedded model, seed 1, 5 cycles, eval pass rate from cycle 0 to 5): the global
+ * defaults keep the best of each prompt's K even when it fails, which teaches "runs but wrong" (evalReward 0.53 ->
+ * 0.60, pass 14% -> 9%). Keeping only full passes works: `--select threshold --reward-threshold 1 --min-kept 0`
+ * (14% -> 18%), with `--prompts-per-cycle 64 --samples-per-prompt 8` (14% -> 22%), and with DART quotas for
+ * prompts without a pass `--quota-trials 4` (14% -> 29%). A higher lr (1e-3) overfits the few kept samples.
  */
 import { Rng } from '../../rng';
 import type { Verifier } from '../../verify/types';
