@@ -12,6 +12,8 @@ import {
   fieldOf,
   parseFieldValue,
   resolveConfig,
+  taskDefaults,
+  withTask,
   type AnyConfigField,
   type ConfigValue,
   type RunConfig,
@@ -492,5 +494,34 @@ describe('CLI', () => {
     expect(help).toContain('--samples-per-prompt <integer 1..64>  (default: 6)');
     expect(help).toContain('--select <per-prompt|global|threshold|soft>  (default: per-prompt)');
     for (const opt of ['--out', '--url', '--help', '-h']) expect(help).toContain(opt);
+  });
+});
+
+describe('task defaults', () => {
+  const pf = taskDefaults('python-functions');
+
+  it('a task brings its recommended settings; settings the user gave keep their values, in any order', () => {
+    expect(pf).toMatchObject({ task: 'python-functions', select: 'threshold', rewardThreshold: 1, minKept: 0 });
+    expect(parseCliArgs(['run', '--task', 'python-functions']).config).toEqual(pf);
+    const mine = parseCliArgs(['run', '--select', 'per-prompt', '--task', 'python-functions', '--seed', '3']);
+    expect(mine.errors).toEqual([]);
+    expect(mine.config).toEqual({ ...pf, select: 'per-prompt', seed: 3 });
+    expect(decodeConfigHash('v=1&seed=3&sel=per-prompt&task=python-functions').config).toEqual(mine.config);
+  });
+
+  it('URLs and CLI argument lists omit values equal to the task\'s defaults and round-trip', () => {
+    expect(encodeConfigHash(pf)).toBe('v=1&seed=1&task=python-functions');
+    const changed = { ...pf, select: 'per-prompt' as const, lr: 0.001 };
+    const hash = encodeConfigHash(changed);
+    expect(hash).toContain('sel=per-prompt');
+    expect(decodeConfigHash(hash)).toEqual({ config: changed, problems: [] });
+    expect(parseCliArgs(['run', ...configToCliArgs(changed)]).config).toEqual(changed);
+  });
+
+  it('switching task moves the settings still at the old task\'s defaults and keeps the changed ones', () => {
+    const mine = { ...pf, lr: 0.001 };
+    const back = withTask(mine, 'sentiment');
+    expect(back).toEqual({ ...DEFAULT_CONFIG, lr: 0.001 });
+    expect(withTask(back, 'python-functions')).toEqual(mine);
   });
 });

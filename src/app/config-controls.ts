@@ -8,6 +8,8 @@ import {
   CONFIG_GROUPS,
   type ConfigGroup,
   parseFieldValue,
+  withTask,
+  type TaskName,
   type AnyConfigField,
   type ConfigKey,
   type ConfigValue,
@@ -56,6 +58,8 @@ export function applyControl(
 ): { ok: true; config: RunConfig } | { ok: false; message: string } {
   const parsed = parseFieldValue(f, typeof raw === 'boolean' ? String(raw) : raw.trim());
   if (!parsed.ok) return { ok: false, message: parsed.message };
+  // a new task brings its defaults to the settings still at the old task's defaults
+  if (f.key === 'task') return { ok: true, config: withTask(config, parsed.value as TaskName) };
   const next = { ...config } as Record<ConfigKey, ConfigValue>;
   next[f.key] = parsed.value;
   return { ok: true, config: next as RunConfig };

@@ -11,6 +11,8 @@ import {
   checkConfig,
   configDiff,
   DEFAULT_CONFIG,
+  TASK_DEFAULTS,
+  type ConfigValue,
   describeFieldRange,
   FIELD_BY_CLI_FLAG,
   FIELD_BY_KEY,
@@ -218,6 +220,13 @@ export function cliHelp(): string {
       lines.push(`  ${spec}  (default: ${formatFieldValue(f, f.default)})`);
       lines.push(`      ${f.help}`);
     }
+  }
+  const taskLines = Object.entries(TASK_DEFAULTS).map(([task, over]) => {
+    const flags = CONFIG_FIELDS.filter((f) => over && f.key in over).map((f) => `${f.cliFlag} ${formatFieldValue(f, (over as Record<string, ConfigValue>)[f.key]!)}`);
+    return `  ${task}: ${flags.join(' ')}`;
+  });
+  if (taskLines.length > 0) {
+    lines.push('', 'Task defaults (a task brings these unless the flags or the link say otherwise):', ...taskLines);
   }
   lines.push('', 'Example:', '  raftlab run --task sentiment --cycles 4 --seed 1 --samples-per-prompt 8 --select global --out run.json');
   return lines.join('\n');
