@@ -22,14 +22,14 @@ export interface DenoiseBatch {
   noise: Float32Array;
 }
 
-/** Draw t uniformly and noise for the given images. */
-export function drawBatch(images: readonly Float32Array[], labels: readonly number[], schedule: NoiseSchedule, rng: Rng): DenoiseBatch {
+/** Draw t uniformly from [tMin, T) and noise for the given images. */
+export function drawBatch(images: readonly Float32Array[], labels: readonly number[], schedule: NoiseSchedule, rng: Rng, tMin = 0): DenoiseBatch {
   const b = images.length;
   const flat = new Float32Array(b * PIXELS);
   images.forEach((im, i) => flat.set(im, i * PIXELS));
   const noise = new Float32Array(b * PIXELS);
   for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
-  const t = images.map(() => rng.int(schedule.steps));
+  const t = images.map(() => tMin + rng.int(schedule.steps - tMin));
   return { images: flat, labels: labels.slice(), t, noise };
 }
 
