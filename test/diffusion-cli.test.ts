@@ -16,7 +16,7 @@ describe('raftlab run --task shapes', () => {
     const code = await main([
       'run', '--task', 'shapes', '--reward', 'symmetry', '--cycles', '1', '--seed', '4', '--prompts-per-cycle', '2',
       '--samples-per-prompt', '2', '--eval-prompts', '2', '--eval-samples-per-prompt', '1', '--eval-texts', '8',
-      '--epochs-per-cycle', '1', '--images', join(dir, 'img'), '--out', out,
+      '--epochs-per-cycle', '1', '--select', 'per-prompt', '--images', join(dir, 'img'), '--out', out,
     ]);
     spy.mockRestore();
     expect(code).toBe(0);
