@@ -70,6 +70,8 @@ export interface StatsColumn {
   label: string;
   digits: number;
   title: string;
+  /** Shown only when some cycle has a value (e.g. pass rate: verifier tasks only). */
+  optional?: boolean;
 }
 
 export const STATS_COLUMNS: readonly StatsColumn[] = [
@@ -79,11 +81,19 @@ export const STATS_COLUMNS: readonly StatsColumn[] = [
   { key: 'rewardMean', label: 'sample reward', digits: 3, title: 'Mean reward of all K samples per training prompt, before selection' },
   { key: 'keptCount', label: 'kept', digits: 0, title: 'How many samples were kept for fine-tuning' },
   { key: 'keptFraction', label: 'kept fraction', digits: 3, title: 'Kept samples / all training samples of the cycle' },
+  { key: 'evalPassRate', label: 'pass rate', digits: 3, title: 'Share of eval samples that fully pass (correct output / all asserts)', optional: true },
   { key: 'perplexity', label: 'perplexity', digits: 2, title: 'Perplexity on held-out reviews (lower = closer to the original text)' },
   { key: 'distinct2', label: 'distinct-2', digits: 3, title: 'Unique word pairs / all word pairs in eval samples (diversity)' },
   { key: 'meanLength', label: 'length', digits: 1, title: 'Mean length of eval completions in tokens' },
+  { key: 'klToRef', label: 'KL to base', digits: 3, title: 'KL to the reference (base) model, estimated on the eval samples', optional: true },
   { key: 'trainLoss', label: 'train loss', digits: 3, title: 'Mean fine-tuning loss on the kept samples' },
+  { key: 'verifyPerSec', label: 'verified/s', digits: 1, title: 'Verification throughput: samples per second of the cycle\'s verified rewards', optional: true },
 ];
+
+/** The columns to show for these cycles: optional ones only when some cycle has a value. */
+export function visibleStatsColumns(cycles: readonly CycleStats[]): StatsColumn[] {
+  return STATS_COLUMNS.filter((c) => !c.optional || cycles.some((s) => s[c.key] !== null && s[c.key] !== undefined));
+}
 
 /** Seconds a cycle took (generate + reward + train + eval). */
 export function cycleSeconds(s: CycleStats): number {

@@ -78,3 +78,15 @@ describe('samples, charts and controls', () => {
     expect(differsBeyondLive(DEFAULT_CONFIG, { ...DEFAULT_CONFIG, lr: 0.01 })).toBe(true);
   });
 });
+
+describe('stats columns', () => {
+  it('shows optional columns (pass rate, KL, verified/s) only when some cycle has a value', async () => {
+    const { visibleStatsColumns } = await import('../../src/app/config-controls');
+    const base = { cycle: 0, evalPassRate: null, klToRef: null, verifyPerSec: null } as never;
+    const labels = (cs: unknown[]) => visibleStatsColumns(cs as never).map((c) => c.label);
+    expect(labels([base])).not.toContain('pass rate');
+    expect(labels([base])).toContain('perplexity');
+    const code = { ...(base as object), evalPassRate: 0.25, verifyPerSec: 3.5, klToRef: 0 };
+    expect(labels([base, code])).toEqual(expect.arrayContaining(['pass rate', 'verified/s', 'KL to base']));
+  });
+});

@@ -96,17 +96,16 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
     return result;
   }
 
-  /** Runs IDB_ROUTES: no route opens IndexedDB, and a route that reaches JS finds no global scope. */
+  /**
+   * IDB_ROUTES tries every route from Python to JavaScript (import js, undoing the import blocker, run_js,
+   * _pyodide_core, gc, code from strings): the harness's policy refuses the sample before any line of it runs (the
+   * worker's lockdown beneath it stays as a second layer), so it scores as a crash with nothing printed.
+   */
   async function expectNoIndexedDb(label: string): Promise<void> {
     const idb = await verify(label, { lang: 'python', code: IDB_ROUTES });
-    const lines = String(idb.breakdown.stdout).split('\n');
-    console.log(`${label}:\n  ${lines.join('\n  ')}`);
-    expect(lines.length).toBeGreaterThan(3);
-    expect(lines.filter((l) => l.includes(': opened '))).toEqual([]);
-    // _pyodide_core.create_proxy still hands Python a JS object; from there the global scope is out of reach
-    // (no code from strings), and were it reached, it has no IndexedDB, fetch, caches, navigator, ...
-    expect(lines.some((l) => l.startsWith('_pyodide_core: no globalThis'))).toBe(true);
-    for (const l of lines.filter((x) => x.includes('JS reached'))) expect(l).toMatch(/JS reached undefined,undefined,undefined,undefined,undefined,undefined$/);
+    expect(idb.reward).toBe(0.3);
+    expect(String(idb.breakdown.crash)).toMatch(/not allowed in the verifier/);
+    expect(idb.breakdown.stdout ?? '').toBe('');
   }
 
   const progress = () => page.evaluate(() => (globalThis as unknown as { raftVerify: RaftVerify }).raftVerify.progress);
@@ -187,19 +186,30 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
     expect((await verify('Python empty sample', { lang: 'python', code: '' })).reward).toBe(0);
   });
 
-  it('the lab: a c-programs cycle rewards its samples with clang in the trainer worker and shows the loading', { timeout: 240_000 }, async () => {
-    // the WASM backend (the fastest on SwiftShader) and a tiny configuration: one Step = cycle 0, 2 eval samples
+  it('the lab: one c-programs training cycle on WebGPU, rewarded by clang in the trainer worker, with the loading shown', { timeout: 300_000 }, async () => {
+    // WebGPU (SwiftShader) and a tiny configuration: Run with 1 cycle = cycle 0 (base) + cycle 1 (generate 2x2,
+    // verify, select, train one epoch, evaluate 2 samples); no quota rounds
     const lab = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     lab.on('pageerror', (e) => console.error('page error:', e.message));
     const t0 = Date.now();
-    await lab.goto(`${baseUrl}index.html?backend=wasm#v=1&seed=1&task=c-programs&c=1&p=2&k=2&len=32&ev=2&evk=1&evt=4&ep=1`);
+    await lab.goto(`${baseUrl}index.html#v=1&seed=1&task=c-programs&c=1&p=2&k=2&len=32&ev=2&evk=1&evt=4&ep=1&qt=0`);
     await lab.getByTestId('backend').waitFor({ timeout: 60_000 });
-    await lab.getByRole('button', { name: 'Step', exact: true }).click();
+    expect(await lab.getByTestId('backend').textContent()).toBe('webgpu');
+    await lab.getByRole('button', { name: 'Run', exact: true }).click();
     await lab.getByTestId('verifier-load').filter({ hasText: 'C compiler (clang)' }).waitFor({ timeout: 120_000 });
-    await lab.waitForFunction(() => ['paused', 'error'].includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), null, { timeout: 200_000, polling: 250 });
-    expect(await lab.getByTestId('run-status').textContent()).toBe('paused');
-    times.push(`lab: c-programs cycle 0 (WASM backend, clang loaded in the trainer's nested worker): ${Date.now() - t0} ms from page load`);
-    expect(await lab.locator('[data-testid=stats-table] tbody tr').count()).toBe(1);
+    await lab.waitForFunction(() => ['finished', 'error'].includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), null, { timeout: 260_000, polling: 250 });
+    expect(await lab.getByTestId('run-status').textContent()).toBe('finished');
+    times.push(`lab: c-programs cycles 0-1 on WebGPU (clang in the trainer's nested worker): ${Date.now() - t0} ms from page load`);
+    const rows = lab.locator('[data-testid=stats-table] tbody tr');
+    expect(await rows.count()).toBe(2);
+    // cycle 1 trained: its row has a finite training loss and the pass-rate column is filled
+    const headers = (await lab.locator('[data-testid=stats-table] thead th').allTextContents()).map((h) => h.trim());
+    const cells = await rows.nth(1).locator('td, th').allTextContents();
+    for (const col of ['train loss', 'pass rate', 'verified/s']) {
+      const at = headers.findIndex((h) => h.startsWith(col));
+      expect(at, `column ${col} in ${headers.join('|')}`).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(Number(cells[at]!.trim())), `${col} = ${cells[at]}`).toBe(true);
+    }
     expect(await lab.getByTestId('verifier-load').textContent()).toMatch(/C compiler \(clang\) ready/);
     expect(await lab.locator('body').innerText()).toMatch(/lang c, compileMs \d+, compiled (true|false)/);
     await lab.close();
