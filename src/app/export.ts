@@ -6,10 +6,18 @@ import type { RunConfig } from '../core/config/schema';
 import { encodeConfigHash } from '../core/config/url';
 import type { SampleRecord } from '../core/raft/engine';
 import type { CycleStats } from '../core/raft/stats';
+import type { ImageCycleStats } from '../core/diffusion/stats';
+
+/** A cycle's stats: a language task's, or an image task's (heldOutLoss and evalDiversity instead of perplexity ...). */
+export type AnyCycleStats = CycleStats | ImageCycleStats;
+
+export function isImageStats(s: AnyCycleStats): s is ImageCycleStats {
+  return 'heldOutLoss' in s;
+}
 
 export interface CycleRecord {
-  stats: CycleStats;
-  /** Training samples (all K per prompt, `kept` marks the selection); empty for cycle 0. */
+  stats: AnyCycleStats;
+  /** Training samples (all K per prompt, `kept` marks the selection; image tasks: ImageSampleRecord); empty for cycle 0. */
   samples: SampleRecord[];
   /** Held-out evaluation samples (the same prompts every cycle). */
   evalSamples: SampleRecord[];
@@ -21,7 +29,7 @@ export interface RunExport {
   config: RunConfig;
   url: string;
   backend: string | null;
-  cycles: CycleStats[];
+  cycles: AnyCycleStats[];
   kept: Array<{ cycle: number; prompt: string; completion: string; reward: number; breakdown?: SampleRecord['breakdown'] }>;
 }
 

@@ -15,6 +15,11 @@
  * - tasks that run code (taskNeedsVerifier) get the browser verifiers (src/browser/verify/task-context.ts: Pyodide,
  *   clang and the WASI runner in nested workers, loaded at the first code sample and kept across runs); their load
  *   progress is sent as 'verifier' events.
+ * - image tasks (isImageTask: `shapes`) run the diffusion RAFT engine (src/core/diffusion/engine.ts) on the denoiser
+ *   fetched from models/<task>/ (src/browser/diffusion-files.ts), with the same commands and progress events; each
+ *   cycle is sent as an 'image-cycle' event whose samples carry their 16x16 images as RGBA bytes
+ *   (src/app/image-samples.ts). Image runs are not recorded in IndexedDB yet (a 'storage' note says so). The page's
+ *   `?ddim=N` sets the DDIM steps (fewer for quick checks; default the recipe's 20).
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
@@ -35,6 +40,13 @@ import type { CycleRecord as StoredCycle } from '../../src/core/store/run-store'
 import { runLockName } from '../../src/app/run-lock';
 import { onVerifierProgress, taskContextFor } from '../../src/browser/verify/task-context';
 import type { VerifierLoadProgress } from '../../src/browser/verify/index';
+import { isImageTask } from '../../src/core/tasks/registry';
+import { DiffusionRaftEngine } from '../../src/core/diffusion/engine';
+import { SHAPES_SAMPLER } from '../../src/core/diffusion/shapes-recipe';
+import type { ImageCycleStats } from '../../src/core/diffusion/stats';
+import type { UNet } from '../../src/core/diffusion/unet';
+import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
+import { toImageRecord, type ImageSampleRecord } from '../../src/app/image-samples';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -55,6 +67,8 @@ export type TrainerEvent =
   | { type: 'loaded'; task: string; params: number; backend: string; meta: Record<string, string | number | boolean> }
   | { type: 'progress'; cycle: number; phase: Phase; done: number; total: number }
   | { type: 'cycle'; stats: CycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[] }
+  /** A cycle of an image task: the same fields, images as RGBA bytes (not saved in IndexedDB). */
+  | { type: 'image-cycle'; stats: ImageCycleStats; samples: ImageSampleRecord[]; evalSamples: ImageSampleRecord[] }
   | { type: 'error'; message: string }
   /** The run being recorded in IndexedDB (sent when a run starts or resumes). */
   | { type: 'saved-run'; runId: string; name: string }
@@ -92,6 +106,9 @@ let pauseRequested = false;
 let sink: EventSink = () => undefined;
 let engine: RaftEngine | null = null;
 let model: Gpt | null = null;
+/** Image tasks (`shapes`): the diffusion engine and its U-Net, kept between commands like the language engine. */
+let imageEngine: DiffusionRaftEngine | null = null;
+let unet: UNet | null = null;
 /** The configuration the engine was built with, minus `cycles` (which may grow between commands). */
 let engineKey = '';
 /** Runs are recorded in IndexedDB (the `raftlab` database; the page reads the same database for its lists). */
@@ -168,6 +185,10 @@ function disposeRun(): void {
   engine = null;
   model?.dispose();
   model = null;
+  imageEngine?.dispose();
+  imageEngine = null;
+  unet?.dispose();
+  unet = null;
   engineKey = '';
   runId = null;
   releaseRunLock?.();
@@ -216,7 +237,7 @@ async function loadBase(taskName: RunConfig['task']) {
 async function ensureEngine(config: RunConfig): Promise<RaftEngine> {
   const key = keyOf(config);
   if (engine && engineKey === key) return engine;
-  if (engine) throw new Error('the settings changed since this run started: press Reset to start a new run with them');
+  if (engine || imageEngine) throw new Error('the settings changed since this run started: press Reset to start a new run with them');
   const { task, loaded } = await loadBase(config.task);
   return makeEngine(config, task, loaded);
 }
@@ -263,6 +284,71 @@ function watchDevice(): void {
   });
 }
 
+/** Progress events, at most every PROGRESS_INTERVAL_MS within a phase (always at its start and end). */
+function progressSender(): (p: { cycle: number; phase: Phase; done: number; total: number }) => void {
+  let last = { key: '', at: 0 };
+  return (p) => {
+    const now = performance.now();
+    const k = `${p.cycle}/${p.phase}`;
+    if (k === last.key && p.done > 0 && p.done < p.total && now - last.at < PROGRESS_INTERVAL_MS) return;
+    last = { key: k, at: now };
+    send({ type: 'progress', ...p });
+  };
+}
+
+/** DDIM steps from the page's query string (`?ddim=4`: fewer steps for quick checks); undefined = the recipe's. */
+function ddimStepsFromPage(): number | undefined {
+  try {
+    const n = Number(new URL(pageUrl).searchParams.get('ddim'));
+    return Number.isInteger(n) && n >= 1 && n <= 200 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The diffusion engine for `config` (built on the task's denoiser, loaded from the page's models/<task>/). */
+async function ensureImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> {
+  const key = keyOf(config);
+  if (imageEngine && engineKey === key) return imageEngine;
+  if (imageEngine || engine) throw new Error('the settings changed since this run started: press Reset to start a new run with them');
+  send({ type: 'status', message: `loading task "${config.task}" and its denoiser` });
+  const loaded = await loadEmbeddedUNetFromUrl(config.task, pageUrl);
+  unet = loaded.model;
+  send({ type: 'loaded', task: config.task, params: unet.numParams(), backend: tf.getBackend(), meta: loaded.manifest.meta });
+  const steps = ddimStepsFromPage();
+  imageEngine = new DiffusionRaftEngine({
+    model: unet, config, onProgress: progressSender(), ...(steps !== undefined ? { sampler: { ...SHAPES_SAMPLER, steps } } : {}),
+  });
+  engineKey = key;
+  send({ type: 'storage', message: 'Image runs (shapes) are not saved in the browser yet: this run is kept in memory only (Export still works).' });
+  return imageEngine;
+}
+
+/** run() for image tasks: the same loop as the language tasks, cycles sent as 'image-cycle' events, no recording. */
+async function runImage(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome> {
+  const eng = await ensureImageEngine(config);
+  const last = mode === 'step' ? eng.cycle : config.cycles;
+  const stoppedBefore = eng.stopped;
+  const t0 = performance.now();
+  let reason: RunOutcome['reason'] = mode === 'step' ? 'stepped' : 'finished';
+  while (eng.cycle <= last) {
+    const { stats, samples, evalSamples } = await eng.runCycle();
+    send({ type: 'image-cycle', stats, samples: samples.map(toImageRecord), evalSamples: evalSamples.map(toImageRecord) });
+    await tick();
+    if (eng.stopped && !stoppedBefore) {
+      reason = 'early-stop';
+      break;
+    }
+    if (pauseRequested && eng.cycle <= last) {
+      reason = 'paused';
+      break;
+    }
+  }
+  if (reason === 'stepped' && eng.cycle > config.cycles) reason = 'finished';
+  const seconds = Math.round((performance.now() - t0) / 100) / 10;
+  return { reason, nextCycle: eng.cycle, seconds, tensors: tf.memory().numTensors };
+}
+
 const api = {
   /**
    * Pick the TF.js backend: `preferred` first (when given), then WebGPU, WebGL, WASM, CPU in that order.
@@ -304,6 +390,7 @@ const api = {
       const problems = checkConfig(config);
       if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
       if (!backend) await api.init();
+      if (isImageTask(config.task)) return await runImage(config, mode);
       const eng = await ensureEngine(config);
       if (!runId && recorder && eng.cycle === 0) {
         try {

@@ -343,6 +343,7 @@ export class Lab {
         break;
       }
       case 'cycle':
+      case 'image-cycle':
         this.cycles = [...this.cycles, { stats: e.stats, samples: e.samples, evalSamples: e.evalSamples }];
         // the worker saves a cycle before it sends it: the Saved runs and Compare panels can show it now
         if (this.savedRun) this.storeVersion++;
