@@ -2,25 +2,35 @@
  * Per-cycle series for the charts (uPlot's column format: x values first, then one array per series; null = gap).
  * Cycle 0 is the base model, so it has eval numbers but no training numbers (kept reward, kept fraction).
  */
-import type { CycleStats } from '../core/raft/stats';
+import { isImageStats, type AnyCycleStats } from './export';
 
 export type Series = Array<Array<number | null>>;
 
-export function rewardSeries(h: readonly CycleStats[]): Series {
+export function rewardSeries(h: readonly AnyCycleStats[]): Series {
   return [h.map((s) => s.cycle), h.map((s) => s.evalReward), h.map((s) => s.rewardMeanKept), h.map((s) => s.rewardMean)];
 }
 
-export function perplexitySeries(h: readonly CycleStats[]): Series {
+export function perplexitySeries(h: readonly AnyCycleStats[]): Series {
   return [h.map((s) => s.cycle), h.map((s) => s.perplexity)];
 }
 
-export function keptFractionSeries(h: readonly CycleStats[]): Series {
+export function keptFractionSeries(h: readonly AnyCycleStats[]): Series {
   return [h.map((s) => s.cycle), h.map((s) => s.keptFraction)];
 }
 
-/** Reward-perplexity trade-off: one point per cycle (x = perplexity, y = eval reward), joined in cycle order. */
-export function tradeoffSeries(h: readonly CycleStats[]): Series {
-  return [h.map((s) => s.perplexity), h.map((s) => s.evalReward)];
+/** The fidelity score of a cycle: perplexity for language tasks, the held-out denoising loss for image tasks. */
+export function fidelity(s: AnyCycleStats): number | null {
+  return isImageStats(s) ? s.heldOutLoss : s.perplexity;
+}
+
+/** Image tasks: the held-out denoising loss per cycle (the counterpart of perplexity). */
+export function heldOutLossSeries(h: readonly AnyCycleStats[]): Series {
+  return [h.map((s) => s.cycle), h.map((s) => (isImageStats(s) ? s.heldOutLoss : null))];
+}
+
+/** Reward-fidelity trade-off: one point per cycle (x = perplexity or held-out loss, y = eval reward), in cycle order. */
+export function tradeoffSeries(h: readonly AnyCycleStats[]): Series {
+  return [h.map(fidelity), h.map((s) => s.evalReward)];
 }
 
 /** [min, max] of the finite values, padded by 5% (at least `minPad`) so points never sit on the frame. */

@@ -15,7 +15,7 @@ import {
   type ConfigValue,
   type RunConfig,
 } from '../core/config/schema';
-import type { CycleStats } from '../core/raft/stats';
+import { isImageStats, type AnyCycleStats } from './export';
 
 /** Title and one-line explanation of each group of settings, in the order of the page. */
 export const GROUP_INFO: Record<ConfigGroup, { title: string; help: string }> = {
@@ -66,7 +66,8 @@ export function applyControl(
 }
 
 export interface StatsColumn {
-  key: keyof CycleStats;
+  /** A field of CycleStats (language tasks) or ImageCycleStats (image tasks). */
+  key: string;
   label: string;
   digits: number;
   title: string;
@@ -90,18 +91,30 @@ export const STATS_COLUMNS: readonly StatsColumn[] = [
   { key: 'verifyPerSec', label: 'verified/s', digits: 1, title: 'Verification throughput: samples per second of the cycle\'s verified rewards', optional: true },
 ];
 
-/** The columns to show for these cycles: optional ones only when some cycle has a value. */
-export function visibleStatsColumns(cycles: readonly CycleStats[]): StatsColumn[] {
-  return STATS_COLUMNS.filter((c) => !c.optional || cycles.some((s) => s[c.key] !== null && s[c.key] !== undefined));
+/** Image tasks: held-out denoising loss and eval diversity in place of perplexity and distinct-2; no length. */
+export const IMAGE_STATS_COLUMNS: readonly StatsColumn[] = STATS_COLUMNS.flatMap((c): StatsColumn[] => {
+  if (c.key === 'perplexity') {
+    return [{ key: 'heldOutLoss', label: 'held-out loss', digits: 4, title: 'Denoising loss on held-out real images with fixed timesteps and noise (lower = closer to the data)' }];
+  }
+  if (c.key === 'distinct2') return [{ key: 'evalDiversity', label: 'diversity', digits: 3, title: 'Mean pairwise pixel distance between the eval images of a prompt' }];
+  if (c.key === 'meanLength') return [];
+  return [c];
+});
+
+/** The columns to show for these cycles (image columns for image runs): optional ones only when some cycle has a value. */
+export function visibleStatsColumns(cycles: readonly AnyCycleStats[]): StatsColumn[] {
+  const all = cycles.some(isImageStats) ? IMAGE_STATS_COLUMNS : STATS_COLUMNS;
+  const value = (s: AnyCycleStats, key: string) => (s as unknown as Record<string, unknown>)[key];
+  return all.filter((c) => !c.optional || cycles.some((s) => value(s, c.key) !== null && value(s, c.key) !== undefined));
 }
 
 /** Seconds a cycle took (generate + reward + train + eval). */
-export function cycleSeconds(s: CycleStats): number {
+export function cycleSeconds(s: AnyCycleStats): number {
   return (s.ms.generate + s.ms.reward + s.ms.train + s.ms.eval) / 1000;
 }
 
-export function formatStat(s: CycleStats, c: StatsColumn): string {
-  const v = s[c.key];
+export function formatStat(s: AnyCycleStats, c: StatsColumn): string {
+  const v = (s as unknown as Record<string, unknown>)[c.key];
   if (v === null || v === undefined) return '–';
   if (typeof v !== 'number') return String(v);
   return c.digits === 0 ? String(v) : v.toFixed(c.digits);
