@@ -1,0 +1,105 @@
+/**
+ * End-to-end test of the `shapes` image task in the built lab (headless Chromium, WebGPU on SwiftShader): a tiny
+ * configuration (2 prompts x 2 images, 2 eval prompts x 1 fixed seed, 8 held-out images, 1 cycle, DDIM with 4 steps
+ * through the page's `?ddim=4`) runs to the end; the image grid shows pictures with kept marks, the compare view
+ * pairs cycle 0 with cycle 1, and the stats table has cycles 0 and 1 with finite numbers (held-out loss in place of
+ * perplexity). Skipped (with a message) when Chromium is missing; see DEVELOPERS.md.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium';
+
+const baseUrl = inject('e2eBaseUrl');
+const TINY = '?ddim=4#v=1&task=shapes&rw=redness&seed=1&c=1&p=2&k=2&ev=2&evk=1&evt=8&ep=1&bs=16';
+const RUN_TIMEOUT = 240_000;
+
+if (!chromiumAvailable()) {
+  console.warn(`e2e tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set RAFTLAB_CHROMIUM)`);
+}
+
+/** Pixels of every canvas in `selector` that are not black: one count per canvas. */
+function litPixels(page: Page, selector: string): Promise<number[]> {
+  return page.locator(selector).evaluateAll((els) =>
+    els.map((el) => {
+      const c = el as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! + d[i + 1]! + d[i + 2]! > 30) n++;
+      return c.width * c.height > 0 ? n : -1;
+    }),
+  );
+}
+
+describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('runs one shapes cycle on WebGPU and shows the image grid', { timeout: 300_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => (errors.push(e.message), console.error('page error:', e.message)));
+    await page.goto(`${baseUrl}index.html${TINY}`);
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+
+    const t0 = Date.now();
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.waitForFunction(
+      () => ['finished', 'error'].includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''),
+      undefined,
+      { timeout: RUN_TIMEOUT, polling: 250 },
+    );
+    const seconds = (Date.now() - t0) / 1000;
+    const status = await page.getByTestId('run-status').textContent();
+    const errorText = await page.locator('.error').allTextContents();
+    expect(status, `run ended with ${status}: ${errorText.join(' | ')}`).toBe('finished');
+
+    // stats: cycles 0 and 1, finite numbers, held-out loss in place of perplexity
+    const rows = page.locator('[data-testid=stats-table] tbody tr');
+    const table = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const headers = await page.locator('[data-testid=stats-table] thead th').allTextContents();
+    console.info(`shapes run on WebGPU: ${seconds.toFixed(1)} s\n${headers.join(' | ')}\n${table.map((r) => r.join(' | ')).join('\n')}`);
+    expect(table.map((r) => r[0])).toEqual(['0', '1']);
+    expect(headers).not.toContain('perplexity');
+    for (const col of ['eval reward', 'held-out loss', 'diversity']) {
+      const j = headers.indexOf(col);
+      expect(j, col).toBeGreaterThan(0);
+      for (const r of table) expect(Number.isFinite(Number(r[j])), `${col} = ${r[j]}`).toBe(true);
+    }
+    for (const col of ['kept reward', 'sample reward', 'kept fraction', 'train loss']) {
+      const j = headers.indexOf(col);
+      expect(Number.isFinite(Number(table[1]![j])), `${col} = ${table[1]![j]}`).toBe(true);
+    }
+
+    // the training grid of cycle 1: 2 prompts x 2 images, each drawn, some kept
+    const grid = page.getByTestId('image-grid');
+    expect(await grid.locator('canvas').count()).toBe(4);
+    const lit = await litPixels(page, '[data-testid=image-grid] canvas');
+    console.info(`lit pixels per training image (of 256): ${lit.join(', ')}`);
+    for (const n of lit) expect(n).toBeGreaterThan(0);
+    const kept = await grid.getByTestId('kept-badge').count();
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(4);
+    expect(await grid.locator('figure.kept').count()).toBe(kept);
+
+    // eval images (2 prompts x 1 seed) and the compare view (cycle 0 next to cycle 1 for each)
+    expect(await page.getByTestId('eval-grid').locator('canvas').count()).toBe(2);
+    expect(await page.getByTestId('image-compare').locator('canvas').count()).toBe(4);
+    for (const n of await litPixels(page, '[data-testid=image-compare] canvas')) expect(n).toBeGreaterThan(0);
+    // image runs are not saved in IndexedDB yet: the page says so
+    await page.getByText('Image runs (shapes) are not saved in the browser yet', { exact: false }).waitFor({ timeout: 5_000 });
+    // no text samples view for an image task
+    expect(await page.getByTestId('samples-view').count()).toBe(0);
+
+    if (process.env.RAFTLAB_E2E_SCREENSHOT_SHAPES) await page.screenshot({ path: process.env.RAFTLAB_E2E_SCREENSHOT_SHAPES, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
