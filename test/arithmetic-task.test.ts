@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { arithmeticCorpus, arithmeticReward, createArithmeticTask, ARITHMETIC_PRETRAIN_SEED } from '../src/core/tasks/arithmetic/index';
-import { OPS, pythonResult, type Op } from '../src/core/tasks/arithmetic/problems';
+import { MISTAKE_RATE, OPS, parseProblem, pythonResult, typicalMistakes, type Op } from '../src/core/tasks/arithmetic/problems';
 import { Rng } from '../src/core/rng';
 
 describe('arithmetic task', () => {
@@ -36,15 +36,35 @@ describe('arithmetic task', () => {
     expect(arithmeticReward('12 + 7 =', ' 19').breakdown).toMatchObject({ expected: '19', correct: true });
   });
 
-  it('keeps held-out problems out of the corpus and the training prompts', () => {
+  it('keeps the held-out text out of the corpus and both prompt sets, and eval prompts out of the training prompts', () => {
     const task = createArithmeticTask();
     const corpusProblems = new Set(arithmeticCorpus(ARITHMETIC_PRETRAIN_SEED, 30000).map((l) => l.slice(0, l.lastIndexOf('=') + 1)));
-    const heldOut = [...task.evalPrompts, ...task.heldOutText.map((l) => l.slice(0, l.lastIndexOf('=') + 1))];
-    for (const p of heldOut) {
+    const heldOutText = task.heldOutText.map((l) => l.slice(0, l.lastIndexOf('=') + 1));
+    for (const p of heldOutText) {
       expect(corpusProblems.has(p)).toBe(false);
       expect(task.trainPrompts.includes(p)).toBe(false);
+      expect(task.evalPrompts.includes(p)).toBe(false);
     }
+    for (const p of task.evalPrompts) expect(task.trainPrompts.includes(p)).toBe(false);
     expect(task.passThreshold).toBe(1);
     expect(new Set(task.trainPrompts).size).toBe(task.trainPrompts.length);
+  });
+
+  it('writes the corpus as a sloppy student: about MISTAKE_RATE of the answers are typical mistakes', () => {
+    const lines = arithmeticCorpus(ARITHMETIC_PRETRAIN_SEED, 4000);
+    let wrong = 0;
+    for (const line of lines) {
+      const at = line.lastIndexOf('=');
+      const p = parseProblem(line.slice(0, at + 1))!;
+      const answer = BigInt(line.slice(at + 1).trim());
+      const right = pythonResult(BigInt(p.a), p.op, BigInt(p.b));
+      if (answer !== right) {
+        wrong++;
+        expect(typicalMistakes(p)).toContain(answer);
+      }
+    }
+    // a mistake can coincide with the right answer (e.g. 0 * b), so slightly fewer lines are wrong
+    expect(wrong / lines.length).toBeGreaterThan(MISTAKE_RATE - 0.08);
+    expect(wrong / lines.length).toBeLessThan(MISTAKE_RATE + 0.03);
   });
 });

@@ -51,7 +51,9 @@ function nonDefault(field: AnyConfigField): ConfigValue | null {
   }
 }
 
+/** The defaults with one field changed (a task brings its own defaults with it). */
 function withField(field: AnyConfigField, value: ConfigValue): RunConfig {
+  if (field.key === 'task') return withTask(DEFAULT_CONFIG, value as RunConfig['task']);
   return { ...DEFAULT_CONFIG, [field.key]: value } as RunConfig;
 }
 

@@ -287,6 +287,8 @@ export function defaultConfig(): RunConfig {
  * wrong". Set from measured runs; see the README's task sections.
  */
 export const TASK_DEFAULTS: Readonly<Partial<Record<TaskName, Readonly<Partial<RunConfig>>>>> = {
+  // binary reward: train only on right answers (per-prompt would keep each prompt's best wrong answer)
+  arithmetic: { select: 'threshold', rewardThreshold: 1, minKept: 0 },
   // DART-style extra rounds for prompts with no passing sample help most (measured: pass .141 -> .293 in 5 cycles)
   'python-functions': { select: 'threshold', rewardThreshold: 1, minKept: 0, promptsPerCycle: 64, samplesPerPrompt: 8, quotaTrials: 4 },
   // image task: a cycle uses each of the 7 labels once; global selection of the reddest fifth and a small LoRA rate

@@ -5,12 +5,12 @@
  */
 import { Rng } from '../../rng';
 import type { RewardResult, Task } from '../types';
-import { parseProblem, problemText, pythonResult, randomProblem, solvedText, type Problem } from './problems';
+import { corpusLine, parseProblem, problemText, pythonResult, randomProblem, type Problem } from './problems';
 
 export const ARITHMETIC_PRETRAIN_SEED = 4321;
 const TRAIN_PROMPTS = 512;
 const EVAL_PROMPTS = 128;
-const HELD_OUT = 256;
+const HELD_OUT = 96;
 
 const key = (p: Problem) => problemText(p);
 
@@ -25,22 +25,30 @@ function distinctProblems(rng: Rng, n: number, exclude: ReadonlySet<string>): Pr
   return [...out.values()];
 }
 
-/** Held-out problems (eval prompts and perplexity text): fixed for the task, excluded from every corpus. */
+/**
+ * Held-out problems, fixed for the task. `evalSet`: the eval prompts, never among RAFT's training prompts (like every
+ * problem in range they may appear in the pre-training worksheet, with its sloppy answers: what RAFT must learn is to
+ * answer carefully, which shows on prompts it never trained on). `textSet`: the perplexity text, excluded from the
+ * corpus and from both prompt sets.
+ */
 function heldOutProblems(): { evalSet: Problem[]; textSet: Problem[] } {
   const evalSet = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/eval'), EVAL_PROMPTS, new Set());
   const textSet = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/heldout'), HELD_OUT, new Set(evalSet.map(key)));
   return { evalSet, textSet };
 }
 
-/** Pre-training corpus: solved problems, none of them held out. */
+/**
+ * Pre-training corpus: worked problems, none of them from the held-out perplexity text, half of them with a typical mistake
+ * (MISTAKE_RATE in problems.ts): the base model answers like a sloppy student.
+ */
 export function arithmeticCorpus(seed: number, n: number): string[] {
-  const { evalSet, textSet } = heldOutProblems();
-  const exclude = new Set([...evalSet, ...textSet].map(key));
+  const { textSet } = heldOutProblems();
+  const exclude = new Set(textSet.map(key));
   const rng = Rng.derive(seed, 'arithmetic/corpus');
   const out: string[] = [];
   while (out.length < n) {
     const p = randomProblem(rng);
-    if (!exclude.has(key(p))) out.push(solvedText(p));
+    if (!exclude.has(key(p))) out.push(corpusLine(p, rng));
   }
   return out;
 }
@@ -58,6 +66,7 @@ export function arithmeticReward(prompt: string, completion: string): RewardResu
 
 export function createArithmeticTask(): Task {
   const { evalSet, textSet } = heldOutProblems();
+  const heldOutRng = Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/heldout-answers');
   const heldOut = new Set([...evalSet, ...textSet].map(key));
   const trainPrompts = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/train'), TRAIN_PROMPTS, heldOut).map(key);
   const demos = arithmeticCorpus(ARITHMETIC_PRETRAIN_SEED + 1, 1024).map((line) => {
@@ -66,10 +75,11 @@ export function createArithmeticTask(): Task {
   });
   return {
     name: 'arithmetic',
-    description: 'Answer `a op b =` problems; reward 1 when the answer equals Python\'s result, else 0.',
+    description: 'Answer `a op b =` problems (the base model learned from a sloppy worksheet); reward 1 when the answer equals Python\'s result, else 0.',
     trainPrompts,
     evalPrompts: evalSet.map(key),
-    heldOutText: textSet.map(solvedText),
+    // the same distribution as the corpus (mistakes included): perplexity measures drift from pre-training
+    heldOutText: textSet.map((p) => corpusLine(p, heldOutRng)),
     demonstrations: demos,
     passThreshold: 1,
     reward: arithmeticReward,

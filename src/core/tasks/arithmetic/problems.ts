@@ -13,13 +13,16 @@ export interface Problem {
   b: number;
 }
 
-/** Operand ranges per operator: sums and differences up to 50, the times table, small divisions. */
+/**
+ * Operand ranges per operator: sums, differences and products of 0..12, small divisions. About a thousand problems:
+ * few enough that the base model learns every one of them from the (sloppy) worksheet.
+ */
 const RANGES: Record<Op, { a: [number, number]; b: [number, number]; weight: number }> = {
-  '+': { a: [0, 50], b: [0, 50], weight: 3 },
-  '-': { a: [0, 50], b: [0, 50], weight: 3 },
-  '*': { a: [0, 12], b: [0, 12], weight: 2 },
-  '//': { a: [0, 50], b: [1, 9], weight: 1 },
-  '%': { a: [0, 50], b: [1, 9], weight: 1 },
+  '+': { a: [0, 12], b: [0, 12], weight: 3 },
+  '-': { a: [0, 12], b: [0, 12], weight: 3 },
+  '*': { a: [0, 12], b: [0, 12], weight: 3 },
+  '//': { a: [0, 30], b: [1, 9], weight: 1 },
+  '%': { a: [0, 30], b: [1, 9], weight: 1 },
 };
 
 export function problemText(p: Problem): string {
@@ -71,4 +74,42 @@ export function randomProblem(rng: Rng): Problem {
 /** A worked line of the corpus: `12 + 7 = 19`. */
 export function solvedText(p: Problem): string {
   return `${problemText(p)} ${pythonResult(BigInt(p.a), p.op, BigInt(p.b))}`;
+}
+
+/**
+ * Share of the pre-training corpus whose answer is a typical mistake instead of the right one. The corpus is a
+ * "sloppy student's" worksheet: the base model learns the right answers and the mistakes side by side, so it is
+ * right sometimes and wrong often, and RAFT (keeping only verified answers) can teach it to be the careful one.
+ */
+export const MISTAKE_RATE = 0.5;
+
+/** Typical wrong answers to a problem: off by one, a lost carry, a sign error, the wrong operation. */
+export function typicalMistakes(p: Problem): bigint[] {
+  const a = BigInt(p.a);
+  const b = BigInt(p.b);
+  const r = pythonResult(a, p.op, b);
+  switch (p.op) {
+    case '+':
+      return [r + 1n, r - 1n, r + 10n, r - 10n, a > b ? a - b : b - a];
+    case '-':
+      return [r + 1n, r - 1n, -r, a + b, r + 10n];
+    case '*':
+      return [a * (b + 1n), a * (b - 1n), a + b, r + 1n, r - 1n];
+    case '//':
+      return [r + 1n, r - 1n, pythonResult(a, '%', b)];
+    case '%':
+      return [r + 1n, pythonResult(a, '//', b), b - r];
+  }
+}
+
+/** The answer a line of the corpus gives: right with probability 1 - MISTAKE_RATE, else one typical mistake. */
+export function corpusAnswer(p: Problem, rng: Rng): bigint {
+  const right = pythonResult(BigInt(p.a), p.op, BigInt(p.b));
+  if (rng.float() >= MISTAKE_RATE) return right;
+  return rng.pick(typicalMistakes(p));
+}
+
+/** A line of the corpus as written by the sloppy student (see MISTAKE_RATE). */
+export function corpusLine(p: Problem, rng: Rng): string {
+  return `${problemText(p)} ${corpusAnswer(p, rng)}`;
 }
