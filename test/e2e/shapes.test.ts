@@ -1,7 +1,7 @@
 /**
  * End-to-end test of the `shapes` image task in the built lab (headless Chromium, WebGPU on SwiftShader): a tiny
  * configuration (2 prompts x 2 images, 2 eval prompts x 1 fixed seed, 8 held-out images, 1 cycle, DDIM with 4 steps
- * through the page's `?ddim=4`) runs to the end; the image grid shows pictures with kept marks, the compare view
+ * through the page's `?ddim=4`) runs with Step (cycle 0) then Run (cycle 1) to the end, and Reset clears it; the image grid shows pictures with kept marks, the compare view
  * pairs cycle 0 with cycle 1, and the stats table has cycles 0 and 1 with finite numbers (held-out loss in place of
  * perplexity). Skipped (with a message) when Chromium is missing; see DEVELOPERS.md.
  */
@@ -50,6 +50,18 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
     expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
 
     const t0 = Date.now();
+    const ended = () =>
+      page.waitForFunction(
+        () => ['paused', 'finished', 'error'].includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''),
+        undefined,
+        { timeout: RUN_TIMEOUT, polling: 250 },
+      );
+    // Step: cycle 0 (the base model's eval images), then Run continues with cycle 1 on the same engine
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await ended();
+    expect(await page.getByTestId('run-status').textContent(), (await page.locator('.error').allTextContents()).join(' | ')).toBe('paused');
+    expect(await page.locator('[data-testid=stats-table] tbody tr').count()).toBe(1);
+    expect(await page.getByTestId('eval-grid').locator('canvas').count()).toBe(2);
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await page.waitForFunction(
       () => ['finished', 'error'].includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''),
@@ -100,6 +112,11 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
 
     if (process.env.RAFTLAB_E2E_SCREENSHOT_SHAPES) await page.screenshot({ path: process.env.RAFTLAB_E2E_SCREENSHOT_SHAPES, fullPage: true });
     expect(errors).toEqual([]);
+
+    // Reset: back to the base model, no cycles
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
+    await page.getByText('No cycles yet.').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('image-grid').count()).toBe(0);
     await page.close();
   });
 });
