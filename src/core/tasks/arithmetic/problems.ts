@@ -77,29 +77,20 @@ export function solvedText(p: Problem): string {
 }
 
 /**
- * Share of the pre-training corpus whose answer is a typical mistake instead of the right one. The corpus is a
- * "sloppy student's" worksheet: the base model learns the right answers and the mistakes side by side, so it is
- * right sometimes and wrong often, and RAFT (keeping only verified answers) can teach it to be the careful one.
+ * Share of the pre-training corpus whose answer is the student's typical mistake instead of the right one. The
+ * corpus is a sloppy student's worksheet: the student mixes up the operation (adds when asked to subtract, divides
+ * when asked for the remainder, ...). One systematic mistake, the same for every problem, so the base model learns
+ * it as a habit it can unlearn: it is right sometimes and wrong often, and RAFT (keeping only verified answers) can
+ * teach it to be the careful one, also on problems it never trained on.
  */
 export const MISTAKE_RATE = 0.5;
 
-/** Typical wrong answers to a problem: off by one, a lost carry, a sign error, the wrong operation. */
+/** The operation the student uses by mistake for each operation. */
+const MIXED_UP: Record<Op, Op> = { '+': '-', '-': '+', '*': '+', '//': '%', '%': '//' };
+
+/** The student's wrong answers to a problem (the mixed-up operation). */
 export function typicalMistakes(p: Problem): bigint[] {
-  const a = BigInt(p.a);
-  const b = BigInt(p.b);
-  const r = pythonResult(a, p.op, b);
-  switch (p.op) {
-    case '+':
-      return [r + 1n, r - 1n, r + 10n, r - 10n, a > b ? a - b : b - a];
-    case '-':
-      return [r + 1n, r - 1n, -r, a + b, r + 10n];
-    case '*':
-      return [a * (b + 1n), a * (b - 1n), a + b, r + 1n, r - 1n];
-    case '//':
-      return [r + 1n, r - 1n, pythonResult(a, '%', b)];
-    case '%':
-      return [r + 1n, pythonResult(a, '//', b), b - r];
-  }
+  return [pythonResult(BigInt(p.a), MIXED_UP[p.op], BigInt(p.b))];
 }
 
 /** The answer a line of the corpus gives: right with probability 1 - MISTAKE_RATE, else one typical mistake. */
