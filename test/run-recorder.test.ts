@@ -31,7 +31,7 @@ describe('run recorder', () => {
     expect(engine.cycle).toBe(3);
     expect(cycles.map((c) => c.cycle)).toEqual([0, 1, 2]);
     while (engine.cycle <= config.cycles) await recorder.record(run.id, engine, await engine.runCycle());
-    const saved = (await store.getCycles(run.id)).map((c) => noTimes(c.stats));
+    const saved = (await store.getCycles(run.id)).map((c) => noTimes(c.stats as CycleStats));
     expect(saved).toEqual(whole.history.map(noTimes));
     expect((await store.getRun(run.id))!.status).toBe('done');
     expect(await interruptedRuns(store)).toEqual([]);

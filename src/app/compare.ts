@@ -3,15 +3,16 @@
  * of several runs overlaid on one x axis (uPlot's column format; a run without a cycle has a gap there).
  */
 import { configDiff, type RunConfig } from '../core/config/schema';
-import type { CycleStats } from '../core/raft/stats';
-import type { Series } from './chart-data';
+import { fidelity, type Series } from './chart-data';
+import type { AnyCycleStats } from './export';
 
 export interface CompareRun {
   id: string;
   /** The saved run's name (tells runs with the same configuration apart). */
   name?: string;
   config: RunConfig;
-  stats: CycleStats[];
+  /** Image runs (shapes): ImageCycleStats, whose heldOutLoss takes perplexity's place. */
+  stats: AnyCycleStats[];
 }
 
 /** Keys the label always names (or that do not change a run's curves: `cycles` only makes them longer). */
@@ -74,18 +75,18 @@ function labelHead(config: RunConfig): string {
 }
 
 /** Per-cycle overlay: x = every cycle any run has, then one column per run (null where a run has no such cycle). */
-export function overlaySeries(runs: readonly CompareRun[], field: (s: CycleStats) => number | null): Series {
+export function overlaySeries(runs: readonly CompareRun[], field: (s: AnyCycleStats) => number | null): Series {
   const xs = [...new Set(runs.flatMap((r) => r.stats.map((s) => s.cycle)))].sort((a, b) => a - b);
   return [xs, ...runs.map((r) => xs.map((c) => valueOrNull(field(r.stats.find((s) => s.cycle === c) ?? nullStats))))];
 }
 
 /**
- * Reward-perplexity plane: x = every perplexity of any run (sorted, as uPlot needs), one column per run holding
- * its eval reward at its own points and gaps elsewhere.
+ * Reward-perplexity plane: x = every perplexity of any run (image runs: held-out loss; sorted, as uPlot needs), one
+ * column per run holding its eval reward at its own points and gaps elsewhere.
  */
 export function tradeoffOverlay(runs: readonly CompareRun[]): Series {
-  const xs = [...new Set(runs.flatMap((r) => r.stats.map((s) => s.perplexity)))].filter(Number.isFinite).sort((a, b) => a - b);
-  return [xs, ...runs.map((r) => xs.map((x) => r.stats.find((s) => s.perplexity === x)?.evalReward ?? null))];
+  const xs = [...new Set(runs.flatMap((r) => r.stats.map(fidelity)))].filter((x): x is number => Number.isFinite(x)).sort((a, b) => a - b);
+  return [xs, ...runs.map((r) => xs.map((x) => r.stats.find((s) => fidelity(s) === x)?.evalReward ?? null))];
 }
 
 /** A colour per run, the same in every chart and the table. */
@@ -95,7 +96,7 @@ export function runColor(i: number): string {
   return RUN_COLORS[i % RUN_COLORS.length]!;
 }
 
-const nullStats = { cycle: -1 } as CycleStats;
+const nullStats = { cycle: -1 } as AnyCycleStats;
 
 function valueOrNull(v: number | null | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;

@@ -3,7 +3,8 @@
  * configuration (2 prompts x 2 images, 2 eval prompts x 1 fixed seed, 8 held-out images, 1 cycle, DDIM with 4 steps
  * through the page's `?ddim=4`) runs with Step (cycle 0) then Run (cycle 1) to the end, and Reset clears it; the image grid shows pictures with kept marks, the compare view
  * pairs cycle 0 with cycle 1, and the stats table has cycles 0 and 1 with finite numbers (held-out loss in place of
- * perplexity). Skipped (with a message) when Chromium is missing; see DEVELOPERS.md.
+ * perplexity); the run is listed in Saved runs and, opened after Reset, shows its eval thumbnails from IndexedDB.
+ * Skipped (with a message) when Chromium is missing; see DEVELOPERS.md.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -105,8 +106,10 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
     expect(await page.getByTestId('eval-grid').locator('canvas').count()).toBe(2);
     expect(await page.getByTestId('image-compare').locator('canvas').count()).toBe(4);
     for (const n of await litPixels(page, '[data-testid=image-compare] canvas')) expect(n).toBeGreaterThan(0);
-    // image runs are not saved in IndexedDB yet: the page says so
-    await page.getByText('Image runs (shapes) are not saved in the browser yet', { exact: false }).waitFor({ timeout: 5_000 });
+    // the run is saved in IndexedDB (no checkpoints): the Saved runs panel lists it with its 2 cycles
+    const saved = page.getByTestId('saved-run');
+    await saved.filter({ hasText: 'shapes' }).getByTestId('saved-cycles').getByText('2 / 2').waitFor({ timeout: 10_000 });
+    expect(await saved.count()).toBe(1);
     // no text samples view for an image task
     expect(await page.getByTestId('samples-view').count()).toBe(0);
 
@@ -117,6 +120,12 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
     await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await page.getByText('No cycles yet.').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('image-grid').count()).toBe(0);
+
+    // Open the saved run: its eval thumbnails come back from IndexedDB
+    await saved.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.getByTestId('eval-grid').locator('canvas').nth(1).waitFor({ timeout: 10_000 });
+    for (const n of await litPixels(page, '[data-testid=eval-grid] canvas')) expect(n).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

@@ -18,7 +18,8 @@
  * - image tasks (isImageTask: `shapes`) run the diffusion RAFT engine (src/core/diffusion/engine.ts) on the denoiser
  *   fetched from models/<task>/ (src/browser/diffusion-files.ts), with the same commands and progress events; each
  *   cycle is sent as an 'image-cycle' event whose samples carry their 16x16 images as RGBA bytes
- *   (src/app/image-samples.ts). Image runs are not recorded in IndexedDB yet (a 'storage' note says so). The page's
+ *   (src/app/image-samples.ts). Image runs are recorded in IndexedDB like language runs (stats, kept samples and
+ *   eval images with their RGBA thumbnails) but without checkpoints, so they cannot be resumed. The page's
  *   `?ddim=N` sets the DDIM steps (fewer for quick checks; default the recipe's 20).
  */
 import * as Comlink from 'comlink';
@@ -46,7 +47,7 @@ import { SHAPES_SAMPLER } from '../../src/core/diffusion/shapes-recipe';
 import type { ImageCycleStats } from '../../src/core/diffusion/stats';
 import type { UNet } from '../../src/core/diffusion/unet';
 import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
-import { toImageRecord, type ImageSampleRecord } from '../../src/app/image-samples';
+import { IMAGE_RESUME_MESSAGE, toImageRecord, type ImageSampleRecord } from '../../src/app/image-samples';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -67,7 +68,7 @@ export type TrainerEvent =
   | { type: 'loaded'; task: string; params: number; backend: string; meta: Record<string, string | number | boolean> }
   | { type: 'progress'; cycle: number; phase: Phase; done: number; total: number }
   | { type: 'cycle'; stats: CycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[] }
-  /** A cycle of an image task: the same fields, images as RGBA bytes (not saved in IndexedDB). */
+  /** A cycle of an image task: the same fields, images as RGBA bytes (saved in IndexedDB as they are, without a checkpoint). */
   | { type: 'image-cycle'; stats: ImageCycleStats; samples: ImageSampleRecord[]; evalSamples: ImageSampleRecord[] }
   | { type: 'error'; message: string }
   /** The run being recorded in IndexedDB (sent when a run starts or resumes). */
@@ -320,20 +321,52 @@ async function ensureImageEngine(config: RunConfig): Promise<DiffusionRaftEngine
     model: unet, config, onProgress: progressSender(), ...(steps !== undefined ? { sampler: { ...SHAPES_SAMPLER, steps } } : {}),
   });
   engineKey = key;
-  send({ type: 'storage', message: 'Image runs (shapes) are not saved in the browser yet: this run is kept in memory only (Export still works).' });
+  const s = runStore();
+  recorder = s ? new RunRecorder(s, `${config.task}:unet:${unet.numParams()}`) : null;
   return imageEngine;
 }
 
-/** run() for image tasks: the same loop as the language tasks, cycles sent as 'image-cycle' events, no recording. */
+/** Create the stored run of a new engine (cycle 0), take its lock and tell the page; the run goes on unsaved on failure. */
+async function startRecording(config: RunConfig, cycle: number): Promise<void> {
+  if (runId || !recorder || cycle !== 0) return;
+  try {
+    const rec = await recorder.start(config);
+    await takeRunLock(rec.id);
+    runId = rec.id;
+    send({ type: 'saved-run', runId: rec.id, name: rec.name });
+  } catch (e) {
+    send({ type: 'storage', message: `This run cannot be saved (${message(e)}); it runs without saving.` });
+  }
+}
+
+/** Record a finished image cycle (stats, kept samples and eval images as 16x16 thumbnails; no checkpoint). */
+async function recordImageCycle(
+  eng: DiffusionRaftEngine,
+  cycle: { stats: ImageCycleStats; samples: ImageSampleRecord[]; evalSamples: ImageSampleRecord[] },
+): Promise<void> {
+  if (!recorder || !runId) return;
+  try {
+    const saved = await recorder.recordImage(runId, cycle, eng.cycle > eng.config.cycles || eng.stopped);
+    if (saved.warning) send({ type: 'storage', message: saved.warning });
+  } catch (e) {
+    const text = e instanceof StoreError && e.kind === 'quota' ? e.message : `Cycle ${cycle.stats.cycle} could not be saved: ${message(e)}`;
+    send({ type: 'storage', message: `${text} The run goes on without saving.` });
+  }
+}
+
+/** run() for image tasks: the same loop as the language tasks, cycles recorded (no checkpoint) and sent as 'image-cycle' events. */
 async function runImage(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome> {
   const eng = await ensureImageEngine(config);
+  await startRecording(config, eng.cycle);
   const last = mode === 'step' ? eng.cycle : config.cycles;
   const stoppedBefore = eng.stopped;
   const t0 = performance.now();
   let reason: RunOutcome['reason'] = mode === 'step' ? 'stepped' : 'finished';
   while (eng.cycle <= last) {
     const { stats, samples, evalSamples } = await eng.runCycle();
-    send({ type: 'image-cycle', stats, samples: samples.map(toImageRecord), evalSamples: evalSamples.map(toImageRecord) });
+    const cycle = { stats, samples: samples.map(toImageRecord), evalSamples: evalSamples.map(toImageRecord) };
+    await recordImageCycle(eng, cycle);
+    send({ type: 'image-cycle', ...cycle });
     await tick();
     if (eng.stopped && !stoppedBefore) {
       reason = 'early-stop';
@@ -345,6 +378,7 @@ async function runImage(config: RunConfig, mode: 'run' | 'step'): Promise<RunOut
     }
   }
   if (reason === 'stepped' && eng.cycle > config.cycles) reason = 'finished';
+  if (runId && store) await store.setStatus(runId, reason === 'finished' || reason === 'early-stop' ? 'done' : 'paused').catch(() => undefined);
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   return { reason, nextCycle: eng.cycle, seconds, tensors: tf.memory().numTensors };
 }
@@ -392,16 +426,7 @@ const api = {
       if (!backend) await api.init();
       if (isImageTask(config.task)) return await runImage(config, mode);
       const eng = await ensureEngine(config);
-      if (!runId && recorder && eng.cycle === 0) {
-        try {
-          const rec = await recorder.start(config);
-          await takeRunLock(rec.id);
-          runId = rec.id;
-          send({ type: 'saved-run', runId: rec.id, name: rec.name });
-        } catch (e) {
-          send({ type: 'storage', message: `This run cannot be saved (${message(e)}); it runs without saving.` });
-        }
-      }
+      await startRecording(config, eng.cycle);
       const last = mode === 'step' ? eng.cycle : config.cycles;
       const stoppedBefore = eng.stopped;
       const t0 = performance.now();
@@ -466,6 +491,7 @@ const api = {
       const s = runStore();
       const saved = await s?.getRun(id);
       if (!s || !saved) throw new Error('this saved run no longer exists');
+      if (isImageTask(saved.config.task)) throw new Error(IMAGE_RESUME_MESSAGE);
       await takeRunLock(id);
       const { task, loaded } = await loadBase(saved.config.task);
       const r = await recorder!.resume(id, async (config) => makeEngine(config, task, loaded));

@@ -20,7 +20,8 @@ export interface RunFile {
 export function encodeRunFile(file: RunFile): Uint8Array {
   const ck = file.checkpoint?.bytes ?? new Uint8Array(0);
   const payload = new Float32Array(ck.slice().buffer); // checkpoints are a multiple of 4 bytes long
-  return packContainer(MAGIC, VERSION, { run: file.run, cycles: file.cycles, checkpointCycle: file.checkpoint?.cycle ?? null }, payload);
+  const cycles = file.cycles.map((c) => mapImages(c, (rgba) => (rgba instanceof Uint8ClampedArray || rgba instanceof Uint8Array ? toBase64(rgba) : rgba)));
+  return packContainer(MAGIC, VERSION, { run: file.run, cycles, checkpointCycle: file.checkpoint?.cycle ?? null }, payload);
 }
 
 /** Decode and validate a run file; throws a ContainerError saying what is wrong. */
@@ -44,7 +45,33 @@ export function decodeRunFile(bytes: Uint8Array): RunFile {
     if (state.cycle !== h.checkpointCycle + 1) throw new ContainerError('run file: checkpoint does not match its cycle');
     checkpoint = { cycle: h.checkpointCycle, bytes: ck.slice() };
   }
-  return { run: { ...h.run, config }, cycles: h.cycles, checkpoint };
+  const cycles = h.cycles.map((c) => mapImages(c, (rgba) => (typeof rgba === 'string' ? fromBase64(rgba) : rgba)));
+  return { run: { ...h.run, config }, cycles, checkpoint };
+}
+
+/**
+ * Image runs' samples carry their thumbnails as RGBA bytes (image.rgba, a Uint8ClampedArray): base64 text in the
+ * file's JSON header, bytes again when read.
+ */
+function mapImages(c: CycleRecord, f: (rgba: unknown) => unknown): CycleRecord {
+  const map = (list: unknown) =>
+    Array.isArray(list)
+      ? list.map((s: { image?: { rgba?: unknown } }) => (s && s.image && typeof s.image === 'object' ? { ...s, image: { ...s.image, rgba: f(s.image.rgba) } } : s))
+      : list;
+  return { ...c, kept: map(c.kept) as CycleRecord['kept'], evalSamples: map(c.evalSamples) as CycleRecord['evalSamples'] };
+}
+
+function toBase64(bytes: Uint8Array | Uint8ClampedArray): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  return btoa(text);
+}
+
+function fromBase64(text: string): Uint8ClampedArray {
+  const bin = atob(text);
+  const out = new Uint8ClampedArray(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
 
 function safeHash(config: unknown): string {

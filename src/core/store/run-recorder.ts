@@ -6,6 +6,8 @@
 import type { RunConfig } from '../config/schema';
 import type { CycleResult, RaftEngine } from '../raft/engine';
 import { encodeCheckpoint } from './checkpoint';
+import type { SampleRecord } from '../raft/engine';
+import type { ImageCycleStats } from '../diffusion/stats';
 import type { CycleRecord, RunRecord, RunStore, SaveResult } from './run-store';
 
 export interface ResumeResult {
@@ -37,6 +39,24 @@ export class RunRecorder {
       checkpoint,
     );
     const done = engine.cycle > engine.config.cycles || engine.stopped;
+    if (done) await this.store.setStatus(runId, 'done');
+    return saved;
+  }
+
+  /**
+   * Save a finished cycle of an image (diffusion) run: its stats, the kept training samples and the eval images, each
+   * sample carrying its 16x16 RGBA thumbnail (ImageSampleRecord of src/app/image-samples.ts, 1 kB of pixels). No
+   * checkpoint: the diffusion engine's state (LoRA adapters, Adam moments, RNG streams) is not exported, so image
+   * runs cannot be resumed. `done`: the run has finished (or stopped early).
+   */
+  async recordImage(
+    runId: string,
+    result: { stats: ImageCycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[] },
+    done: boolean,
+  ): Promise<SaveResult> {
+    const saved = await this.store.saveCycle(runId, {
+      cycle: result.stats.cycle, stats: result.stats, kept: result.samples.filter((s) => s.kept), evalSamples: result.evalSamples,
+    });
     if (done) await this.store.setStatus(runId, 'done');
     return saved;
   }

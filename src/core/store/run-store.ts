@@ -11,6 +11,7 @@ import type { RunConfig } from '../config/schema';
 import type { EngineState } from '../raft/engine-state';
 import type { SampleRecord } from '../raft/engine';
 import type { CycleStats } from '../raft/stats';
+import type { ImageCycleStats } from '../diffusion/stats';
 import { decodeCheckpoint, type CheckpointMeta } from './checkpoint';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'interrupted';
@@ -35,7 +36,9 @@ export interface RunRecord {
 export interface CycleRecord {
   runId: string;
   cycle: number;
-  stats: CycleStats;
+  /** Image (diffusion) runs store ImageCycleStats (heldOutLoss in place of perplexity). */
+  stats: CycleStats | ImageCycleStats;
+  /** Image runs: ImageSampleRecord (src/app/image-samples.ts), each with its 16x16 RGBA thumbnail (1 kB). */
   kept: SampleRecord[];
   evalSamples: SampleRecord[];
 }
