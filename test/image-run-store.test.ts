@@ -1,14 +1,14 @@
 // Image (shapes) runs in the run store: two cycles of a tiny diffusion engine recorded through RunRecorder.recordImage
-// (stats, kept samples and eval images with their 16x16 RGBA thumbnails; no checkpoint) and read back, also through
-// an exported .raftlab file.
+// (stats, kept samples and eval images with their 16x16 RGBA thumbnails, a checkpoint) and read back, also through
+// an exported .raftlab file; an interrupted image run resumes from its checkpoint with the stats of an uninterrupted one.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../src/core/config/schema';
+import { defaultConfig, type RunConfig } from '../src/core/config/schema';
 import { NUM_CLASSES } from '../src/core/diffusion/dataset';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
 import type { ImageCycleStats } from '../src/core/diffusion/stats';
 import { UNet, type UNetConfig } from '../src/core/diffusion/unet';
-import { RunRecorder } from '../src/core/store/run-recorder';
+import { interruptedRuns, RunRecorder } from '../src/core/store/run-recorder';
 import { exportRun, importRun } from '../src/core/store/run-file';
 import { RunStore } from '../src/core/store/run-store';
 import { isImageSample, toImageRecord, type ImageSampleRecord } from '../src/app/image-samples';
@@ -16,7 +16,7 @@ import { isImageSample, toImageRecord, type ImageSampleRecord } from '../src/app
 const TINY: UNetConfig = { size: 16, channels: [8, 8], embDim: 16, timeDim: 8, groups: 4, numClasses: NUM_CLASSES };
 
 describe('image runs in the run store', () => {
-  it('records 2 cycles (stats, kept and eval thumbnails, no checkpoint) and reads them back', async () => {
+  it('records 2 cycles (stats, kept and eval thumbnails, checkpoints) and reads them back', async () => {
     const store = new RunStore('raftlab-image-test');
     const recorder = new RunRecorder(store, 'shapes:tiny');
     const config = {
@@ -31,8 +31,8 @@ describe('image runs in the run store', () => {
       const r = await engine.runCycle();
       const cycle = { stats: r.stats, samples: r.samples.map(toImageRecord), evalSamples: r.evalSamples.map(toImageRecord) };
       sent.push(cycle);
-      const saved = await recorder.recordImage(run.id, cycle, engine.cycle > config.cycles || engine.stopped);
-      expect(saved.checkpointSaved).toBe(false);
+      const saved = await recorder.recordImage(run.id, engine, cycle);
+      expect(saved.checkpointSaved).toBe(true);
     }
     engine.dispose();
     model.dispose();
@@ -41,7 +41,9 @@ describe('image runs in the run store', () => {
     expect(rec.task).toBe('shapes');
     expect(rec.cyclesDone).toBe(2);
     expect(rec.status).toBe('done');
-    expect(rec.checkpointCycles).toEqual([]);
+    expect(rec.checkpointCycles).toEqual([0, 1]);
+    expect(rec.checkpointBytes).toBeGreaterThan(0);
+    console.info(`image run: checkpoints ${rec.checkpointBytes} bytes for 2 cycles`);
     expect(rec.bestReward).toBe(Math.max(sent[0]!.stats.evalReward, sent[1]!.stats.evalReward));
 
     const cycles = await store.getCycles(run.id);
@@ -74,5 +76,44 @@ describe('image runs in the run store', () => {
     expect(back.map((c) => c.stats)).toEqual(cycles.map((c) => c.stats));
     expect(back[1]!.kept).toEqual(cycles[1]!.kept);
     expect(back[0]!.evalSamples).toEqual(cycles[0]!.evalSamples);
+  });
+
+  it('an interrupted image run resumes from its last checkpoint and ends with the stats of an uninterrupted run', async () => {
+    const store = new RunStore('raftlab-image-resume-test');
+    const recorder = new RunRecorder(store, 'shapes:tiny');
+    const config = {
+      ...defaultConfig(), task: 'shapes' as const, seed: 5, cycles: 3, promptsPerCycle: 2, samplesPerPrompt: 2, evalPrompts: 2,
+      evalSamplesPerPrompt: 1, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2,
+    };
+    const makeEngine = async (c: RunConfig) => {
+      const model = new UNet(TINY, undefined, 1);
+      return new DiffusionRaftEngine({ model, config: c, sampler: { steps: 2, guidance: 2 }, heldOutImages: 4, noiseDraws: 1 });
+    };
+    const done = (e: DiffusionRaftEngine) => (e.dispose(), e.model.dispose());
+    const noTimes = (s: ImageCycleStats) => ({ ...s, ms: null });
+    const record = async (e: DiffusionRaftEngine, runId: string) => {
+      const r = await e.runCycle();
+      await recorder.recordImage(runId, e, { stats: r.stats, samples: r.samples.map(toImageRecord), evalSamples: r.evalSamples.map(toImageRecord) });
+    };
+
+    const whole = await makeEngine(config);
+    while (whole.cycle <= config.cycles) await whole.runCycle();
+    const expected = whole.history.map(noTimes);
+    done(whole);
+
+    const run = await recorder.start(config);
+    const first = await makeEngine(config);
+    for (let c = 0; c < 3; c++) await record(first, run.id); // cycles 0..2 saved
+    done(first);
+    expect((await interruptedRuns(store)).map((r) => r.id)).toEqual([run.id]);
+    const { engine, cycles, notes } = await recorder.resume(run.id, makeEngine);
+    expect(notes).toEqual([]);
+    expect(engine.cycle).toBe(3);
+    expect(cycles.map((c) => c.cycle)).toEqual([0, 1, 2]);
+    while (engine.cycle <= config.cycles) await record(engine, run.id);
+    done(engine);
+    const saved = (await store.getCycles(run.id)).map((c) => noTimes(c.stats as ImageCycleStats));
+    expect(saved).toEqual(expected);
+    expect((await store.getRun(run.id))!.status).toBe('done');
   });
 });

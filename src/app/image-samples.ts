@@ -46,10 +46,6 @@ export function toImageRecord(s: PixelSample): ImageSampleRecord {
   };
 }
 
-/** Image runs are saved without checkpoints (the diffusion engine's LoRA, Adam and RNG state is not exported). */
-export const IMAGE_RESUME_MESSAGE =
-  'Image runs (shapes) are saved without checkpoints and cannot be resumed: open the run to see its cycles, or start it again.';
-
 export function isImageSample(s: SampleRecord): s is ImageSampleRecord {
   return (s as Partial<ImageSampleRecord>).image !== undefined;
 }

@@ -4,6 +4,7 @@
  * through the page's `?ddim=4`) runs with Step (cycle 0) then Run (cycle 1) to the end, and Reset clears it; the image grid shows pictures with kept marks, the compare view
  * pairs cycle 0 with cycle 1, and the stats table has cycles 0 and 1 with finite numbers (held-out loss in place of
  * perplexity); the run is listed in Saved runs and, opened after Reset, shows its eval thumbnails from IndexedDB.
+ * A second, smaller run is stepped to cycle 0, reset, and resumed from its checkpoint in Saved runs to the end.
  * Skipped (with a message) when Chromium is missing; see DEVELOPERS.md.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -125,6 +126,29 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
     await saved.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByTestId('eval-grid').locator('canvas').nth(1).waitFor({ timeout: 10_000 });
     for (const n of await litPixels(page, '[data-testid=eval-grid] canvas')) expect(n).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('an image run stepped to cycle 0 and reset resumes from its checkpoint in Saved runs', { timeout: 300_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => (errors.push(e.message), console.error('page error:', e.message)));
+    await page.goto(`${baseUrl}index.html${TINY.replace('?ddim=4', '?ddim=2').replace('seed=1', 'seed=2')}`);
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    const status = (...want: string[]) =>
+      page.waitForFunction((w) => w.includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), want, { timeout: RUN_TIMEOUT, polling: 250 });
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await status('paused', 'error');
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
+    await page.getByText('No cycles yet.').waitFor({ timeout: 30_000 });
+    const saved = page.getByTestId('saved-run');
+    await saved.getByTestId('saved-size').getByText(/\(1\)$/).waitFor({ timeout: 10_000 });
+    await saved.getByRole('button', { name: 'Resume', exact: true }).click();
+    await status('finished', 'error');
+    expect(await page.getByTestId('run-status').textContent(), (await page.locator('.error').allTextContents()).join(' | ')).toBe('finished');
+    expect(await page.locator('[data-testid=stats-table] tbody tr').count()).toBe(2);
+    await saved.getByTestId('saved-cycles').getByText('2 / 2').waitFor({ timeout: 10_000 });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -19,7 +19,7 @@
  *   fetched from models/<task>/ (src/browser/diffusion-files.ts), with the same commands and progress events; each
  *   cycle is sent as an 'image-cycle' event whose samples carry their 16x16 images as RGBA bytes
  *   (src/app/image-samples.ts). Image runs are recorded in IndexedDB like language runs (stats, kept samples and
- *   eval images with their RGBA thumbnails) but without checkpoints, so they cannot be resumed. The page's
+ *   eval images with their RGBA thumbnails, a checkpoint of the LoRA adapters, Adam and RNG state) and resume alike. The page's
  *   `?ddim=N` sets the DDIM steps (fewer for quick checks; default the recipe's 20).
  */
 import * as Comlink from 'comlink';
@@ -47,7 +47,7 @@ import { SHAPES_SAMPLER } from '../../src/core/diffusion/shapes-recipe';
 import type { ImageCycleStats } from '../../src/core/diffusion/stats';
 import type { UNet } from '../../src/core/diffusion/unet';
 import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
-import { IMAGE_RESUME_MESSAGE, toImageRecord, type ImageSampleRecord } from '../../src/app/image-samples';
+import { toImageRecord, type ImageSampleRecord } from '../../src/app/image-samples';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -68,7 +68,7 @@ export type TrainerEvent =
   | { type: 'loaded'; task: string; params: number; backend: string; meta: Record<string, string | number | boolean> }
   | { type: 'progress'; cycle: number; phase: Phase; done: number; total: number }
   | { type: 'cycle'; stats: CycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[] }
-  /** A cycle of an image task: the same fields, images as RGBA bytes (saved in IndexedDB as they are, without a checkpoint). */
+  /** A cycle of an image task: the same fields, images as RGBA bytes (saved in IndexedDB as they are, with a checkpoint). */
   | { type: 'image-cycle'; stats: ImageCycleStats; samples: ImageSampleRecord[]; evalSamples: ImageSampleRecord[] }
   | { type: 'error'; message: string }
   /** The run being recorded in IndexedDB (sent when a run starts or resumes). */
@@ -312,6 +312,12 @@ async function ensureImageEngine(config: RunConfig): Promise<DiffusionRaftEngine
   const key = keyOf(config);
   if (imageEngine && engineKey === key) return imageEngine;
   if (imageEngine || engine) throw new Error('the settings changed since this run started: press Reset to start a new run with them');
+  return makeImageEngine(config);
+}
+
+/** Load the task's denoiser and a recorder for it, and build a diffusion engine at cycle 0. */
+async function makeImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> {
+  const key = keyOf(config);
   send({ type: 'status', message: `loading task "${config.task}" and its denoiser` });
   const loaded = await loadEmbeddedUNetFromUrl(config.task, pageUrl);
   unet = loaded.model;
@@ -321,9 +327,13 @@ async function ensureImageEngine(config: RunConfig): Promise<DiffusionRaftEngine
     model: unet, config, onProgress: progressSender(), ...(steps !== undefined ? { sampler: { ...SHAPES_SAMPLER, steps } } : {}),
   });
   engineKey = key;
-  const s = runStore();
-  recorder = s ? new RunRecorder(s, `${config.task}:unet:${unet.numParams()}`) : null;
+  recorder = runStore() ? makeImageRecorder(config) : null;
   return imageEngine;
+}
+
+/** The recorder of image runs: the base model is the task's denoiser (the checkpoint holds its LoRA adapters). */
+function makeImageRecorder(config: RunConfig): RunRecorder {
+  return new RunRecorder(runStore()!, `${config.task}:denoiser`);
 }
 
 /** Create the stored run of a new engine (cycle 0), take its lock and tell the page; the run goes on unsaved on failure. */
@@ -339,14 +349,14 @@ async function startRecording(config: RunConfig, cycle: number): Promise<void> {
   }
 }
 
-/** Record a finished image cycle (stats, kept samples and eval images as 16x16 thumbnails; no checkpoint). */
+/** Record a finished image cycle (stats, kept samples and eval images as 16x16 thumbnails, a checkpoint). */
 async function recordImageCycle(
   eng: DiffusionRaftEngine,
   cycle: { stats: ImageCycleStats; samples: ImageSampleRecord[]; evalSamples: ImageSampleRecord[] },
 ): Promise<void> {
   if (!recorder || !runId) return;
   try {
-    const saved = await recorder.recordImage(runId, cycle, eng.cycle > eng.config.cycles || eng.stopped);
+    const saved = await recorder.recordImage(runId, eng, cycle);
     if (saved.warning) send({ type: 'storage', message: saved.warning });
   } catch (e) {
     const text = e instanceof StoreError && e.kind === 'quota' ? e.message : `Cycle ${cycle.stats.cycle} could not be saved: ${message(e)}`;
@@ -354,7 +364,7 @@ async function recordImageCycle(
   }
 }
 
-/** run() for image tasks: the same loop as the language tasks, cycles recorded (no checkpoint) and sent as 'image-cycle' events. */
+/** run() for image tasks: the same loop as the language tasks, cycles recorded and sent as 'image-cycle' events. */
 async function runImage(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome> {
   const eng = await ensureImageEngine(config);
   await startRecording(config, eng.cycle);
@@ -491,8 +501,13 @@ const api = {
       const s = runStore();
       const saved = await s?.getRun(id);
       if (!s || !saved) throw new Error('this saved run no longer exists');
-      if (isImageTask(saved.config.task)) throw new Error(IMAGE_RESUME_MESSAGE);
       await takeRunLock(id);
+      if (isImageTask(saved.config.task)) {
+        const r = await makeImageRecorder(saved.config).resume(id, makeImageEngine);
+        runId = id;
+        send({ type: 'saved-run', runId: id, name: r.run.name });
+        return { runId: id, name: r.run.name, config: r.run.config, cycles: r.cycles, notes: r.notes, nextCycle: r.engine.cycle };
+      }
       const { task, loaded } = await loadBase(saved.config.task);
       const r = await recorder!.resume(id, async (config) => makeEngine(config, task, loaded));
       runId = id;

@@ -12,7 +12,6 @@ import type { CycleRecord } from '../export';
 import { RunStore, type CycleRecord as StoredCycle, type RunRecord } from '../../core/store/run-store';
 import { interruptedRuns } from '../../core/store/run-recorder';
 import { runLockName } from '../run-lock';
-import { isImageTaskName } from '../image-samples';
 import type { VerifierLoadProgress } from '../../browser/verify/index';
 import { createTrainer, type BackendName, type InitResult, type RunOutcome, type TrainerClient, type TrainerEvent } from '../trainer-client';
 
@@ -108,11 +107,7 @@ export class Lab {
       if (free.length === runs.length) break;
       await new Promise((r) => setTimeout(r, 400));
     }
-    // image runs are saved without checkpoints: not offered for resuming, marked interrupted (Open still shows them)
-    for (const r of free.filter((r) => isImageTaskName(r.task) && r.status === 'running')) {
-      await this.store.setStatus(r.id, 'interrupted').catch(() => undefined);
-    }
-    this.resumeOffer = free.filter((r) => !isImageTaskName(r.task));
+    this.resumeOffer = free;
   }
 
   /**
@@ -374,8 +369,7 @@ export class Lab {
 
   /** The run's engine is gone (lost GPU device, crashed worker): say so and offer to resume the saved run. */
   #lost(text: string): void {
-    const resumable = this.savedRun && !isImageTaskName((this.runConfig ?? this.config).task);
-    this.crash = resumable ? `${text} The run can resume from its last saved cycle.` : `${text} Press Reset to start again.`;
+    this.crash = this.savedRun ? `${text} The run can resume from its last saved cycle.` : `${text} Press Reset to start again.`;
     this.#stopTimer();
     this.progress = null;
     this.status = 'error';

@@ -14,7 +14,9 @@
  * min(evalPrompts, 7), each with evalSamplesPerPrompt fixed noise seeds.
  * Framework-free: the same code runs in the CLI, the tests and (later) the worker.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config/schema';
+import type { EngineState } from '../raft/engine-state';
 import { Adam } from '../lm/adam';
 import type { Phase, Progress } from '../raft/engine';
 import { selectSamples } from '../raft/select';
@@ -242,6 +244,51 @@ export class DiffusionRaftEngine {
       }
     }
     return mean(losses);
+  }
+
+  /**
+   * The run's state at a cycle boundary, in the language engine's EngineState shape (a checkpoint): the LoRA
+   * adapters by local name (`lora.<weight>.a|b`), the Adam moments, the RNG streams, the prompt position and the
+   * stats so far (ImageCycleStats in `history`). The base denoiser is not included (it never changes).
+   */
+  async exportState(): Promise<EngineState> {
+    const named = this.model.lora!.named();
+    const local = new Map([...named].map(([n, v]) => [v.name, n]));
+    const weights = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const [name, v] of named) weights.set(name, { shape: v.shape.slice(), values: ((await v.data()) as Float32Array).slice() });
+    const optimizer = await this.#optimizer.exportState((n) => local.get(n) ?? n);
+    return {
+      cycle: this.cycle,
+      stopped: this.stopped,
+      history: structuredClone(this.history) as unknown as EngineState['history'],
+      rng: { sample: this.#sampleRng.getState(), train: this.#trainRng.getState(), select: this.#selectRng.getState() },
+      demos: { cursor: 0 },
+      prompts: { order: this.#promptOrder.slice(), cursor: this.#promptCursor, epoch: this.#promptEpoch },
+      optimizer,
+      weights,
+    };
+  }
+
+  /** Continue from a state exported by an engine of the same configuration and denoiser. */
+  restoreState(state: EngineState): void {
+    const named = this.model.lora!.named();
+    for (const [name, v] of named) {
+      const w = state.weights.get(name);
+      if (!w || w.values.length !== v.size) throw new Error(`checkpoint: no LoRA adapter ${name} of this denoiser`);
+      tf.tidy(() => v.assign(tf.tensor(w.values, v.shape)));
+    }
+    const local = new Map([...named].map(([n, v]) => [v.name, n]));
+    this.#optimizer.importState(state.optimizer, [...named.values()], (v) => local.get(v.name) ?? v.name);
+    this.#sampleRng.setState(state.rng.sample);
+    this.#trainRng.setState(state.rng.train);
+    this.#selectRng.setState(state.rng.select);
+    this.#promptOrder = state.prompts.order.slice();
+    this.#promptCursor = state.prompts.cursor;
+    this.#promptEpoch = state.prompts.epoch;
+    this.history.length = 0;
+    this.history.push(...(structuredClone(state.history) as unknown as ImageCycleStats[]));
+    this.cycle = state.cycle;
+    this.stopped = state.stopped;
   }
 
   dispose(): void {

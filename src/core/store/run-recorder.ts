@@ -7,11 +7,21 @@ import type { RunConfig } from '../config/schema';
 import type { CycleResult, RaftEngine } from '../raft/engine';
 import { encodeCheckpoint } from './checkpoint';
 import type { SampleRecord } from '../raft/engine';
+import type { EngineState } from '../raft/engine-state';
 import type { ImageCycleStats } from '../diffusion/stats';
 import type { CycleRecord, RunRecord, RunStore, SaveResult } from './run-store';
 
-export interface ResumeResult {
-  engine: RaftEngine;
+/** What a checkpoint is taken from and restored into: the language RaftEngine or the diffusion engine. */
+export interface CheckpointedEngine {
+  readonly config: RunConfig;
+  cycle: number;
+  stopped: boolean;
+  exportState(): Promise<EngineState>;
+  restoreState(state: EngineState): void;
+}
+
+export interface ResumeResult<E extends CheckpointedEngine = RaftEngine> {
+  engine: E;
   run: RunRecord;
   /** Cycles already finished, from the store (0 .. engine.cycle - 1). */
   cycles: CycleRecord[];
@@ -45,19 +55,21 @@ export class RunRecorder {
 
   /**
    * Save a finished cycle of an image (diffusion) run: its stats, the kept training samples and the eval images, each
-   * sample carrying its 16x16 RGBA thumbnail (ImageSampleRecord of src/app/image-samples.ts, 1 kB of pixels). No
-   * checkpoint: the diffusion engine's state (LoRA adapters, Adam moments, RNG streams) is not exported, so image
-   * runs cannot be resumed. `done`: the run has finished (or stopped early).
+   * sample carrying its 16x16 RGBA thumbnail (ImageSampleRecord of src/app/image-samples.ts, 1 kB of pixels), and a
+   * checkpoint of the engine (LoRA adapters, Adam moments, RNG streams, prompt position).
    */
   async recordImage(
     runId: string,
+    engine: CheckpointedEngine,
     result: { stats: ImageCycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[] },
-    done: boolean,
   ): Promise<SaveResult> {
-    const saved = await this.store.saveCycle(runId, {
-      cycle: result.stats.cycle, stats: result.stats, kept: result.samples.filter((s) => s.kept), evalSamples: result.evalSamples,
-    });
-    if (done) await this.store.setStatus(runId, 'done');
+    const checkpoint = encodeCheckpoint(await engine.exportState(), { config: engine.config, baseModel: this.baseModel });
+    const saved = await this.store.saveCycle(
+      runId,
+      { cycle: result.stats.cycle, stats: result.stats, kept: result.samples.filter((s) => s.kept), evalSamples: result.evalSamples },
+      checkpoint,
+    );
+    if (engine.cycle > engine.config.cycles || engine.stopped) await this.store.setStatus(runId, 'done');
     return saved;
   }
 
@@ -65,7 +77,7 @@ export class RunRecorder {
    * Rebuild the engine of an interrupted run. `makeEngine` creates a fresh engine on the base model for a config.
    * The newest checkpoint that decodes is restored; without one the run starts again from cycle 0.
    */
-  async resume(runId: string, makeEngine: (config: RunConfig) => Promise<RaftEngine>): Promise<ResumeResult> {
+  async resume<E extends CheckpointedEngine = RaftEngine>(runId: string, makeEngine: (config: RunConfig) => Promise<E>): Promise<ResumeResult<E>> {
     const run = await this.store.getRun(runId);
     if (!run) throw new Error(`no saved run ${runId}`);
     const notes: string[] = [];
