@@ -60,28 +60,43 @@ export async function loadTokenizerFromUrl(task: string, base: string | URL = de
   }
 }
 
-export async function loadEmbeddedModelFromUrl(task: string, base: string | URL = defaultBase()): Promise<EmbeddedModel> {
+/**
+ * Fetch a task's model.json and weights.bin and unpack them: the manifest must carry `format`, and the binary must
+ * have exactly the bytes its tensors need (a stale or truncated file is named). `kind` names the model in messages.
+ */
+export async function fetchTensorFile<M extends { format: string; config: unknown; tensors: Array<{ shape: number[]; offset: number }> }>(
+  task: string,
+  base: string | URL,
+  format: M['format'],
+  kind: string,
+  unpack: (manifest: M, data: ArrayBuffer) => Map<string, Float32Array>,
+): Promise<{ manifest: M; weights: Map<string, Float32Array> }> {
   const manifestUrl = modelFileUrl(task, 'model.json', base);
   const weightsUrl = modelFileUrl(task, 'weights.bin', base);
-  const [tokenizer, manifestJson, data] = await Promise.all([
-    loadTokenizerFromUrl(task, base),
+  const [manifestJson, data] = await Promise.all([
     fetchJson(manifestUrl, 'model manifest'),
     fetchOk(weightsUrl, 'model weights').then((r) => r.arrayBuffer()),
   ]);
-  const manifest = manifestJson as ModelManifest;
-  if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'raftlab-gpt/1' || !manifest.config || !Array.isArray(manifest.tensors)) {
-    throw new Error(`${manifestUrl.href} is not a raftlab model manifest (expected format "raftlab-gpt/1")`);
+  const manifest = manifestJson as M;
+  if (manifest === null || typeof manifest !== 'object' || manifest.format !== format || !manifest.config || !Array.isArray(manifest.tensors)) {
+    throw new Error(`${manifestUrl.href} is not a raftlab ${kind} manifest (expected format "${format}")`);
   }
   const expectedBytes = 4 * manifest.tensors.reduce((n, t) => Math.max(n, t.offset + t.shape.reduce((a, b) => a * b, 1)), 0);
   if (data.byteLength !== expectedBytes) {
     throw new Error(`${weightsUrl.href} has ${data.byteLength} bytes but the manifest needs ${expectedBytes} (stale or truncated file?)`);
   }
-  let weights: Map<string, Float32Array>;
   try {
-    weights = unpackWeights(manifest, data);
+    return { manifest, weights: unpack(manifest, data) };
   } catch (e) {
     throw new Error(`${weightsUrl.href}: ${(e as Error).message}`);
   }
+}
+
+export async function loadEmbeddedModelFromUrl(task: string, base: string | URL = defaultBase()): Promise<EmbeddedModel> {
+  const [tokenizer, { manifest, weights }] = await Promise.all([
+    loadTokenizerFromUrl(task, base),
+    fetchTensorFile<ModelManifest>(task, base, 'raftlab-gpt/1', 'model', unpackWeights),
+  ]);
   if (manifest.config.vocabSize !== tokenizer.vocabSize) {
     throw new Error(`model vocab ${manifest.config.vocabSize} != tokenizer vocab ${tokenizer.vocabSize} for task "${task}"`);
   }

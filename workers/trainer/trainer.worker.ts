@@ -364,19 +364,23 @@ async function recordImageCycle(
   }
 }
 
-/** run() for image tasks: the same loop as the language tasks, cycles recorded and sent as 'image-cycle' events. */
-async function runImage(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome> {
-  const eng = await ensureImageEngine(config);
+/**
+ * The run loop shared by language and image tasks: from the engine's next cycle to `config.cycles` ('run') or for
+ * one cycle ('step'), `runOne` running, recording and sending a cycle; stops at a pause request or an early stop.
+ */
+async function runLoop(
+  eng: { readonly cycle: number; readonly stopped: boolean },
+  config: RunConfig,
+  mode: 'run' | 'step',
+  runOne: () => Promise<void>,
+): Promise<RunOutcome> {
   await startRecording(config, eng.cycle);
   const last = mode === 'step' ? eng.cycle : config.cycles;
   const stoppedBefore = eng.stopped;
   const t0 = performance.now();
   let reason: RunOutcome['reason'] = mode === 'step' ? 'stepped' : 'finished';
   while (eng.cycle <= last) {
-    const { stats, samples, evalSamples } = await eng.runCycle();
-    const cycle = { stats, samples: samples.map(toImageRecord), evalSamples: evalSamples.map(toImageRecord) };
-    await recordImageCycle(eng, cycle);
-    send({ type: 'image-cycle', ...cycle });
+    await runOne();
     await tick();
     if (eng.stopped && !stoppedBefore) {
       reason = 'early-stop';
@@ -391,6 +395,17 @@ async function runImage(config: RunConfig, mode: 'run' | 'step'): Promise<RunOut
   if (runId && store) await store.setStatus(runId, reason === 'finished' || reason === 'early-stop' ? 'done' : 'paused').catch(() => undefined);
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   return { reason, nextCycle: eng.cycle, seconds, tensors: tf.memory().numTensors };
+}
+
+/** run() for image tasks: cycles recorded and sent as 'image-cycle' events. */
+async function runImage(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome> {
+  const eng = await ensureImageEngine(config);
+  return runLoop(eng, config, mode, async () => {
+    const { stats, samples, evalSamples } = await eng.runCycle();
+    const cycle = { stats, samples: samples.map(toImageRecord), evalSamples: evalSamples.map(toImageRecord) };
+    await recordImageCycle(eng, cycle);
+    send({ type: 'image-cycle', ...cycle });
+  });
 }
 
 const api = {
@@ -436,30 +451,11 @@ const api = {
       if (!backend) await api.init();
       if (isImageTask(config.task)) return await runImage(config, mode);
       const eng = await ensureEngine(config);
-      await startRecording(config, eng.cycle);
-      const last = mode === 'step' ? eng.cycle : config.cycles;
-      const stoppedBefore = eng.stopped;
-      const t0 = performance.now();
-      let reason: RunOutcome['reason'] = mode === 'step' ? 'stepped' : 'finished';
-      while (eng.cycle <= last) {
+      return await runLoop(eng, config, mode, async () => {
         const result = await eng.runCycle();
-        const { stats, samples, evalSamples } = result;
         await recordCycle(eng, result);
-        send({ type: 'cycle', stats, samples, evalSamples });
-        await tick();
-        if (eng.stopped && !stoppedBefore) {
-          reason = 'early-stop';
-          break;
-        }
-        if (pauseRequested && eng.cycle <= last) {
-          reason = 'paused';
-          break;
-        }
-      }
-      if (reason === 'stepped' && eng.cycle > config.cycles) reason = 'finished';
-      if (runId && store) await store.setStatus(runId, reason === 'finished' || reason === 'early-stop' ? 'done' : 'paused').catch(() => undefined);
-      const seconds = Math.round((performance.now() - t0) / 100) / 10;
-      return { reason, nextCycle: eng.cycle, seconds, tensors: tf.memory().numTensors };
+        send({ type: 'cycle', stats: result.stats, samples: result.samples, evalSamples: result.evalSamples });
+      });
     } catch (e) {
       send({ type: 'error', message: message(e) });
       throw e;
