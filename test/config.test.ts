@@ -217,6 +217,11 @@ describe('resolveConfig and checkConfig', () => {
   it('reports cross-field problems', () => {
     expect(checkConfig({ ...DEFAULT_CONFIG, keepPerPrompt: 7, samplesPerPrompt: 6 }).map((p) => p.key)).toEqual(['keepPerPrompt']);
     expect(checkConfig({ ...DEFAULT_CONFIG, keepPerPrompt: 7, samplesPerPrompt: 6, select: 'global' })).toEqual([]);
+    // image tasks run RAFT only: another method is a clear problem, not an engine error later
+    expect(checkConfig({ ...DEFAULT_CONFIG, task: 'shapes', method: 'uft' }).map((p) => p.message)).toEqual([
+      'image tasks (shapes) run RAFT only; method uft is for language tasks',
+    ]);
+    expect(checkConfig({ ...DEFAULT_CONFIG, task: 'shapes' })).toEqual([]);
     expect(checkConfig({ ...DEFAULT_CONFIG, keepPerPrompt: 6, samplesPerPrompt: 6 })).toEqual([]);
     expect(checkConfig({ ...DEFAULT_CONFIG, topK: 1 }).map((p) => p.key)).toEqual(['topK']);
     expect(checkConfig({ ...DEFAULT_CONFIG, topK: 1, samplesPerPrompt: 1 })).toEqual([]);

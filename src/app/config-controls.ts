@@ -6,6 +6,7 @@
 import {
   CONFIG_FIELDS,
   CONFIG_GROUPS,
+  fieldApplies,
   type ConfigGroup,
   parseFieldValue,
   withTask,
@@ -27,11 +28,28 @@ export const GROUP_INFO: Record<ConfigGroup, { title: string; help: string }> = 
   eval: { title: 'Evaluation', help: 'How each cycle is measured on held-out prompts and held-out text.' },
 };
 
+export interface ControlGroup {
+  group: ConfigGroup;
+  fields: readonly AnyConfigField[];
+}
+
 /** Every field of the schema, grouped by `group` in CONFIG_GROUPS order. */
-export const CONTROL_GROUPS: ReadonlyArray<{ group: ConfigGroup; fields: readonly AnyConfigField[] }> = CONFIG_GROUPS.map((group) => ({
-  group,
-  fields: CONFIG_FIELDS.filter((f) => f.group === group),
-})).filter((g) => g.fields.length > 0);
+export const CONTROL_GROUPS: readonly ControlGroup[] = groupFields(CONFIG_FIELDS);
+
+function groupFields(fields: readonly AnyConfigField[]): ControlGroup[] {
+  return CONFIG_GROUPS.map((group) => ({ group, fields: fields.filter((f) => f.group === group) })).filter((g) => g.fields.length > 0);
+}
+
+/**
+ * The controls for a task: the settings that apply to it (image tasks have no temperature or UFT settings, language
+ * tasks no image reward), grouped, and the labels of the ones left out. Hidden settings keep their values.
+ */
+export function controlsFor(task: string): { groups: ControlGroup[]; hidden: string[] } {
+  return {
+    groups: groupFields(CONFIG_FIELDS.filter((f) => fieldApplies(f, task))),
+    hidden: CONFIG_FIELDS.filter((f) => !fieldApplies(f, task)).map((f) => f.label),
+  };
+}
 
 /** Settings that may change while a run is paused (the engine keeps the rest until Reset). */
 export const LIVE_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['cycles']);

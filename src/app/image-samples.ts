@@ -50,13 +50,8 @@ export function isImageSample(s: SampleRecord): s is ImageSampleRecord {
   return (s as Partial<ImageSampleRecord>).image !== undefined;
 }
 
-/**
- * Whether a task is an image (diffusion) task. Mirrors IMAGE_TASKS of core/tasks/registry.ts, which the page does not
- * import (it pulls in the tasks' code); test/app/image-samples.test.ts checks that the two agree.
- */
-export function isImageTaskName(task: string): boolean {
-  return task === 'shapes';
-}
+/** Whether a task is an image (diffusion) task (the schema's IMAGE_TASKS). */
+export { isImageTaskName } from '../core/config/schema';
 
 export interface ImageRow {
   promptIndex: number;

@@ -1,10 +1,10 @@
 // The lab page's pure helpers: ETA, exports (JSON and JSONL), sample grouping, chart series, control groups.
 import { describe, expect, it } from 'vitest';
-import { CONFIG_FIELDS, DEFAULT_CONFIG } from '../../src/core/config/schema';
+import { CONFIG_FIELDS, DEFAULT_CONFIG, TASKS, isImageTaskName } from '../../src/core/config/schema';
 import type { SampleRecord } from '../../src/core/raft/engine';
 import type { CycleStats } from '../../src/core/raft/stats';
 import { paddedRange, rewardSeries, tradeoffSeries } from '../../src/app/chart-data';
-import { CONTROL_GROUPS, differsBeyondLive } from '../../src/app/config-controls';
+import { CONTROL_GROUPS, controlsFor, differsBeyondLive } from '../../src/app/config-controls';
 import { formatDuration, phaseEtaMs, runEtaMs } from '../../src/app/eta';
 import { keptJsonl, runExport, type CycleRecord } from '../../src/app/export';
 import { breakdownText, groupByPrompt } from '../../src/app/samples';
@@ -88,5 +88,24 @@ describe('stats columns', () => {
     expect(labels([base])).toContain('perplexity');
     const code = { ...(base as object), evalPassRate: 0.25, verifyPerSec: 3.5, klToRef: 0 };
     expect(labels([base, code])).toEqual(expect.arrayContaining(['pass rate', 'verified/s', 'KL to base']));
+  });
+
+  it('shows each task only the settings that apply to it, and names the hidden ones', () => {
+    const keysOf = (task: string) => controlsFor(task).groups.flatMap((g) => g.fields.map((f) => f.key));
+    const shapes = keysOf('shapes');
+    for (const k of ['temperature', 'topK', 'topP', 'maxNewTokens', 'uftBeta', 'quotaTrials', 'lr', 'loraTargets']) expect(shapes).not.toContain(k);
+    for (const k of ['imageReward', 'method', 'select', 'lora', 'loraLr', 'seed', 'cycles']) expect(shapes).toContain(k);
+    expect(controlsFor('shapes').hidden).toContain('Temperature');
+    const sentiment = keysOf('sentiment');
+    expect(sentiment).not.toContain('imageReward');
+    expect(controlsFor('sentiment').hidden).toEqual(['Image reward']);
+    // every field is shown for some task, and each task's controls are a subset in group order
+    for (const task of TASKS) {
+      const { groups, hidden } = controlsFor(task);
+      expect(groups.flatMap((g) => g.fields).length + hidden.length).toBe(CONFIG_FIELDS.length);
+      expect(isImageTaskName(task)).toBe(task === 'shapes');
+    }
+    const shown = new Set(TASKS.flatMap(keysOf));
+    expect(shown.size).toBe(CONFIG_FIELDS.length);
   });
 });

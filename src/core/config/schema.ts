@@ -13,6 +13,13 @@
 export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions', 'shapes'] as const;
 export type TaskName = (typeof TASKS)[number];
 
+/** Tasks that run on the diffusion engine (images) instead of a language model. */
+export const IMAGE_TASKS: readonly TaskName[] = ['shapes'];
+
+export function isImageTaskName(task: string): boolean {
+  return (IMAGE_TASKS as readonly string[]).includes(task);
+}
+
 // selection modes and LoRA targets are defined where they are implemented
 import { LORA_TARGETS, type LoraTarget } from '../lm/lora-config';
 import { SELECT_MODES, type SelectMode } from '../raft/select';
@@ -100,6 +107,16 @@ export interface ConfigField<K extends ConfigKey = ConfigKey> {
   /** One sentence a student understands. */
   help: string;
   group: ConfigGroup;
+  /** The kind of task the setting applies to; undefined = every task. The page hides settings that do not apply. */
+  scope?: FieldScope;
+}
+
+/** Language tasks (a GPT writes text) or image tasks (a denoiser draws pictures). */
+export type FieldScope = 'language' | 'image';
+
+/** Whether a setting does anything for this task. */
+export function fieldApplies(field: { scope?: FieldScope }, task: string): boolean {
+  return field.scope === undefined || field.scope === (isImageTaskName(task) ? 'image' : 'language');
 }
 
 /** A field of any key, discriminated by `key` (so `default` has the right type per row). */
@@ -132,19 +149,19 @@ const FIELDS = [
   },
   {
     key: 'temperature', type: 'number', default: 1, min: 0.05, max: 2, urlKey: 'temp', cliFlag: '--temperature',
-    label: 'Temperature', help: 'Higher values make sampling more random, lower values make it more predictable.', group: 'sampling',
+    label: 'Temperature', help: 'Higher values make sampling more random, lower values make it more predictable.', group: 'sampling', scope: 'language',
   },
   {
     key: 'topK', type: 'int', default: 0, min: 0, max: 4096, urlKey: 'topk', cliFlag: '--top-k',
-    label: 'Top-k', help: 'Sample only from the k most likely next tokens (0 turns this off).', group: 'sampling',
+    label: 'Top-k', help: 'Sample only from the k most likely next tokens (0 turns this off).', group: 'sampling', scope: 'language',
   },
   {
     key: 'topP', type: 'number', default: 1, min: 0.05, max: 1, urlKey: 'topp', cliFlag: '--top-p',
-    label: 'Top-p', help: 'Sample only from the most likely tokens whose probabilities add up to p (1 turns this off).', group: 'sampling',
+    label: 'Top-p', help: 'Sample only from the most likely tokens whose probabilities add up to p (1 turns this off).', group: 'sampling', scope: 'language',
   },
   {
     key: 'maxNewTokens', type: 'int', default: 48, min: 1, max: 256, urlKey: 'len', cliFlag: '--max-new-tokens',
-    label: 'Max new tokens', help: 'The longest completion, in tokens, the model may write for a prompt.', group: 'sampling',
+    label: 'Max new tokens', help: 'The longest completion, in tokens, the model may write for a prompt.', group: 'sampling', scope: 'language',
   },
   // method
   {
@@ -153,15 +170,15 @@ const FIELDS = [
   },
   {
     key: 'uftBeta', type: 'number', default: 0.01, min: 0.0001, max: 10, urlKey: 'ub', cliFlag: '--uft-beta',
-    label: 'UFT beta', help: 'UFT scales the log-probability gap to the reference model by beta before the sigmoid: larger beta moves the model more per unit of reward.', group: 'training',
+    label: 'UFT beta', help: 'UFT scales the log-probability gap to the reference model by beta before the sigmoid: larger beta moves the model more per unit of reward.', group: 'training', scope: 'language',
   },
   {
     key: 'uftDemoRatio', type: 'number', default: 1, min: 0, max: 10, urlKey: 'ud', cliFlag: '--uft-demo-ratio',
-    label: 'UFT demonstrations per sample', help: 'How many demonstrations from the task corpus (score 1) UFT mixes in per scored sample.', group: 'training',
+    label: 'UFT demonstrations per sample', help: 'How many demonstrations from the task corpus (score 1) UFT mixes in per scored sample.', group: 'training', scope: 'language',
   },
   {
     key: 'uftScored', type: 'choice', default: 'all', choices: ['all', 'selected'], urlKey: 'us', cliFlag: '--uft-scored',
-    label: 'UFT scored samples', help: 'Whether UFT trains on every scored sample (with its reward as score) or only on the ones selection kept.', group: 'training',
+    label: 'UFT scored samples', help: 'Whether UFT trains on every scored sample (with its reward as score) or only on the ones selection kept.', group: 'training', scope: 'language',
   },
   // selection
   {
@@ -174,7 +191,7 @@ const FIELDS = [
   },
   {
     key: 'quotaTrials', type: 'int', default: 0, min: 0, max: 16, urlKey: 'qt', cliFlag: '--quota-trials',
-    label: 'Quota trials', help: 'DART-style quotas: prompts with no sample at or above the reward threshold get up to this many extra rounds of K samples (0 turns this off).', group: 'selection',
+    label: 'Quota trials', help: 'DART-style quotas: prompts with no sample at or above the reward threshold get up to this many extra rounds of K samples (0 turns this off).', group: 'selection', scope: 'language',
   },
   {
     key: 'keepPerPrompt', type: 'int', default: 1, min: 1, max: 64, urlKey: 'keep', cliFlag: '--keep-per-prompt',
@@ -195,7 +212,7 @@ const FIELDS = [
   // training
   {
     key: 'lr', type: 'number', default: 3e-4, min: 1e-6, max: 1, urlKey: 'lr', cliFlag: '--lr',
-    label: 'Learning rate', help: 'How big each step of full fine-tuning is (LoRA runs use the LoRA learning rate); too high makes training unstable.', group: 'training',
+    label: 'Learning rate', help: 'How big each step of full fine-tuning is (LoRA runs use the LoRA learning rate); too high makes training unstable.', group: 'training', scope: 'language',
   },
   {
     key: 'lrDecay', type: 'number', default: 1, min: 0.1, max: 1, urlKey: 'decay', cliFlag: '--lr-decay',
@@ -228,7 +245,7 @@ const FIELDS = [
   },
   {
     key: 'loraTargets', type: 'list', default: 'q,k,v,o', choices: LORA_TARGETS, urlKey: 'tgt', cliFlag: '--lora-targets',
-    label: 'LoRA targets', help: 'Which layers get adapters: attention q, k, v, o and MLP up, down.', group: 'lora',
+    label: 'LoRA targets', help: 'Which layers get adapters: attention q, k, v, o and MLP up, down.', group: 'lora', scope: 'language',
   },
   // eval
   {
@@ -250,7 +267,7 @@ const FIELDS = [
   // image tasks
   {
     key: 'imageReward', type: 'choice', default: 'redness', choices: IMAGE_REWARD_NAMES, urlKey: 'rw', cliFlag: '--reward',
-    label: 'Image reward', help: 'Image tasks only: what the reward measures in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half).', group: 'run',
+    label: 'Image reward', help: 'Image tasks only: what the reward measures in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half).', group: 'run', scope: 'image',
   },
 ] as const satisfies readonly AnyConfigField[];
 
@@ -469,6 +486,9 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
       'minKept',
       `minKept (${config.minKept}) is more than the ${total} samples a cycle draws (promptsPerCycle × samplesPerPrompt), so threshold selection would always keep every sample`,
     );
+  }
+  if (isImageTaskName(config.task) && config.method !== 'raft') {
+    add('method', `image tasks (${config.task}) run RAFT only; method ${config.method} is for language tasks`);
   }
   const parsedTargets = parseFieldValue(fieldOf('loraTargets'), config.loraTargets);
   if (!parsedTargets.ok) add('loraTargets', parsedTargets.message);

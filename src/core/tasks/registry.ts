@@ -5,6 +5,7 @@ import { C_PROGRAMS_PRETRAIN_SEED, cProgramsCorpus, createCProgramsTask } from '
 import { createPythonFunctionsTask, PYTHON_FUNCTIONS_PRETRAIN_SEED, pythonFunctionsCorpus } from './python-functions/index';
 import { createSentimentTask, sentimentCorpus, SENTIMENT_PRETRAIN_SEED } from './sentiment/index';
 import type { Task, TaskContext } from './types';
+import { isImageTaskName } from '../config/schema';
 
 export interface PretrainRecipe {
   /** Architecture; vocabSize comes from the task's tokenizer. */
@@ -49,7 +50,7 @@ const TASKS: Record<string, TaskEntry> = {
       corpus: (seed) => arithmeticCorpus(seed, 30000),
       tokenizerVocab: 272, // bytes + a few merges: digits stay (mostly) single tokens
       seed: ARITHMETIC_PRETRAIN_SEED,
-      steps: 1200,
+      steps: 2000,
       batchSize: 64,
       lr: 3e-3,
       warmup: 50,
@@ -95,10 +96,9 @@ export function taskNames(): string[] {
  * Image (diffusion) tasks: their RAFT runs on a denoiser with LoRA (src/core/diffusion/, DiffusionRaftEngine), not
  * on a language model, so they have no entry above (no Task, no GPT recipe).
  */
-const IMAGE_TASKS: ReadonlySet<string> = new Set(['shapes']);
-
+/** Image (diffusion) tasks: the list lives in the config schema, which the page imports without the tasks' code. */
 export function isImageTask(name: string): boolean {
-  return IMAGE_TASKS.has(name);
+  return isImageTaskName(name);
 }
 
 function entry(name: string): TaskEntry {
