@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG } from '../src/core/config/schema';
 import { RaftEngine } from '../src/core/raft/engine';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/core/store/checkpoint';
 import { exportRun, importRun } from '../src/core/store/run-file';
-import { RunStore, StoreError } from '../src/core/store/run-store';
+import { KEEP_CHECKPOINTS, RunStore, StoreError } from '../src/core/store/run-store';
 import { charTokenizer, tinyConfig, tinyModel, toyTask } from './helpers';
 
 let dbCount = 0;
@@ -59,14 +59,16 @@ describe('checkpoints', () => {
 });
 
 describe('run store (IndexedDB)', () => {
-  it('keeps each cycle, its checkpoint and the run summary; lists runs', async () => {
+  it('keeps each cycle, the two newest checkpoints and the run summary; lists runs', async () => {
     const store = newStore();
     const { run, checkpoints } = await recordRun(store, 3);
     const [listed] = await store.listRuns();
     expect(listed!.id).toBe(run.id);
     expect(listed!.cyclesDone).toBe(3);
-    expect(listed!.checkpointCycles).toEqual([0, 1, 2]);
-    expect(listed!.checkpointBytes).toBe(checkpoints.reduce((n, c) => n + c.byteLength, 0));
+    expect(KEEP_CHECKPOINTS).toBe(2);
+    expect(listed!.checkpointCycles).toEqual([1, 2]);
+    expect(listed!.checkpointBytes).toBe(checkpoints[1]!.byteLength + checkpoints[2]!.byteLength);
+    expect(await store.checkpointBytes(run.id, 0)).toBeUndefined();
     expect((await store.getCycles(run.id)).map((c) => c.cycle)).toEqual([0, 1, 2]);
     const { found, skipped } = await store.latestCheckpoint(run.id);
     expect(skipped).toEqual([]);
@@ -117,8 +119,16 @@ describe('run store (IndexedDB)', () => {
     expect(await store.getRun(run.id)).toEqual(before);
   });
 
+  it('keeps every checkpoint when asked to', async () => {
+    const store = new RunStore(`raftlab-test-${dbCount++}`, { keepCheckpoints: Infinity });
+    const { run, checkpoints } = await recordRun(store, 3);
+    expect((await store.getRun(run.id))!.checkpointCycles).toEqual([0, 1, 2]);
+    expect((await store.getRun(run.id))!.checkpointBytes).toBe(checkpoints.reduce((n, c) => n + c.byteLength, 0));
+    expect(() => new RunStore('x', { keepCheckpoints: 0 })).toThrow(/at least 1/);
+  });
+
   it('deleting old checkpoints keeps every cycle\'s stats', async () => {
-    const store = newStore();
+    const store = new RunStore(`raftlab-test-${dbCount++}`, { keepCheckpoints: Infinity });
     const { run, checkpoints } = await recordRun(store, 3);
     const freed = await store.deleteCheckpoints(run.id, true);
     expect(freed).toBe(checkpoints[0]!.byteLength + checkpoints[1]!.byteLength);

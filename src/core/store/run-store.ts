@@ -80,10 +80,20 @@ export interface SaveResult {
   warning?: string;
 }
 
+/**
+ * Checkpoints a run keeps: the newest (resume) and the one before it (the fallback when the newest turns out damaged).
+ * Older ones are deleted when a new one is written; every cycle's stats and samples stay.
+ */
+export const KEEP_CHECKPOINTS = 2;
+
 export class RunStore {
   readonly #db: Promise<IDBPDatabase<RaftLabDB>>;
+  readonly #keepCheckpoints: number;
 
-  constructor(name = 'raftlab') {
+  /** `keepCheckpoints`: how many of a run's newest checkpoints are kept (Infinity keeps all). */
+  constructor(name = 'raftlab', { keepCheckpoints = KEEP_CHECKPOINTS }: { keepCheckpoints?: number } = {}) {
+    if (!(keepCheckpoints >= 1)) throw new Error(`keepCheckpoints must be at least 1 (got ${keepCheckpoints})`);
+    this.#keepCheckpoints = keepCheckpoints;
     this.#db = openDB<RaftLabDB>(name, 1, {
       upgrade(db) {
         db.createObjectStore('runs', { keyPath: 'id' });
@@ -150,8 +160,14 @@ export class RunStore {
       bestReward: Math.max(run.bestReward ?? -Infinity, record.stats.evalReward),
     };
     if (checkpoint) {
-      await tx.objectStore('checkpoints').put({ runId, cycle: record.cycle, bytes: checkpoint, createdAt: Date.now() });
-      next.checkpointCycles = [...run.checkpointCycles.filter((c) => c !== record.cycle), record.cycle].sort((a, b) => a - b);
+      const store = tx.objectStore('checkpoints');
+      await store.put({ runId, cycle: record.cycle, bytes: checkpoint, createdAt: Date.now() });
+      // in the same transaction: the old checkpoints go only if the new one is written
+      const keys = (await store.index('runId').getAllKeys(runId)).sort((a, b) => a[1] - b[1]);
+      const doomed = keys.slice(0, Math.max(0, keys.length - this.#keepCheckpoints));
+      for (const k of doomed) await store.delete(k);
+      const left = new Set(keys.slice(doomed.length).map((k) => k[1]));
+      next.checkpointCycles = [...run.checkpointCycles.filter((c) => c !== record.cycle), record.cycle].filter((c) => left.has(c)).sort((a, b) => a - b);
       next.checkpointBytes = await sizeOfCheckpoints(tx.objectStore('checkpoints'), runId);
     }
     await tx.objectStore('runs').put(next);
