@@ -7,6 +7,7 @@ import type { ModelManifest } from '../src/core/lm/weights-io';
 import { Rng } from '../src/core/rng';
 import { createTask } from '../src/core/tasks/registry';
 import { loadEmbeddedModel, modelDir } from '../src/node/model-files';
+import { weightsFingerprint } from '../src/browser/model-files';
 
 describe('embedded sentiment model', () => {
   it('is small, matches its manifest and its tokenizer', () => {
@@ -35,5 +36,18 @@ describe('embedded sentiment model', () => {
     const rewards = await Promise.all(texts.map((t, i) => task.reward(task.evalPrompts[i]!, t)));
     expect(rewards.every((r) => r.reward >= 0 && r.reward <= 1)).toBe(true);
     model.dispose();
+  });
+});
+
+describe('weights fingerprints (what a checkpoint names as its base model)', () => {
+  it('tell apart two weights files of the same size, and are stable for the same bytes', () => {
+    const bytes = readFileSync(join(modelDir('sentiment'), 'weights.bin'));
+    const data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const again = data.slice(0);
+    expect(weightsFingerprint(data)).toBe(weightsFingerprint(again));
+    expect(weightsFingerprint(data)).toMatch(new RegExp(`^crc32-[0-9a-f]{8}-${bytes.byteLength}$`));
+    const retrained = new Uint8Array(data.slice(0));
+    retrained[retrained.length >> 1]! ^= 1; // one bit of one weight differs: same shape, another model
+    expect(weightsFingerprint(retrained.buffer)).not.toBe(weightsFingerprint(data));
   });
 });

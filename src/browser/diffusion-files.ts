@@ -7,7 +7,8 @@ import { UNet } from '../core/diffusion/unet';
 import { unpackUNet, type UNetManifest } from '../core/diffusion/weights-io';
 import { fetchTensorFile } from './model-files';
 
-export async function loadEmbeddedUNetFromUrl(task: string, base: string | URL): Promise<{ model: UNet; manifest: UNetManifest }> {
-  const { manifest, weights } = await fetchTensorFile<UNetManifest>(task, base, 'raftlab-unet/1', 'U-Net', unpackUNet);
-  return { model: new UNet(manifest.config, weights), manifest };
+/** The denoiser, its manifest, and the fingerprint of its weights file (see model-files.ts weightsFingerprint). */
+export async function loadEmbeddedUNetFromUrl(task: string, base: string | URL): Promise<{ model: UNet; manifest: UNetManifest; fingerprint: string }> {
+  const { manifest, weights, fingerprint } = await fetchTensorFile<UNetManifest>(task, base, 'raftlab-unet/1', 'U-Net', unpackUNet);
+  return { model: new UNet(manifest.config, weights), manifest, fingerprint };
 }

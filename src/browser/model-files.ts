@@ -7,12 +7,20 @@
 import { Gpt } from '../core/lm/gpt';
 import { unpackWeights, type ModelManifest } from '../core/lm/weights-io';
 import type { Tokenizer } from '../core/tasks/types';
+import { crc32 } from '../core/store/checksum';
 import { tokenizerFromJson } from '../core/tokenizer/hf-tokenizer';
 
 export interface EmbeddedModel {
   model: Gpt;
   tokenizer: Tokenizer;
   manifest: ModelManifest;
+  /** Identifies the weights file (its CRC-32 and size): checkpoints name the base model they apply to with it. */
+  fingerprint: string;
+}
+
+/** `crc32-<hex>-<bytes>` of a weights file: two different files of the same shape get different fingerprints. */
+export function weightsFingerprint(data: ArrayBuffer): string {
+  return `crc32-${crc32(new Uint8Array(data)).toString(16).padStart(8, '0')}-${data.byteLength}`;
 }
 
 function defaultBase(): string {
@@ -70,7 +78,7 @@ export async function fetchTensorFile<M extends { format: string; config: unknow
   format: M['format'],
   kind: string,
   unpack: (manifest: M, data: ArrayBuffer) => Map<string, Float32Array>,
-): Promise<{ manifest: M; weights: Map<string, Float32Array> }> {
+): Promise<{ manifest: M; weights: Map<string, Float32Array>; fingerprint: string }> {
   const manifestUrl = modelFileUrl(task, 'model.json', base);
   const weightsUrl = modelFileUrl(task, 'weights.bin', base);
   const [manifestJson, data] = await Promise.all([
@@ -86,14 +94,14 @@ export async function fetchTensorFile<M extends { format: string; config: unknow
     throw new Error(`${weightsUrl.href} has ${data.byteLength} bytes but the manifest needs ${expectedBytes} (stale or truncated file?)`);
   }
   try {
-    return { manifest, weights: unpack(manifest, data) };
+    return { manifest, weights: unpack(manifest, data), fingerprint: weightsFingerprint(data) };
   } catch (e) {
     throw new Error(`${weightsUrl.href}: ${(e as Error).message}`);
   }
 }
 
 export async function loadEmbeddedModelFromUrl(task: string, base: string | URL = defaultBase()): Promise<EmbeddedModel> {
-  const [tokenizer, { manifest, weights }] = await Promise.all([
+  const [tokenizer, { manifest, weights, fingerprint }] = await Promise.all([
     loadTokenizerFromUrl(task, base),
     fetchTensorFile<ModelManifest>(task, base, 'raftlab-gpt/1', 'model', unpackWeights),
   ]);
@@ -101,5 +109,5 @@ export async function loadEmbeddedModelFromUrl(task: string, base: string | URL 
     throw new Error(`model vocab ${manifest.config.vocabSize} != tokenizer vocab ${tokenizer.vocabSize} for task "${task}"`);
   }
   const model = new Gpt(manifest.config, weights);
-  return { model, tokenizer, manifest };
+  return { model, tokenizer, manifest, fingerprint };
 }

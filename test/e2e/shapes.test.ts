@@ -58,6 +58,11 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
         undefined,
         { timeout: RUN_TIMEOUT, polling: 250 },
       );
+    // the settings panel shows the image settings only: no temperature or UFT controls, and it says what it hides
+    expect(await page.locator('#cfg-imageReward').count()).toBe(1);
+    expect(await page.locator('#cfg-temperature').count()).toBe(0);
+    expect(await page.locator('#cfg-uftBeta').count()).toBe(0);
+    expect(await page.locator('.hidden-settings').textContent()).toMatch(/Not used by the task shapes, so not shown: .*Temperature/);
     // Step: cycle 0 (the base model's eval images), then Run continues with cycle 1 on the same engine
     await page.getByRole('button', { name: 'Step', exact: true }).click();
     await ended();

@@ -129,8 +129,12 @@ function runStore(): RunStore | null {
 }
 
 /** Identifies a base model: task + the facts of its pre-training (a checkpoint of another model is refused). */
-function baseModelId(task: string, meta: Record<string, unknown>, params: number): string {
-  return `${task}:${String(meta.steps)}:${String(meta.seed)}:${params}`;
+/**
+ * What a checkpoint's weights or adapters apply to: the task, the kind of model, its size and the fingerprint of its
+ * weights file, so a checkpoint made on another (e.g. retrained) base model is never resumed on this one.
+ */
+function baseModelId(task: string, kind: 'gpt' | 'denoiser', params: number, fingerprint: string): string {
+  return `${task}:${kind}:${params}:${fingerprint}`;
 }
 
 function message(e: unknown): string {
@@ -230,7 +234,7 @@ async function loadBase(taskName: RunConfig['task']) {
   const params = loaded.model.numParams();
   send({ type: 'loaded', task: task.name, params, backend: tf.getBackend(), meta: loaded.manifest.meta });
   const s = runStore();
-  recorder = s ? new RunRecorder(s, baseModelId(task.name, loaded.manifest.meta, params)) : null;
+  recorder = s ? new RunRecorder(s, baseModelId(task.name, 'gpt', params, loaded.fingerprint)) : null;
   return { task, loaded };
 }
 
@@ -327,13 +331,13 @@ async function makeImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> 
     model: unet, config, onProgress: progressSender(), ...(steps !== undefined ? { sampler: { ...SHAPES_SAMPLER, steps } } : {}),
   });
   engineKey = key;
-  recorder = runStore() ? makeImageRecorder(config) : null;
+  recorder = runStore() ? makeImageRecorder(config, unet.numParams(), loaded.fingerprint) : null;
   return imageEngine;
 }
 
 /** The recorder of image runs: the base model is the task's denoiser (the checkpoint holds its LoRA adapters). */
-function makeImageRecorder(config: RunConfig): RunRecorder {
-  return new RunRecorder(runStore()!, `${config.task}:denoiser`);
+function makeImageRecorder(config: RunConfig, params: number, fingerprint: string): RunRecorder {
+  return new RunRecorder(runStore()!, baseModelId(config.task, 'denoiser', params, fingerprint));
 }
 
 /** Create the stored run of a new engine (cycle 0), take its lock and tell the page; the run goes on unsaved on failure. */
@@ -499,7 +503,9 @@ const api = {
       if (!s || !saved) throw new Error('this saved run no longer exists');
       await takeRunLock(id);
       if (isImageTask(saved.config.task)) {
-        const r = await makeImageRecorder(saved.config).resume(id, makeImageEngine);
+        // the denoiser first: its recorder names the base model (weights fingerprint) the checkpoint must match
+        const fresh = await makeImageEngine(saved.config);
+        const r = await recorder!.resume(id, async () => fresh);
         runId = id;
         send({ type: 'saved-run', runId: id, name: r.run.name });
         return { runId: id, name: r.run.name, config: r.run.config, cycles: r.cycles, notes: r.notes, nextCycle: r.engine.cycle };
