@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { arithmeticCorpus, arithmeticReward, createArithmeticTask, ARITHMETIC_PRETRAIN_SEED } from '../src/core/tasks/arithmetic/index';
-import { MISTAKE_RATE, OPS, parseProblem, pythonResult, typicalMistakes, type Op } from '../src/core/tasks/arithmetic/problems';
+import { MISTAKE_RATE, MIXED_UP, OPS, parseAnswer, parseProblem, pythonResult, splitLine, typicalMistakes, type Op } from '../src/core/tasks/arithmetic/problems';
 import { Rng } from '../src/core/rng';
 
 describe('arithmetic task', () => {
@@ -24,7 +24,17 @@ describe('arithmetic task', () => {
     expect(cases.map(([a, op, b]) => pythonResult(a, op, b).toString())).toEqual(fromPython);
   }, 60_000);
 
-  it('rewards exactly the right integer', () => {
+  it('rewards exactly the right final integer, with or without the working', () => {
+    expect(arithmeticReward('12 - 7 =', ' 12 - 7 = 5').reward).toBe(1);
+    expect(arithmeticReward('12 - 7 =', ' 12 + 7 = 19').reward).toBe(0);
+    // only the final number counts, even when the working is inconsistent with it
+    expect(arithmeticReward('12 - 7 =', ' 12 + 7 = 5').reward).toBe(1);
+    expect(arithmeticReward('12 - 7 =', ' 12 - 7 = 5 = 5').reward).toBe(0);
+    expect(arithmeticReward('12 - 7 =', ' 12 - 7 =').reward).toBe(0);
+    expect(arithmeticReward('12 - 7 =', ' 12 - 7 = 5').breakdown).toMatchObject({ working: '12 - 7', answer: '5', correct: true });
+    expect(parseAnswer(' 30 // 9 = 3')).toEqual({ working: '30 // 9', answer: '3' });
+    expect(parseAnswer(' -6')).toEqual({ working: null, answer: '-6' });
+    expect(parseAnswer(' 5 +')).toBeNull();
     expect(arithmeticReward('12 + 7 =', ' 19').reward).toBe(1);
     expect(arithmeticReward('12 + 7 =', ' 18').reward).toBe(0);
     expect(arithmeticReward('3 - 9 =', ' -6').reward).toBe(1);
@@ -38,8 +48,8 @@ describe('arithmetic task', () => {
 
   it('keeps the held-out text out of the corpus and both prompt sets, and eval prompts out of the training prompts', () => {
     const task = createArithmeticTask();
-    const corpusProblems = new Set(arithmeticCorpus(ARITHMETIC_PRETRAIN_SEED, 30000).map((l) => l.slice(0, l.lastIndexOf('=') + 1)));
-    const heldOutText = task.heldOutText.map((l) => l.slice(0, l.lastIndexOf('=') + 1));
+    const corpusProblems = new Set(arithmeticCorpus(ARITHMETIC_PRETRAIN_SEED, 30000).map((l) => splitLine(l).prompt));
+    const heldOutText = task.heldOutText.map((l) => splitLine(l).prompt);
     for (const p of heldOutText) {
       expect(corpusProblems.has(p)).toBe(false);
       expect(task.trainPrompts.includes(p)).toBe(false);
@@ -47,24 +57,32 @@ describe('arithmetic task', () => {
     }
     for (const p of task.evalPrompts) expect(task.trainPrompts.includes(p)).toBe(false);
     expect(task.passThreshold).toBe(1);
+    // the demonstrations are right (UFT and SFT give them score 1) and never held out
+    for (const d of task.demonstrations!) {
+      expect(arithmeticReward(d.prompt, d.completion).reward).toBe(1);
+      expect(task.evalPrompts.includes(d.prompt) || heldOutText.includes(d.prompt)).toBe(false);
+    }
     expect(new Set(task.trainPrompts).size).toBe(task.trainPrompts.length);
   });
 
-  it('writes the corpus as a sloppy student: about MISTAKE_RATE of the answers are typical mistakes', () => {
+  it('writes the corpus as a sloppy student: about MISTAKE_RATE of the lines copy the mixed-up operation', () => {
     const lines = arithmeticCorpus(ARITHMETIC_PRETRAIN_SEED, 4000);
-    let wrong = 0;
+    let mixedUp = 0;
     for (const line of lines) {
-      const at = line.lastIndexOf('=');
-      const p = parseProblem(line.slice(0, at + 1))!;
-      const answer = BigInt(line.slice(at + 1).trim());
-      const right = pythonResult(BigInt(p.a), p.op, BigInt(p.b));
-      if (answer !== right) {
-        wrong++;
-        expect(typicalMistakes(p)).toContain(answer);
+      const { prompt, completion } = splitLine(line);
+      const p = parseProblem(prompt)!;
+      const m = /^ (\d+) (\S+) (\d+) = (-?\d+)$/.exec(completion)!;
+      expect([Number(m[1]), Number(m[3])]).toEqual([p.a, p.b]);
+      const used = m[2] as Op;
+      expect([p.op, MIXED_UP[p.op]]).toContain(used);
+      // the working is computed right: the mistake is only the copied operation
+      expect(BigInt(m[4]!)).toBe(pythonResult(BigInt(p.a), used, BigInt(p.b)));
+      if (used !== p.op) {
+        mixedUp++;
+        expect(typicalMistakes(p)).toContain(BigInt(m[4]!));
       }
     }
-    // a mistake can coincide with the right answer (e.g. 0 * b), so slightly fewer lines are wrong
-    expect(wrong / lines.length).toBeGreaterThan(MISTAKE_RATE - 0.08);
-    expect(wrong / lines.length).toBeLessThan(MISTAKE_RATE + 0.03);
+    expect(mixedUp / lines.length).toBeGreaterThan(MISTAKE_RATE - 0.03);
+    expect(mixedUp / lines.length).toBeLessThan(MISTAKE_RATE + 0.03);
   });
 });

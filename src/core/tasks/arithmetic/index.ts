@@ -5,7 +5,7 @@
  */
 import { Rng } from '../../rng';
 import type { RewardResult, Task } from '../types';
-import { corpusLine, parseProblem, problemText, pythonResult, randomProblem, type Problem } from './problems';
+import { corpusLine, parseAnswer, parseProblem, problemText, pythonResult, randomProblem, solvedText, splitLine, type Problem } from './problems';
 
 export const ARITHMETIC_PRETRAIN_SEED = 4321;
 const TRAIN_PROMPTS = 512;
@@ -53,15 +53,18 @@ export function arithmeticCorpus(seed: number, n: number): string[] {
   return out;
 }
 
-/** Reward of a completion: 1 if it is exactly an integer equal to Python's `a op b`, else 0. */
+/**
+ * Reward of a completion: 1 if its final integer equals Python's `a op b`, else 0. The completion may show its working
+ * first (` 12 + 7 = 19`); only the final number counts, and anything else than working and one integer scores 0.
+ */
 export function arithmeticReward(prompt: string, completion: string): RewardResult {
   const p = parseProblem(prompt);
   if (!p) return { reward: 0, breakdown: { error: 'prompt is not an arithmetic problem' } };
-  const answer = completion.trim();
   const expected = pythonResult(BigInt(p.a), p.op, BigInt(p.b)).toString();
-  if (!/^-?\d+$/.test(answer)) return { reward: 0, breakdown: { answer: answer.slice(0, 40), expected, parsed: false, correct: false } };
-  const correct = BigInt(answer) === BigInt(expected);
-  return { reward: correct ? 1 : 0, breakdown: { answer, expected, parsed: true, correct } };
+  const parsed = parseAnswer(completion);
+  if (!parsed) return { reward: 0, breakdown: { answer: completion.trim().slice(0, 40), expected, parsed: false, correct: false } };
+  const correct = BigInt(parsed.answer) === BigInt(expected);
+  return { reward: correct ? 1 : 0, breakdown: { working: parsed.working, answer: parsed.answer, expected, parsed: true, correct } };
 }
 
 export function createArithmeticTask(): Task {
@@ -69,13 +72,11 @@ export function createArithmeticTask(): Task {
   const heldOutRng = Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/heldout-answers');
   const heldOut = new Set([...evalSet, ...textSet].map(key));
   const trainPrompts = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/train'), TRAIN_PROMPTS, heldOut).map(key);
-  const demos = arithmeticCorpus(ARITHMETIC_PRETRAIN_SEED + 1, 1024).map((line) => {
-    const at = line.lastIndexOf('=');
-    return { prompt: line.slice(0, at + 1), completion: line.slice(at + 1) };
-  });
+  // demonstrations (UFT and SFT give them score 1): a careful teacher's worked answers to training problems
+  const demos = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/demos'), 512, heldOut).map((p) => splitLine(solvedText(p)));
   return {
     name: 'arithmetic',
-    description: 'Answer `a op b =` problems (the base model learned from a sloppy worksheet); reward 1 when the answer equals Python\'s result, else 0.',
+    description: 'Answer `a op b =` problems with the working shown (the base model learned from a sloppy worksheet that often copies the wrong operation); reward 1 when the final number equals Python\'s result, else 0.',
     trainPrompts,
     evalPrompts: evalSet.map(key),
     // the same distribution as the corpus (mistakes included): perplexity measures drift from pre-training

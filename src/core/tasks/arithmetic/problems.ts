@@ -71,36 +71,64 @@ export function randomProblem(rng: Rng): Problem {
   return { a: pick(r.a), op, b: pick(r.b) };
 }
 
-/** A worked line of the corpus: `12 + 7 = 19`. */
-export function solvedText(p: Problem): string {
-  return `${problemText(p)} ${pythonResult(BigInt(p.a), p.op, BigInt(p.b))}`;
+/** The result of applying `op` to the problem's operands (the student's working may use another operation). */
+export function resultWith(p: Problem, op: Op): bigint {
+  return pythonResult(BigInt(p.a), op, BigInt(p.b));
 }
 
 /**
- * Share of the pre-training corpus whose answer is the student's typical mistake instead of the right one. The
- * corpus is a sloppy student's worksheet: the student mixes up the operation (adds when asked to subtract, divides
- * when asked for the remainder, ...). One systematic mistake, the same for every problem, so the base model learns
- * it as a habit it can unlearn: it is right sometimes and wrong often, and RAFT (keeping only verified answers) can
- * teach it to be the careful one, also on problems it never trained on.
+ * A worked answer: the student copies the problem out with the operation they are about to apply, then the result of
+ * that operation: ` 12 + 7 = 19` after the prompt `12 + 7 =`. The working makes the student's habit visible; the
+ * reward looks only at the final number.
  */
-export const MISTAKE_RATE = 0.5;
+export function workedAnswer(p: Problem, usedOp: Op = p.op): string {
+  return ` ${p.a} ${usedOp} ${p.b} = ${resultWith(p, usedOp)}`;
+}
+
+/** A worked line (prompt and answer) with the right operation: `12 + 7 = 12 + 7 = 19`. */
+export function solvedText(p: Problem): string {
+  return problemText(p) + workedAnswer(p);
+}
+
+/**
+ * Share of the pre-training corpus where the student copies the wrong operation into the working (and so answers
+ * wrongly). The corpus is a sloppy student's worksheet: the student mixes up the operation (adds when asked to
+ * subtract, `%` when asked for `//`, ...). One systematic mistake, the same for every problem, so the base model
+ * learns it as a habit it can unlearn: it is right sometimes and wrong often, and RAFT (keeping only verified
+ * answers) can teach it to copy the operation carefully, also on problems it never trained on.
+ */
+export const MISTAKE_RATE = 0.65;
 
 /** The operation the student uses by mistake for each operation. */
-const MIXED_UP: Record<Op, Op> = { '+': '-', '-': '+', '*': '+', '//': '%', '%': '//' };
+export const MIXED_UP: Record<Op, Op> = { '+': '-', '-': '+', '*': '+', '//': '%', '%': '//' };
 
 /** The student's wrong answers to a problem (the mixed-up operation). */
 export function typicalMistakes(p: Problem): bigint[] {
-  return [pythonResult(BigInt(p.a), MIXED_UP[p.op], BigInt(p.b))];
+  return [resultWith(p, MIXED_UP[p.op])];
 }
 
-/** The answer a line of the corpus gives: right with probability 1 - MISTAKE_RATE, else one typical mistake. */
-export function corpusAnswer(p: Problem, rng: Rng): bigint {
-  const right = pythonResult(BigInt(p.a), p.op, BigInt(p.b));
-  if (rng.float() >= MISTAKE_RATE) return right;
-  return rng.pick(typicalMistakes(p));
+/** The operation the student applies in one line of the corpus: right with probability 1 - MISTAKE_RATE. */
+export function corpusOp(p: Problem, rng: Rng): Op {
+  return rng.float() >= MISTAKE_RATE ? p.op : MIXED_UP[p.op];
 }
 
 /** A line of the corpus as written by the sloppy student (see MISTAKE_RATE). */
 export function corpusLine(p: Problem, rng: Rng): string {
-  return `${problemText(p)} ${corpusAnswer(p, rng)}`;
+  return problemText(p) + workedAnswer(p, corpusOp(p, rng));
+}
+
+/** Split a worked line into the prompt (`a op b =`) and the completion (working and answer). */
+export function splitLine(line: string): { prompt: string; completion: string } {
+  const at = line.indexOf('=');
+  return { prompt: line.slice(0, at + 1), completion: line.slice(at + 1) };
+}
+
+/**
+ * Parse a completion: an optional working `a op b =` and then one integer, nothing else. Returns null when the
+ * completion does not have that shape.
+ */
+export function parseAnswer(completion: string): { working: string | null; answer: string } | null {
+  const m = /^\s*(?:(-?\d+\s*(?:\+|-|\*|\/\/|%)\s*-?\d+)\s*=\s*)?(-?\d+)\s*$/.exec(completion);
+  if (!m) return null;
+  return { working: m[1] ? m[1].replace(/\s+/g, ' ') : null, answer: m[2]! };
 }
