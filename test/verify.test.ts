@@ -259,6 +259,21 @@ describe('Python verifier (Pyodide), hostile samples', () => {
     await answersNormally('python');
   });
 
+  it('a worker started after a timeout (from the first worker\'s memory snapshot) is as locked down as the first', async () => {
+    const one = createNodeVerifiers({ pythonWorkers: 1, timeoutMs: LIMIT });
+    try {
+      expect((await one.verify({ lang: 'python', code: 'while True:\n    pass\n' })).breakdown.stage).toBe('timeout');
+      for (const code of ['import js\nprint(js.fetch)', 'import pyodide_js\nprint(pyodide_js.FS)', 'import json\njson.dumps = lambda *a: 1\nprint(1)']) {
+        const r = await one.verify({ lang: 'python', code, expectedStdout: '1' });
+        expect(r.reward, `${code}: ${JSON.stringify(r)}`).toBeLessThanOrEqual(0.3);
+      }
+      expect((await one.verify({ lang: 'python', code: 'print(6 * 7)', expectedStdout: '42' })).reward).toBe(1);
+      expect(one.python.pool.started).toBe(2);
+    } finally {
+      await one.dispose();
+    }
+  });
+
   it('cannot reach JavaScript: import js / js.fetch, pyodide.code.run_js, js.indexedDB, pyodide_js', async () => {
     const hostile = [
       'import js\njs.fetch("http://127.0.0.1:1/steal")',

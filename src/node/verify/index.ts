@@ -17,7 +17,11 @@ import {
   type VerifyResult,
 } from '../../core/verify/index';
 
-type WorkerMessage<R> = { type: 'ready' } | { type: 'reply'; reply: R } | { type: 'fatal'; message: string };
+type WorkerMessage<R> =
+  | { type: 'ready' }
+  | { type: 'reply'; reply: R }
+  | { type: 'fatal'; message: string }
+  | { type: 'snapshot'; bytes: Uint8Array };
 
 export class NodeExecWorker<Q, R> implements ExecWorker<Q, R> {
   readonly ready: Promise<void>;
@@ -25,7 +29,8 @@ export class NodeExecWorker<Q, R> implements ExecWorker<Q, R> {
   private pending: { resolve: (o: CallOutcome<R>) => void; timer: ReturnType<typeof setTimeout> } | null = null;
   private gone: string | null = null;
 
-  constructor(script: URL, options: { workerData?: unknown; maxOldGenerationSizeMb?: number } = {}) {
+  /** `onSnapshot`: the Python worker's memory snapshot of a freshly loaded Pyodide (see python.worker.mjs). */
+  constructor(script: URL, options: { workerData?: unknown; maxOldGenerationSizeMb?: number; onSnapshot?: (bytes: Uint8Array) => void } = {}) {
     this.worker = new Worker(script, {
       workerData: options.workerData,
       stdout: true,
@@ -43,6 +48,7 @@ export class NodeExecWorker<Q, R> implements ExecWorker<Q, R> {
     this.ready.catch(() => undefined);
     this.worker.on('message', (m: WorkerMessage<R>) => {
       if (m.type === 'ready') readyResolve();
+      else if (m.type === 'snapshot') options.onSnapshot?.(m.bytes);
       else if (m.type === 'reply') this.settle({ kind: 'reply', reply: m.reply });
       else this.die(m.message, readyReject);
     });
@@ -104,8 +110,17 @@ const here = (name: string) => new URL(`./${name}`, import.meta.url);
 /** Python and C verifiers on Node worker threads; workers start at first use. `verify` dispatches on `job.lang`. */
 export function createNodeVerifiers(opts: NodeVerifierOptions = {}): NodeVerifiers {
   const n = Math.max(1, Math.min(2, cpus().length));
+  // the first Pyodide worker sends a memory snapshot of itself, taken before the harness and any sample; workers
+  // started later (after a timeout or a crash) load from it in a fraction of the time
+  let pySnapshot: Uint8Array | null = null;
   const python = createPythonVerifier(
-    () => new NodeExecWorker(here('python.worker.mjs'), { workerData: { harness: PYTHON_HARNESS }, maxOldGenerationSizeMb: 512 }),
+    () => new NodeExecWorker(here('python.worker.mjs'), {
+      workerData: { harness: PYTHON_HARNESS, snapshot: pySnapshot },
+      maxOldGenerationSizeMb: 512,
+      onSnapshot: (bytes) => {
+        pySnapshot ??= bytes;
+      },
+    }),
     { workers: opts.pythonWorkers ?? n, timeoutMs: opts.timeoutMs },
   );
   const c = createCVerifier(
