@@ -57,10 +57,11 @@ describe('arithmetic task', () => {
     }
     for (const p of task.evalPrompts) expect(task.trainPrompts.includes(p)).toBe(false);
     expect(task.passThreshold).toBe(1);
-    // the demonstrations are right (UFT and SFT give them score 1) and never held out
+    // the demonstrations are worksheet lines (prompt, then working and answer), never from the held-out text
     for (const d of task.demonstrations!) {
-      expect(arithmeticReward(d.prompt, d.completion).reward).toBe(1);
-      expect(task.evalPrompts.includes(d.prompt) || heldOutText.includes(d.prompt)).toBe(false);
+      expect(parseProblem(d.prompt)).not.toBeNull();
+      expect(parseAnswer(d.completion)?.working).toMatch(/^\d+ \S+ \d+$/);
+      expect(heldOutText.includes(d.prompt)).toBe(false);
     }
     expect(new Set(task.trainPrompts).size).toBe(task.trainPrompts.length);
   });

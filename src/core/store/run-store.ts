@@ -166,8 +166,7 @@ export class RunStore {
       const keys = (await store.index('runId').getAllKeys(runId)).sort((a, b) => a[1] - b[1]);
       const doomed = keys.slice(0, Math.max(0, keys.length - this.#keepCheckpoints));
       for (const k of doomed) await store.delete(k);
-      const left = new Set(keys.slice(doomed.length).map((k) => k[1]));
-      next.checkpointCycles = [...run.checkpointCycles.filter((c) => c !== record.cycle), record.cycle].filter((c) => left.has(c)).sort((a, b) => a - b);
+      next.checkpointCycles = keys.slice(doomed.length).map((k) => k[1]);
       next.checkpointBytes = await sizeOfCheckpoints(tx.objectStore('checkpoints'), runId);
     }
     await tx.objectStore('runs').put(next);

@@ -5,7 +5,7 @@
  */
 import { Rng } from '../../rng';
 import type { RewardResult, Task } from '../types';
-import { corpusLine, parseAnswer, parseProblem, problemText, pythonResult, randomProblem, solvedText, splitLine, type Problem } from './problems';
+import { corpusLine, parseAnswer, parseProblem, problemText, pythonResult, randomProblem, splitLine, type Problem } from './problems';
 
 export const ARITHMETIC_PRETRAIN_SEED = 4321;
 const TRAIN_PROMPTS = 512;
@@ -72,8 +72,8 @@ export function createArithmeticTask(): Task {
   const heldOutRng = Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/heldout-answers');
   const heldOut = new Set([...evalSet, ...textSet].map(key));
   const trainPrompts = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/train'), TRAIN_PROMPTS, heldOut).map(key);
-  // demonstrations (UFT and SFT give them score 1): a careful teacher's worked answers to training problems
-  const demos = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/demos'), 512, heldOut).map((p) => splitLine(solvedText(p)));
+  // demonstrations (UFT, SFT) come from the task's corpus, like every task's: the sloppy worksheet, mistakes included
+  const demos = arithmeticCorpus(ARITHMETIC_PRETRAIN_SEED + 1, 1024).map(splitLine);
   return {
     name: 'arithmetic',
     description: 'Answer `a op b =` problems with the working shown (the base model learned from a sloppy worksheet that often copies the wrong operation); reward 1 when the final number equals Python\'s result, else 0.',
