@@ -4,7 +4,7 @@
  * its limit terminates the worker (`worker.terminate()`: without cross-origin isolation it is the only sure way to
  * stop Pyodide or a wasm loop) and answers `timeout`; the pool then starts a fresh worker in that slot.
  */
-import type { CallOutcome, ExecWorker } from '../../core/verify/pool';
+import { ExecWorkerBase } from '../../core/verify/exec-worker-base';
 import type { FromWorker, InitMessage, LoadProgressMessage, ToWorker } from './protocol';
 
 export interface BrowserExecWorkerOptions {
@@ -23,21 +23,12 @@ export interface BrowserExecWorkerOptions {
   loadStallMs?: number;
 }
 
-export class BrowserExecWorker<Q, R> implements ExecWorker<Q, R> {
-  readonly ready: Promise<void>;
+export class BrowserExecWorker<Q, R> extends ExecWorkerBase<Q, R> {
   private readonly worker: Worker;
-  private pending: { resolve: (o: CallOutcome<R>) => void; timer: ReturnType<typeof setTimeout> } | null = null;
-  private gone: string | null = null;
-  private readyReject!: (e: Error) => void;
 
   constructor(create: () => Worker, options: BrowserExecWorkerOptions = {}) {
+    super();
     this.worker = create();
-    let readyResolve!: () => void;
-    this.ready = new Promise<void>((res, rej) => {
-      readyResolve = res;
-      this.readyReject = rej;
-    });
-    this.ready.catch(() => undefined);
     const stallMs = options.loadStallMs ?? 120_000;
     let loadTimer: ReturnType<typeof setTimeout> | undefined;
     const armLoadTimer = () => {
@@ -55,8 +46,8 @@ export class BrowserExecWorker<Q, R> implements ExecWorker<Q, R> {
       else if (m.type === 'ready') {
         clearTimeout(loadTimer);
         options.onReady?.(m.loadMs);
-        readyResolve();
-      } else if (m.type === 'reply') this.settle({ kind: 'reply', reply: m.reply });
+        this.markReady();
+      } else if (m.type === 'reply') this.reply(m.reply);
       else {
         clearTimeout(loadTimer);
         this.die(m.message);
@@ -71,41 +62,15 @@ export class BrowserExecWorker<Q, R> implements ExecWorker<Q, R> {
     this.post({ type: 'init', ...options.init });
   }
 
-  call(request: Q, timeoutMs: number, transfer?: ArrayBuffer[]): Promise<CallOutcome<R>> {
-    if (this.gone !== null) return Promise.resolve({ kind: 'dead', error: this.gone });
-    if (this.pending) return Promise.reject(new Error('worker busy'));
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.settle({ kind: 'timeout' });
-        this.terminate();
-      }, timeoutMs);
-      this.pending = { resolve, timer };
-      this.post({ type: 'call', req: request }, transfer);
-    });
+  protected send(request: Q, transfer?: ArrayBuffer[]): void {
+    this.post({ type: 'call', req: request }, transfer);
   }
 
-  terminate(): void {
-    if (this.gone === null) this.gone = 'terminated';
-    this.readyReject(new Error(this.gone));
+  protected kill(): void {
     this.worker.terminate();
   }
 
   private post(m: ToWorker<Q>, transfer?: ArrayBuffer[]): void {
     this.worker.postMessage(m, transfer ?? []);
-  }
-
-  private settle(outcome: CallOutcome<R>): void {
-    const p = this.pending;
-    if (!p) return;
-    this.pending = null;
-    clearTimeout(p.timer);
-    p.resolve(outcome);
-  }
-
-  private die(message: string): void {
-    if (this.gone === null) this.gone = message;
-    this.readyReject(new Error(message));
-    this.settle({ kind: 'dead', error: message });
-    this.worker.terminate();
   }
 }

@@ -10,12 +10,11 @@ import {
   PYTHON_HARNESS,
   createCVerifier,
   createPythonVerifier,
-  type CallOutcome,
-  type ExecWorker,
   type Verifier,
   type VerifyJob,
   type VerifyResult,
 } from '../../core/verify/index';
+import { ExecWorkerBase } from '../../core/verify/exec-worker-base';
 
 type WorkerMessage<R> =
   | { type: 'ready' }
@@ -23,14 +22,12 @@ type WorkerMessage<R> =
   | { type: 'fatal'; message: string }
   | { type: 'snapshot'; bytes: Uint8Array };
 
-export class NodeExecWorker<Q, R> implements ExecWorker<Q, R> {
-  readonly ready: Promise<void>;
+export class NodeExecWorker<Q, R> extends ExecWorkerBase<Q, R> {
   private readonly worker: Worker;
-  private pending: { resolve: (o: CallOutcome<R>) => void; timer: ReturnType<typeof setTimeout> } | null = null;
-  private gone: string | null = null;
 
   /** `onSnapshot`: the Python worker's memory snapshot of a freshly loaded Pyodide (see python.worker.mjs). */
   constructor(script: URL, options: { workerData?: unknown; maxOldGenerationSizeMb?: number; onSnapshot?: (bytes: Uint8Array) => void } = {}) {
+    super();
     this.worker = new Worker(script, {
       workerData: options.workerData,
       stdout: true,
@@ -39,54 +36,22 @@ export class NodeExecWorker<Q, R> implements ExecWorker<Q, R> {
     });
     this.worker.stdout.resume();
     this.worker.stderr.resume();
-    let readyResolve!: () => void;
-    let readyReject!: (e: Error) => void;
-    this.ready = new Promise<void>((res, rej) => {
-      readyResolve = res;
-      readyReject = rej;
-    });
-    this.ready.catch(() => undefined);
     this.worker.on('message', (m: WorkerMessage<R>) => {
-      if (m.type === 'ready') readyResolve();
+      if (m.type === 'ready') this.markReady();
       else if (m.type === 'snapshot') options.onSnapshot?.(m.bytes);
-      else if (m.type === 'reply') this.settle({ kind: 'reply', reply: m.reply });
-      else this.die(m.message, readyReject);
+      else if (m.type === 'reply') this.reply(m.reply);
+      else this.die(m.message);
     });
-    this.worker.on('error', (e) => this.die(`worker error: ${e.message}`, readyReject));
-    this.worker.on('exit', (code) => this.die(`worker exited (code ${code})`, readyReject));
+    this.worker.on('error', (e) => this.die(`worker error: ${e.message}`));
+    this.worker.on('exit', (code) => this.die(`worker exited (code ${code})`));
   }
 
-  call(request: Q, timeoutMs: number, transfer?: ArrayBuffer[]): Promise<CallOutcome<R>> {
-    if (this.gone !== null) return Promise.resolve({ kind: 'dead', error: this.gone });
-    if (this.pending) return Promise.reject(new Error('worker busy'));
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.settle({ kind: 'timeout' });
-        this.terminate();
-      }, timeoutMs);
-      this.pending = { resolve, timer };
-      this.worker.postMessage({ type: 'call', req: request }, transfer ?? []);
-    });
+  protected send(request: Q, transfer?: ArrayBuffer[]): void {
+    this.worker.postMessage({ type: 'call', req: request }, transfer ?? []);
   }
 
-  terminate(): void {
-    if (this.gone === null) this.gone = 'terminated';
+  protected kill(): void {
     void this.worker.terminate();
-  }
-
-  private settle(outcome: CallOutcome<R>): void {
-    const p = this.pending;
-    if (!p) return;
-    this.pending = null;
-    clearTimeout(p.timer);
-    p.resolve(outcome);
-  }
-
-  private die(message: string, readyReject: (e: Error) => void): void {
-    if (this.gone === null) this.gone = message;
-    readyReject(new Error(message));
-    this.settle({ kind: 'dead', error: message });
-    if (message !== 'terminated') void this.worker.terminate();
   }
 }
 
