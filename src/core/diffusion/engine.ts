@@ -19,6 +19,7 @@ import type { RunConfig } from '../config/schema';
 import type { EngineState } from '../raft/engine-state';
 import { Adam } from '../lm/adam';
 import type { Phase, Progress } from '../raft/engine';
+import { PromptOrder } from '../raft/prompt-order';
 import { selectSamples } from '../raft/select';
 import { mean } from '../raft/stats';
 import { hashString, Rng } from '../rng';
@@ -85,13 +86,12 @@ export class DiffusionRaftEngine {
   readonly #selectRng: Rng;
   readonly #heldOut: DenoiseBatch[];
   readonly #evalItems: Array<{ promptIndex: number; prompt: string; label: number; seed: number }>;
-  #promptOrder: number[] = [];
-  #promptCursor = 0;
-  #promptEpoch = 0;
+  readonly #prompts: PromptOrder;
 
   constructor(opts: DiffusionEngineOptions) {
     this.model = opts.model;
     this.config = opts.config;
+    this.#prompts = new PromptOrder(SHAPE_LABELS.length, this.config.seed, 'diffusion/prompts');
     this.#onProgress = opts.onProgress;
     if (this.config.method !== 'raft') throw new Error(`image tasks run RAFT only (got method ${this.config.method})`);
     const reward = opts.reward ?? opts.config.imageReward;
@@ -136,16 +136,7 @@ export class DiffusionRaftEngine {
    * promptsPerCycle of them, at most one pass over the labels (the eval prompts are capped the same way).
    */
   #nextPrompts(): number[] {
-    const out: number[] = [];
-    while (out.length < Math.min(this.config.promptsPerCycle, SHAPE_LABELS.length)) {
-      if (this.#promptCursor >= this.#promptOrder.length) {
-        this.#promptOrder = Rng.derive(this.config.seed + this.#promptEpoch, 'diffusion/prompts').shuffled(SHAPE_LABELS.map((_, i) => i));
-        this.#promptEpoch++;
-        this.#promptCursor = 0;
-      }
-      out.push(this.#promptOrder[this.#promptCursor++]!);
-    }
-    return out;
+    return this.#prompts.next(Math.min(this.config.promptsPerCycle, SHAPE_LABELS.length));
   }
 
   #lr(cycle: number): number {
@@ -263,7 +254,7 @@ export class DiffusionRaftEngine {
       history: structuredClone(this.history) as unknown as EngineState['history'],
       rng: { sample: this.#sampleRng.getState(), train: this.#trainRng.getState(), select: this.#selectRng.getState() },
       demos: { cursor: 0 },
-      prompts: { order: this.#promptOrder.slice(), cursor: this.#promptCursor, epoch: this.#promptEpoch },
+      prompts: this.#prompts.state(),
       optimizer,
       weights,
     };
@@ -282,9 +273,7 @@ export class DiffusionRaftEngine {
     this.#sampleRng.setState(state.rng.sample);
     this.#trainRng.setState(state.rng.train);
     this.#selectRng.setState(state.rng.select);
-    this.#promptOrder = state.prompts.order.slice();
-    this.#promptCursor = state.prompts.cursor;
-    this.#promptEpoch = state.prompts.epoch;
+    this.#prompts.restore(state.prompts);
     this.history.length = 0;
     this.history.push(...(structuredClone(state.history) as unknown as ImageCycleStats[]));
     this.cycle = state.cycle;

@@ -15,6 +15,7 @@ import { LORA_TARGETS, type LoraTarget } from '../lm/lora';
 import { totalNll, trainStep, makeBatch, disposeBatch, sequenceLogProbs, type Sequence } from '../lm/train';
 import { Rng } from '../rng';
 import type { RewardResult, Task, Tokenizer } from '../tasks/types';
+import { PromptOrder } from './prompt-order';
 import { selectSamples } from './select';
 import { uftStep } from './uft';
 import { distinct2, mean, type CycleStats } from './stats';
@@ -84,9 +85,7 @@ export class RaftEngine {
   readonly #reference: Gpt | null = null;
   #demoOrder: number[] | null = null;
   #demoCursor = 0;
-  #promptOrder: number[] = [];
-  #promptCursor = 0;
-  #promptEpoch = 0;
+  readonly #prompts: PromptOrder;
   readonly #heldOut: Sequence[];
   /** Samples scored by `rewardMany` in the current cycle, and the time those calls took (verification throughput). */
   #verified = { samples: 0, ms: 0 };
@@ -96,6 +95,7 @@ export class RaftEngine {
     this.tokenizer = opts.tokenizer;
     this.task = opts.task;
     this.config = opts.config;
+    this.#prompts = new PromptOrder(this.task.trainPrompts.length, this.config.seed, 'raft/prompts');
     this.#onProgress = opts.onProgress;
     const { seed, lora } = this.config;
     this.#sampleRng = Rng.derive(seed, 'raft/sample');
@@ -267,7 +267,7 @@ export class RaftEngine {
       history: structuredClone(this.history),
       rng: { sample: this.#sampleRng.getState(), train: this.#trainRng.getState(), select: this.#selectRng.getState() },
       demos: { cursor: this.#demoCursor },
-      prompts: { order: this.#promptOrder.slice(), cursor: this.#promptCursor, epoch: this.#promptEpoch },
+      prompts: this.#prompts.state(),
       optimizer,
       weights,
     };
@@ -283,9 +283,7 @@ export class RaftEngine {
     this.#trainRng.setState(state.rng.train);
     this.#selectRng.setState(state.rng.select);
     this.#demoCursor = state.demos.cursor;
-    this.#promptOrder = state.prompts.order.slice();
-    this.#promptCursor = state.prompts.cursor;
-    this.#promptEpoch = state.prompts.epoch;
+    this.#prompts.restore(state.prompts);
     this.history.length = 0;
     this.history.push(...structuredClone(state.history));
     this.cycle = state.cycle;
@@ -301,18 +299,7 @@ export class RaftEngine {
 
   /** The next promptsPerCycle train-prompt indices, walking a seeded shuffle that is redrawn each pass. */
   #nextPrompts(): number[] {
-    const n = this.task.trainPrompts.length;
-    const out: number[] = [];
-    while (out.length < this.config.promptsPerCycle) {
-      if (this.#promptCursor >= this.#promptOrder.length) {
-        const order = Array.from({ length: n }, (_, i) => i);
-        this.#promptOrder = Rng.derive(this.config.seed + this.#promptEpoch, 'raft/prompts').shuffled(order);
-        this.#promptEpoch++;
-        this.#promptCursor = 0;
-      }
-      out.push(this.#promptOrder[this.#promptCursor++]!);
-    }
-    return out;
+    return this.#prompts.next(this.config.promptsPerCycle);
   }
 
   async #generate(cycle: number, promptIdx: number[], k: number, rng: Rng, heldOut = false): Promise<Array<Omit<Scored, 'result' | 'completion'>>> {
