@@ -15,6 +15,7 @@
  * A sample that runs past its limit terminates its worker and the pool starts a fresh one (pool.ts).
  */
 import {
+  combineVerifiers,
   createCVerifier,
   createPythonVerifier,
   type CompileReply,
@@ -23,9 +24,8 @@ import {
   type PythonRequest,
   type RunReply,
   type RunRequest,
-  type Verifier,
-  type VerifyJob,
-  type VerifyResult,
+  type VerifierSet,
+  type VerifierSetOptions,
 } from '../../core/verify/index';
 import { BrowserExecWorker } from './exec-worker';
 import type { InitMessage, LoadProgressMessage } from './protocol';
@@ -46,22 +46,14 @@ export interface VerifierLoadProgress {
   message?: string;
 }
 
-export interface BrowserVerifierOptions {
+/** Worker counts default to 1, or 2 with 4+ cores. */
+export interface BrowserVerifierOptions extends VerifierSetOptions {
   /** The page's URL (or any URL of the app's folder): Pyodide is loaded from `pyodide/` next to it. */
   baseUrl?: string;
   onProgress?: (p: VerifierLoadProgress) => void;
-  /** Pyodide workers (default: 1, or 2 with 4+ cores). */
-  pythonWorkers?: number;
-  /** C runner workers (default: 1, or 2 with 4+ cores). */
-  cRunners?: number;
-  /** Default run-time limit per sample (ms). */
-  timeoutMs?: number;
-  compileTimeoutMs?: number;
 }
 
-export interface BrowserVerifiers extends Verifier {
-  python: ReturnType<typeof createPythonVerifier>;
-  c: ReturnType<typeof createCVerifier>;
+export interface BrowserVerifiers extends VerifierSet {
   /** Start the workers of a part (or both) now and resolve when they are ready. */
   warm(part?: VerifierPart | 'all'): Promise<void>;
 }
@@ -151,21 +143,13 @@ export function createBrowserVerifiers(opts: BrowserVerifierOptions = {}): Brows
     ),
     { runners: opts.cRunners ?? defaultWorkers(), timeoutMs: opts.timeoutMs, compileTimeoutMs: opts.compileTimeoutMs },
   );
-  const verify = (job: VerifyJob): Promise<VerifyResult> => (job.lang === 'c' ? c : python).verify(job);
   return {
-    python,
-    c,
-    verify,
-    verifyMany: (jobs) => Promise.all(jobs.map(verify)),
+    ...combineVerifiers(python, c),
     warm: async (part = 'all') => {
       const parts: Promise<void>[] = [];
       if (part !== 'clang') parts.push(python.pool.warm());
       if (part !== 'python') parts.push(c.compiler.warm(), c.runners.warm());
       await Promise.all(parts);
-    },
-    dispose: async () => {
-      await python.dispose();
-      await c.dispose();
     },
   };
 }

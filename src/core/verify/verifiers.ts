@@ -111,3 +111,35 @@ export function createCVerifier(
     },
   };
 }
+
+/** How many workers and which limits an environment's set of verifiers gets (each environment has its defaults). */
+export interface VerifierSetOptions {
+  /** Pyodide workers. */
+  pythonWorkers?: number;
+  /** C runner workers. */
+  cRunners?: number;
+  /** Default run-time limit per sample (ms). */
+  timeoutMs?: number;
+  compileTimeoutMs?: number;
+}
+
+/** The Python and the C verifier together; `verify` dispatches on `job.lang`. */
+export interface VerifierSet extends Verifier {
+  python: ReturnType<typeof createPythonVerifier>;
+  c: ReturnType<typeof createCVerifier>;
+}
+
+/** One verifier over both languages (the Node and browser sets are this over their own workers). */
+export function combineVerifiers(python: VerifierSet['python'], c: VerifierSet['c']): VerifierSet {
+  const verify = (job: VerifyJob): Promise<VerifyResult> => (job.lang === 'c' ? c : python).verify(job);
+  return {
+    python,
+    c,
+    verify,
+    verifyMany: verifyAll(verify),
+    dispose: async () => {
+      await python.dispose();
+      await c.dispose();
+    },
+  };
+}

@@ -8,11 +8,11 @@ import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   PYTHON_HARNESS,
+  combineVerifiers,
   createCVerifier,
   createPythonVerifier,
-  type Verifier,
-  type VerifyJob,
-  type VerifyResult,
+  type VerifierSet,
+  type VerifierSetOptions,
 } from '../../core/verify/index';
 import { ExecWorkerBase } from '../../core/verify/exec-worker-base';
 
@@ -55,20 +55,9 @@ export class NodeExecWorker<Q, R> extends ExecWorkerBase<Q, R> {
   }
 }
 
-export interface NodeVerifierOptions {
-  /** Pyodide workers (default min(2, cores)). */
-  pythonWorkers?: number;
-  /** C runner workers (default min(2, cores)). */
-  cRunners?: number;
-  /** Default run-time limit per sample (ms). */
-  timeoutMs?: number;
-  compileTimeoutMs?: number;
-}
-
-export interface NodeVerifiers extends Verifier {
-  python: ReturnType<typeof createPythonVerifier>;
-  c: ReturnType<typeof createCVerifier>;
-}
+/** Worker counts default to min(2, cores). */
+export type NodeVerifierOptions = VerifierSetOptions;
+export type NodeVerifiers = VerifierSet;
 
 const here = (name: string) => new URL(`./${name}`, import.meta.url);
 
@@ -93,15 +82,5 @@ export function createNodeVerifiers(opts: NodeVerifierOptions = {}): NodeVerifie
     () => new NodeExecWorker(here('c-runner.worker.mjs'), { maxOldGenerationSizeMb: 256 }),
     { runners: opts.cRunners ?? n, timeoutMs: opts.timeoutMs, compileTimeoutMs: opts.compileTimeoutMs },
   );
-  const verify = (job: VerifyJob): Promise<VerifyResult> => (job.lang === 'c' ? c : python).verify(job);
-  return {
-    python,
-    c,
-    verify,
-    verifyMany: (jobs) => Promise.all(jobs.map(verify)),
-    dispose: async () => {
-      await python.dispose();
-      await c.dispose();
-    },
-  };
+  return combineVerifiers(python, c);
 }
