@@ -76,7 +76,9 @@ describe('RAFT engine', () => {
       ...toyTask,
       rewardMany: async (items) => {
         calls.push(items.length);
-        await new Promise((r) => setTimeout(r, 20)); // a verifier takes time
+        // a verifier takes time: at least 20 ms on the engine's clock (a timer alone may fire a little early)
+        const until = performance.now() + 20;
+        while (performance.now() < until) await new Promise((r) => setTimeout(r, Math.max(1, until - performance.now())));
         return items.map((it) => toyTask.reward(it.prompt, it.completion) as RewardResult);
       },
     };
