@@ -1,4 +1,4 @@
-// Image (shapes) runs in the run store: two cycles of a tiny diffusion engine recorded through RunRecorder.recordImage
+// Image (shapes) runs in the run store: two cycles of a tiny diffusion engine recorded through RunRecorder.record
 // (stats, kept samples and eval images with their 16x16 RGBA thumbnails, a checkpoint) and read back, also through
 // an exported .raftlab file; an interrupted image run resumes from its checkpoint with the stats of an uninterrupted one.
 import 'fake-indexeddb/auto';
@@ -31,7 +31,7 @@ describe('image runs in the run store', () => {
       const r = await engine.runCycle();
       const cycle = { stats: r.stats, samples: r.samples.map(toImageRecord), evalSamples: r.evalSamples.map(toImageRecord) };
       sent.push(cycle);
-      const saved = await recorder.recordImage(run.id, engine, cycle);
+      const saved = await recorder.record(run.id, engine, cycle);
       expect(saved.checkpointSaved).toBe(true);
     }
     engine.dispose();
@@ -93,7 +93,7 @@ describe('image runs in the run store', () => {
     const noTimes = (s: ImageCycleStats) => ({ ...s, ms: null });
     const record = async (e: DiffusionRaftEngine, runId: string) => {
       const r = await e.runCycle();
-      await recorder.recordImage(runId, e, { stats: r.stats, samples: r.samples.map(toImageRecord), evalSamples: r.evalSamples.map(toImageRecord) });
+      await recorder.record(runId, e, { stats: r.stats, samples: r.samples.map(toImageRecord), evalSamples: r.evalSamples.map(toImageRecord) });
     };
 
     const whole = await makeEngine(config);

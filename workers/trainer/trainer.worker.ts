@@ -36,7 +36,7 @@ import type { CycleStats } from '../../src/core/raft/stats';
 import { createTask } from '../../src/core/tasks/registry';
 import type { Gpt } from '../../src/core/lm/gpt';
 import { RunStore, StoreError } from '../../src/core/store/run-store';
-import { RunRecorder } from '../../src/core/store/run-recorder';
+import { RunRecorder, type CheckpointedEngine, type RecordedCycle } from '../../src/core/store/run-recorder';
 import type { CycleRecord as StoredCycle } from '../../src/core/store/run-store';
 import { runLockName } from '../../src/app/run-lock';
 import { onVerifierProgress, taskContextFor } from '../../src/browser/verify/task-context';
@@ -128,7 +128,6 @@ function runStore(): RunStore | null {
   return store;
 }
 
-/** Identifies a base model: task + the facts of its pre-training (a checkpoint of another model is refused). */
 /**
  * What a checkpoint's weights or adapters apply to: the task, the kind of model, its size and the fingerprint of its
  * weights file, so a checkpoint made on another (e.g. retrained) base model is never resumed on this one.
@@ -249,27 +248,22 @@ async function ensureEngine(config: RunConfig): Promise<RaftEngine> {
 
 function makeEngine(config: RunConfig, task: ReturnType<typeof createTask>, loaded: Awaited<ReturnType<typeof loadEmbeddedModelFromUrl>>): RaftEngine {
   model = loaded.model;
-  let last = { key: '', at: 0 };
   engine = new RaftEngine({
     model: loaded.model,
     tokenizer: loaded.tokenizer,
     task,
     config,
-    onProgress: (p) => {
-      const now = performance.now();
-      const k = `${p.cycle}/${p.phase}`;
-      // always send the start and end of a (sub-)phase: evaluation restarts at 0/1 for the perplexity pass
-      if (k === last.key && p.done > 0 && p.done < p.total && now - last.at < PROGRESS_INTERVAL_MS) return;
-      last = { key: k, at: now };
-      send({ type: 'progress', ...p });
-    },
+    onProgress: progressSender(),
   });
   engineKey = keyOf(config);
   return engine;
 }
 
-/** Record a finished cycle; storage problems are told to the page and the run goes on. */
-async function recordCycle(eng: RaftEngine, result: Awaited<ReturnType<RaftEngine['runCycle']>>): Promise<void> {
+/**
+ * Record a finished cycle (language or image: RunRecorder.record); storage problems are told to the page and the run
+ * goes on.
+ */
+async function recordCycle(eng: CheckpointedEngine, result: RecordedCycle): Promise<void> {
   if (!recorder || !runId) return;
   try {
     const saved = await recorder.record(runId, eng, result);
@@ -289,7 +283,10 @@ function watchDevice(): void {
   });
 }
 
-/** Progress events, at most every PROGRESS_INTERVAL_MS within a phase (always at its start and end). */
+/**
+ * Progress events, at most every PROGRESS_INTERVAL_MS within a (sub-)phase, always at its start and end (evaluation
+ * restarts at 0/1 for the perplexity pass).
+ */
 function progressSender(): (p: { cycle: number; phase: Phase; done: number; total: number }) => void {
   let last = { key: '', at: 0 };
   return (p) => {
@@ -331,13 +328,9 @@ async function makeImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> 
     model: unet, config, onProgress: progressSender(), ...(steps !== undefined ? { sampler: { ...SHAPES_SAMPLER, steps } } : {}),
   });
   engineKey = key;
-  recorder = runStore() ? makeImageRecorder(config, unet.numParams(), loaded.fingerprint) : null;
+  const s = runStore();
+  recorder = s ? new RunRecorder(s, baseModelId(config.task, 'denoiser', unet.numParams(), loaded.fingerprint)) : null;
   return imageEngine;
-}
-
-/** The recorder of image runs: the base model is the task's denoiser (the checkpoint holds its LoRA adapters). */
-function makeImageRecorder(config: RunConfig, params: number, fingerprint: string): RunRecorder {
-  return new RunRecorder(runStore()!, baseModelId(config.task, 'denoiser', params, fingerprint));
 }
 
 /** Create the stored run of a new engine (cycle 0), take its lock and tell the page; the run goes on unsaved on failure. */
@@ -350,21 +343,6 @@ async function startRecording(config: RunConfig, cycle: number): Promise<void> {
     send({ type: 'saved-run', runId: rec.id, name: rec.name });
   } catch (e) {
     send({ type: 'storage', message: `This run cannot be saved (${message(e)}); it runs without saving.` });
-  }
-}
-
-/** Record a finished image cycle (stats, kept samples and eval images as 16x16 thumbnails, a checkpoint). */
-async function recordImageCycle(
-  eng: DiffusionRaftEngine,
-  cycle: { stats: ImageCycleStats; samples: ImageSampleRecord[]; evalSamples: ImageSampleRecord[] },
-): Promise<void> {
-  if (!recorder || !runId) return;
-  try {
-    const saved = await recorder.recordImage(runId, eng, cycle);
-    if (saved.warning) send({ type: 'storage', message: saved.warning });
-  } catch (e) {
-    const text = e instanceof StoreError && e.kind === 'quota' ? e.message : `Cycle ${cycle.stats.cycle} could not be saved: ${message(e)}`;
-    send({ type: 'storage', message: `${text} The run goes on without saving.` });
   }
 }
 
@@ -407,7 +385,7 @@ async function runImage(config: RunConfig, mode: 'run' | 'step'): Promise<RunOut
   return runLoop(eng, config, mode, async () => {
     const { stats, samples, evalSamples } = await eng.runCycle();
     const cycle = { stats, samples: samples.map(toImageRecord), evalSamples: evalSamples.map(toImageRecord) };
-    await recordImageCycle(eng, cycle);
+    await recordCycle(eng, cycle);
     send({ type: 'image-cycle', ...cycle });
   });
 }

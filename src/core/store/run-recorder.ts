@@ -4,11 +4,9 @@
  * checkpoint, so its remaining cycles equal those of an uninterrupted run with the same seed and backend.
  */
 import type { RunConfig } from '../config/schema';
-import type { CycleResult, RaftEngine } from '../raft/engine';
+import type { RaftEngine, SampleRecord } from '../raft/engine';
 import { encodeCheckpoint } from './checkpoint';
-import type { SampleRecord } from '../raft/engine';
 import type { EngineState } from '../raft/engine-state';
-import type { ImageCycleStats } from '../diffusion/stats';
 import type { CycleRecord, RunRecord, RunStore, SaveResult } from './run-store';
 
 /** What a checkpoint is taken from and restored into: the language RaftEngine or the diffusion engine. */
@@ -18,6 +16,13 @@ export interface CheckpointedEngine {
   stopped: boolean;
   exportState(): Promise<EngineState>;
   restoreState(state: EngineState): void;
+}
+
+/** A finished cycle as it is recorded (a language engine's CycleResult or an image cycle with thumbnails). */
+export interface RecordedCycle {
+  stats: CycleRecord['stats'];
+  samples: SampleRecord[];
+  evalSamples: SampleRecord[];
 }
 
 export interface ResumeResult<E extends CheckpointedEngine = RaftEngine> {
@@ -40,8 +45,13 @@ export class RunRecorder {
     return this.store.createRun(config, name);
   }
 
-  /** Save a finished cycle: its stats, kept samples, eval samples and a checkpoint of the engine. */
-  async record(runId: string, engine: RaftEngine, result: CycleResult): Promise<SaveResult> {
+  /**
+   * Save a finished cycle: its stats, kept samples, eval samples and a checkpoint of the engine. Image (diffusion)
+   * runs pass ImageCycleStats and samples that carry their 16x16 RGBA thumbnails (ImageSampleRecord of
+   * src/app/image-samples.ts, 1 kB of pixels); their checkpoint holds the LoRA adapters, Adam moments, RNG streams
+   * and prompt position.
+   */
+  async record(runId: string, engine: CheckpointedEngine, result: RecordedCycle): Promise<SaveResult> {
     const checkpoint = encodeCheckpoint(await engine.exportState(), { config: engine.config, baseModel: this.baseModel });
     const saved = await this.store.saveCycle(
       runId,
@@ -50,26 +60,6 @@ export class RunRecorder {
     );
     const done = engine.cycle > engine.config.cycles || engine.stopped;
     if (done) await this.store.setStatus(runId, 'done');
-    return saved;
-  }
-
-  /**
-   * Save a finished cycle of an image (diffusion) run: its stats, the kept training samples and the eval images, each
-   * sample carrying its 16x16 RGBA thumbnail (ImageSampleRecord of src/app/image-samples.ts, 1 kB of pixels), and a
-   * checkpoint of the engine (LoRA adapters, Adam moments, RNG streams, prompt position).
-   */
-  async recordImage(
-    runId: string,
-    engine: CheckpointedEngine,
-    result: { stats: ImageCycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[] },
-  ): Promise<SaveResult> {
-    const checkpoint = encodeCheckpoint(await engine.exportState(), { config: engine.config, baseModel: this.baseModel });
-    const saved = await this.store.saveCycle(
-      runId,
-      { cycle: result.stats.cycle, stats: result.stats, kept: result.samples.filter((s) => s.kept), evalSamples: result.evalSamples },
-      checkpoint,
-    );
-    if (engine.cycle > engine.config.cycles || engine.stopped) await this.store.setStatus(runId, 'done');
     return saved;
   }
 
