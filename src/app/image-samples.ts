@@ -50,9 +50,6 @@ export function isImageSample(s: SampleRecord): s is ImageSampleRecord {
   return (s as Partial<ImageSampleRecord>).image !== undefined;
 }
 
-/** Whether a task is an image (diffusion) task (the schema's IMAGE_TASKS). */
-export { isImageTaskName } from '../core/config/schema';
-
 export interface ImageRow {
   promptIndex: number;
   prompt: string;

@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { TASKS } from '../../src/core/config/schema';
-import { isImageTask } from '../../src/core/tasks/registry';
-import { imageRows, isImageSample, isImageTaskName, toImageRecord, toRgba } from '../../src/app/image-samples';
+import { isImageTaskName, TASKS } from '../../src/core/config/schema';
+import { isImageTask, taskNames } from '../../src/core/tasks/registry';
+import { imageRows, isImageSample, toImageRecord, toRgba } from '../../src/app/image-samples';
 import { IMAGE_STATS_COLUMNS, visibleStatsColumns } from '../../src/app/config-controls';
 import { heldOutLossSeries, tradeoffSeries } from '../../src/app/chart-data';
 import type { ImageCycleStats } from '../../src/core/diffusion/stats';
 
 describe('image samples for the page', () => {
-  it('the page knows the same image tasks as the registry', () => {
-    for (const t of TASKS) expect(isImageTaskName(t), t).toBe(isImageTask(t));
+  it('every task of the schema is either a language task of the registry or an image task, never both', () => {
+    for (const t of TASKS) {
+      expect(isImageTask(t), t).toBe(isImageTaskName(t));
+      expect(taskNames().includes(t), t).toBe(!isImageTaskName(t));
+    }
   });
 
   it('converts HWC pixels in [0, 1] to RGBA bytes', () => {

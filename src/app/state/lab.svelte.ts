@@ -4,11 +4,11 @@
  * its engine between them: Run continues until `cycles`, Pause ends after the current cycle, Step runs exactly one
  * cycle, Reset disposes the engine and the model (a running cycle is cut short by restarting the worker).
  */
-import { checkConfig, DEFAULT_CONFIG, type AnyConfigField, type ConfigProblem, type RunConfig } from '../../core/config/schema';
+import { checkConfig, DEFAULT_CONFIG, isImageTaskName, type AnyConfigField, type ConfigProblem, type RunConfig } from '../../core/config/schema';
 import { decodeConfigHash, encodeConfigHash } from '../../core/config/url';
 import type { Phase } from '../../core/raft/engine';
 import { applyControl, differsBeyondLive, LIVE_KEYS } from '../config-controls';
-import type { CycleRecord } from '../export';
+import { isImageStats, type CycleRecord } from '../export';
 import { RunStore, type CycleRecord as StoredCycle, type RunRecord } from '../../core/store/run-store';
 import { interruptedRuns } from '../../core/store/run-recorder';
 import { runLockName } from '../run-lock';
@@ -80,6 +80,8 @@ export class Lab {
   readonly canRun = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.nextCycle <= this.config.cycles);
   readonly canStep = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0);
   readonly canReset = $derived(this.busy || this.runConfig !== null || this.cycles.length > 0 || this.status === 'error' || this.crash !== null);
+  /** An image task's run (shapes): its cycles, or else the run's or the form's task. The page shows image views then. */
+  readonly imageRun = $derived(this.cycles.some((c) => isImageStats(c.stats)) || isImageTaskName((this.runConfig ?? this.config).task));
 
   #trainer: TrainerClient | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;

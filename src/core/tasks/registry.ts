@@ -94,9 +94,9 @@ export function taskNames(): string[] {
 
 /**
  * Image (diffusion) tasks: their RAFT runs on a denoiser with LoRA (src/core/diffusion/, DiffusionRaftEngine), not
- * on a language model, so they have no entry above (no Task, no GPT recipe).
+ * on a language model, so they have no entry above (no Task, no GPT recipe). The list lives in the config schema
+ * (IMAGE_TASKS), which the page imports without the tasks' code.
  */
-/** Image (diffusion) tasks: the list lives in the config schema, which the page imports without the tasks' code. */
 export function isImageTask(name: string): boolean {
   return isImageTaskName(name);
 }
