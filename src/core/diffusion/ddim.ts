@@ -1,9 +1,9 @@
 /**
  * Deterministic DDIM sampling (Song et al. 2021, eta = 0) for a v-predicting model, with optional classifier-free
  * guidance: v = v(x, null) + g * (v(x, label) - v(x, null)), x0 = sqrt(aBar) x - sqrt(1 - aBar) v (clipped to
- * [-1, 1]), eps = (x - sqrt(aBar) x0) / sqrt(1 - aBar), x_prev = sqrt(aBar_prev) x0 + sqrt(1 - aBar_prev) eps. The only randomness is the starting noise, drawn
- * from a per-image seed: the same seed, label and weights give the same image, so evaluation images can be compared
- * across RAFT cycles.
+ * [-1, 1]), eps = (x - sqrt(aBar) x0) / sqrt(1 - aBar), x_prev = sqrt(aBar_prev) x0 + sqrt(1 - aBar_prev) eps. The
+ * only randomness is the starting noise, drawn from a per-image seed: the same seed, label and weights give the same
+ * image, so evaluation images can be compared across RAFT cycles.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';

@@ -6,10 +6,8 @@
  *
  * Evaluation uses fixed noise seeds (the same eval images can be compared across cycles) and reports the mean reward
  * and `heldOutLoss`, the denoising loss on held-out real images with fixed timesteps and noise. Training: each epoch
- * passes over the kept images `noiseDraws` times with fresh timesteps and noise, in shuffled batches of `batchSize`;
- * the timesteps are drawn from the noisier part of the schedule, t >= minTrainStep, where colour and layout are
- * decided (at low noise the kept images would only teach the base model's own fine artifacts, which costs fidelity),
- * Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
+ * passes over the kept images `noiseDraws` times with fresh timesteps (uniform over the whole schedule) and noise, in
+ * shuffled batches of `batchSize`, Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
  * Prompts are the task's 7 labels: a cycle takes min(promptsPerCycle, 7) of them, evaluation the first
  * min(evalPrompts, 7), each with evalSamplesPerPrompt fixed noise seeds.
  * Framework-free: the same code runs in the CLI, the tests and (later) the worker.
@@ -63,8 +61,6 @@ export interface DiffusionEngineOptions {
   heldOutImages?: number;
   /** Noise draws per kept image per epoch (default SHAPES_RAFT.noiseDraws). */
   noiseDraws?: number;
-  /** Fine-tuning draws timesteps from [minTrainStep, T) (default SHAPES_RAFT.minTrainStep). */
-  minTrainStep?: number;
   onProgress?: (p: Progress) => void;
 }
 
@@ -75,7 +71,6 @@ export class DiffusionRaftEngine {
   readonly sampler: SampleOptions;
   readonly rewardWeights: RewardWeights;
   readonly noiseDraws: number;
-  readonly minTrainStep: number;
   cycle = 0;
   stopped = false;
   readonly history: ImageCycleStats[] = [];
@@ -100,7 +95,6 @@ export class DiffusionRaftEngine {
     this.schedule = cosineSchedule(SHAPES_SCHEDULE.steps);
     this.sampler = opts.sampler ?? { ...SHAPES_SAMPLER };
     this.noiseDraws = opts.noiseDraws ?? SHAPES_RAFT.noiseDraws;
-    this.minTrainStep = opts.minTrainStep ?? SHAPES_RAFT.minTrainStep;
     const { seed } = this.config;
     this.#sampleRng = Rng.derive(seed, 'diffusion/sample');
     this.#trainRng = Rng.derive(seed, 'diffusion/train');
@@ -229,7 +223,7 @@ export class DiffusionRaftEngine {
       const order = this.#trainRng.shuffled(Array.from({ length: perEpoch }, (_, i) => i % kept.length));
       for (let i = 0; i < order.length; i += bs) {
         const part = order.slice(i, i + bs).map((j) => kept[j]!);
-        const batch = drawBatch(part.map((s) => s.pixels), part.map((s) => labelIndex(s.prompt)), this.schedule, this.#trainRng, this.minTrainStep);
+        const batch = drawBatch(part.map((s) => s.pixels), part.map((s) => labelIndex(s.prompt)), this.schedule, this.#trainRng);
         losses.push(await denoiseStep(this.model, vars, this.#optimizer, batch, this.schedule, lr, this.config.gradClip));
         this.#progress(cycle, 'train', losses.length, total);
       }

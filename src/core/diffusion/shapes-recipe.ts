@@ -30,6 +30,5 @@ export const SHAPES_PRETRAIN = {
 export const SHAPES_HELD_OUT_SEED = 90001;
 
 /** RAFT on the denoiser: adapter rank when the config asks for full fine-tuning (lora = 0; image runs always use
- * LoRA), how often each kept image is drawn per epoch with fresh timestep and noise, and the lowest timestep
- * fine-tuning draws (of 1000: the noisier part of the schedule, where colour and layout are decided). */
-export const SHAPES_RAFT = { loraRank: 4, noiseDraws: 16, minTrainStep: 0 } as const;
+ * LoRA), and how often each kept image is drawn per epoch with fresh timestep and noise. */
+export const SHAPES_RAFT = { loraRank: 4, noiseDraws: 16 } as const;

@@ -2,8 +2,9 @@
  * The denoising objective (DDPM with v-prediction, Salimans & Ho 2022): for a clean image x0 (pixels in [0, 1],
  * scaled to [-1, 1]), a timestep t and Gaussian noise eps, x_t = sqrt(aBar_t) x0 + sqrt(1 - aBar_t) eps; the model
  * predicts v = sqrt(aBar_t) eps - sqrt(1 - aBar_t) x0 and the loss is the mean squared error of v. (v balances the
- * loss across noise levels: an eps-predicting model this small learned the coarse, high-noise structure too slowly.) Timesteps and noise come from the caller's seeded Rng,
- * so a loss is reproducible (held-out loss uses fixed t and noise).
+ * loss across noise levels: an eps-predicting model this small learned the coarse, high-noise structure too slowly.)
+ * Timesteps and noise come from the caller's seeded Rng, so a loss is reproducible (held-out loss uses fixed t and
+ * noise).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from '../lm/adam';
@@ -22,14 +23,14 @@ export interface DenoiseBatch {
   noise: Float32Array;
 }
 
-/** Draw t uniformly from [tMin, T) and noise for the given images. */
-export function drawBatch(images: readonly Float32Array[], labels: readonly number[], schedule: NoiseSchedule, rng: Rng, tMin = 0): DenoiseBatch {
+/** Draw t uniformly and noise for the given images. */
+export function drawBatch(images: readonly Float32Array[], labels: readonly number[], schedule: NoiseSchedule, rng: Rng): DenoiseBatch {
   const b = images.length;
   const flat = new Float32Array(b * PIXELS);
   images.forEach((im, i) => flat.set(im, i * PIXELS));
   const noise = new Float32Array(b * PIXELS);
   for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
-  const t = images.map(() => tMin + rng.int(schedule.steps - tMin));
+  const t = images.map(() => rng.int(schedule.steps));
   return { images: flat, labels: labels.slice(), t, noise };
 }
 
