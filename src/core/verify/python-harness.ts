@@ -113,8 +113,6 @@ def _policy(tree):
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if _dunder(node.name) and node.name not in _OK_DUNDER_DEFS:
                 return 'PolicyError: defining ' + node.name + ' is not allowed in the verifier'
-        elif isinstance(node, ast.alias):
-            pass
     for node in _walk(tree):
         targets = []
         if isinstance(node, ast.Assign):

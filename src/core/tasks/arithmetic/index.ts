@@ -38,8 +38,8 @@ function heldOutProblems(): { evalSet: Problem[]; textSet: Problem[] } {
 }
 
 /**
- * Pre-training corpus: worked problems, none of them from the held-out perplexity text, half of them with a typical mistake
- * (MISTAKE_RATE in problems.ts): the base model answers like a sloppy student.
+ * Pre-training corpus: worked problems, none of them from the held-out perplexity text, a share MISTAKE_RATE (65%) of
+ * them with the student's typical mistake (problems.ts): the base model answers like a sloppy student.
  */
 export function arithmeticCorpus(seed: number, n: number): string[] {
   const { textSet } = heldOutProblems();
