@@ -11,14 +11,14 @@
 import type { PyodideAPI } from 'pyodide';
 import { PYTHON_HARNESS } from '../../src/core/verify/python-harness';
 import type { PythonReply, PythonRequest } from '../../src/core/verify/types';
+import { harnessReply, type HarnessRun } from '../../src/core/verify/python-call.mjs';
 import { lockdownGlobals } from '../../src/browser/verify/lockdown';
 import type { FromWorker, ToWorker } from '../../src/browser/verify/protocol';
 
 declare const __RAFTLAB_PYODIDE_BYTES__: number;
 
 const post = (m: FromWorker<PythonReply>, transfer: Transferable[] = []) => self.postMessage(m, transfer);
-type PyObj = { toJs(o: { dict_converter: (e: Iterable<[string, unknown]>) => unknown }): unknown; destroy(): void };
-let run: ((code: string, tests: PyObj, stdin: string, cap: number) => PyObj) | null = null;
+let run: HarnessRun | null = null;
 let pyodide: PyodideAPI | null = null;
 
 /** fetch that reports the bytes of every response body as they stream in. */
@@ -96,25 +96,6 @@ async function load(indexURL: string, snapshot: Uint8Array | undefined): Promise
   post({ type: 'ready', loadMs: Math.round(performance.now() - t0) });
 }
 
-// Pyodide turns None into undefined; the reply protocol uses null
-const noneAsNull = (entries: Iterable<[string, unknown]>) => Object.fromEntries([...entries].map(([k, v]) => [k, v === undefined ? null : v]));
-
-/** One sample through the harness; the reply dict is converted here, in JavaScript. */
-function callHarness(req: PythonRequest): PythonReply {
-  const tests = pyodide!.toPy(req.tests) as unknown as PyObj;
-  let result: PyObj;
-  try {
-    result = run!(req.code, tests, req.stdin, req.outputCap);
-  } finally {
-    tests.destroy();
-  }
-  try {
-    return result.toJs({ dict_converter: noneAsNull }) as PythonReply;
-  } finally {
-    result.destroy();
-  }
-}
-
 self.onmessage = (e: MessageEvent<ToWorker<PythonRequest>>) => {
   const m = e.data;
   if (m.type === 'init') {
@@ -128,10 +109,7 @@ self.onmessage = (e: MessageEvent<ToWorker<PythonRequest>>) => {
     return;
   }
   try {
-    const reply = callHarness(m.req);
-    reply.id = m.req.id;
-    reply.heapBytes = (pyodide as unknown as { _module?: { HEAP8?: Int8Array } })?._module?.HEAP8?.buffer.byteLength ?? 0;
-    post({ type: 'reply', reply });
+    post({ type: 'reply', reply: harnessReply(pyodide!, run, m.req) });
   } catch (err) {
     post({ type: 'fatal', message: String((err as Error)?.message ?? err).slice(0, 500) });
   }

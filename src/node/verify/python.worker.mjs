@@ -5,27 +5,10 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
 import { lockdownGlobals } from './lockdown.mjs';
+import { harnessReply } from '../../core/verify/python-call.mjs';
 
 const port = parentPort;
 
-// Pyodide turns None into undefined; the reply protocol uses null
-const noneAsNull = (entries) => Object.fromEntries([...entries].map(([k, v]) => [k, v === undefined ? null : v]));
-
-/** One sample through the harness; the reply dict is converted here, in JavaScript. */
-function callHarness(run, pyodide, req) {
-  const tests = pyodide.toPy(req.tests);
-  let result;
-  try {
-    result = run(req.code, tests, req.stdin, req.outputCap);
-  } finally {
-    tests.destroy();
-  }
-  try {
-    return result.toJs({ dict_converter: noneAsNull });
-  } finally {
-    result.destroy();
-  }
-}
 const post = (m) => port.postMessage(m);
 try {
   const noop = () => {};
@@ -57,10 +40,7 @@ try {
   lockdownGlobals();
   port.on('message', (msg) => {
     try {
-      const reply = callHarness(run, pyodide, msg.req);
-      reply.id = msg.req.id;
-      reply.heapBytes = pyodide._module?.HEAP8?.buffer?.byteLength ?? 0;
-      post({ type: 'reply', reply });
+      post({ type: 'reply', reply: harnessReply(pyodide, run, msg.req) });
     } catch (err) {
       post({ type: 'fatal', message: String(err?.message ?? err).slice(0, 500) });
     }
