@@ -162,12 +162,13 @@ export class RunStore {
     if (checkpoint) {
       const store = tx.objectStore('checkpoints');
       await store.put({ runId, cycle: record.cycle, bytes: checkpoint, createdAt: Date.now() });
-      // in the same transaction: the old checkpoints go only if the new one is written
-      const keys = (await store.index('runId').getAllKeys(runId)).sort((a, b) => a[1] - b[1]);
-      const doomed = keys.slice(0, Math.max(0, keys.length - this.#keepCheckpoints));
-      for (const k of doomed) await store.delete(k);
-      next.checkpointCycles = keys.slice(doomed.length).map((k) => k[1]);
-      next.checkpointBytes = await sizeOfCheckpoints(tx.objectStore('checkpoints'), runId);
+      // in the same transaction: the old checkpoints go only if the new one is written; one read gives the cycles to
+      // delete and the size of the ones kept
+      const all = (await store.index('runId').getAll(runId)).sort((a, b) => a.cycle - b.cycle);
+      const kept = all.slice(Math.max(0, all.length - this.#keepCheckpoints));
+      for (const r of all.slice(0, all.length - kept.length)) await store.delete([runId, r.cycle]);
+      next.checkpointCycles = kept.map((r) => r.cycle);
+      next.checkpointBytes = kept.reduce((n, r) => n + toBytes(r.bytes).byteLength, 0);
     }
     await tx.objectStore('runs').put(next);
     await tx.done.catch((e: unknown) => {
