@@ -33,6 +33,30 @@ const noVerifier: Verifier = {
 const promptOf = (doc: string) => doc.slice(0, doc.indexOf('{') + 1);
 
 describe('c-programs task (offline)', () => {
+  it('caches each program\'s result, except a wall-clock timeout, which runs again next time', async () => {
+    const calls: string[] = [];
+    let stage = 'timeout';
+    const fake: Verifier = {
+      verify: async (job) => {
+        calls.push(job.code);
+        return { reward: stage === 'timeout' ? 0.5 : 1, breakdown: { stage } };
+      },
+      verifyMany: () => Promise.reject(new Error('not used')),
+      dispose: async () => undefined,
+    };
+    const task = createCProgramsTask(fake);
+    const prompt = task.trainPrompts[0]!;
+    const item = { prompt, completion: ' return 0; }' };
+    expect((await task.rewardMany!([item]))[0]!.breakdown!.stage).toBe('timeout');
+    await Promise.resolve();
+    stage = 'correct';
+    const again = (await task.rewardMany!([item]))[0]!;
+    expect(again.breakdown).toEqual({ stage: 'correct' }); // ran again: the timeout was not kept
+    const third = (await task.rewardMany!([item]))[0]!;
+    expect(third.breakdown).toEqual({ stage: 'correct', cached: true }); // a real result is kept
+    expect(calls).toHaveLength(2);
+  });
+
   it('is deterministic', () => {
     const a = createCProgramsTask(noVerifier);
     const b = createCProgramsTask(noVerifier);

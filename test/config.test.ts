@@ -18,7 +18,7 @@ import {
   type ConfigValue,
   type RunConfig,
 } from '../src/core/config/schema';
-import { MAX_CONFIG_HASH_LENGTH, decodeConfigHash, encodeConfigHash } from '../src/core/config/url';
+import { MAX_CONFIG_HASH_LENGTH, decodeConfigHash, encodeConfigHash, migrateLegacyLink } from '../src/core/config/url';
 import { cliHelp, configToCliArgs, parseCliArgs } from '../src/core/config/cli';
 
 const ALL_KEYS = [
@@ -26,6 +26,7 @@ const ALL_KEYS = [
   'uftBeta', 'uftDemoRatio', 'uftScored', 'keepPerPrompt', 'keepTopPercent',
   'rewardThreshold', 'minKept', 'temperature', 'topK', 'topP', 'maxNewTokens', 'lr', 'lrDecay', 'epochsPerCycle',
   'batchSize', 'gradClip', 'lora', 'loraLr', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'evalTexts', 'earlyStop', 'imageReward',
+  'patience', 'minDelta', 'ddimSteps', 'guidance', 'noiseDraws', 'rewardChunk', 'genBatch',
 ].sort();
 
 /** A valid value different from the default, derived from the table; null when the field has only one valid value. */
@@ -104,6 +105,7 @@ describe('schema table and defaults', () => {
       keepPerPrompt: 1, keepTopPercent: 20, rewardThreshold: 0.7, minKept: 4, temperature: 1, topK: 0, topP: 1,
       maxNewTokens: 48, lr: 3e-4, lrDecay: 1, epochsPerCycle: 2, batchSize: 16, gradClip: 1, lora: 0, loraLr: 3e-3, loraAlpha: 16,
       loraTargets: 'q,k,v,o', evalPrompts: 64, evalSamplesPerPrompt: 4, evalTexts: 256, earlyStop: false, imageReward: 'redness',
+      patience: 1, minDelta: 0, ddimSteps: 20, guidance: 2, noiseDraws: 16, rewardChunk: 32, genBatch: 64,
     });
   });
 
@@ -255,8 +257,8 @@ describe('configDiff', () => {
 
 describe('URL hash', () => {
   it('always writes v and seed, and nothing else for the defaults', () => {
-    expect(encodeConfigHash(DEFAULT_CONFIG)).toBe('v=1&seed=1');
-    expect(encodeConfigHash({ ...DEFAULT_CONFIG, samplesPerPrompt: 8, select: 'global', loraTargets: 'q,v' })).toBe('v=1&seed=1&k=8&sel=global&tgt=q%2Cv');
+    expect(encodeConfigHash(DEFAULT_CONFIG)).toBe('v=2&seed=1');
+    expect(encodeConfigHash({ ...DEFAULT_CONFIG, samplesPerPrompt: 8, select: 'global', loraTargets: 'q,v' })).toBe('v=2&seed=1&k=8&sel=global&tgt=q%2Cv');
     expect(decodeConfigHash('#v=1&seed=1')).toEqual({ config: DEFAULT_CONFIG, problems: [] });
     expect(decodeConfigHash('v=1&seed=1')).toEqual({ config: DEFAULT_CONFIG, problems: [] });
     expect(decodeConfigHash('')).toEqual({ config: DEFAULT_CONFIG, problems: [] });
@@ -325,10 +327,26 @@ describe('URL hash', () => {
     const missing = decodeConfigHash('k=8');
     expect(missing.config.samplesPerPrompt).toBe(8);
     expect(missing.problems.map((p) => p.key)).toEqual(['v']);
-    expect(missing.problems[0]!.message).toContain('missing version v=1');
-    const other = decodeConfigHash('v=2&k=8');
+    expect(missing.problems[0]!.message).toContain('missing version v=2');
+    const other = decodeConfigHash('v=3&k=8');
     expect(other.config.samplesPerPrompt).toBe(8);
-    expect(other.problems).toEqual([{ key: 'v', value: '2', message: expect.stringContaining('unsupported URL hash version "2"') }]);
+    expect(other.problems).toEqual([{ key: 'v', value: '3', message: expect.stringContaining('unsupported URL hash version "3"') }]);
+  });
+
+  it('migrates version-1 links: their keys mean the same, and the page query ?ddim=N becomes the hash key ddim', () => {
+    expect(decodeConfigHash('v=1&seed=3&k=8')).toEqual(decodeConfigHash('v=2&seed=3&k=8'));
+    expect(decodeConfigHash('v=1&seed=3&k=8').problems).toEqual([]);
+    expect(migrateLegacyLink('http://x/lab/?ddim=4#v=1&task=shapes&seed=1')).toEqual({ hash: 'v=2&task=shapes&seed=1&ddim=4', migrated: true });
+    expect(migrateLegacyLink('?ddim=4#v=1&ddim=6')).toEqual({ hash: 'v=2&ddim=6', migrated: true }); // the hash wins
+    expect(migrateLegacyLink('#v=2&k=8')).toEqual({ hash: 'v=2&k=8', migrated: false });
+    expect(migrateLegacyLink('v=2&k=8')).toEqual({ hash: 'v=2&k=8', migrated: false });
+    const d = decodeConfigHash(migrateLegacyLink('?ddim=4#v=1&task=shapes').hash);
+    expect(d.problems).toEqual([]);
+    expect(d.config.ddimSteps).toBe(4);
+    expect(encodeConfigHash(d.config)).toBe('v=2&seed=1&task=shapes&ddim=4');
+    // a bad ?ddim is reported like any bad value of the hash
+    expect(decodeConfigHash(migrateLegacyLink('?ddim=999#v=1').hash).problems.map((p) => p.key)).toEqual(['ddimSteps']);
+    expect(parseCliArgs(['run', '--url', 'http://x/?ddim=3#v=1&task=shapes']).config.ddimSteps).toBe(3);
   });
 
   it('reports duplicate keys (first value kept), missing values and malformed escapes', () => {
@@ -517,7 +535,7 @@ describe('task defaults', () => {
   });
 
   it('URLs and CLI argument lists omit values equal to the task\'s defaults and round-trip', () => {
-    expect(encodeConfigHash(pf)).toBe('v=1&seed=1&task=python-functions');
+    expect(encodeConfigHash(pf)).toBe('v=2&seed=1&task=python-functions');
     const changed = { ...pf, select: 'per-prompt' as const, lr: 0.001 };
     const hash = encodeConfigHash(changed);
     expect(hash).toContain('sel=per-prompt');

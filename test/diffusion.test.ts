@@ -4,7 +4,7 @@ import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../src/core/config/cli';
 import { defaultConfig } from '../src/core/config/schema';
-import { drawShape, IMAGE_SIZE, labelIndex, NUM_CLASSES, PIXELS, SHAPE_LABELS, shapeImages } from '../src/core/diffusion/dataset';
+import { IMAGE_SIZE, labelIndex, NUM_CLASSES, PIXELS, SHAPE_LABELS, shapeImages } from '../src/core/diffusion/dataset';
 import { sampleImages } from '../src/core/diffusion/ddim';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
 import { encodePng, imageGrid } from '../src/core/diffusion/png';
@@ -21,6 +21,14 @@ const schedule = cosineSchedule();
 function rectImage(c: [number, number, number], x0: number, y0: number, x1: number, y1: number, bg = 0.05): Float32Array {
   const px = new Float32Array(PIXELS).fill(bg);
   for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) px.set(c, (y * IMAGE_SIZE + x) * 3);
+  return px;
+}
+
+/** A disc of colour c centred in the image, radius r, on a dark background. */
+function circleImage(c: [number, number, number], r: number, bg = 0.05): Float32Array {
+  const px = new Float32Array(PIXELS).fill(bg);
+  const mid = (IMAGE_SIZE - 1) / 2;
+  for (let y = 0; y < IMAGE_SIZE; y++) for (let x = 0; x < IMAGE_SIZE; x++) if ((x - mid) ** 2 + (y - mid) ** 2 <= r * r) px.set(c, (y * IMAGE_SIZE + x) * 3);
   return px;
 }
 
@@ -130,12 +138,13 @@ describe('image rewards', () => {
   const bright = rectImage([0.95, 0.95, 0.95], 2, 2, 14, 14, 0.5);
 
   it('redness: a red square beats a blue one; an orange circle sits between', () => {
-    const orange = drawShape(0, new Rng(1)); // some random hue; only range checks
+    const orange = circleImage([0.95, 0.5, 0.05], 5); // red minus the larger of green and blue: 0.45
     expect(redness(red)).toBeGreaterThan(0.8);
     expect(redness(blue)).toBe(0);
     expect(redness(red)).toBeGreaterThan(redness(blue));
-    expect(redness(orange)).toBeGreaterThanOrEqual(0);
-    expect(redness(orange)).toBeLessThanOrEqual(1);
+    expect(redness(orange)).toBeCloseTo(0.45, 2);
+    expect(redness(orange)).toBeGreaterThan(redness(blue) + 0.3);
+    expect(redness(orange)).toBeLessThan(redness(red) - 0.3);
   });
 
   it('symmetry: a centred square beats an off-centre one', () => {
@@ -185,13 +194,13 @@ describe('diffusion RAFT engine', () => {
     expect(parsed.options.images).toBe('x');
     const config = {
       ...defaultConfig(), task: 'shapes' as const, seed: 3, promptsPerCycle: 2, samplesPerPrompt: 2, evalPrompts: 2,
-      evalSamplesPerPrompt: 2, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2,
+      evalSamplesPerPrompt: 2, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2, ddimSteps: 2, noiseDraws: 1,
     };
     const run = async () => {
       const model = new UNet(TINY, undefined, 1);
       jiggle(model);
       const before = await model.exportWeights();
-      const engine = new DiffusionRaftEngine({ model, config, sampler: { steps: 2, guidance: 2 }, heldOutImages: 4, noiseDraws: 1 });
+      const engine = new DiffusionRaftEngine({ model, config, heldOutImages: 4 });
       const counts: number[] = [];
       const results = [];
       for (let c = 0; c < 4; c++) {

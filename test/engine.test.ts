@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { RaftEngine } from '../src/core/raft/engine';
+import { RaftEngine, RewardFailureError } from '../src/core/raft/engine';
 import type { RewardResult, Task } from '../src/core/tasks/types';
 import { charTokenizer, tinyConfig, tinyModel, toyTask } from './helpers';
 
@@ -99,17 +99,82 @@ describe('RAFT engine', () => {
     }
   });
 
-  it('early stop ends the run when eval reward drops', async () => {
-    const e = engine({ earlyStop: true, lr: 0.5 });
-    let cycles = 0;
-    while (!e.stopped && cycles < 12) {
-      await e.runCycle();
-      cycles++;
+  it('early stop ends the run after `patience` cycles without a rise of more than minDelta over the best', async () => {
+    // a reward the test controls: every sample of a cycle scores `level`
+    let level = 0.5;
+    const task: Task = { ...toyTask, reward: () => ({ reward: level }) };
+    const run = async (over: object, levels: number[]) => {
+      const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task, config: tinyConfig({ earlyStop: true, ...over }) });
+      const seen: number[] = [];
+      for (const l of levels) {
+        level = l;
+        await e.runCycle();
+        seen.push(e.history.at(-1)!.evalReward);
+        if (e.stopped) break;
+      }
+      e.dispose();
+      e.model.dispose();
+      return seen;
+    };
+    // patience 1: the first cycle that does not beat the best stops the run
+    expect(await run({ patience: 1 }, [0.5, 0.6, 0.55, 0.9])).toEqual([0.5, 0.6, 0.55]);
+    // patience 2: one bad cycle is forgiven, two in a row are not
+    expect(await run({ patience: 2 }, [0.5, 0.6, 0.55, 0.7, 0.65, 0.6, 0.9])).toEqual([0.5, 0.6, 0.55, 0.7, 0.65, 0.6]);
+    // minDelta 0.05: rises of 0.01 do not count as improvements
+    expect(await run({ patience: 2, minDelta: 0.05 }, [0.5, 0.51, 0.52, 0.9])).toEqual([0.5, 0.51, 0.52]);
+    // without early stop nothing stops
+    expect(await run({ earlyStop: false }, [0.5, 0.4, 0.3, 0.2])).toEqual([0.5, 0.4, 0.3, 0.2]);
+  });
+
+  it('reward errors are counted per cycle with the first message, and the run goes on', async () => {
+    let calls = 0;
+    const task: Task = {
+      ...toyTask,
+      reward: (p, c) => {
+        calls++;
+        if (calls % 3 === 0) throw new Error(`bad sample ${calls}`);
+        return toyTask.reward(p, c);
+      },
+    };
+    const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task, config: tinyConfig({ samplesPerPrompt: 4 }) });
+    const c0 = await e.runCycle(); // 4 eval samples: call 3 throws
+    expect(c0.stats.rewardErrors).toBe(1);
+    expect(c0.stats.rewardError).toBe('bad sample 3');
+    const c1 = await e.runCycle(); // 12 training + 4 eval samples: calls 5..20, every third throws
+    expect(c1.stats.rewardErrors).toBe(5);
+    expect(c1.stats.rewardError).toBe('bad sample 6');
+    const failed = c1.samples.filter((s) => s.breakdown?.rewardError);
+    expect(failed.length).toBe(4);
+    for (const s of failed) {
+      expect(s.reward).toBe(0);
+      expect(String(s.breakdown!.error)).toMatch(/^bad sample \d+$/);
     }
-    const h = e.history;
-    if (e.stopped) expect(h.at(-1)!.evalReward).toBeLessThan(h.at(-2)!.evalReward);
-    else for (let i = 1; i < h.length; i++) expect(h[i]!.evalReward).toBeGreaterThanOrEqual(h[i - 1]!.evalReward);
     e.dispose();
     e.model.dispose();
+  });
+
+  it('a cycle where most rewards fail stops with a RewardFailureError; non-numbers and values outside [0, 1] are errors', async () => {
+    for (const bad of [Number.NaN, 7, -1, 'high' as unknown as number]) {
+      const task: Task = { ...toyTask, reward: () => ({ reward: bad }) };
+      const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task, config: tinyConfig() });
+      const err = await e.runCycle().catch((x: unknown) => x);
+      expect(err).toBeInstanceOf(RewardFailureError);
+      expect((err as RewardFailureError).failed).toBe(4);
+      expect((err as Error).message).toMatch(/the reward failed for 4 of 4 samples .*can resume/);
+      expect(e.cycle).toBe(0); // the cycle was not recorded
+      e.dispose();
+      e.model.dispose();
+    }
+    // a batched reward that throws fails its whole chunk of rewardChunk samples
+    const task: Task = { ...toyTask, rewardMany: async (items) => { if (items.length > 2) throw new Error('pool died'); return items.map(() => ({ reward: 1 })); } };
+    const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task, config: tinyConfig({ rewardChunk: 2 }) });
+    const c0 = await e.runCycle();
+    expect(c0.stats.rewardErrors).toBe(0);
+    e.dispose();
+    e.model.dispose();
+    const e2 = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task, config: tinyConfig({ rewardChunk: 4 }) });
+    await expect(e2.runCycle()).rejects.toThrow(/pool died/);
+    e2.dispose();
+    e2.model.dispose();
   });
 });

@@ -64,15 +64,42 @@ describe('sampling', () => {
     expect(count(1)).toBeLessThan(500);
   });
 
-  it('stops a row at end-of-sequence and does not include it', async () => {
-    const model = tinyModel(6);
-    // force EOS: temperature tiny on a model whose head strongly prefers id 0 is hard to arrange, so check the
-    // contract on real output instead: tokens never contain the EOS id, and ended rows are shorter than the limit
-    const gens = await generate(model, prompts, { ...opts, maxNewTokens: 20 }, new Rng(9));
-    for (const g of gens) {
-      expect(g.tokens.includes(0)).toBe(false);
-      if (g.ended) expect(g.tokens.length).toBeLessThan(20);
-    }
+  it('stops a row at end-of-sequence and does not include it (a model that says EOS after 3 tokens)', async () => {
+    // a stand-in model whose logits make token 5 certain for the first 3 new tokens of row 0, then EOS (id 0);
+    // row 1 never sees EOS and runs to its budget
+    const V = charTokenizer.vocabSize;
+    const blockSize = 32;
+    let step = 0;
+    const logitsFor = (B: number) => {
+      const rows = Array.from({ length: B }, (_, b) => {
+        const row = new Array<number>(V).fill(-50);
+        row[b === 0 && step >= 3 ? 0 : 5] = 50;
+        return row;
+      });
+      step++;
+      return tf.tensor2d(rows, [B, V]);
+    };
+    const fake = {
+      config: { ...tinyModel(1).config, blockSize },
+      prefill: (ids: tf.Tensor2D, _p: tf.Tensor2D, _m: tf.Tensor2D, tMax: number) => ({ cache: { k: [], v: [], tMax }, logits: logitsFor(ids.shape[0]) }),
+      step: (ids: tf.Tensor2D) => logitsFor(ids.shape[0]),
+    } as unknown as Parameters<typeof generate>[0];
+    const before = tf.memory().numTensors;
+    const [a, b] = await generate(fake, [[0, 1, 2], [0, 3]], { ...opts, maxNewTokens: 8 }, new Rng(1));
+    expect(a).toEqual({ tokens: [5, 5, 5], ended: true });
+    expect(b).toEqual({ tokens: [5, 5, 5, 5, 5, 5, 5, 5], ended: false });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("a row's token budget does not depend on its batch neighbours", async () => {
+    const model = tinyModel(7);
+    const long = [0, ...Array.from({ length: 28 }, (_, i) => 1 + (i % 5))]; // leaves 3 of 32 positions
+    const short = [0, 3, 4];
+    const greedy = { ...opts, topK: 1, maxNewTokens: 10, eosId: 0 }; // this model never picks EOS greedily here
+    const together = await generate(model, [short, long, short], greedy, new Rng(1));
+    expect(together.map((g) => g.tokens.length)).toEqual([10, 3, 10]);
+    expect(together[0]).toEqual((await generate(model, [short], greedy, new Rng(1)))[0]);
+    expect(together[1]).toEqual((await generate(model, [long], greedy, new Rng(1)))[0]);
     model.dispose();
   });
 });

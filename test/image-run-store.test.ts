@@ -21,10 +21,10 @@ describe('image runs in the run store', () => {
     const recorder = new RunRecorder(store, 'shapes:tiny');
     const config = {
       ...defaultConfig(), task: 'shapes' as const, seed: 3, cycles: 1, promptsPerCycle: 2, samplesPerPrompt: 2, evalPrompts: 2,
-      evalSamplesPerPrompt: 2, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2,
+      evalSamplesPerPrompt: 2, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2, ddimSteps: 2, noiseDraws: 1,
     };
     const model = new UNet(TINY, undefined, 1);
-    const engine = new DiffusionRaftEngine({ model, config, sampler: { steps: 2, guidance: 2 }, heldOutImages: 4, noiseDraws: 1 });
+    const engine = new DiffusionRaftEngine({ model, config, heldOutImages: 4 });
     const run = await recorder.start(config);
     const sent: Array<{ stats: ImageCycleStats; samples: ImageSampleRecord[]; evalSamples: ImageSampleRecord[] }> = [];
     for (let c = 0; c < 2; c++) {
@@ -83,11 +83,11 @@ describe('image runs in the run store', () => {
     const recorder = new RunRecorder(store, 'shapes:tiny');
     const config = {
       ...defaultConfig(), task: 'shapes' as const, seed: 5, cycles: 3, promptsPerCycle: 2, samplesPerPrompt: 2, evalPrompts: 2,
-      evalSamplesPerPrompt: 1, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2,
+      evalSamplesPerPrompt: 1, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2, ddimSteps: 2, noiseDraws: 1,
     };
     const makeEngine = async (c: RunConfig) => {
       const model = new UNet(TINY, undefined, 1);
-      return new DiffusionRaftEngine({ model, config: c, sampler: { steps: 2, guidance: 2 }, heldOutImages: 4, noiseDraws: 1 });
+      return new DiffusionRaftEngine({ model, config: c, heldOutImages: 4 });
     };
     const done = (e: DiffusionRaftEngine) => (e.dispose(), e.model.dispose());
     const noTimes = (s: ImageCycleStats) => ({ ...s, ms: null });

@@ -66,7 +66,7 @@ describe('UFT', () => {
     }
   });
 
-  it('SFT trains on demonstrations only; best-of-K trains nothing and reports its analytic KL', async () => {
+  it('SFT trains on demonstrations only; best-of-K trains nothing and reports its analytic KL bound in klBound, not as its KL', async () => {
     const sft = engine({ method: 'sft' });
     await sft.runCycle();
     const s1 = await sft.runCycle();
@@ -80,7 +80,10 @@ describe('UFT', () => {
     const c1 = await bok.runCycle();
     expect(c1.stats.trainLoss).toBeNull();
     expect(c1.stats.perplexity).toBe(c0.stats.perplexity);
-    expect(c1.stats.klToRef).toBeCloseTo(Math.log(3) - 2 / 3, 10);
+    expect(c1.stats.klBound).toBeCloseTo(Math.log(3) - 2 / 3, 10);
+    expect(c1.stats.klToRef).toBeNull();
+    expect(c0.stats.klToRef).toBe(0); // cycle 0 is the base model: its own KL
+    expect(c0.stats.klBound).toBeNull();
     expect(c1.evalSamples).toHaveLength(c0.evalSamples.length);
     bok.dispose();
     bok.model.dispose();

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { cliHelp, parseCliArgs } from '../core/config/cli';
 import type { RunConfig } from '../core/config/schema';
-import { decodeConfigHash, encodeConfigHash } from '../core/config/url';
+import { decodeConfigHash, encodeConfigHash, migrateLegacyLink } from '../core/config/url';
 import { RaftEngine } from '../core/raft/engine';
 import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
 import { createTask, taskNeedsVerifier } from '../core/tasks/registry';
@@ -103,8 +103,7 @@ function configCommand(url: string | undefined, errors: string[]): number {
     for (const e of other) console.error(`raftlab: ${e}`);
     return 2;
   }
-  const hashAt = url!.indexOf('#');
-  const { config, problems } = decodeConfigHash(hashAt >= 0 ? url!.slice(hashAt + 1) : url!);
+  const { config, problems } = decodeConfigHash(migrateLegacyLink(url!).hash);
   console.log(JSON.stringify({ config, problems }, null, 2));
   return problems.length > 0 ? 2 : 0;
 }

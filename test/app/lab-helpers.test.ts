@@ -49,7 +49,7 @@ describe('exports', () => {
 
   it('the run JSON holds the config, its link, the stats and the kept samples', () => {
     const r = runExport({ ...DEFAULT_CONFIG, seed: 7 }, 'webgpu', cycles, new Date(0));
-    expect(r.url).toBe('#v=1&seed=7');
+    expect(r.url).toBe('#v=2&seed=7');
     expect(r.cycles.map((s) => s.cycle)).toEqual([0, 1]);
     expect(r.kept).toEqual([{ cycle: 1, prompt: 'p3', completion: 'good "one"\nline', reward: 0.9, breakdown: { score: 2, ratio: 0.25 } }]);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
@@ -98,7 +98,8 @@ describe('stats columns', () => {
     expect(controlsFor('shapes').hidden).toContain('Temperature');
     const sentiment = keysOf('sentiment');
     expect(sentiment).not.toContain('imageReward');
-    expect(controlsFor('sentiment').hidden).toEqual(['Image reward']);
+    expect(controlsFor('sentiment').hidden).toEqual(['Image reward', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image']);
+    for (const k of ['ddimSteps', 'guidance', 'noiseDraws']) expect(shapes).toContain(k);
     // every field is shown for some task, and each task's controls are a subset in group order
     for (const task of TASKS) {
       const { groups, hidden } = controlsFor(task);

@@ -19,8 +19,7 @@
  *   fetched from models/<task>/ (src/browser/diffusion-files.ts), with the same commands and progress events; each
  *   cycle is sent as an 'image-cycle' event whose samples carry their 16x16 images as RGBA bytes
  *   (src/app/image-samples.ts). Image runs are recorded in IndexedDB like language runs (stats, kept samples and
- *   eval images with their RGBA thumbnails, a checkpoint of the LoRA adapters, Adam and RNG state) and resume alike. The page's
- *   `?ddim=N` sets the DDIM steps (fewer for quick checks; default the recipe's 20).
+ *   eval images with their RGBA thumbnails, a checkpoint of the LoRA adapters, Adam and RNG state) and resume alike.
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
@@ -43,7 +42,6 @@ import { onVerifierProgress, taskContextFor } from '../../src/browser/verify/tas
 import type { VerifierLoadProgress } from '../../src/browser/verify/index';
 import { isImageTask } from '../../src/core/tasks/registry';
 import { DiffusionRaftEngine } from '../../src/core/diffusion/engine';
-import { SHAPES_SAMPLER } from '../../src/core/diffusion/shapes-recipe';
 import type { ImageCycleStats } from '../../src/core/diffusion/stats';
 import type { UNet } from '../../src/core/diffusion/unet';
 import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
@@ -298,16 +296,6 @@ function progressSender(): (p: { cycle: number; phase: Phase; done: number; tota
   };
 }
 
-/** DDIM steps from the page's query string (`?ddim=4`: fewer steps for quick checks); undefined = the recipe's. */
-function ddimStepsFromPage(): number | undefined {
-  try {
-    const n = Number(new URL(pageUrl).searchParams.get('ddim'));
-    return Number.isInteger(n) && n >= 1 && n <= 200 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The diffusion engine for `config` (built on the task's denoiser, loaded from the page's models/<task>/). */
 async function ensureImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> {
   const key = keyOf(config);
@@ -323,10 +311,7 @@ async function makeImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> 
   const loaded = await loadEmbeddedUNetFromUrl(config.task, pageUrl);
   unet = loaded.model;
   send({ type: 'loaded', task: config.task, params: unet.numParams(), backend: tf.getBackend(), meta: loaded.manifest.meta });
-  const steps = ddimStepsFromPage();
-  imageEngine = new DiffusionRaftEngine({
-    model: unet, config, onProgress: progressSender(), ...(steps !== undefined ? { sampler: { ...SHAPES_SAMPLER, steps } } : {}),
-  });
+  imageEngine = new DiffusionRaftEngine({ model: unet, config, onProgress: progressSender() });
   engineKey = key;
   const s = runStore();
   recorder = s ? new RunRecorder(s, baseModelId(config.task, 'denoiser', unet.numParams(), loaded.fingerprint)) : null;

@@ -26,7 +26,7 @@ import {
   type ConfigProblem,
   type RunConfig,
 } from './schema';
-import { splitConfigHash } from './url';
+import { migrateLegacyLink, splitConfigHash } from './url';
 
 /** Commands the CLI knows. */
 export const CLI_COMMANDS = ['run', 'config', 'compare', 'verify'] as const;
@@ -146,9 +146,7 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
 
   let base: RunConfig = DEFAULT_CONFIG;
   if (options.url !== undefined) {
-    const url = options.url;
-    const hashAt = url.indexOf('#');
-    const split = splitConfigHash(hashAt >= 0 ? url.slice(hashAt + 1) : url);
+    const split = splitConfigHash(migrateLegacyLink(options.url).hash);
     const fromUrl = resolveConfig(split.entries, 'urlKey');
     for (const p of [...split.problems, ...fromUrl.problems]) errors.push(`--url: ${p.message}`);
     base = fromUrl.config;
@@ -207,7 +205,7 @@ export function cliHelp(): string {
     '  --images DIR',
     '      Image tasks (shapes): write PNG grids of each cycle\'s eval images (same prompts and seeds every cycle) and training images to DIR.',
     '  --url URL',
-    '      Start from the settings of a RAFT Lab share link (#v=1&...); flags given here override them.',
+    '      Start from the settings of a RAFT Lab share link (#v=2&...; older links are migrated); flags given here override them.',
     '  -h, --help',
     '      Show this help.',
   ];

@@ -24,6 +24,7 @@ export function isImageTaskName(task: string): boolean {
 import { LORA_TARGETS, type LoraTarget } from '../lm/lora-config';
 import { SELECT_MODES, type SelectMode } from '../raft/select';
 import { IMAGE_REWARD_NAMES, type ImageRewardName } from '../diffusion/rewards';
+import { SHAPES_RAFT, SHAPES_SAMPLER } from '../diffusion/shapes-recipe';
 export { LORA_TARGETS, SELECT_MODES, type LoraTarget, type SelectMode };
 
 /** Alignment methods the lab compares. */
@@ -78,8 +79,22 @@ export interface RunConfig {
   /** Held-out reference texts perplexity is measured on. */
   evalTexts: number;
   earlyStop: boolean;
+  /** Early stop: cycles in a row without an improvement of the best eval reward by more than minDelta. */
+  patience: number;
+  /** Early stop: the least rise of the eval reward over the best so far that counts as an improvement. */
+  minDelta: number;
   /** Image tasks (`shapes`): the reward computed from the pixels. */
   imageReward: ImageRewardName;
+  /** Image tasks: DDIM sampling steps for training samples and evaluation. */
+  ddimSteps: number;
+  /** Image tasks: classifier-free guidance scale (1 = plain conditional sampling). */
+  guidance: number;
+  /** Image tasks: how often each kept image is drawn per epoch, each time with a fresh timestep and noise. */
+  noiseDraws: number;
+  /** Language tasks: samples handed to a batched reward (a verifier pool) at once. */
+  rewardChunk: number;
+  /** Language tasks: rows generated in one batched forward pass (memory bound). */
+  genBatch: number;
 }
 
 export type ConfigKey = keyof RunConfig;
@@ -262,12 +277,40 @@ const FIELDS = [
   },
   {
     key: 'earlyStop', type: 'boolean', default: false, urlKey: 'es', cliFlag: '--early-stop',
-    label: 'Early stop', help: 'Stop the run as soon as a cycle\'s eval reward is lower than the previous one.', group: 'eval',
+    label: 'Early stop', help: 'Stop the run when the eval reward has not beaten its best by more than the minimum change for patience cycles in a row.', group: 'eval',
+  },
+  {
+    key: 'patience', type: 'int', default: 1, min: 1, max: 50, urlKey: 'pat', cliFlag: '--patience',
+    label: 'Early-stop patience', help: 'With early stop: how many cycles in a row may fail to improve the best eval reward before the run stops.', group: 'eval',
+  },
+  {
+    key: 'minDelta', type: 'number', default: 0, min: 0, max: 1, urlKey: 'md', cliFlag: '--min-delta',
+    label: 'Early-stop minimum change', help: 'With early stop: a cycle improves only if its eval reward beats the best so far by more than this.', group: 'eval',
   },
   // image tasks
   {
     key: 'imageReward', type: 'choice', default: 'redness', choices: IMAGE_REWARD_NAMES, urlKey: 'rw', cliFlag: '--reward',
     label: 'Image reward', help: 'Image tasks only: what the reward measures in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half).', group: 'run', scope: 'image',
+  },
+  {
+    key: 'ddimSteps', type: 'int', default: SHAPES_SAMPLER.steps, min: 1, max: 200, urlKey: 'ddim', cliFlag: '--ddim-steps',
+    label: 'DDIM steps', help: 'Image tasks: denoising steps per image; fewer are faster and rougher.', group: 'sampling', scope: 'image',
+  },
+  {
+    key: 'guidance', type: 'number', default: SHAPES_SAMPLER.guidance, min: 1, max: 10, urlKey: 'cfg', cliFlag: '--guidance',
+    label: 'Guidance scale', help: 'Image tasks: how strongly the picture follows its label (classifier-free guidance; 1 = plain conditional sampling).', group: 'sampling', scope: 'image',
+  },
+  {
+    key: 'noiseDraws', type: 'int', default: SHAPES_RAFT.noiseDraws, min: 1, max: 64, urlKey: 'nd', cliFlag: '--noise-draws',
+    label: 'Noise draws per kept image', help: 'Image tasks: each epoch trains on every kept image this many times, each with a fresh noise level and noise.', group: 'training', scope: 'image',
+  },
+  {
+    key: 'rewardChunk', type: 'int', default: 32, min: 1, max: 1024, urlKey: 'rc', cliFlag: '--reward-chunk',
+    label: 'Reward chunk', help: 'Code tasks: how many samples go to the verifiers at once (a failing call fails its chunk).', group: 'sampling', scope: 'language',
+  },
+  {
+    key: 'genBatch', type: 'int', default: 64, min: 1, max: 512, urlKey: 'gb', cliFlag: '--gen-batch',
+    label: 'Generation batch', help: 'How many completions are written in one batched pass (larger is faster and needs more memory).', group: 'sampling', scope: 'language',
   },
 ] as const satisfies readonly AnyConfigField[];
 

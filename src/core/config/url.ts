@@ -1,7 +1,11 @@
 /**
- * RunConfig <-> URL hash (`#v=1&seed=1&k=8&sel=global`), so a run can be shared as a link.
+ * RunConfig <-> URL hash (`#v=2&seed=1&k=8&sel=global`), so a run can be shared as a link.
  *
  * `v` (format version) and `seed` are always written; other fields only when they differ from the defaults.
+ * Versions: 1 had no keys for DDIM steps, guidance, noise draws, the reward chunk, the generation batch or the
+ * early-stop patience and minimum change (their values were fixed at what are now the defaults) and took the DDIM
+ * steps from the page's query (`?ddim=N`). 2 has them all in the hash. A version-1 link is migrated
+ * (`migrateLegacyLink`): its keys mean the same, and `?ddim=N` becomes `ddim=N`.
  * Decoding never throws and never interprets a value as anything but data: every value goes through the
  * schema's strict parser, and anything odd becomes a ConfigProblem while the default stays.
  */
@@ -17,7 +21,9 @@ import {
   type RunConfig,
 } from './schema';
 
-export const CONFIG_HASH_VERSION = '1';
+export const CONFIG_HASH_VERSION = '2';
+/** Older versions that are still read (migrated to the current one). */
+export const LEGACY_HASH_VERSIONS: readonly string[] = ['1'];
 export const MAX_CONFIG_HASH_LENGTH = 2000;
 
 /** `v=1&seed=…&<urlKey>=<value>…` for the fields that differ from the defaults (no leading '#'). */
@@ -79,7 +85,7 @@ export function splitConfigHash(hash: string): { entries: Array<[string, string]
   }
   if (version === null) {
     problems.push({ key: 'v', value: '', message: `missing version v=${CONFIG_HASH_VERSION} in the URL hash; reading it as version ${CONFIG_HASH_VERSION}` });
-  } else if (version !== CONFIG_HASH_VERSION) {
+  } else if (version !== CONFIG_HASH_VERSION && !LEGACY_HASH_VERSIONS.includes(version)) {
     problems.push({
       key: 'v',
       value: version,
@@ -97,4 +103,33 @@ export function decodeConfigHash(
   const split = splitConfigHash(hash);
   const resolved = resolveConfig(split.entries, 'urlKey', base);
   return { config: resolved.config, problems: [...split.problems, ...resolved.problems, ...checkConfig(resolved.config)] };
+}
+
+/**
+ * A link of an older version as a current hash (no leading '#'): a version-1 link's keys are kept, and its query's
+ * `ddim=N` (where the hash has no `ddim`) becomes the hash key `ddim=N`. `link` is a whole URL, or `?query#hash`, or
+ * a bare hash. Anything else (a current hash, a hash with problems) is returned as it was, for decodeConfigHash to
+ * report. `migrated` says whether anything changed.
+ */
+export function migrateLegacyLink(link: string): { hash: string; migrated: boolean } {
+  const hashAt = link.indexOf('#');
+  const hash = hashAt >= 0 ? link.slice(hashAt + 1) : link.includes('?') ? '' : link;
+  const before = hashAt >= 0 ? link.slice(0, hashAt) : link;
+  const queryAt = before.indexOf('?');
+  let ddim: string | null = null;
+  if (queryAt >= 0) {
+    try {
+      ddim = new URLSearchParams(before.slice(queryAt + 1)).get('ddim');
+    } catch {
+      ddim = null;
+    }
+  }
+  const parts = hash.split('&').filter((p) => p !== '');
+  const version = parts.find((p) => p.startsWith('v='))?.slice(2);
+  if (version !== undefined && !LEGACY_HASH_VERSIONS.includes(version)) return { hash, migrated: false };
+  if (version === undefined && ddim === null) return { hash, migrated: false };
+  const body = parts.filter((p) => !p.startsWith('v='));
+  const ddimKey = fieldOf('ddimSteps').urlKey;
+  if (ddim !== null && !body.some((p) => p.startsWith(`${ddimKey}=`))) body.push(`${ddimKey}=${encodeURIComponent(ddim)}`);
+  return { hash: [`v=${CONFIG_HASH_VERSION}`, ...body].join('&'), migrated: true };
 }

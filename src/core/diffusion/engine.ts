@@ -10,7 +10,8 @@
  * shuffled batches of `batchSize`, Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
  * Prompts are the task's 7 labels: a cycle takes min(promptsPerCycle, 7) of them, evaluation the first
  * min(evalPrompts, 7), each with evalSamplesPerPrompt fixed noise seeds.
- * Framework-free: the same code runs in the CLI, the tests and (later) the worker.
+ * Sampler (DDIM steps, guidance) and noise draws come from the run's config. Framework-free: the same code runs in
+ * the CLI, the tests and the trainer worker.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config/schema';
@@ -18,6 +19,7 @@ import type { EngineState } from '../raft/engine-state';
 import { Adam } from '../lm/adam';
 import type { Phase, Progress } from '../raft/engine';
 import { PromptOrder } from '../raft/prompt-order';
+import { earlyStopDue } from '../raft/early-stop';
 import { selectSamples } from '../raft/select';
 import { mean } from '../raft/stats';
 import { hashString, Rng } from '../rng';
@@ -26,7 +28,7 @@ import { labelIndex, SHAPE_LABELS, shapeImages } from './dataset';
 import { sampleImages, type SampleOptions } from './ddim';
 import { IMAGE_REWARDS, imageReward, type ImageRewardName, type RewardWeights } from './rewards';
 import { cosineSchedule, type NoiseSchedule } from './schedule';
-import { SHAPES_HELD_OUT_SEED, SHAPES_RAFT, SHAPES_SAMPLER, SHAPES_SCHEDULE } from './shapes-recipe';
+import { SHAPES_HELD_OUT_SEED, SHAPES_RAFT, SHAPES_SCHEDULE } from './shapes-recipe';
 import { pairwiseDiversity, type ImageCycleStats } from './stats';
 import { denoiseStep, drawBatch, meanDenoiseLoss, type DenoiseBatch } from './train';
 import type { UNet } from './unet';
@@ -55,12 +57,8 @@ export interface DiffusionEngineOptions {
   config: RunConfig;
   /** The reward: a name of IMAGE_REWARDS or weights of the parts (default: config.imageReward). */
   reward?: ImageRewardName | RewardWeights;
-  /** Sampler settings (default SHAPES_SAMPLER); tests use fewer steps. */
-  sampler?: SampleOptions;
   /** Real held-out images for heldOutLoss (default min(evalTexts, 256)). */
   heldOutImages?: number;
-  /** Noise draws per kept image per epoch (default SHAPES_RAFT.noiseDraws). */
-  noiseDraws?: number;
   onProgress?: (p: Progress) => void;
 }
 
@@ -93,8 +91,8 @@ export class DiffusionRaftEngine {
     this.rewardWeights = typeof reward === 'string' ? IMAGE_REWARDS[reward] : reward;
     if (!this.rewardWeights) throw new Error(`unknown image reward ${String(reward)}`);
     this.schedule = cosineSchedule(SHAPES_SCHEDULE.steps);
-    this.sampler = opts.sampler ?? { ...SHAPES_SAMPLER };
-    this.noiseDraws = opts.noiseDraws ?? SHAPES_RAFT.noiseDraws;
+    this.sampler = { steps: this.config.ddimSteps, guidance: this.config.guidance };
+    this.noiseDraws = this.config.noiseDraws;
     const { seed } = this.config;
     this.#sampleRng = Rng.derive(seed, 'diffusion/sample');
     this.#trainRng = Rng.derive(seed, 'diffusion/train');
@@ -199,7 +197,7 @@ export class DiffusionRaftEngine {
     };
     this.history.push(stats);
     this.cycle++;
-    if (this.config.earlyStop && cycle > 0 && stats.evalReward < this.history[this.history.length - 2]!.evalReward) this.stopped = true;
+    if (this.config.earlyStop && earlyStopDue(this.history.map((h) => h.evalReward), this.config.patience, this.config.minDelta)) this.stopped = true;
     return { stats, samples, evalSamples };
   }
 

@@ -1,6 +1,8 @@
 /**
  * Batched generation with a KV cache. Prompts of different lengths are left-padded; padded key positions are
  * masked and position ids start at each row's first real token, so a row's samples equal its unpadded run.
+ * Each row's token budget depends on its own prompt only (`rowBudget`): a batch whose rows cannot share one cache
+ * of at most blockSize entries is split into consecutive groups that can.
  * Shapes stay fixed within a call (the cache is allocated at full length), which keeps WebGPU's buffer pool small.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -29,27 +31,60 @@ function bucket(n: number, limit: number): number {
   return Math.min(limit, Math.ceil(n / 8) * 8);
 }
 
+/**
+ * New tokens a prompt of `length` tokens may get: maxNewTokens, or what the context window leaves after the prompt
+ * (a prompt longer than the window keeps its last blockSize - 1 tokens, leaving room for one new token).
+ */
+export function rowBudget(length: number, maxNewTokens: number, blockSize: number): number {
+  return Math.max(0, Math.min(maxNewTokens, blockSize - Math.min(Math.max(1, length), blockSize - 1)));
+}
+
 export async function generate(model: Gpt, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Generation[]> {
   const maxBatch = opts.maxBatch ?? 64;
+  const { blockSize } = model.config;
   const out: Generation[] = [];
   for (let start = 0; start < prompts.length; start += maxBatch) {
-    out.push(...(await generateBatch(model, prompts.slice(start, start + maxBatch), opts, rng)));
+    for (const group of cacheGroups(prompts.slice(start, start + maxBatch), opts.maxNewTokens, blockSize)) {
+      out.push(...(await generateBatch(model, group, opts, rng)));
+    }
     opts.onProgress?.(out.length, prompts.length);
   }
   return out;
 }
 
+/** Consecutive groups of prompts whose longest kept prompt plus largest budget fit one cache of blockSize entries. */
+function cacheGroups(prompts: number[][], maxNewTokens: number, blockSize: number): number[][][] {
+  const groups: number[][][] = [];
+  let group: number[][] = [];
+  let longest = 0;
+  let most = 0;
+  for (const p of prompts) {
+    const n = rowBudget(p.length, maxNewTokens, blockSize);
+    const kept = Math.min(Math.max(1, p.length), blockSize - n);
+    if (group.length > 0 && Math.max(longest, kept) + Math.max(most, n) > blockSize) {
+      groups.push(group);
+      group = [];
+      longest = 0;
+      most = 0;
+    }
+    group.push(p);
+    longest = Math.max(longest, kept);
+    most = Math.max(most, n);
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 async function generateBatch(model: Gpt, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Generation[]> {
   const B = prompts.length;
   const { blockSize } = model.config;
-  // The prompt comes first: new tokens get what the context window leaves after the batch's longest prompt
-  // (a prompt longer than the window keeps its last blockSize - 1 tokens, leaving room for one new token).
-  const longestPrompt = Math.max(1, ...prompts.map((p) => p.length));
-  const maxNew = Math.max(0, Math.min(opts.maxNewTokens, blockSize - Math.min(longestPrompt, blockSize - 1)));
+  // each row's budget comes from its own prompt (rowBudget); cacheGroups made the batch fit one cache
+  const budget = prompts.map((p) => rowBudget(p.length, opts.maxNewTokens, blockSize));
+  const maxNew = Math.max(0, ...budget);
   const results: Generation[] = prompts.map(() => ({ tokens: [], ended: false }));
   if (B === 0 || maxNew === 0) return results;
   // keep the end of over-long prompts; every row needs at least one token
-  const rows = prompts.map((p) => (p.length === 0 ? [opts.eosId] : p.slice(-(blockSize - maxNew))));
+  const rows = prompts.map((p, b) => (p.length === 0 ? [opts.eosId] : p.slice(-(blockSize - budget[b]!))));
   const longest = Math.max(...rows.map((r) => r.length));
   const P = Math.max(longest, bucket(longest, blockSize - maxNew));
   const tMax = P + maxNew;
@@ -89,6 +124,7 @@ async function generateBatch(model: Gpt, prompts: number[][], opts: GenerateOpti
         } else {
           results[b]!.tokens.push(tok);
           next[b] = tok;
+          if (results[b]!.tokens.length >= budget[b]!) done[b] = true; // its budget is spent
         }
       }
       if (s === maxNew - 1 || done.every(Boolean)) return results;

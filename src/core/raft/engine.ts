@@ -13,15 +13,34 @@ import { generate, type Generation } from '../lm/generate';
 import { Gpt } from '../lm/gpt';
 import { LORA_TARGETS, type LoraTarget } from '../lm/lora';
 import { totalNll, trainStep, makeBatch, disposeBatch, sequenceLogProbs, type Sequence } from '../lm/train';
+import { sequenceKl } from '../lm/kl';
+import type * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
 import type { RewardResult, Task, Tokenizer } from '../tasks/types';
 import { PromptOrder } from './prompt-order';
+import { earlyStopDue } from './early-stop';
 import { selectSamples } from './select';
 import { uftStep } from './uft';
 import { distinct2, mean, type CycleStats } from './stats';
 
-/** Samples handed to a task's `rewardMany` at once (a verifier pool works through each chunk concurrently). */
-const REWARD_CHUNK = 32;
+/**
+ * A cycle in which more than this share of the samples' rewards failed (threw, or gave no number in [0, 1]) stops
+ * the run: training on such rewards would teach nothing but the bug. The run resumes from its last finished cycle.
+ */
+export const REWARD_FAILURE_LIMIT = 0.5;
+
+/** Thrown when most of a cycle's rewards failed; the cycle is not recorded and the run can resume before it. */
+export class RewardFailureError extends Error {
+  constructor(
+    readonly cycle: number,
+    readonly failed: number,
+    readonly total: number,
+    readonly firstMessage: string,
+  ) {
+    super(`cycle ${cycle}: the reward failed for ${failed} of ${total} samples (first: ${firstMessage}); the run stopped and can resume from its last finished cycle once the reward is fixed`);
+    this.name = 'RewardFailureError';
+  }
+}
 
 export type Phase = 'generate' | 'reward' | 'select' | 'train' | 'evaluate';
 
@@ -89,6 +108,8 @@ export class RaftEngine {
   readonly #heldOut: Sequence[];
   /** Samples scored by `rewardMany` in the current cycle, and the time those calls took (verification throughput). */
   #verified = { samples: 0, ms: 0 };
+  /** Reward errors of the current cycle (training and eval samples) and the first one's message. */
+  #rewardErrors: { count: number; first: string | null } = { count: 0, first: null };
 
   constructor(opts: RaftEngineOptions) {
     this.model = opts.model;
@@ -118,6 +139,7 @@ export class RaftEngine {
     const cycle = this.cycle;
     const ms = { generate: 0, reward: 0, train: 0, eval: 0 };
     this.#verified = { samples: 0, ms: 0 };
+    this.#rewardErrors = { count: 0, first: null };
     let samples: SampleRecord[] = [];
     let trainStats: Pick<CycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> = {
       rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null,
@@ -182,23 +204,26 @@ export class RaftEngine {
       distinct2: ev.distinct2,
       meanLength: ev.meanLength,
       klToRef: ev.klToRef,
+      klBound: ev.klBound,
+      rewardErrors: this.#rewardErrors.count,
+      rewardError: this.#rewardErrors.first,
       ms: { generate: round(ms.generate), reward: round(ms.reward), train: round(ms.train), eval: round(ms.eval) },
       verifyPerSec: this.task.rewardMany
         ? (this.#verified.ms > 0 ? Math.round((this.#verified.samples / (this.#verified.ms / 1000)) * 10) / 10 : null)
         : null,
     };
-    const prev = this.history.at(-1);
-    if (this.config.earlyStop && prev && cycle > 0 && stats.evalReward < prev.evalReward) this.stopped = true;
     this.history.push(stats);
+    if (this.config.earlyStop && earlyStopDue(this.history.map((h) => h.evalReward), this.config.patience, this.config.minDelta)) this.stopped = true;
     this.cycle++;
     return { stats, samples, evalSamples: ev.samples };
   }
 
   /**
    * Evaluate the current model: fresh samples on held-out prompts (the same random stream every cycle), perplexity
-   * on held-out text, and KL to the reference: mean over eval samples of log pi(y|x) - log pi_ref(y|x).
-   * For best-of-K after cycle 0 each eval sample is the best of K draws, and KL is the analytic bound
-   * log K - (K - 1) / K of best-of-K sampling to its base model.
+   * on held-out text, and KL to the reference: the mean over eval samples of the per-token KL between the policy's
+   * and the reference's sampling distributions (temperature, top-k, top-p), summed over each sample's positions
+   * (lm/kl.ts: non-negative, 0 at cycle 0). For best-of-K after cycle 0 each eval sample is the best of K draws;
+   * its KL is null and `klBound` holds the analytic bound log K - (K - 1) / K of best-of-K sampling.
    */
   async evaluate(cycle = this.cycle) {
     const bestOfK = this.config.method === 'best-of-k' && cycle > 0 ? this.config.samplesPerPrompt : 1;
@@ -217,15 +242,10 @@ export class RaftEngine {
     const rewards = scored.map((s) => s.result.reward);
     this.#progress(cycle, 'evaluate', 0, 1);
     const { nll, tokens } = await totalNll(this.model, this.#heldOut, this.tokenizer.eosId);
-    let klToRef: number;
-    if (bestOfK > 1) {
-      klToRef = Math.log(bestOfK) - (bestOfK - 1) / bestOfK;
-    } else {
-      const seqs = scored.map((s) => this.#sequenceOf(s));
-      const pol = await sequenceLogProbs(this.model, seqs, this.tokenizer.eosId);
-      const ref = await this.referenceLogProbs(seqs);
-      klToRef = mean(pol.map((lp, i) => lp - ref[i]!)) ?? 0;
-    }
+    // best-of-K samples from the base model and keeps the best: its KL has the analytic bound below, reported as a
+    // bound; every other method's KL is the exact per-token KL of the sampling distributions (lm/kl.ts)
+    const klBound = bestOfK > 1 ? Math.log(bestOfK) - (bestOfK - 1) / bestOfK : null;
+    const klToRef = bestOfK > 1 ? null : mean(await this.sampleKl(scored.map((s) => this.#sequenceOf(s)))) ?? 0;
     this.#progress(cycle, 'evaluate', 1, 1);
     return {
       reward: mean(rewards) ?? 0,
@@ -234,6 +254,7 @@ export class RaftEngine {
       distinct2: distinct2(scored.map((s) => s.completion)),
       meanLength: mean(scored.map((s) => s.gen.tokens.length)) ?? 0,
       klToRef,
+      klBound,
       samples: scored.map((s) => this.#record(s, false)),
     };
   }
@@ -247,6 +268,26 @@ export class RaftEngine {
     lora.enabled = false;
     try {
       return await sequenceLogProbs(this.model, seqs, eos);
+    } finally {
+      lora.enabled = true;
+    }
+  }
+
+  /** Per-sequence KL of the policy's sampling distribution to the reference's, summed over completion positions. */
+  async sampleKl(seqs: Sequence[]): Promise<number[]> {
+    const { temperature, topK, topP } = this.config;
+    const ids = (x: tf.Tensor2D) => this.model.forward(x) as tf.Tensor2D;
+    return sequenceKl(ids, (x) => this.#referenceForward(x), seqs, this.model.config.blockSize, this.tokenizer.eosId, { temperature, topK, topP });
+  }
+
+  /** Logits of the reference model (the frozen copy, or this model with its adapters off). */
+  #referenceForward(ids: tf.Tensor2D): tf.Tensor2D {
+    if (this.#reference) return this.#reference.forward(ids) as tf.Tensor2D;
+    const lora = this.model.lora;
+    if (!lora) return this.model.forward(ids) as tf.Tensor2D;
+    lora.enabled = false;
+    try {
+      return this.model.forward(ids) as tf.Tensor2D;
     } finally {
       lora.enabled = true;
     }
@@ -317,48 +358,62 @@ export class RaftEngine {
       topK: this.config.topK,
       topP: this.config.topP,
       eosId: this.tokenizer.eosId,
+      maxBatch: this.config.genBatch,
       onProgress: (done, total) => this.#progress(cycle, phase, done, total),
     }, rng);
     return rows.map((r, i) => ({ ...r, gen: gens[i]! }));
   }
 
+  /**
+   * Reward every generated sample. A reward that throws (a batched call: its whole chunk), or that gives anything
+   * but a number in [0, 1], is a reward error: the sample gets reward 0 and `breakdown.error`, the cycle counts it
+   * (`rewardErrors`, with the first message), and when more than REWARD_FAILURE_LIMIT of the samples of this call
+   * failed the cycle stops with a RewardFailureError.
+   */
   async #score(cycle: number, gens: Array<Omit<Scored, 'result' | 'completion'>>, heldOut = false): Promise<Scored[]> {
     const texts = heldOut ? this.task.evalPrompts : this.task.trainPrompts;
     const items = gens.map((g) => ({ prompt: texts[g.promptIndex]!, completion: this.tokenizer.decode(g.gen.tokens) }));
-    const fail = (e: unknown): RewardResult => ({ reward: 0, breakdown: { error: e instanceof Error ? e.message : String(e) } });
-    let results: RewardResult[];
+    const raw: Array<RewardResult | { error: unknown }> = [];
     if (this.task.rewardMany) {
       // a verifier task scores the batch concurrently; progress is reported per chunk
-      results = [];
-      const chunk = REWARD_CHUNK;
+      const chunk = this.config.rewardChunk;
       for (let i = 0; i < items.length; i += chunk) {
         const part = items.slice(i, i + chunk);
         const t0 = now();
         try {
-          results.push(...(await this.task.rewardMany(part)));
+          const got = await this.task.rewardMany(part);
+          for (let j = 0; j < part.length; j++) raw.push(got[j] ?? { error: `the batched reward returned ${got.length} results for ${part.length} samples` });
         } catch (e) {
-          results.push(...part.map(() => fail(e)));
+          raw.push(...part.map(() => ({ error: e })));
         }
         this.#verified.samples += part.length;
         this.#verified.ms += now() - t0;
-        if (!heldOut) this.#progress(cycle, 'reward', results.length, gens.length);
+        if (!heldOut) this.#progress(cycle, 'reward', raw.length, gens.length);
       }
     } else {
-      results = [];
       for (const it of items) {
         try {
-          results.push(await this.task.reward(it.prompt, it.completion));
+          raw.push(await this.task.reward(it.prompt, it.completion));
         } catch (e) {
-          results.push(fail(e));
+          raw.push({ error: e });
         }
-        if (!heldOut) this.#progress(cycle, 'reward', results.length, gens.length);
+        if (!heldOut) this.#progress(cycle, 'reward', raw.length, gens.length);
       }
     }
-    return gens.map((g, i) => {
-      let result = results[i] ?? fail('no reward');
-      if (!Number.isFinite(result.reward)) result = { ...result, reward: 0 };
+    let failed = 0;
+    const scored = gens.map((g, i) => {
+      const result = checkedReward(raw[i]!);
+      if (result.breakdown?.rewardError) {
+        failed++;
+        this.#rewardErrors.count++;
+        this.#rewardErrors.first ??= String(result.breakdown.error);
+      }
       return { ...g, completion: items[i]!.completion, result };
     });
+    if (gens.length > 0 && failed / gens.length > REWARD_FAILURE_LIMIT) {
+      throw new RewardFailureError(cycle, failed, gens.length, this.#rewardErrors.first ?? 'unknown error');
+    }
+    return scored;
   }
 
   #lr(cycle: number): number {
@@ -453,6 +508,17 @@ export class RaftEngine {
   #progress(cycle: number, phase: Phase, done: number, total: number): void {
     this.#onProgress?.({ cycle, phase, done, total });
   }
+}
+
+/** A reward call's outcome as a RewardResult; anything but a number in [0, 1] becomes reward 0 with the error. */
+function checkedReward(r: RewardResult | { error: unknown }): RewardResult {
+  const fail = (error: string): RewardResult => ({ reward: 0, breakdown: { ...('breakdown' in r ? r.breakdown : {}), error, rewardError: true } });
+  if ('error' in r) return fail(r.error instanceof Error ? r.error.message : String(r.error));
+  const v = (r as { reward: unknown }).reward;
+  if (typeof v !== 'number') return fail(`the reward is not a number (got ${typeof v})`);
+  if (!Number.isFinite(v)) return fail(`the reward is not finite (got ${v})`);
+  if (v < 0 || v > 1) return fail(`the reward is outside [0, 1] (got ${v})`);
+  return r;
 }
 
 function now(): number {

@@ -13,7 +13,11 @@ export class PromptOrder {
   #cursor = 0;
   #epoch = 0;
 
-  /** `n` prompts; each pass is shuffled by Rng.derive(seed + pass, stream). */
+  /**
+   * `n` prompts; pass 0 is shuffled by Rng.derive(seed, stream) and pass p >= 1 by Rng.derive(seed, `stream/pass/p`),
+   * so the passes of one seed never repeat those of another (with `seed + pass`, seed 2's first pass was seed 1's
+   * second). Pass 0 keeps the stream it always had, so runs that stay within one pass are unchanged.
+   */
   constructor(
     readonly n: number,
     readonly seed: number,
@@ -25,7 +29,7 @@ export class PromptOrder {
     const out: number[] = [];
     while (out.length < count) {
       if (this.#cursor >= this.#order.length) {
-        this.#order = Rng.derive(this.seed + this.#epoch, this.stream).shuffled(Array.from({ length: this.n }, (_, i) => i));
+        this.#order = Rng.derive(this.seed, this.#epoch === 0 ? this.stream : `${this.stream}/pass/${this.#epoch}`).shuffled(Array.from({ length: this.n }, (_, i) => i));
         this.#epoch++;
         this.#cursor = 0;
       }

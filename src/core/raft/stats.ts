@@ -17,8 +17,21 @@ export interface CycleStats {
   perplexity: number;
   distinct2: number;
   meanLength: number;
-  /** KL to the reference model, when one is kept. */
+  /**
+   * KL to the reference (base) model: the mean over eval samples of the exact per-token KL between the policy's and
+   * the reference's sampling distributions (temperature, top-k, top-p), summed over each sample's positions; >= 0,
+   * 0 at cycle 0. Null for best-of-K after cycle 0 (its eval samples are not the model's samples; see klBound).
+   */
   klToRef: number | null;
+  /** Best-of-K after cycle 0: the analytic bound log K - (K - 1) / K of its KL to the base model; else null. */
+  klBound?: number | null;
+  /**
+   * Samples of the cycle (training and eval) whose reward failed: it threw, or gave no number in [0, 1]. They got
+   * reward 0 and `breakdown.error`. Absent in runs saved before the field existed.
+   */
+  rewardErrors?: number;
+  /** The first reward error's message, null when there was none. */
+  rewardError?: string | null;
   trainLoss: number | null;
   lr: number | null;
   ms: { generate: number; reward: number; train: number; eval: number };
@@ -58,10 +71,12 @@ export const TABLE_COLUMNS: Array<[keyof CycleStats | 'time', string, number]> =
   ['evalPassRate', 'pass', 6],
   ['perplexity', 'ppl', 7],
   ['klToRef', 'KL', 6],
+  ['klBound', 'KLmax', 6],
   ['distinct2', 'dist2', 6],
   ['meanLength', 'len', 5],
   ['trainLoss', 'loss', 7],
   ['verifyPerSec', 'ver/s', 6],
+  ['rewardErrors', 'errs', 5],
   ['time', 'sec', 6],
 ];
 
@@ -77,7 +92,7 @@ export function tableRow(s: CycleStats): string {
     let text: string;
     if (v === null || v === undefined) text = '-';
     else if (key === 'verifyPerSec' && typeof v === 'number') text = v.toFixed(1);
-    else if (typeof v === 'number') text = Number.isInteger(v) ? String(v) : v.toFixed(key === 'perplexity' || key === 'time' || key === 'klToRef' ? 2 : 3);
+    else if (typeof v === 'number') text = Number.isInteger(v) ? String(v) : v.toFixed(key === 'perplexity' || key === 'time' || key === 'klToRef' || key === 'klBound' ? 2 : 3);
     else text = String(v);
     return text.padStart(w);
   }).join(' ');

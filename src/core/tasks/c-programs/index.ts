@@ -123,7 +123,9 @@ export function createCProgramsTask(verifier: Verifier | undefined): Task {
   });
   // Samples of a small model repeat themselves (K samples of a prompt, the same prompt in later cycles): each
   // distinct program is compiled and run once. The result is a pure function of the program (the breakdown's
-  // compileMs/runMs are those of its first run, and `cached: true` marks a repeat).
+  // compileMs/runMs are those of its first run, and `cached: true` marks a repeat). A wall-clock timeout is not: it
+  // depends on how busy the machine was, so it is never kept (the next sample with that program runs it again), and
+  // the cache can stay out of checkpoints: a resumed run scores the same programs the same way.
   const cache = new Map<string, Promise<RewardResult>>();
   const verifyOnce = (job: VerifyJob): Promise<RewardResult> => {
     const known = cache.get(job.code);
@@ -131,7 +133,12 @@ export function createCProgramsTask(verifier: Verifier | undefined): Task {
     const fresh = v.verify(job);
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
     cache.set(job.code, fresh);
-    fresh.catch(() => cache.delete(job.code));
+    fresh.then(
+      (r) => {
+        if (r.breakdown?.stage === 'timeout' && cache.get(job.code) === fresh) cache.delete(job.code);
+      },
+      () => cache.delete(job.code),
+    );
     return fresh;
   };
   const rewardMany = (items: ReadonlyArray<{ prompt: string; completion: string }>): Promise<RewardResult[]> =>

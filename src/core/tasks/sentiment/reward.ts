@@ -53,12 +53,11 @@ function score(text: string): { score: number; positiveWords: number; negativeWo
   return { score: total, positiveWords, negativeWords };
 }
 
-/** Sentiment reward of a completion: 0.5 + 0.5 tanh(score / 4). Never throws. */
+/**
+ * Sentiment reward of a completion: 0.5 + 0.5 tanh(score / 4). A bug in the scoring throws (the engine counts it as
+ * a reward error) instead of hiding behind a neutral 0.5.
+ */
 export function sentimentReward(completion: string): RewardResult {
-  try {
-    const breakdown = score(typeof completion === 'string' ? completion : String(completion ?? ''));
-    return { reward: 0.5 + 0.5 * Math.tanh(breakdown.score / 4), breakdown };
-  } catch {
-    return { reward: 0.5, breakdown: { score: 0, positiveWords: 0, negativeWords: 0 } };
-  }
+  const breakdown = score(completion);
+  return { reward: 0.5 + 0.5 * Math.tanh(breakdown.score / 4), breakdown };
 }
