@@ -8,7 +8,7 @@ import { Rng } from '../src/core/rng';
 import { createTask } from '../src/core/tasks/registry';
 import { parseProblem, pythonResult, type Op } from '../src/core/tasks/arithmetic/problems';
 import { loadEmbeddedModel, modelDir } from '../src/node/model-files';
-import { weightsFingerprint } from '../src/browser/model-files';
+import { weightsFingerprint } from '../src/core/store/base-model';
 
 describe('embedded sentiment model', () => {
   it('is small, matches its manifest and its tokenizer', () => {

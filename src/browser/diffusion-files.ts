@@ -7,7 +7,7 @@ import { UNet } from '../core/diffusion/unet';
 import { unpackUNet, type UNetManifest } from '../core/diffusion/weights-io';
 import { fetchTensorFile } from './model-files';
 
-/** The denoiser, its manifest, and the fingerprint of its weights file (see model-files.ts weightsFingerprint). */
+/** The denoiser, its manifest, and the fingerprint of its weights file (see core/store/base-model.ts weightsFingerprint). */
 export async function loadEmbeddedUNetFromUrl(task: string, base: string | URL): Promise<{ model: UNet; manifest: UNetManifest; fingerprint: string }> {
   const { manifest, weights, fingerprint } = await fetchTensorFile<UNetManifest>(task, base, 'raftlab-unet/1', 'U-Net', unpackUNet);
   return { model: new UNet(manifest.config, weights), manifest, fingerprint };

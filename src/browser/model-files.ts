@@ -7,7 +7,7 @@
 import { Gpt } from '../core/lm/gpt';
 import { unpackWeights, type ModelManifest } from '../core/lm/weights-io';
 import type { Tokenizer } from '../core/tasks/types';
-import { crc32 } from '../core/store/checksum';
+import { weightsFingerprint } from '../core/store/base-model';
 import { tokenizerFromJson } from '../core/tokenizer/hf-tokenizer';
 
 export interface EmbeddedModel {
@@ -18,10 +18,6 @@ export interface EmbeddedModel {
   fingerprint: string;
 }
 
-/** `crc32-<hex>-<bytes>` of a weights file: two different files of the same shape get different fingerprints. */
-export function weightsFingerprint(data: ArrayBuffer): string {
-  return `crc32-${crc32(new Uint8Array(data)).toString(16).padStart(8, '0')}-${data.byteLength}`;
-}
 
 function defaultBase(): string {
   if (typeof document !== 'undefined') return document.baseURI;

@@ -8,12 +8,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../core/config/schema';
-import { encodeConfigHash } from '../core/config/url';
 import { DiffusionRaftEngine, type ImageSample } from '../core/diffusion/engine';
 import { imageGrid } from '../core/diffusion/png';
 import { imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/diffusion/stats';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedUNet, writePng } from '../node/diffusion-files';
+import type { SampleLine } from '../node/run-dir';
+import { baseModelId } from '../core/store/base-model';
+import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
 
 export interface ImageRunOutput {
   config: RunConfig;
@@ -38,17 +40,19 @@ function byPrompt(samples: readonly ImageSample[]): { images: Float32Array[]; fr
   return { images, frames, columns };
 }
 
-export async function runImageCommand(config: RunConfig, log: (line: string) => void, imagesDir?: string): Promise<ImageRunOutput> {
+export async function runImageCommand(config: RunConfig, log: (line: string) => void, imagesDir?: string, place: RunPlace = {}): Promise<ImageRunOutput> {
   if (config.method !== 'raft') throw new Error(`image tasks run RAFT only (got --method ${config.method})`);
+  let engine: DiffusionRaftEngine | null = null;
+  const stopWatching = exitOnInterrupt(() => interruptMessage(engine, place.runDir), log);
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
-  const { model, manifest } = await loadEmbeddedUNet(config.task);
-  const url = `${process.env.RAFTLAB_LAB_URL ?? 'http://localhost:5173/'}#${encodeConfigHash(config)}`;
+  const { model, manifest, fingerprint } = await loadEmbeddedUNet(config.task);
+  const url = labLink(config);
   log(`raftlab run: task ${config.task}, reward ${config.imageReward}, ${model.numParams()} params (U-Net), backend ${backend}`);
   log(`link: ${url}`);
   if (imagesDir) mkdirSync(imagesDir, { recursive: true });
-  const engine = new DiffusionRaftEngine({ model, config });
-  log(`LoRA rank ${engine.model.lora!.config.rank}, alpha ${config.loraAlpha}; DDIM ${engine.sampler.steps} steps, guidance ${engine.sampler.guidance}`);
-  log(imageTableHeader());
+  engine = new DiffusionRaftEngine({ model, config });
+  const eng = engine;
+  log(`LoRA rank ${eng.model.lora!.config.rank}, alpha ${config.loraAlpha}; DDIM ${eng.sampler.steps} steps, guidance ${eng.sampler.guidance}`);
   const t0 = performance.now();
   let first: ImageSample[] | null = null;
   let last: ImageSample[] | null = null;
@@ -57,31 +61,37 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
     const grid = imageGrid(g.images, { columns: g.columns, frames: g.frames });
     writePng(join(imagesDir!, name), grid.rgb, grid.width, grid.height);
   };
+  const line = ({ pixels: _p, ...s }: ImageSample, split: 'train' | 'eval'): SampleLine => ({ split, ...s });
   try {
-    for (let c = 0; c <= config.cycles; c++) {
-      const { stats, samples, evalSamples } = await engine.runCycle();
-      log(imageTableRow(stats));
-      first ??= evalSamples;
-      last = evalSamples;
-      if (imagesDir) {
-        save(`eval-cycle-${stats.cycle}.png`, evalSamples);
-        if (samples.length > 0) save(`train-cycle-${stats.cycle}.png`, samples);
-      }
-      if (engine.stopped) {
-        log(`early stop: eval reward dropped at cycle ${stats.cycle}`);
-        break;
-      }
-    }
+    const runDir = prepareRunDir(place, config, baseModelId(config.task, 'denoiser', model.numParams(), fingerprint), eng, log);
+    log(imageTableHeader());
+    for (const h of eng.history) log(imageTableRow(h));
+    await runCycles(eng, {
+      runDir,
+      log,
+      row: (r) => imageTableRow(r.stats),
+      statsOf: (r) => r.stats,
+      samplesOf: (r) => [...r.samples.map((s) => line(s, 'train')), ...r.evalSamples.map((s) => line(s, 'eval'))],
+      onCycle: ({ stats, samples, evalSamples }) => {
+        first ??= evalSamples;
+        last = evalSamples;
+        if (imagesDir) {
+          save(`eval-cycle-${stats.cycle}.png`, evalSamples);
+          if (samples.length > 0) save(`train-cycle-${stats.cycle}.png`, samples);
+        }
+      },
+    });
     if (imagesDir && first && last) {
       // cycle 0 and the last cycle side by side: each row holds a prompt's images at cycle 0, then now
-      save(`eval-cycle-0-vs-${engine.cycle - 1}.png`, [...first, ...last]);
+      save(`eval-cycle-0-vs-${eng.cycle - 1}.png`, [...(first as ImageSample[]), ...(last as ImageSample[])]);
       log(`wrote PNG grids to ${imagesDir}`);
     }
   } finally {
-    engine.dispose();
+    stopWatching();
+    eng.dispose();
     model.dispose();
   }
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   log(`done in ${seconds} s`);
-  return { config, cycles: engine.history, meta: { backend, model: manifest.meta, url, seconds, ...(imagesDir ? { images: imagesDir } : {}) } };
+  return { config, cycles: eng.history, meta: { backend, model: manifest.meta, url, seconds, ...(imagesDir ? { images: imagesDir } : {}) } };
 }

@@ -6,9 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cliHelp, parseCliArgs } from '../core/config/cli';
-import type { RunConfig } from '../core/config/schema';
-import { decodeConfigHash, encodeConfigHash, migrateLegacyLink } from '../core/config/url';
-import { RaftEngine } from '../core/raft/engine';
+import { DEFAULT_CONFIG, type RunConfig } from '../core/config/schema';
+import { decodeConfigHash, migrateLegacyLink } from '../core/config/url';
+import { RaftEngine, RewardFailureError } from '../core/raft/engine';
 import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
 import { createTask, taskNeedsVerifier } from '../core/tasks/registry';
 import type { Verifier } from '../core/verify/types';
@@ -16,54 +16,65 @@ import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedModel } from '../node/model-files';
 import { createNodeVerifiers } from '../node/verify/index';
 import { verifyCommand } from './verify';
+import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
+import { RunDir, RunDirError } from '../node/run-dir';
+import { baseModelId } from '../core/store/base-model';
 import { runImageCommand } from './image-run';
 import { isImageTask } from '../core/tasks/registry';
 
 export interface RunOutput {
   config: RunConfig;
   cycles: CycleStats[];
-  meta: { backend: string; model: Record<string, unknown>; url: string; seconds: number };
+  meta: { backend: string; model: Record<string, unknown>; url: string; seconds: number; runDir?: string };
 }
 
 /**
  * Run RAFT (or the configured method) as configured; `log` receives the printed lines. A code task uses `verifier`
- * when given (the caller disposes it), else verifiers of its own, disposed at the end (also on error).
+ * when given (the caller disposes it), else verifiers of its own, disposed at the end (also on error). With a run
+ * directory every finished cycle is recorded there, and `resume` continues the run recorded in it.
  */
-export async function runCommand(config: RunConfig, log: (line: string) => void, verifier?: Verifier): Promise<RunOutput> {
+export async function runCommand(config: RunConfig, log: (line: string) => void, verifier?: Verifier, place: RunPlace = {}): Promise<RunOutput> {
   const own = !verifier && taskNeedsVerifier(config.task) ? createNodeVerifiers() : undefined;
   try {
-    return await runWith(config, log, verifier ?? own);
+    return await runWith(config, log, verifier ?? own, place);
   } finally {
     await own?.dispose();
   }
 }
 
-async function runWith(config: RunConfig, log: (line: string) => void, verifier: Verifier | undefined): Promise<RunOutput> {
+async function runWith(config: RunConfig, log: (line: string) => void, verifier: Verifier | undefined, place: RunPlace): Promise<RunOutput> {
+  let engine: RaftEngine | null = null;
+  const stopWatching = exitOnInterrupt(() => interruptMessage(engine, place.runDir), log);
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
   const task = createTask(config.task, { verifier });
-  const { model, tokenizer, manifest } = await loadEmbeddedModel(config.task);
-  const url = `${process.env.RAFTLAB_LAB_URL ?? 'http://localhost:5173/'}#${encodeConfigHash(config)}`;
+  const { model, tokenizer, manifest, fingerprint } = await loadEmbeddedModel(config.task);
+  const url = labLink(config);
   log(`raftlab run: task ${config.task}, method ${config.method}, ${model.numParams()} params, backend ${backend}`);
   log(`link: ${url}`);
-  log(tableHeader());
   const t0 = performance.now();
-  const engine = new RaftEngine({ model, tokenizer, task, config });
+  engine = new RaftEngine({ model, tokenizer, task, config });
   try {
-    for (let c = 0; c <= config.cycles; c++) {
-      const { stats } = await engine.runCycle();
-      log(tableRow(stats));
-      if (engine.stopped) {
-        log(`early stop: eval reward dropped at cycle ${stats.cycle}`);
-        break;
-      }
-    }
+    const runDir = prepareRunDir(place, config, baseModelId(config.task, 'gpt', model.numParams(), fingerprint), engine, log);
+    log(tableHeader());
+    for (const h of engine.history) log(tableRow(h));
+    await runCycles(engine, {
+      runDir,
+      log,
+      row: (r) => tableRow(r.stats),
+      statsOf: (r) => r.stats,
+      samplesOf: (r) => [
+        ...r.samples.map((s) => ({ split: 'train' as const, ...s })),
+        ...r.evalSamples.map((s) => ({ split: 'eval' as const, ...s })),
+      ],
+    });
   } finally {
+    stopWatching();
     engine.dispose();
     model.dispose();
   }
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
-  log(`done in ${seconds} s`);
-  return { config, cycles: engine.history, meta: { backend, model: manifest.meta, url, seconds } };
+  log(`done in ${seconds} s${place.runDir ? `; the run is in ${place.runDir}` : ''}`);
+  return { config, cycles: engine.history, meta: { backend, model: manifest.meta, url, seconds, ...(place.runDir ? { runDir: place.runDir } : {}) } };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -80,14 +91,42 @@ export async function main(argv: string[]): Promise<number> {
   if (parsed.command === 'compare' && parsed.errors.length === 0) {
     return compareCommand(parsed.config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out);
   }
+  let config = parsed.config;
+  const { resume, runDir } = parsed.options;
+  if (resume !== undefined) {
+    if (runDir !== undefined) parsed.errors.push('--resume DIR continues the run in DIR: give it without --run-dir');
+    if (parsed.configFlags.length > 0) parsed.errors.push(`--resume keeps the run's own settings (${resume}/config.json); drop ${parsed.configFlags.join(', ')}`);
+    if (parsed.command !== 'run') parsed.errors.push('--resume is for raftlab run');
+    if (parsed.errors.length === 0) {
+      try {
+        config = { ...DEFAULT_CONFIG, ...RunDir.open(resume).meta.config };
+      } catch (e) {
+        if (!(e instanceof RunDirError)) throw e;
+        parsed.errors.push(e.message);
+      }
+    }
+  }
   if (parsed.errors.length > 0) {
     for (const e of parsed.errors) console.error(`raftlab: ${e}`);
     console.error('run "raftlab run --help" for the list of flags');
     return 2;
   }
-  const out = isImageTask(parsed.config.task)
-    ? await runImageCommand(parsed.config, (line) => console.log(line), parsed.options.images)
-    : await runCommand(parsed.config, (line) => console.log(line));
+  const place: RunPlace = resume !== undefined ? { runDir: resume, resume: true } : runDir !== undefined ? { runDir } : {};
+  let out;
+  try {
+    out = isImageTask(config.task)
+      ? await runImageCommand(config, (line) => console.log(line), parsed.options.images, place)
+      : await runCommand(config, (line) => console.log(line), undefined, place);
+  } catch (e) {
+    if (e instanceof RewardFailureError) {
+      console.error(`raftlab: ${e.message}`);
+      if (place.runDir) console.error(`resume with: npx raftlab run --resume ${place.runDir}`);
+      return 1;
+    }
+    if (!(e instanceof RunDirError)) throw e;
+    console.error(`raftlab: ${e.message}`);
+    return 2;
+  }
   if (parsed.options.out) {
     writeFileSync(parsed.options.out, JSON.stringify({ config: out.config, cycles: out.cycles, meta: out.meta }, null, 2) + '\n');
     console.log(`wrote ${parsed.options.out}`);

@@ -6,8 +6,9 @@ import { encodePng } from '../core/diffusion/png';
 import { UNet, type UNetConfig } from '../core/diffusion/unet';
 import { packUNet, unpackUNet, type UNetManifest } from '../core/diffusion/weights-io';
 import { modelDir } from './model-files';
+import { weightsFingerprint } from '../core/store/base-model';
 
-export async function loadEmbeddedUNet(task: string): Promise<{ model: UNet; manifest: UNetManifest }> {
+export async function loadEmbeddedUNet(task: string): Promise<{ model: UNet; manifest: UNetManifest; fingerprint: string }> {
   const dir = modelDir(task);
   let manifest: UNetManifest;
   let data: Buffer;
@@ -17,7 +18,7 @@ export async function loadEmbeddedUNet(task: string): Promise<{ model: UNet; man
   } catch (e) {
     throw new Error(`no embedded model for task "${task}" in ${dir} (run: npm run pretrain -- --task ${task}): ${(e as Error).message}`);
   }
-  return { model: new UNet(manifest.config, unpackUNet(manifest, data)), manifest };
+  return { model: new UNet(manifest.config, unpackUNet(manifest, data)), manifest, fingerprint: weightsFingerprint(data) };
 }
 
 export function saveEmbeddedUNet(

@@ -9,6 +9,7 @@ import { Gpt } from '../core/lm/gpt';
 import { packWeights, unpackWeights, type ModelManifest } from '../core/lm/weights-io';
 import type { Tokenizer } from '../core/tasks/types';
 import { tokenizerFromJson } from '../core/tokenizer/hf-tokenizer';
+import { weightsFingerprint } from '../core/store/base-model';
 
 /** The project's root (two levels above src/node). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,7 +23,7 @@ export async function loadTokenizer(task: string): Promise<Tokenizer> {
   return tokenizerFromJson(JSON.parse(readFileSync(file, 'utf8')));
 }
 
-export async function loadEmbeddedModel(task: string): Promise<{ model: Gpt; tokenizer: Tokenizer; manifest: ModelManifest }> {
+export async function loadEmbeddedModel(task: string): Promise<{ model: Gpt; tokenizer: Tokenizer; manifest: ModelManifest; fingerprint: string }> {
   const dir = modelDir(task);
   const tokenizer = await loadTokenizer(task);
   let manifest: ModelManifest;
@@ -38,7 +39,7 @@ export async function loadEmbeddedModel(task: string): Promise<{ model: Gpt; tok
     model.dispose();
     throw new Error(`model vocab ${manifest.config.vocabSize} != tokenizer vocab ${tokenizer.vocabSize} for task "${task}"`);
   }
-  return { model, tokenizer, manifest };
+  return { model, tokenizer, manifest, fingerprint: weightsFingerprint(data) };
 }
 
 export async function saveEmbeddedModel(task: string, model: Gpt, meta: ModelManifest['meta']): Promise<number> {

@@ -10,7 +10,7 @@ import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium';
 
 const baseUrl = inject('e2eBaseUrl');
 /** Tiny run: 2 prompts x 2 samples of 8 tokens, 2 eval prompts x 1 sample, perplexity on 4 texts, 1 epoch. */
-const TINY = '#v=1&seed=1&c=2&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
+const TINY = '#v=2&seed=1&c=2&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
 const RUN_TIMEOUT = 200_000;
 
 if (!chromiumAvailable()) {
@@ -148,7 +148,7 @@ describe.skipIf(!baseUrl)('the lab in Chromium', () => {
     const page = await open(TINY);
     await page.getByRole('button', { name: 'Run the demo' }).click();
     await page.getByTestId('phase').waitFor({ timeout: 60_000 });
-    expect(new URL(page.url()).hash).toBe('#v=1&seed=1'); // the defaults (cycles 4) need no other key
+    expect(new URL(page.url()).hash).toBe('#v=2&seed=1'); // the defaults (cycles 4) need no other key
     expect(await page.locator('#cfg-cycles').inputValue()).toBe('4');
     expect(await page.locator('#cfg-promptsPerCycle').inputValue()).toBe('32');
     expect(await page.locator('#cfg-promptsPerCycle').isDisabled()).toBe(true);
@@ -163,7 +163,7 @@ describe.skipIf(!baseUrl)('the lab in Chromium', () => {
   });
 
   it('lists a hash with markup and an unknown key as text problems, creates no element, and copies the link', { timeout: 60_000 }, async () => {
-    const page = await open('?backend=cpu#v=1&seed=%3Cscript%3Ealert(1)%3C%2Fscript%3E&zz=%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E');
+    const page = await open('?backend=cpu#v=2&seed=%3Cscript%3Ealert(1)%3C%2Fscript%3E&zz=%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E');
     let dialogs = 0;
     page.on('dialog', (d) => (dialogs++, void d.dismiss()));
     const problems = await page.locator('.problems li').allTextContents();

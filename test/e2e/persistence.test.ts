@@ -18,10 +18,10 @@ import { chromiumAvailable, launchChromium } from './chromium';
 
 const baseUrl = inject('e2eBaseUrl');
 /** 3 cycles of the tiny run (see lab.test.ts). */
-const TINY3 = '#v=1&seed=1&c=3&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
+const TINY3 = '#v=2&seed=1&c=3&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
 /** The same with longer cycles (8 perplexity texts, 2 epochs), so that the reload surely lands inside cycle 2. */
-const TINY3_SLOWER = '#v=1&seed=1&c=3&p=2&k=2&len=8&ev=2&evk=1&evt=8&ep=2';
-const TINY2 = '#v=1&seed=1&c=2&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
+const TINY3_SLOWER = '#v=2&seed=1&c=3&p=2&k=2&len=8&ev=2&evk=1&evt=8&ep=2';
+const TINY2 = '#v=2&seed=1&c=2&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
 const WAIT = 120_000;
 
 type Stats = Record<string, unknown> & { cycle: number; ms?: unknown };
@@ -177,7 +177,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
   it('a run training in another tab is neither offered nor resumed here', { timeout: 180_000 }, async () => {
     const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     contexts.push(ctx);
-    const first = await open('#v=1&seed=1&c=40&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1', ctx);
+    const first = await open('#v=2&seed=1&c=40&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1', ctx);
     await click(first, 'Run');
     await waitRows(first, 1);
     const second = await open(TINY2, ctx); // the same origin and storage: it sees the run, 'running', in IndexedDB

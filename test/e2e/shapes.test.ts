@@ -1,7 +1,7 @@
 /**
  * End-to-end test of the `shapes` image task in the built lab (headless Chromium, WebGPU on SwiftShader): a tiny
  * configuration (2 prompts x 2 images, 2 eval prompts x 1 fixed seed, 8 held-out images, 1 cycle, DDIM with 4 steps
- * through the page's `?ddim=4`) runs with Step (cycle 0) then Run (cycle 1) to the end, and Reset clears it; the image grid shows pictures with kept marks, the compare view
+ * through the link's `ddim=4`) runs with Step (cycle 0) then Run (cycle 1) to the end, and Reset clears it; the image grid shows pictures with kept marks, the compare view
  * pairs cycle 0 with cycle 1, and the stats table has cycles 0 and 1 with finite numbers (held-out loss in place of
  * perplexity); the run is listed in Saved runs and, opened after Reset, shows its eval thumbnails from IndexedDB.
  * A second, smaller run is stepped to cycle 0, reset, and resumed from its checkpoint in Saved runs to the end.
@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium';
 
 const baseUrl = inject('e2eBaseUrl');
-const TINY = '?ddim=4#v=1&task=shapes&rw=redness&seed=1&c=1&p=2&k=2&ev=2&evk=1&evt=8&ep=1&bs=16';
+const TINY = '#v=2&task=shapes&rw=redness&seed=1&c=1&p=2&k=2&ev=2&evk=1&evt=8&ep=1&bs=16&ddim=4';
 const RUN_TIMEOUT = 240_000;
 
 if (!chromiumAvailable()) {
@@ -139,7 +139,7 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => (errors.push(e.message), console.error('page error:', e.message)));
-    await page.goto(`${baseUrl}index.html${TINY.replace('?ddim=4', '?ddim=2').replace('seed=1', 'seed=2')}`);
+    await page.goto(`${baseUrl}index.html${TINY.replace('ddim=4', 'ddim=2').replace('seed=1', 'seed=2')}`);
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     const status = (...want: string[]) =>
       page.waitForFunction((w) => w.includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), want, { timeout: RUN_TIMEOUT, polling: 250 });

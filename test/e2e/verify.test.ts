@@ -192,7 +192,7 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
     const lab = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     lab.on('pageerror', (e) => console.error('page error:', e.message));
     const t0 = Date.now();
-    await lab.goto(`${baseUrl}index.html#v=1&seed=1&task=c-programs&c=1&p=2&k=2&len=32&ev=2&evk=1&evt=4&ep=1&qt=0`);
+    await lab.goto(`${baseUrl}index.html#v=2&seed=1&task=c-programs&c=1&p=2&k=2&len=32&ev=2&evk=1&evt=4&ep=1&qt=0`);
     await lab.getByTestId('backend').waitFor({ timeout: 60_000 });
     expect(await lab.getByTestId('backend').textContent()).toBe('webgpu');
     await lab.getByRole('button', { name: 'Run', exact: true }).click();

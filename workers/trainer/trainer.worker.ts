@@ -35,6 +35,7 @@ import type { CycleStats } from '../../src/core/raft/stats';
 import { createTask } from '../../src/core/tasks/registry';
 import type { Gpt } from '../../src/core/lm/gpt';
 import { RunStore, StoreError } from '../../src/core/store/run-store';
+import { baseModelId } from '../../src/core/store/base-model';
 import { RunRecorder, type CheckpointedEngine, type RecordedCycle } from '../../src/core/store/run-recorder';
 import type { CycleRecord as StoredCycle } from '../../src/core/store/run-store';
 import { runLockName } from '../../src/app/run-lock';
@@ -124,14 +125,6 @@ function runStore(): RunStore | null {
     send({ type: 'storage', message: `Runs cannot be saved in this browser (IndexedDB: ${message(e)}).` });
   }
   return store;
-}
-
-/**
- * What a checkpoint's weights or adapters apply to: the task, the kind of model, its size and the fingerprint of its
- * weights file, so a checkpoint made on another (e.g. retrained) base model is never resumed on this one.
- */
-function baseModelId(task: string, kind: 'gpt' | 'denoiser', params: number, fingerprint: string): string {
-  return `${task}:${kind}:${params}:${fingerprint}`;
 }
 
 function message(e: unknown): string {

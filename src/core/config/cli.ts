@@ -40,6 +40,10 @@ export interface CliOptions {
   methods?: Method[];
   /** Image tasks: a folder for PNG grids of each cycle's images. */
   images?: string;
+  /** A new run directory: config, stats.jsonl, samples per cycle, the two newest checkpoints. */
+  runDir?: string;
+  /** A run directory whose run continues from its newest checkpoint. */
+  resume?: string;
   help: boolean;
 }
 
@@ -47,12 +51,14 @@ export interface CliParseResult {
   command: string | null;
   config: RunConfig;
   options: CliOptions;
+  /** The configuration flags given (not the CLI-only options), as typed. */
+  configFlags: string[];
   errors: string[];
 }
 
 const SEE_HELP = '(see raftlab run --help)';
 const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0']);
-const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images']);
+const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume']);
 
 function looksLikeFlag(token: string): boolean {
   return token.startsWith('--') || token === '-h';
@@ -108,7 +114,7 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         }
       }
       if (value === undefined) {
-        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--images' ? 'a folder' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
+        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--images' || flag === '--run-dir' || flag === '--resume' ? 'a folder' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
         errors.push(`missing value for ${flag} (expects ${expects}) ${SEE_HELP}`);
         continue;
       }
@@ -120,10 +126,12 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         else options.methods = methods as Method[];
         continue;
       }
-      if (flag === '--out' || flag === '--url' || flag === '--images') {
+      if (flag === '--out' || flag === '--url' || flag === '--images' || flag === '--run-dir' || flag === '--resume') {
         if (value === '') errors.push(`${flag} needs a non-empty value`);
         else if (flag === '--out') options.out = value;
         else if (flag === '--images') options.images = value;
+        else if (flag === '--run-dir') options.runDir = value;
+        else if (flag === '--resume') options.resume = value;
         else options.url = value;
         continue;
       }
@@ -155,7 +163,7 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
   for (const p of resolved.problems) errors.push(problemToCliError(p));
   for (const p of checkConfig(resolved.config)) errors.push(problemToCliError(p));
 
-  return { command, config: resolved.config, options, errors };
+  return { command, config: resolved.config, options, configFlags: flagEntries.map(([f]) => f).concat(options.url !== undefined ? ['--url'] : []), errors };
 }
 
 function quoteFlag(flag: string): string {
@@ -204,6 +212,10 @@ export function cliHelp(): string {
     '      Write the run\'s results as JSON to this file.',
     '  --images DIR',
     '      Image tasks (shapes): write PNG grids of each cycle\'s eval images (same prompts and seeds every cycle) and training images to DIR.',
+    '  --run-dir DIR',
+    '      Record the run in DIR: config.json, stats.jsonl (a line per cycle), samples/cycle-N.jsonl (every sample with its reward and breakdown, kept ones marked), samples/kept-cycle-N.jsonl (kept samples as {"prompt","completion"}) and the two newest checkpoints. Ctrl-C ends the run with exit code 130; finished cycles stay.',
+    '  --resume DIR',
+    '      Continue the run recorded in DIR from its newest checkpoint, with its own settings (no other settings flags); it ends with the stats of an uninterrupted run.',
     '  --url URL',
     '      Start from the settings of a RAFT Lab share link (#v=2&...; older links are migrated); flags given here override them.',
     '  -h, --help',

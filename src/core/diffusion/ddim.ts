@@ -10,6 +10,7 @@ import { Rng } from '../rng';
 import { IMAGE_SIZE, NULL_LABEL, PIXELS } from './dataset';
 import { ddimTimesteps, type NoiseSchedule } from './schedule';
 import type { UNet } from './unet';
+import { nextTask } from '../next-task';
 
 export interface SampleOptions {
   /** DDIM steps (the schedule's timesteps are evenly strided). */
@@ -78,6 +79,7 @@ export async function sampleImages(
     const flat = await ddimBatch(model, schedule, chunk.map((c) => c.label), noise, o);
     for (let j = 0; j < chunk.length; j++) out.push(flat.slice(j * PIXELS, (j + 1) * PIXELS));
     onBatch?.(Math.min(items.length, i + bs), items.length);
+    await nextTask();
   }
   return out;
 }

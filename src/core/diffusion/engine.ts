@@ -20,6 +20,7 @@ import { Adam } from '../lm/adam';
 import type { Phase, Progress } from '../raft/engine';
 import { PromptOrder } from '../raft/prompt-order';
 import { earlyStopDue } from '../raft/early-stop';
+import { nextTask } from '../next-task';
 import { selectSamples } from '../raft/select';
 import { mean } from '../raft/stats';
 import { hashString, Rng } from '../rng';
@@ -224,6 +225,7 @@ export class DiffusionRaftEngine {
         const batch = drawBatch(part.map((s) => s.pixels), part.map((s) => labelIndex(s.prompt)), this.schedule, this.#trainRng);
         losses.push(await denoiseStep(this.model, vars, this.#optimizer, batch, this.schedule, lr, this.config.gradClip));
         this.#progress(cycle, 'train', losses.length, total);
+        await nextTask();
       }
     }
     return mean(losses);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
 import { disposeCache, type Gpt } from './gpt';
 import { sampleToken, type SamplingOptions } from './sample';
+import { nextTask } from '../next-task';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -46,6 +47,7 @@ export async function generate(model: Gpt, prompts: number[][], opts: GenerateOp
   for (let start = 0; start < prompts.length; start += maxBatch) {
     for (const group of cacheGroups(prompts.slice(start, start + maxBatch), opts.maxNewTokens, blockSize)) {
       out.push(...(await generateBatch(model, group, opts, rng)));
+      await nextTask();
     }
     opts.onProgress?.(out.length, prompts.length);
   }

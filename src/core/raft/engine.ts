@@ -19,6 +19,7 @@ import { Rng } from '../rng';
 import type { RewardResult, Task, Tokenizer } from '../tasks/types';
 import { PromptOrder } from './prompt-order';
 import { earlyStopDue } from './early-stop';
+import { nextTask } from '../next-task';
 import { selectSamples } from './select';
 import { uftStep } from './uft';
 import { distinct2, mean, type CycleStats } from './stats';
@@ -398,6 +399,7 @@ export class RaftEngine {
           raw.push({ error: e });
         }
         if (!heldOut) this.#progress(cycle, 'reward', raw.length, gens.length);
+        if (raw.length % 32 === 0) await nextTask();
       }
     }
     let failed = 0;
@@ -473,6 +475,7 @@ export class RaftEngine {
         if (batch.tokens > 0) losses.push(await trainStep(this.model, this.#optimizer, batch, lr, gradClip));
         disposeBatch(batch);
         this.#progress(cycle, 'train', losses.length, steps);
+        await nextTask();
       }
     }
     return mean(losses);
@@ -496,6 +499,7 @@ export class RaftEngine {
         losses.push(await uftStep(this.model, this.#optimizer, batch, part.map((p) => p.ref), part.map((p) => p.score), uftBeta, lr, gradClip));
         disposeBatch(batch);
         this.#progress(cycle, 'train', losses.length, steps);
+        await nextTask();
       }
     }
     return mean(losses);

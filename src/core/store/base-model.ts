@@ -1,0 +1,16 @@
+/**
+ * What a checkpoint's weights or adapters apply to: the task, the kind of model, its size and a fingerprint of its
+ * weights file, so a checkpoint made on another (e.g. retrained) base model is never resumed on this one. Shared by
+ * the trainer worker (IndexedDB runs) and the CLI (run directories).
+ */
+import { crc32 } from './checksum';
+
+/** `crc32-<hex>-<bytes>` of a weights file: two different files of the same shape get different fingerprints. */
+export function weightsFingerprint(data: ArrayBuffer | Uint8Array): string {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  return `crc32-${crc32(bytes).toString(16).padStart(8, '0')}-${bytes.byteLength}`;
+}
+
+export function baseModelId(task: string, kind: 'gpt' | 'denoiser', params: number, fingerprint: string): string {
+  return `${task}:${kind}:${params}:${fingerprint}`;
+}
