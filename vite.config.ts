@@ -10,6 +10,8 @@
  * resource tarball are found by Vite through the package's `new URL('./x', import.meta.url)` and emitted as assets
  * (it is kept out of dev pre-bundling so that those URLs still point into its folder). verify.html is a small
  * page of the build that drives the verifiers for test/e2e/verify.test.ts.
+ * The page is cross-origin isolated: COOP/COEP headers in `vite dev` and `vite preview`, and on static hosts the
+ * coi-serviceworker script (plugin below) adds them.
  */
 import { createRequire } from 'node:module';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
@@ -79,9 +81,35 @@ function pyodideRuntime(): Plugin {
   };
 }
 
+const COI_SW = join(dirname(createRequire(import.meta.url).resolve('coi-serviceworker/package.json')), 'coi-serviceworker.min.js');
+/** Cross-origin isolation (SharedArrayBuffer, so TF.js WASM runs on every core) where the server sets headers. */
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+/**
+ * coi-serviceworker at the site's root (dist/coi-serviceworker.js, and /coi-serviceworker.js in `vite dev`): on a
+ * static host that cannot set COOP/COEP it registers a service worker that adds them and reloads the page once.
+ */
+function isolationServiceWorker(): Plugin {
+  return {
+    name: 'raftlab:coi-serviceworker',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (new URL(req.url ?? '/', 'http://x').pathname !== '/coi-serviceworker.js') return next();
+        res.setHeader('content-type', 'text/javascript');
+        createReadStream(COI_SW).pipe(res);
+      });
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'coi-serviceworker.js', source: readFileSync(COI_SW) });
+    },
+  };
+}
+
 export default defineConfig({
   base: './',
-  plugins: [uiWithoutTfjs(), pyodideRuntime(), svelte()],
+  plugins: [uiWithoutTfjs(), pyodideRuntime(), isolationServiceWorker(), svelte()],
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   worker: { format: 'es', plugins: () => [verifyWorkersWithoutTfjs()] },
   define: { __RAFTLAB_PYODIDE_BYTES__: String(PYODIDE_FETCHED_BYTES) },
   resolve: {

@@ -9,7 +9,7 @@ import type { RunConfig } from '../src/core/config/schema';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
 import { RaftEngine } from '../src/core/raft/engine';
 import { encodeCheckpoint } from '../src/core/store/checkpoint';
-import { formatBytes } from '../src/core/store/run-store';
+import { formatBytes } from '../src/browser/store/run-store';
 import { createTask } from '../src/core/tasks/registry';
 import { initNodeBackend } from '../src/node/backend';
 import { loadEmbeddedModel } from '../src/node/model-files';

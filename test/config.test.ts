@@ -381,8 +381,16 @@ describe('CLI', () => {
     expect(r.config).toEqual({ ...DEFAULT_CONFIG, samplesPerPrompt: 8, select: 'global', lora: 4 });
   });
 
+  it('lists the settings flags given, apart from the CLI-only options (--resume refuses them)', () => {
+    const r = parseCliArgs(['run', '--seed', '3', '--out', 'x.json', '--run-dir', 'd', '--cycles=2']);
+    expect(r.configFlags).toEqual(['--seed', '--cycles']);
+    expect(r.options.runDir).toBe('d');
+    expect(parseCliArgs(['run', '--resume', 'd']).options.resume).toBe('d');
+    expect(parseCliArgs(['run', '--resume']).errors).toEqual(['missing value for --resume (expects a folder) (see raftlab run --help)']);
+  });
+
   it('gives defaults and no command for no arguments', () => {
-    expect(parseCliArgs([])).toEqual({ command: null, config: DEFAULT_CONFIG, options: { help: false }, errors: [] });
+    expect(parseCliArgs([])).toEqual({ command: null, config: DEFAULT_CONFIG, options: { help: false }, configFlags: [], errors: [] });
   });
 
   it('round-trips every field through its flag, in both --flag value and --flag=value form', () => {

@@ -10,8 +10,8 @@ import type { ImageCycleStats } from '../src/core/diffusion/stats';
 import { UNet, type UNetConfig } from '../src/core/diffusion/unet';
 import { interruptedRuns, RunRecorder } from '../src/core/store/run-recorder';
 import { exportRun, importRun } from '../src/core/store/run-file';
-import { RunStore } from '../src/core/store/run-store';
-import { isImageSample, toImageRecord, type ImageSampleRecord } from '../src/app/image-samples';
+import { RunStore } from '../src/browser/store/run-store';
+import { isImageSample, toImageRecord, type ImageSampleRecord } from '../src/browser/image-samples';
 
 const TINY: UNetConfig = { size: 16, channels: [8, 8], embDim: 16, timeDim: 8, groups: 4, numClasses: NUM_CLASSES };
 

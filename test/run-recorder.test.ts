@@ -4,7 +4,7 @@ import type { RunConfig } from '../src/core/config/schema';
 import { RaftEngine } from '../src/core/raft/engine';
 import type { CycleStats } from '../src/core/raft/stats';
 import { RunRecorder, interruptedRuns } from '../src/core/store/run-recorder';
-import { RunStore } from '../src/core/store/run-store';
+import { RunStore } from '../src/browser/store/run-store';
 import { charTokenizer, tinyConfig, tinyModel, toyTask } from './helpers';
 
 let n = 0;

@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG } from '../src/core/config/schema';
 import { RaftEngine } from '../src/core/raft/engine';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/core/store/checkpoint';
 import { exportRun, importRun } from '../src/core/store/run-file';
-import { KEEP_CHECKPOINTS, RunStore, StoreError } from '../src/core/store/run-store';
+import { KEEP_CHECKPOINTS, RunStore, StoreError } from '../src/browser/store/run-store';
 import { charTokenizer, tinyConfig, tinyModel, toyTask } from './helpers';
 
 let dbCount = 0;

@@ -104,8 +104,10 @@ export const STATS_COLUMNS: readonly StatsColumn[] = [
   { key: 'perplexity', label: 'perplexity', digits: 2, title: 'Perplexity on held-out reviews (lower = closer to the original text)' },
   { key: 'distinct2', label: 'distinct-2', digits: 3, title: 'Unique word pairs / all word pairs in eval samples (diversity)' },
   { key: 'meanLength', label: 'length', digits: 1, title: 'Mean length of eval completions in tokens' },
-  { key: 'klToRef', label: 'KL to base', digits: 3, title: 'KL to the reference (base) model, estimated on the eval samples', optional: true },
+  { key: 'klToRef', label: 'KL to base', digits: 3, title: 'KL to the reference (base) model: the exact per-token KL between the two models\' sampling distributions (temperature, top-k, top-p), summed over each eval sample and averaged', optional: true },
+  { key: 'klBound', label: 'KL bound', digits: 3, title: 'Best-of-K: the analytic bound log K - (K - 1) / K of its KL to the base model (not a measured KL)', optional: true },
   { key: 'trainLoss', label: 'train loss', digits: 3, title: 'Mean fine-tuning loss on the kept samples' },
+  { key: 'rewardErrors', label: 'reward errors', digits: 0, title: 'Samples of the cycle whose reward failed (threw, or gave no number in [0, 1]); they scored 0', optional: true },
   { key: 'verifyPerSec', label: 'verified/s', digits: 1, title: 'Verification throughput: samples per second of the cycle\'s verified rewards', optional: true },
 ];
 

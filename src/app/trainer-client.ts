@@ -5,13 +5,15 @@
 import * as Comlink from 'comlink';
 import type { RunConfig } from '../core/config/schema';
 import type { BackendName, EventSink, InitResult, ResumeInfo, RunOutcome, TrainerApi, TrainerEvent } from '../../workers/trainer/trainer.worker';
+import type { Measurement } from '../browser/backend-figures';
 
 export type { BackendName, InitResult, ResumeInfo, RunOutcome, TrainerEvent };
 
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export interface TrainerClient {
-  init(preferred?: BackendName): Promise<InitResult>;
+  /** Start a backend: `preferred`, or automatic (measured on `task`'s model unless `remembered` fits this device). */
+  init(preferred: BackendName | undefined, task: string, remembered?: Measurement | null): Promise<InitResult>;
   subscribe(onEvent: EventSink): Promise<void>;
   /** Resolves when the command has ended (how: RunOutcome); rejects with the run's error. */
   run(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome>;
@@ -30,7 +32,7 @@ export function createTrainer(onCrash?: (message: string) => void): TrainerClien
   worker.addEventListener('error', (e) => onCrash?.(e.message || 'the trainer worker stopped'));
   const api = Comlink.wrap<TrainerApi>(worker);
   return {
-    init: (preferred) => api.init(preferred, document.baseURI),
+    init: (preferred, task, remembered) => api.init({ page: document.baseURI, task, ...(preferred ? { preferred } : {}), remembered: remembered ?? null }),
     subscribe: (onEvent) => api.subscribe(Comlink.proxy(onEvent)),
     // the config is copied to a plain object: reactive proxies cannot be structured-cloned
     run: (config, mode) => api.run({ ...config }, mode),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isImageTaskName, TASKS } from '../../src/core/config/schema';
 import { isImageTask, taskNames } from '../../src/core/tasks/registry';
-import { imageRows, isImageSample, toImageRecord, toRgba } from '../../src/app/image-samples';
+import { imageRows, isImageSample, toImageRecord, toRgba } from '../../src/browser/image-samples';
 import { IMAGE_STATS_COLUMNS, visibleStatsColumns } from '../../src/app/config-controls';
 import { heldOutLossSeries, tradeoffSeries } from '../../src/app/chart-data';
 import type { ImageCycleStats } from '../../src/core/diffusion/stats';

@@ -22,6 +22,14 @@ export const CHROMIUM_FLAGS = [
   '--no-first-run',
 ];
 
+/**
+ * Options of every page and context the tests open: service workers blocked. The lab's coi-serviceworker (which makes
+ * a static host's page cross-origin isolated) reloads a page once when it first registers; tests other than the
+ * isolation test block it, so that no reload races a test and `route()` patches of worker scripts apply (requests a
+ * service worker answers bypass them). test/e2e/isolation.test.ts lets it run.
+ */
+export const PAGE_OPTIONS = { serviceWorkers: 'block' } as const;
+
 export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM_PATH);
 }

@@ -6,11 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium';
+import { CHROMIUM_PATH, chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
 
 const baseUrl = inject('e2eBaseUrl');
 /** Tiny run: 2 prompts x 2 samples of 8 tokens, 2 eval prompts x 1 sample, perplexity on 4 texts, 1 epoch. */
 const TINY = '#v=2&seed=1&c=2&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
+/** The same with 4 cycles (Pause lands in an early cycle, so the run is paused with cycles still to go). */
+const TINY4 = '#v=2&seed=1&c=4&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
 const RUN_TIMEOUT = 200_000;
 
 if (!chromiumAvailable()) {
@@ -29,7 +31,7 @@ describe.skipIf(!baseUrl)('the lab in Chromium', () => {
   });
 
   async function open(hash: string, patchWorker?: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
     if (patchWorker) {
       // init scripts do not reach workers, so the worker's script is patched on its way in
@@ -55,8 +57,8 @@ describe.skipIf(!baseUrl)('the lab in Chromium', () => {
     return (await status(page).textContent()) ?? '';
   }
 
-  it('runs 2 cycles on WebGPU with Step, Run, Pause, Reset while the page stays responsive', { timeout: 280_000 }, async () => {
-    const page = await open(TINY);
+  it('runs 4 cycles on WebGPU with Step, Run, Pause (while a cycle runs), Run, Reset while the page stays responsive', { timeout: 280_000 }, async () => {
+    const page = await open(`?backend=webgpu${TINY4}`);
     expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
     await expect(page.getByTestId('fallback').count()).resolves.toBe(0);
 
@@ -108,26 +110,30 @@ describe.skipIf(!baseUrl)('the lab in Chromium', () => {
     expect(Math.max(...delays)).toBeLessThan(200);
     expect(lateness).toBeLessThan(200);
 
-    // Pause ends the run after the current cycle; Run continues to the configured 2 cycles
+    // Pause while cycle `at` runs ends the run after that cycle (or the next, if it ended before the worker saw the
+    // pause): paused with cycles left to run, never finished; Run then continues to cycle 4
+    const at = Number(/Cycle (\d+)/.exec((await page.getByTestId('phase').textContent()) ?? '')?.[1]);
+    expect(at).toBeGreaterThanOrEqual(1);
+    expect(at).toBeLessThanOrEqual(2);
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
-    const afterPause = await waitStatus(page, ['paused', 'finished']);
-    console.info(`after Pause: ${afterPause} with ${await rows(page).count()} cycles`);
-    if (afterPause === 'paused') {
-      expect(await rows(page).count()).toBeLessThan(3);
-      await page.getByRole('button', { name: 'Run', exact: true }).click();
-    }
+    expect(await waitStatus(page, ['paused', 'finished'])).toBe('paused');
+    const pausedRows = await rows(page).count();
+    console.info(`Pause in cycle ${at}: paused with ${pausedRows} cycles`);
+    expect([at + 1, at + 2]).toContain(pausedRows);
+    expect(await page.getByTestId('run-info').textContent()).toMatch(new RegExp(`paused after cycle ${pausedRows - 1}.*Run continues with cycle ${pausedRows}`));
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
     expect(await waitStatus(page, ['finished'])).toBe('finished');
 
-    // the stats table: cycles 0, 1, 2 with finite numbers
+    // the stats table: cycles 0-4 with finite numbers
     const table = await rows(page).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-    expect(table.map((r) => r[0])).toEqual(['0', '1', '2']);
+    expect(table.map((r) => r[0])).toEqual(['0', '1', '2', '3', '4']);
     const headers = await page.locator('[data-testid=stats-table] thead th').allTextContents();
     for (const col of ['eval reward', 'perplexity', 'distinct-2']) {
       const j = headers.indexOf(col);
       for (const r of table) expect(Number.isFinite(Number(r[j])), `${col} = ${r[j]}`).toBe(true);
     }
     const kept = headers.indexOf('kept reward');
-    expect(Number.isFinite(Number(table[2]![kept]))).toBe(true);
+    expect(Number.isFinite(Number(table[4]![kept]))).toBe(true);
 
     // the samples view marks kept samples (per-prompt, keep 1 of 2: half of them)
     const badges = page.locator('[data-testid=samples-view] [data-testid=kept-badge]');

@@ -14,7 +14,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium } from './chromium';
+import { chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
+import { storedStats } from './stored-stats';
 
 const baseUrl = inject('e2eBaseUrl');
 /** 3 cycles of the tiny run (see lab.test.ts). */
@@ -23,8 +24,6 @@ const TINY3 = '#v=2&seed=1&c=3&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
 const TINY3_SLOWER = '#v=2&seed=1&c=3&p=2&k=2&len=8&ev=2&evk=1&evt=8&ep=2';
 const TINY2 = '#v=2&seed=1&c=2&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
 const WAIT = 120_000;
-
-type Stats = Record<string, unknown> & { cycle: number; ms?: unknown };
 
 describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () => {
   let browser: Browser;
@@ -40,7 +39,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
   });
 
   async function open(hash: string, context?: BrowserContext): Promise<Page> {
-    const ctx = context ?? (await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true }));
+    const ctx = context ?? (await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 }, acceptDownloads: true }));
     if (!context) contexts.push(ctx);
     const page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -59,28 +58,6 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
   const waitStatus = (page: Page, s: string, timeout = WAIT) =>
     page.waitForFunction((v) => document.querySelector('[data-testid=run-status]')?.textContent === v, s, { timeout, polling: 200 });
   const click = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).click();
-
-  /** Every stored cycle's stats of the page's runs, read straight from IndexedDB (full precision, times dropped). */
-  function storedStats(page: Page): Promise<Stats[][]> {
-    return page.evaluate(
-      () =>
-        new Promise<Stats[][]>((resolve, reject) => {
-          const req = indexedDB.open('raftlab');
-          req.onerror = () => reject(req.error);
-          req.onsuccess = () => {
-            const all = req.result.transaction('cycles').objectStore('cycles').getAll();
-            all.onsuccess = () => {
-              const byRun = new Map<string, Stats[]>();
-              for (const c of all.result as Array<{ runId: string; stats: Stats }>) {
-                byRun.set(c.runId, [...(byRun.get(c.runId) ?? []), { ...c.stats, ms: null }]);
-              }
-              req.result.close();
-              resolve([...byRun.values()].map((l) => l.sort((a, b) => a.cycle - b.cycle)));
-            };
-          };
-        }),
-    );
-  }
 
   it('a run reloaded mid-cycle resumes and ends with the stats of an uninterrupted run', { timeout: 240_000 }, async () => {
     const t0 = performance.now();
@@ -111,7 +88,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
   });
 
   it('after a crash of the worker the page offers to resume, and the run ends with the stats of an uninterrupted run', { timeout: 240_000 }, async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const ctx = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     contexts.push(ctx);
     // the worker's script is patched on its way in (init scripts do not reach workers): a message on a
     // BroadcastChannel makes it throw an uncaught error and close itself, as a crashed worker does
@@ -142,7 +119,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
 
   it('after a lost WebGPU device the page offers to resume, and the resumed run finishes', { timeout: 480_000 }, async () => {
     const GPU_WAIT = 200_000; // WebGPU on SwiftShader is the slowest backend (2 min for this test on 2 busy cores)
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const ctx = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     contexts.push(ctx);
     // the worker's script is patched on its way in: it keeps the GPUDevice TF.js asks for, and destroys it when a
     // BroadcastChannel message says so (what a driver reset or a GPU process crash does to a page)
@@ -175,7 +152,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
   });
 
   it('a run training in another tab is neither offered nor resumed here', { timeout: 180_000 }, async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const ctx = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     contexts.push(ctx);
     const first = await open('#v=2&seed=1&c=40&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1', ctx);
     await click(first, 'Run');
@@ -285,7 +262,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
   });
 
   it('a quota error is shown and the run goes on to its last cycle', { timeout: 180_000 }, async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const ctx = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     contexts.push(ctx);
     const page = await open(TINY2, ctx);
     // the session stays attached while the page lives: the override holds for the worker's writes too

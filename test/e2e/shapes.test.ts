@@ -9,10 +9,10 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium';
+import { CHROMIUM_PATH, chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
 
 const baseUrl = inject('e2eBaseUrl');
-const TINY = '#v=2&task=shapes&rw=redness&seed=1&c=1&p=2&k=2&ev=2&evk=1&evt=8&ep=1&bs=16&ddim=4';
+const TINY = '?backend=webgpu#v=2&task=shapes&rw=redness&seed=1&c=1&p=2&k=2&ev=2&evk=1&evt=8&ep=1&bs=16&ddim=4';
 const RUN_TIMEOUT = 240_000;
 
 if (!chromiumAvailable()) {
@@ -44,7 +44,7 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
   });
 
   it('runs one shapes cycle on WebGPU and shows the image grid', { timeout: 300_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => (errors.push(e.message), console.error('page error:', e.message)));
     await page.goto(`${baseUrl}index.html${TINY}`);
@@ -136,7 +136,7 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
   });
 
   it('an image run stepped to cycle 0 and reset resumes from its checkpoint in Saved runs', { timeout: 300_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => (errors.push(e.message), console.error('page error:', e.message)));
     await page.goto(`${baseUrl}index.html${TINY.replace('ddim=4', 'ddim=2').replace('seed=1', 'seed=2')}`);

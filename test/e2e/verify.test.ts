@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium';
+import { CHROMIUM_PATH, chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
 import type { VerifyJob, VerifyResult } from '../../src/core/verify/types';
 import type { VerifierLoadProgress } from '../../src/browser/verify/index';
 
@@ -77,7 +77,7 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    const context = await browser.newContext();
+    const context = await browser.newContext(PAGE_OPTIONS);
     context.on('request', (r) => requests.push(r.url()));
     page = await context.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -189,10 +189,10 @@ describe.skipIf(!baseUrl)('the verifiers in Chromium', () => {
   it('the lab: one c-programs training cycle on WebGPU, rewarded by clang in the trainer worker, with the loading shown', { timeout: 300_000 }, async () => {
     // WebGPU (SwiftShader) and a tiny configuration: Run with 1 cycle = cycle 0 (base) + cycle 1 (generate 2x2,
     // verify, select, train one epoch, evaluate 2 samples); no quota rounds
-    const lab = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const lab = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     lab.on('pageerror', (e) => console.error('page error:', e.message));
     const t0 = Date.now();
-    await lab.goto(`${baseUrl}index.html#v=2&seed=1&task=c-programs&c=1&p=2&k=2&len=32&ev=2&evk=1&evt=4&ep=1&qt=0`);
+    await lab.goto(`${baseUrl}index.html?backend=webgpu#v=2&seed=1&task=c-programs&c=1&p=2&k=2&len=32&ev=2&evk=1&evt=4&ep=1&qt=0`);
     await lab.getByTestId('backend').waitFor({ timeout: 60_000 });
     expect(await lab.getByTestId('backend').textContent()).toBe('webgpu');
     await lab.getByRole('button', { name: 'Run', exact: true }).click();

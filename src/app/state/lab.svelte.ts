@@ -1,19 +1,21 @@
 /**
- * The lab's state (Svelte 5 runes): the run configuration (mirrored in the URL hash), the TF.js backend, the run
- * status, progress, and every finished cycle's stats and samples. Commands go to the trainer worker, which keeps
- * its engine between them: Run continues until `cycles`, Pause ends after the current cycle, Step runs exactly one
- * cycle, Reset disposes the engine and the model (a running cycle is cut short by restarting the worker).
+ * The lab's run state (Svelte 5 runes): the trainer worker and its backend, the run status, progress, and every
+ * finished cycle's stats and samples. Commands go to the worker, which keeps its engine between them: Run continues
+ * until `cycles`, Pause ends after the current cycle, Step runs exactly one cycle, Reset disposes the engine and the
+ * model (a running cycle is cut short by restarting the worker). The configuration and its link live in
+ * `LinkConfig` (link-config.svelte.ts), the saved runs in `SavedRuns` (saved-runs.svelte.ts); the Lab forwards
+ * their fields for the components.
  */
-import { checkConfig, DEFAULT_CONFIG, isImageTaskName, type AnyConfigField, type ConfigProblem, type RunConfig } from '../../core/config/schema';
-import { decodeConfigHash, encodeConfigHash } from '../../core/config/url';
+import { DEFAULT_CONFIG, isImageTaskName, type AnyConfigField, type RunConfig } from '../../core/config/schema';
 import type { Phase } from '../../core/raft/engine';
-import { applyControl, differsBeyondLive, LIVE_KEYS } from '../config-controls';
+import { differsBeyondLive, LIVE_KEYS } from '../config-controls';
 import { isImageStats, type CycleRecord } from '../export';
-import { RunStore, type CycleRecord as StoredCycle, type RunRecord } from '../../core/store/run-store';
-import { interruptedRuns } from '../../core/store/run-recorder';
-import { runLockName } from '../run-lock';
+import type { CycleRecord as StoredCycle, RunRecord } from '../../browser/store/run-store';
 import type { VerifierLoadProgress } from '../../browser/verify/index';
 import { createTrainer, type BackendName, type InitResult, type RunOutcome, type TrainerClient, type TrainerEvent } from '../trainer-client';
+import { LinkConfig } from './link-config.svelte';
+import { SavedRuns } from './saved-runs.svelte';
+import { forgetMeasurement, rememberedMeasurement, rememberMeasurement } from './backend-memory';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'error';
 
@@ -31,10 +33,10 @@ export interface ProgressState {
 export const DEMO_CONFIG: RunConfig = { ...DEFAULT_CONFIG, cycles: 4 };
 
 export class Lab {
-  config = $state<RunConfig>({ ...DEFAULT_CONFIG });
-  hashProblems = $state<ConfigProblem[]>([]);
-  fieldErrors = $state<Record<string, string>>({});
-  readonly crossProblems = $derived(checkConfig(this.config));
+  /** The configuration and its share link. */
+  readonly link: LinkConfig;
+  /** The saved runs (IndexedDB) as the page sees them. */
+  readonly saved = new SavedRuns();
 
   /** 'auto' = WebGPU, else WebGL, WASM, CPU. */
   backendChoice = $state<'auto' | BackendName>('auto');
@@ -61,18 +63,12 @@ export class Lab {
   storageMessages = $state<string[]>([]);
   /** Load progress of the code verifiers (Pyodide, clang) in the trainer worker, one entry per part. */
   verifierLoad = $state<VerifierLoadProgress[]>([]);
-  /** Unfinished runs found when the page loaded (a reload or crash interrupted them): offered for resuming. */
-  resumeOffer = $state<RunRecord[]>([]);
   /** Said after a resume (e.g. a damaged checkpoint was skipped). */
   resumeNotes = $state<string[]>([]);
   /** The worker crashed or the GPU device was lost: the run can resume from its last saved cycle. */
   crash = $state<string | null>(null);
   /** A saved run opened read-only (its stats in the view; no engine). */
   viewing = $state<string | null>(null);
-  /** Bumped whenever the saved runs change (the Saved runs and Compare panels reload their lists). */
-  storeVersion = $state(0);
-  /** The page's own connection to the run store (lists, export, import, delete). */
-  readonly store: RunStore | null = openStore();
 
   readonly busy = $derived(this.status === 'loading' || this.status === 'running' || this.status === 'pausing');
   readonly nextCycle = $derived(this.cycles.length ? this.cycles.at(-1)!.stats.cycle + 1 : 0);
@@ -88,28 +84,38 @@ export class Lab {
   #generation = 0;
 
   constructor(hash: string, search: string) {
-    const d = decodeConfigHash(hash);
-    this.config = d.config;
-    this.hashProblems = perKeyProblems(d.problems, d.config);
+    this.link = new LinkConfig(hash, search);
     const b = new URLSearchParams(search).get('backend');
     if (b === 'webgpu' || b === 'webgl' || b === 'wasm' || b === 'cpu') this.backendChoice = b;
   }
 
-  /** Start the worker and pick a backend (called once the page is mounted). */
+  // the configuration and the saved runs, forwarded for the components
+  get config(): RunConfig {
+    return this.link.config;
+  }
+  get hashProblems() {
+    return this.link.hashProblems;
+  }
+  get fieldErrors() {
+    return this.link.fieldErrors;
+  }
+  get crossProblems() {
+    return this.link.crossProblems;
+  }
+  get store() {
+    return this.saved.store;
+  }
+  get storeVersion(): number {
+    return this.saved.version;
+  }
+  get resumeOffer(): RunRecord[] {
+    return this.saved.resumeOffer;
+  }
+
+  /** Start the worker and pick a backend (called once the page is mounted), then offer interrupted runs. */
   async start(): Promise<void> {
     await this.#startWorker();
-    if (!this.store) return;
-    // a run still held by a trainer (another tab of the lab) is not interrupted: only the others are offered. The
-    // worker of the page before a reload may hold its lock for a moment: look again for up to 2 s.
-    const runs = await interruptedRuns(this.store).catch(() => []);
-    let free = runs;
-    for (let i = 0; i < 5; i++) {
-      const held = await heldRunLocks();
-      free = runs.filter((r) => !held.has(runLockName(r.id)));
-      if (free.length === runs.length) break;
-      await new Promise((r) => setTimeout(r, 400));
-    }
-    this.resumeOffer = free;
+    await this.saved.findInterrupted();
   }
 
   /**
@@ -120,7 +126,7 @@ export class Lab {
     if (this.busy) return;
     if (this.crash || !this.#trainer) await this.#restartWorker();
     this.#clearRun();
-    this.resumeOffer = [];
+    this.saved.resumeOffer = [];
     this.status = 'loading';
     let info;
     try {
@@ -130,10 +136,7 @@ export class Lab {
       this.status = 'error';
       return;
     }
-    this.config = info.config;
-    this.hashProblems = [];
-    this.fieldErrors = {};
-    this.#writeHash();
+    this.link.load(info.config);
     this.runConfig = info.config;
     this.cycles = info.cycles.map(fromStored);
     this.resumeNotes = info.notes;
@@ -143,19 +146,15 @@ export class Lab {
   }
 
   /** Not now: the offer goes away, the run stays in Saved runs (paused, resumable there; Delete run deletes it). */
-  async dismissOffer(runId: string): Promise<void> {
-    this.resumeOffer = this.resumeOffer.filter((r) => r.id !== runId);
-    await this.store?.setStatus(runId, 'paused').catch(() => undefined);
-    this.storeVersion++;
+  dismissOffer(runId: string): Promise<void> {
+    return this.saved.dismissOffer(runId);
   }
 
   /** Show a saved run's stats and samples, read-only (the engine is reset; Reset leaves the view). */
   async open(run: RunRecord, cycles: StoredCycle[]): Promise<void> {
     if (this.busy) return;
     await this.reset();
-    this.config = { ...run.config };
-    this.hashProblems = [];
-    this.#writeHash();
+    this.link.load(run.config);
     this.cycles = cycles.map(fromStored);
     this.viewing = run.name;
   }
@@ -173,24 +172,12 @@ export class Lab {
   }
 
   change(f: AnyConfigField, raw: string | boolean): void {
-    const r = applyControl(this.config, f, raw);
-    if (!r.ok) {
-      this.fieldErrors = { ...this.fieldErrors, [f.key]: r.message };
-      return;
-    }
-    const { [f.key]: _, ...rest } = this.fieldErrors;
-    this.fieldErrors = rest;
-    this.config = r.config;
-    this.hashProblems = [];
-    this.#writeHash();
+    this.link.change(f, raw);
   }
 
   onHashChange(hash: string): void {
     if (this.busy || this.runConfig) return;
-    const d = decodeConfigHash(hash);
-    this.config = d.config;
-    this.hashProblems = perKeyProblems(d.problems, d.config);
-    this.fieldErrors = {};
+    this.link.onHashChange(hash);
   }
 
   async chooseBackend(choice: 'auto' | BackendName): Promise<void> {
@@ -200,7 +187,7 @@ export class Lab {
     this.backendBusy = true;
     this.backendError = null;
     try {
-      this.backend = await this.#trainer!.init(choice === 'auto' ? undefined : choice);
+      this.backend = await this.#init(this.#trainer!);
     } catch (e) {
       this.backendError = errorText(e);
     } finally {
@@ -229,7 +216,7 @@ export class Lab {
       await this.#restartWorker();
       // the run stays in the store, resumable from Saved runs
       if (saved) await this.#trainer?.markRun(saved.id).catch(() => undefined);
-      this.storeVersion++;
+      this.saved.changed();
       return;
     }
     try {
@@ -238,16 +225,19 @@ export class Lab {
       this.error = errorText(e);
     }
     this.#clearRun();
-    this.storeVersion++;
+    this.saved.changed();
+  }
+
+  /** Measure the backends again (automatic choice), forgetting the remembered figures. */
+  async remeasure(): Promise<void> {
+    forgetMeasurement(this.config.task);
+    await this.chooseBackend('auto');
   }
 
   /** One click: reset, load the demo configuration and run it. */
   async runDemo(): Promise<void> {
     await this.reset();
-    this.config = { ...DEMO_CONFIG, seed: this.config.seed };
-    this.fieldErrors = {};
-    this.hashProblems = [];
-    this.#writeHash();
+    this.link.load({ ...DEMO_CONFIG, seed: this.config.seed });
     await this.run();
   }
 
@@ -273,7 +263,7 @@ export class Lab {
       if (gen === this.#generation) this.#onEvent(e);
     });
     try {
-      const r = await trainer.init(this.backendChoice === 'auto' ? undefined : this.backendChoice);
+      const r = await this.#init(trainer);
       if (gen === this.#generation) this.backend = r;
     } catch (e) {
       if (gen === this.#generation) this.backendError = errorText(e);
@@ -316,7 +306,7 @@ export class Lab {
           // last saved cycle (in a fresh worker), not another Run on this engine
           if (this.savedRun && !this.crash) this.#lost('The run stopped with an error.');
         }
-        this.storeVersion++;
+        this.saved.changed();
       }
     }
   }
@@ -348,14 +338,14 @@ export class Lab {
       case 'image-cycle':
         this.cycles = [...this.cycles, { stats: e.stats, samples: e.samples, evalSamples: e.evalSamples }];
         // the worker saves a cycle before it sends it: the Saved runs and Compare panels can show it now
-        if (this.savedRun) this.storeVersion++;
+        if (this.savedRun) this.saved.changed();
         break;
       case 'error':
         this.error = e.message;
         break;
       case 'saved-run':
         this.savedRun = { id: e.runId, name: e.name };
-        this.storeVersion++;
+        this.saved.changed();
         break;
       case 'storage':
         this.storageMessages = [...this.storageMessages, e.message];
@@ -394,8 +384,13 @@ export class Lab {
     this.viewing = null;
   }
 
-  #writeHash(): void {
-    history.replaceState(history.state, '', `#${encodeConfigHash(this.config)}`);
+  /** Start the backend: the one chosen, or automatic with the figures remembered for this task (saved when new). */
+  async #init(trainer: TrainerClient): Promise<InitResult> {
+    const task = this.config.task;
+    const choice = this.backendChoice;
+    const r = choice === 'auto' ? await trainer.init(undefined, task, rememberedMeasurement(task)) : await trainer.init(choice, task);
+    if (r.measurement && !r.remembered) rememberMeasurement(task, r.measurement);
+    return r;
   }
 
   #startTimer(): void {
@@ -409,33 +404,8 @@ export class Lab {
   }
 }
 
-/** Names of the Web Locks held now (the trainer worker holds `runLockName(id)` while a run is in its memory). */
-async function heldRunLocks(): Promise<Set<string>> {
-  const locks = (navigator as { locks?: { query?: () => Promise<{ held?: Array<{ name?: string }> }> } }).locks;
-  try {
-    const snapshot = await locks?.query?.();
-    return new Set((snapshot?.held ?? []).map((l) => l.name ?? ''));
-  } catch {
-    return new Set();
-  }
-}
-
 function fromStored(c: StoredCycle): CycleRecord {
   return { stats: c.stats, samples: c.kept, evalSamples: c.evalSamples };
-}
-
-function openStore(): RunStore | null {
-  try {
-    return typeof indexedDB === 'undefined' ? null : new RunStore();
-  } catch {
-    return null;
-  }
-}
-
-/** Cross-field problems are shown live from checkConfig, so the hash list keeps only the per-key ones. */
-function perKeyProblems(problems: ConfigProblem[], config: RunConfig): ConfigProblem[] {
-  const cross = checkConfig(config);
-  return problems.filter((p) => !cross.some((q) => q.message === p.message));
 }
 
 function errorText(e: unknown): string {

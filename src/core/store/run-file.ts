@@ -6,7 +6,7 @@
 import { decodeConfigHash, encodeConfigHash } from '../config/url';
 import { decodeCheckpoint } from './checkpoint';
 import { ContainerError, packContainer, unpackContainer } from './container';
-import type { CycleRecord, RunRecord, RunStore } from './run-store';
+import type { CycleRecord, RunRecord, RunStorage } from './records';
 
 const MAGIC = 'RAFTRUN1';
 const VERSION = 1;
@@ -82,7 +82,7 @@ function safeHash(config: unknown): string {
   }
 }
 
-export async function exportRun(store: RunStore, runId: string): Promise<Uint8Array> {
+export async function exportRun(store: RunStorage, runId: string): Promise<Uint8Array> {
   const run = await store.getRun(runId);
   if (!run) throw new Error(`no run ${runId}`);
   const cycles = await store.getCycles(runId);
@@ -92,7 +92,7 @@ export async function exportRun(store: RunStore, runId: string): Promise<Uint8Ar
 }
 
 /** Import a run file as a new run (new id); nothing is written unless the whole file is valid. */
-export async function importRun(store: RunStore, bytes: Uint8Array): Promise<RunRecord> {
+export async function importRun(store: RunStorage, bytes: Uint8Array): Promise<RunRecord> {
   const file = decodeRunFile(bytes);
   const id = globalThis.crypto?.randomUUID?.() ?? `run-${Date.now().toString(36)}`;
   const run: RunRecord = {

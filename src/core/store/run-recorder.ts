@@ -7,7 +7,7 @@ import type { RunConfig } from '../config/schema';
 import type { RaftEngine, SampleRecord } from '../raft/engine';
 import { encodeCheckpoint } from './checkpoint';
 import type { EngineState } from '../raft/engine-state';
-import type { CycleRecord, RunRecord, RunStore, SaveResult } from './run-store';
+import type { CycleRecord, RunRecord, RunStorage, SaveResult } from './records';
 
 /** What a checkpoint is taken from and restored into: the language RaftEngine or the diffusion engine. */
 export interface CheckpointedEngine {
@@ -36,7 +36,7 @@ export interface ResumeResult<E extends CheckpointedEngine = RaftEngine> {
 
 export class RunRecorder {
   constructor(
-    readonly store: RunStore,
+    readonly store: RunStorage,
     /** Identifies the base model (task + pre-training facts); a checkpoint of another base model is refused. */
     readonly baseModel: string,
   ) {}
@@ -88,6 +88,6 @@ export class RunRecorder {
 }
 
 /** Runs whose last session ended before they finished (to offer resuming). */
-export async function interruptedRuns(store: RunStore): Promise<RunRecord[]> {
+export async function interruptedRuns(store: RunStorage): Promise<RunRecord[]> {
   return (await store.listRuns()).filter((r) => r.status === 'running' || r.status === 'interrupted');
 }

@@ -7,41 +7,11 @@
  * Works wherever IndexedDB exists (page, worker; fake-indexeddb in unit tests).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { RunConfig } from '../config/schema';
-import type { EngineState } from '../raft/engine-state';
-import type { SampleRecord } from '../raft/engine';
-import type { CycleStats } from '../raft/stats';
-import type { ImageCycleStats } from '../diffusion/stats';
-import { decodeCheckpoint, type CheckpointMeta } from './checkpoint';
+import type { RunConfig } from '../../core/config/schema';
+import { decodeCheckpoint } from '../../core/store/checkpoint';
+import { formatBytes, isQuotaError, StoreError, type CycleRecord, type LoadedCheckpoint, type RunRecord, type RunStatus, type RunStorage, type SaveResult } from '../../core/store/records';
 
-export type RunStatus = 'running' | 'paused' | 'done' | 'interrupted';
-
-export interface RunRecord {
-  id: string;
-  name: string;
-  task: string;
-  config: RunConfig;
-  createdAt: number;
-  updatedAt: number;
-  /** Finished cycles, cycle 0 included. */
-  cyclesDone: number;
-  bestReward: number | null;
-  status: RunStatus;
-  /** Bytes of the checkpoints kept. */
-  checkpointBytes: number;
-  /** Cycles that have a checkpoint. */
-  checkpointCycles: number[];
-}
-
-export interface CycleRecord {
-  runId: string;
-  cycle: number;
-  /** Image (diffusion) runs store ImageCycleStats (heldOutLoss in place of perplexity). */
-  stats: CycleStats | ImageCycleStats;
-  /** Image runs: ImageSampleRecord (src/app/image-samples.ts), each with its 16x16 RGBA thumbnail (1 kB). */
-  kept: SampleRecord[];
-  evalSamples: SampleRecord[];
-}
+export { StoreError, formatBytes, type CycleRecord, type LoadedCheckpoint, type RunRecord, type RunStatus, type SaveResult } from '../../core/store/records';
 
 interface CheckpointRecord {
   runId: string;
@@ -56,37 +26,13 @@ interface RaftLabDB extends DBSchema {
   checkpoints: { key: [string, number]; value: CheckpointRecord; indexes: { runId: string } };
 }
 
-export class StoreError extends Error {
-  constructor(message: string, readonly kind: 'quota' | 'missing' | 'other') {
-    super(message);
-  }
-}
-
-export function isQuotaError(e: unknown): boolean {
-  const name = (e as { name?: string } | null)?.name;
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
-}
-
-export interface LoadedCheckpoint {
-  /** The cycle after which it was taken. */
-  cycle: number;
-  state: EngineState;
-  meta: CheckpointMeta;
-}
-
-export interface SaveResult {
-  checkpointSaved: boolean;
-  /** Said to the user when something could not be saved. */
-  warning?: string;
-}
-
 /**
  * Checkpoints a run keeps: the newest (resume) and the one before it (the fallback when the newest turns out damaged).
  * Older ones are deleted when a new one is written; every cycle's stats and samples stay.
  */
 export const KEEP_CHECKPOINTS = 2;
 
-export class RunStore {
+export class RunStore implements RunStorage {
   readonly #db: Promise<IDBPDatabase<RaftLabDB>>;
   readonly #keepCheckpoints: number;
 
@@ -271,12 +217,6 @@ export async function storageEstimate(): Promise<{ usage: number; quota: number 
   if (!nav?.storage?.estimate) return null;
   const e = await nav.storage.estimate();
   return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 async function sizeOfCheckpoints(store: { index(name: 'runId'): { getAll(q: string): Promise<CheckpointRecord[]> } }, runId: string): Promise<number> {

@@ -1,0 +1,130 @@
+/**
+ * End-to-end tests of the backend choice in headless Chromium (WebGPU on SwiftShader, a software adapter):
+ * - "automatic" times a forward and backward step of the task's model on every backend that starts, keeps the
+ *   fastest, names the software adapter and shows the figures; the page remembers them, so a reload measures nothing;
+ * - WebGPU and WASM agree on the same seed: the probe's loss and logits (within 1e-4 relative / 1e-3 absolute), and a
+ *   whole tiny cycle's stats (within 1e-3 relative: float differences between backends must not change samples);
+ * - on a static host without COOP/COEP headers the service worker makes the page cross-origin isolated, and WASM
+ *   gets a thread per core.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
+import { storedStats, type Stats } from './stored-stats';
+
+const baseUrl = inject('e2eBaseUrl');
+/** One training cycle of the tiny run (see lab.test.ts). */
+const TINY1 = '#v=2&seed=3&c=1&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1';
+const MEASUREMENT_KEY = 'raftlab:backend-measurement:sentiment';
+
+interface Figure {
+  backend: string;
+  msPerStep: number | null;
+  loss?: number;
+  outputs?: number[];
+}
+
+describe.skipIf(!baseUrl || !chromiumAvailable())('backends in Chromium', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(page: Page, query: string, hash: string): Promise<void> {
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${baseUrl}index.html${query}${hash}`);
+    await page.getByTestId('backend').waitFor({ timeout: 180_000 });
+  }
+
+  it('automatic measures every backend on the model, picks the fastest, remembers it; WebGPU and WASM probes agree', { timeout: 300_000 }, async () => {
+    const ctx = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
+    const page = await ctx.newPage();
+    const t0 = Date.now();
+    await open(page, '', TINY1);
+    const measureSeconds = (Date.now() - t0) / 1000;
+    const stored = await page.evaluate((k) => localStorage.getItem(k), MEASUREMENT_KEY);
+    expect(stored).not.toBeNull();
+    const m = JSON.parse(stored!) as { best: string; figures: Figure[] };
+    const byName = new Map(m.figures.map((f) => [f.backend, f]));
+    expect([...byName.keys()]).toEqual(expect.arrayContaining(['wasm', 'webgpu']));
+    const timed = m.figures.filter((f) => f.msPerStep !== null);
+    const fastest = timed.reduce((a, b) => (b.msPerStep! < a.msPerStep! ? b : a));
+    expect(m.best).toBe(fastest.backend);
+    expect(await page.getByTestId('backend').textContent()).toBe(m.best);
+    const text = (await page.getByTestId('backend-figures').textContent())!.replace(/\s+/g, ' ');
+    expect(text).toMatch(/Measured now/);
+    expect(text).toMatch(/webgpu, software adapter \(.*swiftshader.*\) (>= )?\d+\.\d+ s\/step/i);
+    expect(text).toMatch(/wasm( \(\d+ threads?\))? \d+\.\d+ s\/step/);
+    console.info(`automatic choice after ${measureSeconds.toFixed(1)} s: ${text}`);
+
+    // the same seeded batch on both backends: loss and the first logits agree
+    const gpu = byName.get('webgpu')!;
+    const wasm = byName.get('wasm')!;
+    expect(Math.abs(gpu.loss! - wasm.loss!) / wasm.loss!).toBeLessThan(1e-4);
+    expect(gpu.outputs).toHaveLength(8);
+    gpu.outputs!.forEach((v, i) => expect(Math.abs(v - wasm.outputs![i]!)).toBeLessThan(1e-3));
+
+    // a reload uses the remembered figures: nothing is measured again
+    const t1 = Date.now();
+    await page.reload();
+    await page.getByTestId('backend').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('backend-figures').textContent()).toMatch(/Measured earlier on this device/);
+    console.info(`reload with the remembered choice: ${((Date.now() - t1) / 1000).toFixed(1)} s to a backend`);
+    await ctx.close();
+  });
+
+  it('one tiny cycle gives the same stats on WebGPU and on WASM (within 1e-3 relative)', { timeout: 400_000 }, async () => {
+    const run = async (backend: string): Promise<Stats[]> => {
+      const ctx = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
+      const page = await ctx.newPage();
+      await open(page, `?backend=${backend}`, TINY1);
+      expect(await page.getByTestId('backend').textContent()).toBe(backend);
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await page.waitForFunction(() => ['finished', 'error'].includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), null, {
+        timeout: 300_000,
+        polling: 250,
+      });
+      expect(await page.getByTestId('run-status').textContent()).toBe('finished');
+      const [stats] = await storedStats(page);
+      await ctx.close();
+      return stats!;
+    };
+    const wasm = await run('wasm');
+    const gpu = await run('webgpu');
+    expect(gpu.map((s) => s.cycle)).toEqual([0, 1]);
+    const compared: string[] = [];
+    for (let c = 0; c < 2; c++) {
+      for (const [k, v] of Object.entries(wasm[c]!)) {
+        if (k === 'ms' || k === 'verifyPerSec') continue;
+        const g = gpu[c]![k];
+        if (typeof v === 'number') {
+          expect(typeof g, `${k} of cycle ${c}`).toBe('number');
+          const scale = Math.max(1e-6, Math.abs(v));
+          expect(Math.abs((g as number) - v) / scale, `${k} of cycle ${c}: webgpu ${g} vs wasm ${v}`).toBeLessThan(1e-3);
+          compared.push(k);
+        } else {
+          expect(g, `${k} of cycle ${c}`).toEqual(v);
+        }
+      }
+    }
+    expect(compared).toEqual(expect.arrayContaining(['evalReward', 'perplexity', 'klToRef', 'trainLoss', 'rewardMean']));
+  });
+
+  it('on a static host without COOP/COEP the service worker makes the page cross-origin isolated; WASM uses every core', { timeout: 180_000 }, async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } }); // service workers allowed
+    const page = await ctx.newPage();
+    await open(page, '?backend=wasm', TINY1);
+    await page.waitForFunction(() => self.crossOriginIsolated, null, { timeout: 60_000 });
+    await page.getByTestId('wasm-threads').waitFor({ timeout: 120_000 });
+    const { cores, controlled } = await page.evaluate(() => ({ cores: navigator.hardwareConcurrency, controlled: Boolean(navigator.serviceWorker.controller) }));
+    expect(controlled).toBe(true);
+    expect(Number(await page.getByTestId('wasm-threads').textContent())).toBe(cores);
+    console.info(`cross-origin isolated through the service worker: ${cores} WASM threads`);
+    await ctx.close();
+  });
+});
