@@ -86,8 +86,9 @@ const COI_SW = join(dirname(createRequire(import.meta.url).resolve('coi-servicew
 const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 /**
- * coi-serviceworker at the site's root (dist/coi-serviceworker.js, and /coi-serviceworker.js in `vite dev`): on a
- * static host that cannot set COOP/COEP it registers a service worker that adds them and reloads the page once.
+ * coi-serviceworker's service worker at the site's root (dist/coi-serviceworker.js, and /coi-serviceworker.js in
+ * `vite dev`): on a static host that cannot set COOP/COEP, src/app/isolation.ts registers it; it adds the headers to
+ * every response, and the page reloads once.
  */
 function isolationServiceWorker(): Plugin {
   return {
@@ -110,7 +111,15 @@ export default defineConfig({
   plugins: [uiWithoutTfjs(), pyodideRuntime(), isolationServiceWorker(), svelte()],
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
-  worker: { format: 'es', plugins: () => [verifyWorkersWithoutTfjs()] },
+  worker: {
+    format: 'es',
+    plugins: () => [verifyWorkersWithoutTfjs()],
+    // TF.js WASM threads start each pthread from the source text of its module factory (Function.toString), so that
+    // code must survive minification as written: the compressor turns its `typeof _scriptDir != "undefined" &&
+    // _scriptDir` guards into a bare reference to the closure variable, which a pthread worker does not have
+    // ("e is not defined"). Worker bundles are mangled but not compressed.
+    rolldownOptions: { output: { minify: { compress: false, mangle: true } } },
+  },
   define: { __RAFTLAB_PYODIDE_BYTES__: String(PYODIDE_FETCHED_BYTES) },
   resolve: {
     // transformers.js (used only for its tokenizer) imports onnxruntime-web; this export condition picks the ORT

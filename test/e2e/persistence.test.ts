@@ -134,9 +134,9 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
     });
     const page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
-    await page.goto(`${baseUrl}index.html${TINY2}`);
+    await page.goto(`${baseUrl}index.html?backend=webgpu${TINY2}`);
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
-    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+    expect(await page.getByTestId('backend').textContent(), (await page.locator('[data-testid=fallback]').allTextContents()).join(' ')).toBe('webgpu');
     await click(page, 'Run');
     await waitRows(page, 2, GPU_WAIT);
     await page.evaluate(() => new BroadcastChannel('raftlab-e2e-lose-device').postMessage('lose'));

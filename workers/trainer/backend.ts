@@ -4,8 +4,9 @@
  * backend that is there (WASM, WebGPU, WebGL; CPU only when none of them starts), times a short forward and backward
  * pass of the run's actual model on each (core/step-probe.ts), and keeps the fastest; the figures are shown to the
  * user, and the page remembers the choice per device and model (so the next load measures nothing). A software or
- * fallback WebGPU adapter (SwiftShader, llvmpipe, WARP) is named as such. WASM uses every core when the page is
- * cross-origin isolated (threads need SharedArrayBuffer); the thread count is reported.
+ * fallback WebGPU adapter (SwiftShader, llvmpipe, WARP) is named as such. WASM runs threaded when the page is
+ * cross-origin isolated (threads need SharedArrayBuffer), with as many threads as TF.js allows (half the logical
+ * cores, 1 to 8); the thread count is reported.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -100,7 +101,8 @@ export async function tryBackend(name: BackendName): Promise<string | null> {
       'tfjs-backend-wasm-simd.wasm': new URL(wasmSimdUrl, self.location.href).href,
       'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreadedSimdUrl, self.location.href).href,
     });
-    // threads need SharedArrayBuffer, i.e. a cross-origin isolated page; then one per core
+    // threads need SharedArrayBuffer, i.e. a cross-origin isolated page; ask for every logical core (TF.js itself
+    // caps XNNPACK at half of them, 1 to 8: it assumes two hardware threads per core)
     if ((await deviceInfo()).crossOriginIsolated) setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
   }
   try {

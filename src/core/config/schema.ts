@@ -3,7 +3,7 @@
  *
  * `CONFIG_FIELDS` is the single table (in the spirit of TensorFlow Playground's state.ts) from which
  * everything else is derived: the defaults, strict parsing of raw strings, CLI flags (cli.ts),
- * URL hash keys (url.ts) and, later, UI controls. Add a setting by adding a field to `RunConfig`
+ * URL hash keys (url.ts) and the lab's controls (src/app/config-controls.ts). Add a setting by adding a field to `RunConfig`
  * and one row to the table; the compile-time check at the bottom of the table catches a missing row.
  *
  * Raw values are only ever treated as data: they are matched against patterns and ranges, never evaluated.

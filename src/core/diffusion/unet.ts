@@ -1,12 +1,13 @@
 /**
- * A compact conditional U-Net that predicts the noise in a 16x16 RGB image (NHWC, values in [-1, 1]):
+ * A compact conditional U-Net that predicts v = sqrt(aBar) eps - sqrt(1 - aBar) x0 (v-prediction, train.ts) for a
+ * noisy 16x16 RGB image (NHWC, values in [-1, 1]):
  * two resolutions below the input (16 -> 8 -> 4), residual blocks with GroupNorm, SiLU, a timestep embedding
  * (sinusoidal features -> MLP) and a label embedding (one-hot x matrix; class NULL_LABEL = unconditional, for
  * classifier-free guidance) added to every block.
  *
- * Backend notes: TF.js's WASM backend has no gradient for conv2d's filter, so when training a 3x3 convolution is an
- * explicit im2col (pad, 9 shifted slices, concat) followed by the project's `mm`; for inference it is `tf.conv2d`
- * with the same weights reshaped to [3, 3, in, out] (the same function, faster). Every weight is a 2-D matrix, so
+ * Backend notes: TF.js's WASM backend has no gradient for conv2d's filter, so when training a 3x3 convolution is
+ * `conv3x3`: `tf.conv2d` forward with a custom gradient (conv2dTranspose for the input, im2col(x)^T dy for the
+ * weight); for inference it is plain `tf.conv2d` with the same weights reshaped to [3, 3, in, out]. Every weight is a 2-D matrix, so
  * LoRA adapters (lora.ts) apply uniformly to convolutions and dense layers. Works on wasm, cpu, webgl, webgpu.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -185,8 +186,8 @@ export class UNet {
   }
 
   /**
-   * Predicted noise for images x (B, S, S, 3) at timesteps t with labels (class ids). Call inside tf.tidy.
-   * `training` selects the im2col convolution, whose gradients every backend has.
+   * Predicted v (B, S, S, 3) for noisy images x (B, S, S, 3) at timesteps t with labels (class ids). Call inside
+   * tf.tidy. `training` selects `conv3x3`, the convolution whose gradients every backend has.
    */
   forward(x: tf.Tensor4D, t: readonly number[], labels: readonly number[], training = false): tf.Tensor4D {
     const { timeDim, numClasses } = this.config;
