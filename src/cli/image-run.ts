@@ -64,13 +64,11 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   const line = ({ pixels: _p, ...s }: ImageSample, split: 'train' | 'eval'): SampleLine => ({ split, ...s });
   try {
     const runDir = prepareRunDir(place, config, baseModelId(config.task, 'denoiser', model.numParams(), fingerprint), eng, log);
-    log(imageTableHeader());
-    for (const h of eng.history) log(imageTableRow(h));
     await runCycles(eng, {
       runDir,
       log,
-      row: (r) => imageTableRow(r.stats),
-      statsOf: (r) => r.stats,
+      header: imageTableHeader(),
+      row: imageTableRow,
       samplesOf: (r) => [...r.samples.map((s) => line(s, 'train')), ...r.evalSamples.map((s) => line(s, 'eval'))],
       onCycle: ({ stats, samples, evalSamples }) => {
         first ??= evalSamples;

@@ -55,13 +55,11 @@ async function runWith(config: RunConfig, log: (line: string) => void, verifier:
   engine = new RaftEngine({ model, tokenizer, task, config });
   try {
     const runDir = prepareRunDir(place, config, baseModelId(config.task, 'gpt', model.numParams(), fingerprint), engine, log);
-    log(tableHeader());
-    for (const h of engine.history) log(tableRow(h));
     await runCycles(engine, {
       runDir,
       log,
-      row: (r) => tableRow(r.stats),
-      statsOf: (r) => r.stats,
+      header: tableHeader(),
+      row: tableRow,
       samplesOf: (r) => [
         ...r.samples.map((s) => ({ split: 'train' as const, ...s })),
         ...r.evalSamples.map((s) => ({ split: 'eval' as const, ...s })),
@@ -172,12 +170,13 @@ async function compareCommand(base: RunConfig, methods: RunConfig['method'][], o
   }
   const last = base.cycles;
   console.log(`\nfinal cycle (${last}) per method, task ${base.task}, seed ${base.seed}:`);
-  console.log(['method'.padEnd(28), 'evalR'.padStart(7), 'ppl'.padStart(7), 'KL'.padStart(8), 'dist2'.padStart(7), 'len'.padStart(6)].join(' '));
+  console.log(['method'.padEnd(28), 'evalR'.padStart(7), 'pass'.padStart(6), 'ppl'.padStart(7), 'KL'.padStart(7), 'KLmax'.padStart(7), 'dist2'.padStart(7), 'len'.padStart(6), 'errs'.padStart(5)].join(' '));
+  const num = (v: number | null | undefined, digits: number, width: number) => (v === null || v === undefined ? '-' : v.toFixed(digits)).padStart(width);
   for (const r of runs) {
     const s = r.cycles.at(-1)!;
     console.log([
-      r.label.padEnd(28), s.evalReward.toFixed(3).padStart(7), s.perplexity.toFixed(3).padStart(7),
-      (s.klToRef ?? NaN).toFixed(3).padStart(8), s.distinct2.toFixed(3).padStart(7), s.meanLength.toFixed(1).padStart(6),
+      r.label.padEnd(28), num(s.evalReward, 3, 7), num(s.evalPassRate, 3, 6), num(s.perplexity, 3, 7), num(s.klToRef, 3, 7),
+      num(s.klBound, 3, 7), num(s.distinct2, 3, 7), num(s.meanLength, 1, 6), String(s.rewardErrors ?? 0).padStart(5),
     ].join(' '));
   }
   if (out) {

@@ -10,22 +10,24 @@ import type { EngineState } from '../core/raft/engine-state';
 import { encodeConfigHash } from '../core/config/url';
 import { RunDir, type SampleLine } from '../node/run-dir';
 
-export interface LoopEngine<R> {
+export interface LoopEngine<R extends { stats: S }, S extends { cycle: number }> {
   readonly config: RunConfig;
   readonly cycle: number;
   readonly stopped: boolean;
+  /** Cycles already run (a resumed run's restored ones). */
+  readonly history: readonly S[];
   runCycle(): Promise<R>;
   exportState(): Promise<EngineState>;
 }
 
-export interface LoopOptions<R> {
+export interface LoopOptions<R, S> {
   runDir?: RunDir;
   log: (line: string) => void;
-  /** The printed row of a cycle. */
-  row: (result: R) => string;
+  /** The table's header line and the printed row of a cycle's stats. */
+  header: string;
+  row: (stats: S) => string;
   /** A cycle's samples as run-directory lines. */
   samplesOf: (result: R) => SampleLine[];
-  statsOf: (result: R) => { cycle: number };
   /** Called after each cycle is printed and recorded (e.g. PNG grids). */
   onCycle?: (result: R) => void;
 }
@@ -85,11 +87,14 @@ export function exitOnInterrupt(describe: () => string, log: (line: string) => v
   };
 }
 
-export async function runCycles<R>(engine: LoopEngine<R>, opts: LoopOptions<R>): Promise<void> {
+/** Print the table header and the cycles already run, then run the rest (see the file comment). */
+export async function runCycles<R extends { stats: S }, S extends { cycle: number }>(engine: LoopEngine<R, S>, opts: LoopOptions<R, S>): Promise<void> {
+  opts.log(opts.header);
+  for (const h of engine.history) opts.log(opts.row(h));
   while (engine.cycle <= engine.config.cycles && !engine.stopped) {
     const result = await engine.runCycle();
-    const stats = opts.statsOf(result);
-    opts.log(opts.row(result));
+    const { stats } = result;
+    opts.log(opts.row(stats));
     if (opts.runDir) opts.runDir.recordCycle(stats.cycle, stats, opts.samplesOf(result), await engine.exportState());
     opts.onCycle?.(result);
     if (engine.stopped) opts.log(`early stop: the eval reward did not improve for ${engine.config.patience} cycle(s) (at cycle ${stats.cycle})`);
