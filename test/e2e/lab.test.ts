@@ -186,6 +186,18 @@ describe.skipIf(!baseUrl)('the lab in Chromium', () => {
     await page.close();
   });
 
+  it('an old link (v=1, DDIM steps in ?ddim=) opens with its settings, rewritten as a v=2 link', { timeout: 60_000 }, async () => {
+    const page = await open('?backend=cpu&ddim=3#v=1&seed=4&task=shapes&k=3');
+    const url = new URL(page.url());
+    expect(url.hash).toBe('#v=2&seed=4&task=shapes&k=3&ddim=3');
+    expect(url.searchParams.get('ddim')).toBeNull();
+    expect(url.searchParams.get('backend')).toBe('cpu');
+    expect(await page.locator('#cfg-ddimSteps').inputValue()).toBe('3');
+    expect(await page.locator('#cfg-samplesPerPrompt').inputValue()).toBe('3');
+    expect(await page.locator('.problems li').count()).toBe(0);
+    await page.close();
+  });
+
   it('falls back from WebGPU when there is no adapter, and says so', { timeout: 120_000 }, async () => {
     const page = await open(TINY, 'if (self.navigator.gpu) self.navigator.gpu.requestAdapter = async () => null;');
     const backend = await page.getByTestId('backend').textContent();

@@ -1,8 +1,8 @@
 /**
  * Batched generation with a KV cache. Prompts of different lengths are left-padded; padded key positions are
  * masked and position ids start at each row's first real token, so a row's samples equal its unpadded run.
- * Each row's token budget depends on its own prompt only (`rowBudget`): a batch whose rows cannot share one cache
- * of at most blockSize entries is split into consecutive groups that can.
+ * Each row's token budget depends on its own prompt only (`rowBudget`); the cache runs on the batch's shared timeline
+ * (longest kept prompt + largest budget entries), while every row's positions stay below blockSize.
  * Shapes stay fixed within a call (the cache is allocated at full length), which keeps WebGPU's buffer pool small.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -42,45 +42,19 @@ export function rowBudget(length: number, maxNewTokens: number, blockSize: numbe
 
 export async function generate(model: Gpt, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Generation[]> {
   const maxBatch = opts.maxBatch ?? 64;
-  const { blockSize } = model.config;
   const out: Generation[] = [];
   for (let start = 0; start < prompts.length; start += maxBatch) {
-    for (const group of cacheGroups(prompts.slice(start, start + maxBatch), opts.maxNewTokens, blockSize)) {
-      out.push(...(await generateBatch(model, group, opts, rng)));
-      await nextTask();
-    }
+    out.push(...(await generateBatch(model, prompts.slice(start, start + maxBatch), opts, rng)));
     opts.onProgress?.(out.length, prompts.length);
+    await nextTask();
   }
   return out;
-}
-
-/** Consecutive groups of prompts whose longest kept prompt plus largest budget fit one cache of blockSize entries. */
-function cacheGroups(prompts: number[][], maxNewTokens: number, blockSize: number): number[][][] {
-  const groups: number[][][] = [];
-  let group: number[][] = [];
-  let longest = 0;
-  let most = 0;
-  for (const p of prompts) {
-    const n = rowBudget(p.length, maxNewTokens, blockSize);
-    const kept = Math.min(Math.max(1, p.length), blockSize - n);
-    if (group.length > 0 && Math.max(longest, kept) + Math.max(most, n) > blockSize) {
-      groups.push(group);
-      group = [];
-      longest = 0;
-      most = 0;
-    }
-    group.push(p);
-    longest = Math.max(longest, kept);
-    most = Math.max(most, n);
-  }
-  if (group.length > 0) groups.push(group);
-  return groups;
 }
 
 async function generateBatch(model: Gpt, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Generation[]> {
   const B = prompts.length;
   const { blockSize } = model.config;
-  // each row's budget comes from its own prompt (rowBudget); cacheGroups made the batch fit one cache
+  // each row's budget comes from its own prompt (rowBudget), whatever its neighbours are
   const budget = prompts.map((p) => rowBudget(p.length, opts.maxNewTokens, blockSize));
   const maxNew = Math.max(0, ...budget);
   const results: Generation[] = prompts.map(() => ({ tokens: [], ended: false }));

@@ -195,12 +195,15 @@ export class Gpt {
   // incremental forward with a KV cache (fixed shapes: the cache is tMax long from the start)
 
   /**
-   * Fill a cache of length tMax from left-padded prompts. ids (B, P), pos (B, P), keyMask (B, P).
+   * Fill a cache of length tMax (at most 2 x blockSize) from left-padded prompts. ids (B, P), pos (B, P), keyMask (B, P).
    * Returns the cache and the logits (B, V) of the last prompt position. Caller disposes both.
    */
   prefill(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, tMax: number): { cache: KvCache; logits: tf.Tensor2D } {
     const [B, P] = ids.shape;
-    if (tMax > this.config.blockSize) throw new Error(`tMax ${tMax} exceeds blockSize ${this.config.blockSize}`);
+    // cache entries run on the batch's shared timeline (left padding, then the new tokens), not on positions: a row
+    // of a short prompt may get more new tokens than one of a long prompt, so tMax can exceed blockSize, while every
+    // row's own positions stay below it (generate.ts rowBudget)
+    if (tMax > 2 * this.config.blockSize) throw new Error(`tMax ${tMax} exceeds twice blockSize ${this.config.blockSize}`);
     const kv: KvCache = { k: [], v: [], tMax };
     const logits = tf.tidy(() => {
       const all = this.forward(ids, { pos, keyMask, kvOut: kv }); // (B*P, V)
