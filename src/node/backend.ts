@@ -10,7 +10,8 @@ export type NodeBackend = 'wasm' | 'cpu';
 export async function initNodeBackend(name: NodeBackend = 'wasm'): Promise<string> {
   if (tf.getBackend() === name) return name;
   if (name === 'wasm') {
-    // the threaded build uses worker_threads; 2 matches the lab's reference machine and CI
+    // TF.js runs its single-threaded WASM build in Node (WASM_HAS_MULTITHREAD_SUPPORT is false there), so XNNPACK
+    // gets one thread whatever is asked; the count is passed for the day that changes
     setThreadsCount(Number(process.env.RAFTLAB_WASM_THREADS ?? 2));
   }
   const ok = await tf.setBackend(name);

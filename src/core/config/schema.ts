@@ -349,7 +349,7 @@ export function defaultConfig(): RunConfig {
 export const TASK_DEFAULTS: Readonly<Partial<Record<TaskName, Readonly<Partial<RunConfig>>>>> = {
   // binary reward: train only on right answers (per-prompt would keep each prompt's best wrong answer); 128 prompts x 8
   // samples a cycle (a cycle takes ~10 s), every eval prompt (128 x 4 samples)
-  // (measured, seed 1: pass .379 -> .773 in 5 cycles; 32 x 6 gives .398 -> .559, lr 1e-3 stays flat; see README)
+  // (measured, seed 1: pass .379 -> .754 in 5 cycles; 32 x 6 gave .398 -> .559, lr 1e-3 stayed flat; see README)
   arithmetic: { select: 'threshold', rewardThreshold: 1, minKept: 0, promptsPerCycle: 128, samplesPerPrompt: 8, evalPrompts: 128 },
   // DART-style extra rounds for prompts with no passing sample help most (measured: pass .141 -> .293 in 5 cycles)
   'python-functions': { select: 'threshold', rewardThreshold: 1, minKept: 0, promptsPerCycle: 64, samplesPerPrompt: 8, quotaTrials: 4 },
@@ -360,7 +360,7 @@ export const TASK_DEFAULTS: Readonly<Partial<Record<TaskName, Readonly<Partial<R
     batchSize: 32, evalPrompts: 32,
   },
   // image task: a cycle uses each of the 7 labels once; global selection of the reddest fifth and a small LoRA rate
-  // (measured, seed 1: eval redness .085 -> .295 in 4 cycles, held-out denoising loss +18%; the language defaults,
+  // (measured, seed 1: eval redness .085 -> .256 in 4 cycles, held-out denoising loss +17%; the language defaults,
   // per-prompt at 3e-3, pay more fidelity for the same reward)
   shapes: { select: 'global', loraLr: 0.00025, promptsPerCycle: 7, evalPrompts: 7 },
 };
