@@ -171,4 +171,18 @@ describe('run files with bad content', () => {
     await expect(importRun(store, bad)).rejects.toThrow(/invalid configuration.*samplesPerPrompt/);
     expect(await store.listRuns()).toHaveLength(1);
   });
+
+  it('a run saved before the newer settings existed reads back, imports and resumes with their defaults', async () => {
+    const { encodeRunFile } = await import('../src/core/store/run-file');
+    const store = newStore();
+    const { run } = await recordRun(store, 1);
+    // the config as a run saved before DDIM steps, reward chunk, generation batch and patience were settings
+    const { ddimSteps: _d, guidance: _g, noiseDraws: _n, rewardChunk: _r, genBatch: _b, patience: _p, minDelta: _m, ...old } = run.config;
+    await store.putWholeRun({ ...run, id: 'old-run', config: old as typeof run.config }, []);
+    const back = await store.getRun('old-run');
+    expect(back!.config).toEqual(run.config);
+    expect((await store.listRuns()).find((r) => r.id === 'old-run')!.config).toEqual(run.config);
+    const imported = await importRun(store, encodeRunFile({ run: { ...run, config: old as typeof run.config }, cycles: [], checkpoint: null }));
+    expect(imported.config).toEqual(run.config);
+  });
 });

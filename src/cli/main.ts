@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cliHelp, parseCliArgs } from '../core/config/cli';
-import { DEFAULT_CONFIG, type RunConfig } from '../core/config/schema';
+import type { RunConfig } from '../core/config/schema';
 import { decodeConfigHash, migrateLegacyLink } from '../core/config/url';
 import { RaftEngine, RewardFailureError } from '../core/raft/engine';
 import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     if (parsed.command !== 'run') parsed.errors.push('--resume is for raftlab run');
     if (parsed.errors.length === 0) {
       try {
-        config = { ...DEFAULT_CONFIG, ...RunDir.open(resume).meta.config };
+        config = RunDir.open(resume).meta.config;
       } catch (e) {
         if (!(e instanceof RunDirError)) throw e;
         parsed.errors.push(e.message);

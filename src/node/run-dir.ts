@@ -14,7 +14,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunConfig } from '../core/config/schema';
+import { completeConfig, type RunConfig } from '../core/config/schema';
 import type { EngineState } from '../core/raft/engine-state';
 import { decodeCheckpoint, encodeCheckpoint } from '../core/store/checkpoint';
 
@@ -81,7 +81,7 @@ export class RunDir {
     if (!meta || meta.format !== RUN_DIR_FORMAT || typeof meta.config !== 'object' || meta.config === null) {
       throw new RunDirError(`${dir}/config.json is not a RAFT Lab run directory of format ${RUN_DIR_FORMAT}`);
     }
-    return new RunDir(dir, meta);
+    return new RunDir(dir, { ...meta, config: completeConfig(meta.config) });
   }
 
   /** Write a finished cycle: its samples, the checkpoint after it (the two newest kept), then its stats line. */

@@ -7,7 +7,7 @@
  * Works wherever IndexedDB exists (page, worker; fake-indexeddb in unit tests).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { RunConfig } from '../../core/config/schema';
+import { completeConfig, type RunConfig } from '../../core/config/schema';
 import { decodeCheckpoint } from '../../core/store/checkpoint';
 import { formatBytes, isQuotaError, StoreError, type CycleRecord, type LoadedCheckpoint, type RunRecord, type RunStatus, type RunStorage, type SaveResult } from '../../core/store/records';
 
@@ -130,13 +130,15 @@ export class RunStore implements RunStorage {
     await tx.done;
   }
 
+  /** Every run, newest first; configs completed with the settings added since they were saved (completeConfig). */
   async listRuns(): Promise<RunRecord[]> {
     const runs = await (await this.#db).getAll('runs');
-    return runs.sort((a, b) => b.updatedAt - a.updatedAt);
+    return runs.map(withCompleteConfig).sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
-    return (await this.#db).get('runs', runId);
+    const run = await (await this.#db).get('runs', runId);
+    return run && withCompleteConfig(run);
   }
 
   async getCycles(runId: string): Promise<CycleRecord[]> {
@@ -237,4 +239,8 @@ function wrap(e: unknown): Error {
 function newId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   return c?.randomUUID ? c.randomUUID() : `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+function withCompleteConfig(run: RunRecord): RunRecord {
+  return { ...run, config: completeConfig(run.config) };
 }

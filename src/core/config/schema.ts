@@ -335,6 +335,20 @@ export const DEFAULT_CONFIG: RunConfig = Object.freeze(
   Object.fromEntries(CONFIG_FIELDS.map((f) => [f.key, f.default])) as unknown as RunConfig,
 ) as RunConfig;
 
+/**
+ * A configuration read back from storage (a saved run, a run file, a run directory) with every setting it lacks at
+ * its default: a run saved before a setting existed ran with the value that is now its default (DDIM steps, reward
+ * chunk, ...), so it resumes, exports and shares as it ran.
+ */
+export function completeConfig(stored: Partial<RunConfig>): RunConfig {
+  const out = { ...DEFAULT_CONFIG } as Record<string, ConfigValue>;
+  for (const f of CONFIG_FIELDS) {
+    const v = (stored as Record<string, ConfigValue | undefined>)[f.key];
+    if (v !== undefined) out[f.key] = v;
+  }
+  return out as unknown as RunConfig;
+}
+
 /** A fresh, mutable copy of the defaults. */
 export function defaultConfig(): RunConfig {
   return { ...DEFAULT_CONFIG };

@@ -4,6 +4,7 @@
  * or foreign file changes nothing.
  */
 import { decodeConfigHash, encodeConfigHash } from '../config/url';
+import { completeConfig, type RunConfig } from '../config/schema';
 import { decodeCheckpoint } from './checkpoint';
 import { ContainerError, packContainer, unpackContainer } from './container';
 import type { CycleRecord, RunRecord, RunStorage } from './records';
@@ -76,7 +77,7 @@ function fromBase64(text: string): Uint8ClampedArray {
 
 function safeHash(config: unknown): string {
   try {
-    return encodeConfigHash(config as Parameters<typeof encodeConfigHash>[0]);
+    return encodeConfigHash(completeConfig(config as Partial<RunConfig>));
   } catch {
     return 'v=0';
   }
