@@ -153,7 +153,15 @@ export async function initBackend(opts: InitOptions): Promise<InitResult> {
     throw new Error(`no TF.js backend could be started: ${[...reasons, reason].join('; ')}`);
   }
   if (usable.length === 1) return done(usable[0]!);
-  const probe = await modelProbe(opts.task, opts.page);
+  let probe: Awaited<ReturnType<typeof modelProbe>>;
+  try {
+    probe = await modelProbe(opts.task, opts.page);
+  } catch (e) {
+    // without the task's model nothing can be measured: the first backend that started, and why
+    await tryBackend(usable[0]!);
+    reasons.push(`the backends could not be measured (the task's model did not load: ${message(e)})`);
+    return done(usable[0]!);
+  }
   const r = opts.remembered;
   if (r && r.deviceKey === dev.key && r.model === probe.model && usable.includes(r.best)) {
     await tryBackend(r.best);
