@@ -177,4 +177,38 @@ describe('RAFT engine', () => {
     e2.dispose();
     e2.model.dispose();
   });
+
+  it('each cycle records what its training spent: samples and tokens generated, reward calls, backward tokens and rows', async () => {
+    const e = engine({ samplesPerPrompt: 4, select: 'per-prompt', keepPerPrompt: 1, epochsPerCycle: 2 });
+    const c0 = await e.runCycle();
+    expect(c0.stats.budget).toEqual({ samplesGenerated: 0, tokensGenerated: 0, rewardCalls: 0, backwardTokens: 0, backwardExamples: 0 });
+    const c1 = await e.runCycle();
+    const kept = c1.samples.filter((s) => s.kept);
+    const b = c1.stats.budget!;
+    expect(b.samplesGenerated).toBe(12);
+    expect(b.rewardCalls).toBe(12);
+    // every sample's completion tokens, plus an end-of-sequence token where it ended (its text is one char a token)
+    const ended = (s: { completion: string }) => s.completion.length < 8;
+    expect(b.tokensGenerated).toBe(c1.samples.reduce((n, s) => n + s.completion.length + (ended(s) ? 1 : 0), 0));
+    // 2 epochs over the 3 kept sequences: BOS + prompt + completion (+ EOS), each as inputs of length - 1
+    const seqLen = (s: { prompt: string; completion: string }) => 1 + s.prompt.length + s.completion.length + (ended(s) ? 1 : 0);
+    expect(b.backwardExamples).toBe(2 * kept.length);
+    expect(b.backwardTokens).toBe(2 * kept.reduce((n, s) => n + seqLen(s) - 1, 0));
+    e.dispose();
+    e.model.dispose();
+    // SFT generates nothing; best-of-K spends nothing on training
+    const withDemos: Task = { ...toyTask, demonstrations: [{ prompt: 'the cat', completion: ' a a a' }, { prompt: 'a dog', completion: ' aaa.' }] };
+    const sft = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: withDemos, config: tinyConfig({ method: 'sft' }) });
+    await sft.runCycle();
+    const s1 = (await sft.runCycle()).stats.budget!;
+    expect(s1.samplesGenerated).toBe(0);
+    expect(s1.backwardExamples).toBe(3);
+    sft.dispose();
+    sft.model.dispose();
+    const bok = engine({ method: 'best-of-k' });
+    await bok.runCycle();
+    expect((await bok.runCycle()).stats.budget).toEqual({ samplesGenerated: 0, tokensGenerated: 0, rewardCalls: 0, backwardTokens: 0, backwardExamples: 0 });
+    bok.dispose();
+    bok.model.dispose();
+  });
 });

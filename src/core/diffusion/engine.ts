@@ -22,7 +22,7 @@ import { PromptOrder } from '../raft/prompt-order';
 import { earlyStopDue } from '../raft/early-stop';
 import { nextTask } from '../next-task';
 import { selectSamples } from '../raft/select';
-import { mean } from '../raft/stats';
+import { emptyBudget, mean } from '../raft/stats';
 import { hashString, Rng } from '../rng';
 import type { RewardResult } from '../tasks/types';
 import { labelIndex, SHAPE_LABELS, shapeImages } from './dataset';
@@ -143,6 +143,7 @@ export class DiffusionRaftEngine {
   async runCycle(): Promise<ImageCycleResult> {
     const cycle = this.cycle;
     const ms = { generate: 0, reward: 0, train: 0, eval: 0 };
+    const budget = emptyBudget(false);
     let samples: ImageSample[] = [];
     let train: Pick<ImageCycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> = {
       rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null,
@@ -154,6 +155,8 @@ export class DiffusionRaftEngine {
       let t0 = now();
       const images = await sampleImages(this.model, this.schedule, items, this.sampler, (d, n) => this.#progress(cycle, 'generate', d, n));
       ms.generate = now() - t0;
+      budget.samplesGenerated = items.length;
+      budget.rewardCalls = items.length;
       t0 = now();
       const results = images.map((px, i) => this.#reward(px, items[i]!.label));
       ms.reward = now() - t0;
@@ -175,6 +178,7 @@ export class DiffusionRaftEngine {
       const lr = this.#lr(cycle);
       t0 = now();
       const trainLoss = await this.#train(cycle, keptSamples, lr);
+      budget.backwardExamples = keptSamples.length ? this.config.epochsPerCycle * keptSamples.length * this.noiseDraws : 0;
       ms.train = now() - t0;
       const rewards = samples.map((s) => s.reward);
       train = {
@@ -195,6 +199,7 @@ export class DiffusionRaftEngine {
       heldOutLoss,
       evalDiversity: mean([...byPrompt.values()].map(pairwiseDiversity)) ?? 0,
       ms,
+      budget,
     };
     this.history.push(stats);
     this.cycle++;

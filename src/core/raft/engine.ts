@@ -22,7 +22,7 @@ import { earlyStopDue } from './early-stop';
 import { nextTask } from '../next-task';
 import { selectSamples } from './select';
 import { uftStep } from './uft';
-import { distinct2, mean, type CycleStats } from './stats';
+import { distinct2, emptyBudget, mean, type CycleBudget, type CycleStats } from './stats';
 
 /**
  * A cycle in which more than this share of the samples' rewards failed (threw, or gave no number in [0, 1]) stops
@@ -111,6 +111,8 @@ export class RaftEngine {
   #verified = { samples: 0, ms: 0 };
   /** Reward errors of the current cycle (training and eval samples) and the first one's message. */
   #rewardErrors: { count: number; first: string | null } = { count: 0, first: null };
+  /** What the current cycle's training spent (stats.budget). */
+  #budget: CycleBudget = emptyBudget();
 
   constructor(opts: RaftEngineOptions) {
     this.model = opts.model;
@@ -141,6 +143,7 @@ export class RaftEngine {
     const ms = { generate: 0, reward: 0, train: 0, eval: 0 };
     this.#verified = { samples: 0, ms: 0 };
     this.#rewardErrors = { count: 0, first: null };
+    this.#budget = emptyBudget();
     let samples: SampleRecord[] = [];
     let trainStats: Pick<CycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> = {
       rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null,
@@ -208,6 +211,7 @@ export class RaftEngine {
       klBound: ev.klBound,
       rewardErrors: this.#rewardErrors.count,
       rewardError: this.#rewardErrors.first,
+      budget: { ...this.#budget },
       ms: { generate: round(ms.generate), reward: round(ms.reward), train: round(ms.train), eval: round(ms.eval) },
       verifyPerSec: this.task.rewardMany
         ? (this.#verified.ms > 0 ? Math.round((this.#verified.samples / (this.#verified.ms / 1000)) * 10) / 10 : null)
@@ -431,6 +435,9 @@ export class RaftEngine {
       let t0 = now();
       const gens = await this.#generate(cycle, todo, K, this.#sampleRng);
       ms.generate += now() - t0;
+      this.#budget.samplesGenerated += gens.length;
+      this.#budget.rewardCalls += gens.length;
+      this.#budget.tokensGenerated! += gens.reduce((n, g) => n + g.gen.tokens.length + (g.gen.ended ? 1 : 0), 0);
       t0 = now();
       scored.push(...(await this.#score(cycle, gens)));
       ms.reward += now() - t0;
@@ -471,8 +478,12 @@ export class RaftEngine {
     for (let e = 0; e < epochsPerCycle; e++) {
       const order = this.#trainRng.shuffled(seqs);
       for (let i = 0; i < order.length; i += batchSize) {
-        const batch = makeBatch(order.slice(i, i + batchSize), this.model.config.blockSize, eos);
-        if (batch.tokens > 0) losses.push(await trainStep(this.model, this.#optimizer, batch, lr, gradClip));
+        const part = order.slice(i, i + batchSize);
+        const batch = makeBatch(part, this.model.config.blockSize, eos);
+        if (batch.tokens > 0) {
+          losses.push(await trainStep(this.model, this.#optimizer, batch, lr, gradClip));
+          this.#spendBackward(part);
+        }
         disposeBatch(batch);
         this.#progress(cycle, 'train', losses.length, steps);
         await nextTask();
@@ -496,6 +507,7 @@ export class RaftEngine {
       for (let i = 0; i < order.length; i += batchSize) {
         const part = order.slice(i, i + batchSize);
         const batch = makeBatch(part.map((p) => p.seq), this.model.config.blockSize, eos);
+        this.#spendBackward(part.map((p) => p.seq));
         losses.push(await uftStep(this.model, this.#optimizer, batch, part.map((p) => p.ref), part.map((p) => p.score), uftBeta, lr, gradClip));
         disposeBatch(batch);
         this.#progress(cycle, 'train', losses.length, steps);
@@ -503,6 +515,12 @@ export class RaftEngine {
       }
     }
     return mean(losses);
+  }
+
+  /** A training batch's rows and input tokens (what its backward pass covers; layoutBatch cuts to blockSize + 1). */
+  #spendBackward(seqs: readonly Sequence[]): void {
+    this.#budget.backwardExamples += seqs.length;
+    this.#budget.backwardTokens! += seqs.reduce((n, q) => n + Math.min(q.tokens.length, this.model.config.blockSize + 1) - 1, 0);
   }
 
   #record(s: Scored, kept: boolean): SampleRecord {

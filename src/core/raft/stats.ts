@@ -4,6 +4,24 @@
  * training fields (rewards of generated training samples, kept counts, loss) are null.
  */
 
+/**
+ * What a cycle's training spent (the method's cost; evaluation is measurement, the same for every method, and not
+ * counted): samples generated (quota rounds included), tokens generated (an end-of-sequence token counts), samples
+ * scored by the reward, and what went through a backward pass: sequence tokens (inputs of every training batch, each
+ * epoch) and examples (rows, or images x noise draws for image tasks). Image tasks generate no tokens (null).
+ */
+export interface CycleBudget {
+  samplesGenerated: number;
+  tokensGenerated: number | null;
+  rewardCalls: number;
+  backwardTokens: number | null;
+  backwardExamples: number;
+}
+
+export function emptyBudget(tokens = true): CycleBudget {
+  return { samplesGenerated: 0, tokensGenerated: tokens ? 0 : null, rewardCalls: 0, backwardTokens: tokens ? 0 : null, backwardExamples: 0 };
+}
+
 export interface CycleStats {
   cycle: number;
   rewardMean: number | null;
@@ -35,6 +53,8 @@ export interface CycleStats {
   trainLoss: number | null;
   lr: number | null;
   ms: { generate: number; reward: number; train: number; eval: number };
+  /** What the cycle's training spent (absent in runs saved before the field existed). */
+  budget?: CycleBudget;
   /**
    * Verification throughput: samples per second of the cycle's batched rewards (`Task.rewardMany`: code tasks'
    * verifier pools), training and eval samples together, over the time spent in those calls. Null for tasks without
@@ -77,6 +97,7 @@ export const TABLE_COLUMNS: Array<[keyof CycleStats | 'time', string, number]> =
   ['trainLoss', 'loss', 7],
   ['verifyPerSec', 'ver/s', 6],
   ['rewardErrors', 'errs', 5],
+  ['budget', 'gen', 5],
   ['time', 'sec', 6],
 ];
 
@@ -88,6 +109,7 @@ export function tableRow(s: CycleStats): string {
   return TABLE_COLUMNS.map(([key, , w]) => {
     let v: unknown;
     if (key === 'time') v = (s.ms.generate + s.ms.reward + s.ms.train + s.ms.eval) / 1000;
+    else if (key === 'budget') v = s.budget?.samplesGenerated;
     else v = s[key];
     let text: string;
     if (v === null || v === undefined) text = '-';
