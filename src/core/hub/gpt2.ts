@@ -1,0 +1,107 @@
+/**
+ * GPT-2 checkpoints in the Hugging Face layout (`model_type: gpt2`: gpt2, distilgpt2, gpt2-medium) as the lab's
+ * GPT (lm/gpt.ts is the same architecture: pre-LayerNorm blocks, GELU with the tanh approximation, LayerNorm
+ * epsilon 1e-5, learned positions, head tied to the token embedding).
+ *
+ * Names: `wte.weight`, `wpe.weight`, `h.{i}.ln_1.*`, `h.{i}.attn.c_attn.*` (q, k, v side by side on the output
+ * axis), `h.{i}.attn.c_proj.*`, `h.{i}.ln_2.*`, `h.{i}.mlp.c_fc.*`, `h.{i}.mlp.c_proj.*`, `ln_f.*`, optionally with
+ * a `transformer.` prefix; `h.{i}.attn.bias` / `masked_bias` (causal-mask buffers) are not weights and are skipped.
+ * The weights are Conv1D, shape (in, out) and y = x W + b: the lab's orientation, so they are copied as they are.
+ */
+import type { GptConfig } from '../lm/gpt';
+
+export class HubModelError extends Error {}
+
+/** The fields of a GPT-2 `config.json` that the lab reads. */
+export interface Gpt2HubConfig {
+  model_type: string;
+  vocab_size: number;
+  n_embd: number;
+  n_layer: number;
+  n_head: number;
+  n_positions: number;
+  n_inner?: number | null;
+  layer_norm_epsilon?: number;
+  activation_function?: string;
+  tie_word_embeddings?: boolean;
+}
+
+const SUPPORTED = ['gpt2'];
+
+/** The lab's GPT config of a Hub `config.json`; anything the lab's GPT does not compute is refused by name. */
+export function gptConfigFromHub(raw: unknown): GptConfig {
+  const c = raw as Partial<Gpt2HubConfig> | null;
+  if (!c || typeof c !== 'object') throw new HubModelError('config.json is not a JSON object');
+  if (c.model_type !== 'gpt2') {
+    throw new HubModelError(`model_type ${JSON.stringify(String(c.model_type).slice(0, 40))} is not supported here; supported: ${SUPPORTED.join(', ')}`);
+  }
+  for (const k of ['vocab_size', 'n_embd', 'n_layer', 'n_head', 'n_positions'] as const) {
+    if (!Number.isSafeInteger(c[k]) || (c[k] as number) <= 0) throw new HubModelError(`config.json: ${k} must be a positive integer (got ${JSON.stringify(c[k])})`);
+  }
+  const C = c.n_embd!;
+  if (c.n_inner != null && c.n_inner !== 4 * C) throw new HubModelError(`config.json: n_inner ${c.n_inner} (the lab's GPT has an MLP of 4 x n_embd = ${4 * C})`);
+  if (c.activation_function !== undefined && c.activation_function !== 'gelu_new') {
+    throw new HubModelError(`config.json: activation_function ${JSON.stringify(c.activation_function)} (the lab's GPT computes gelu_new)`);
+  }
+  if (c.layer_norm_epsilon !== undefined && Math.abs(c.layer_norm_epsilon - 1e-5) > 1e-12) {
+    throw new HubModelError(`config.json: layer_norm_epsilon ${c.layer_norm_epsilon} (the lab's GPT uses 1e-5)`);
+  }
+  if (C % c.n_head! !== 0) throw new HubModelError(`config.json: n_embd ${C} is not divisible by n_head ${c.n_head}`);
+  return { vocabSize: c.vocab_size!, blockSize: c.n_positions!, nLayer: c.n_layer!, nHead: c.n_head!, nEmbd: C };
+}
+
+/** Hub tensors (by Hub name) -> the lab's weights (by the lab's names), checked against `config`. */
+export function gptWeightsFromHub(tensors: ReadonlyMap<string, { shape: number[]; values: Float32Array }>, config: GptConfig): Map<string, Float32Array> {
+  const byName = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const [name, t] of tensors) {
+    const local = name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;
+    if (/^h\.\d+\.attn\.(bias|masked_bias)$/.test(local)) continue; // causal-mask buffers
+    byName.set(local, t);
+  }
+  const C = config.nEmbd;
+  const take = (name: string, shape: number[]): Float32Array => {
+    const t = byName.get(name);
+    if (!t) throw new HubModelError(`the checkpoint has no tensor ${name}`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new HubModelError(`tensor ${name} has shape [${t.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
+    }
+    byName.delete(name);
+    return t.values;
+  };
+  const out = new Map<string, Float32Array>();
+  out.set('wte', take('wte.weight', [config.vocabSize, C]));
+  out.set('wpe', take('wpe.weight', [config.blockSize, C]));
+  for (let i = 0; i < config.nLayer; i++) {
+    const h = `h.${i}`;
+    out.set(`h${i}.ln1.g`, take(`${h}.ln_1.weight`, [C]));
+    out.set(`h${i}.ln1.b`, take(`${h}.ln_1.bias`, [C]));
+    const w = take(`${h}.attn.c_attn.weight`, [C, 3 * C]);
+    const b = take(`${h}.attn.c_attn.bias`, [3 * C]);
+    ['q', 'k', 'v'].forEach((m, j) => {
+      const wm = new Float32Array(C * C);
+      for (let r = 0; r < C; r++) wm.set(w.subarray(r * 3 * C + j * C, r * 3 * C + (j + 1) * C), r * C);
+      out.set(`h${i}.${m}.w`, wm);
+      out.set(`h${i}.${m}.b`, b.slice(j * C, (j + 1) * C));
+    });
+    out.set(`h${i}.o.w`, take(`${h}.attn.c_proj.weight`, [C, C]));
+    out.set(`h${i}.o.b`, take(`${h}.attn.c_proj.bias`, [C]));
+    out.set(`h${i}.ln2.g`, take(`${h}.ln_2.weight`, [C]));
+    out.set(`h${i}.ln2.b`, take(`${h}.ln_2.bias`, [C]));
+    out.set(`h${i}.up.w`, take(`${h}.mlp.c_fc.weight`, [C, 4 * C]));
+    out.set(`h${i}.up.b`, take(`${h}.mlp.c_fc.bias`, [4 * C]));
+    out.set(`h${i}.down.w`, take(`${h}.mlp.c_proj.weight`, [4 * C, C]));
+    out.set(`h${i}.down.b`, take(`${h}.mlp.c_proj.bias`, [C]));
+  }
+  out.set('lnf.g', take('ln_f.weight', [C]));
+  out.set('lnf.b', take('ln_f.bias', [C]));
+  const head = byName.get('lm_head.weight');
+  if (head) {
+    const wte = out.get('wte')!;
+    if (head.values.length !== wte.length || head.values.some((v, i) => v !== wte[i])) {
+      throw new HubModelError('the checkpoint has an lm_head.weight different from wte.weight (an untied head), which the lab\'s GPT does not have yet');
+    }
+    byName.delete('lm_head.weight');
+  }
+  if (byName.size > 0) throw new HubModelError(`the checkpoint has tensors a GPT-2 does not: ${[...byName.keys()].slice(0, 5).join(', ')}`);
+  return out;
+}
