@@ -16,6 +16,7 @@ import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedModel } from '../node/model-files';
 import { createNodeVerifiers } from '../node/verify/index';
 import { verifyCommand } from './verify';
+import { scoreCommand } from './score';
 import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
 import { RunDir, RunDirError } from '../node/run-dir';
 import { baseModelId } from '../core/store/base-model';
@@ -78,6 +79,7 @@ async function runWith(config: RunConfig, log: (line: string) => void, verifier:
 export async function main(argv: string[]): Promise<number> {
   // `verify` has flags of its own (not the run configuration's)
   if (argv.find((a) => !a.startsWith('-')) === 'verify') return verifyCommand(argv.filter((a, i) => i !== argv.indexOf('verify')));
+  if (argv.find((a) => !a.startsWith('-')) === 'score') return scoreCommand(argv.filter((_a, i) => i !== argv.indexOf('score')));
   const parsed = parseCliArgs(argv);
   if (parsed.options.help || parsed.command === null) {
     console.log(cliHelp());

@@ -29,7 +29,7 @@ import {
 import { migrateLegacyLink, splitConfigHash } from './url';
 
 /** Commands the CLI knows. */
-export const CLI_COMMANDS = ['run', 'config', 'compare', 'verify'] as const;
+export const CLI_COMMANDS = ['run', 'config', 'compare', 'verify', 'score'] as const;
 
 export interface CliOptions {
   /** Where to write the run's JSON results. */
@@ -203,6 +203,8 @@ export function cliHelp(): string {
     `       raftlab compare --methods ${METHODS.join(',')} [options]    run each method with the same settings and seed`,
     '       raftlab verify --lang c|python --code FILE [--stdin FILE] [--expect FILE] [--tests FILE] [--timeout-ms N]',
     '                                   score one program as a code task would; prints {reward, breakdown} (see verify --help)',
+    '       raftlab score --model DIR (--text TEXT | --ids 1,2,3)',
+    '                                   log-probs of a text under a Hub-layout model folder (gpt2, llama) as JSON',
     '',
     'RAFT (reward-ranked fine-tuning): each cycle samples K completions per prompt, keeps the',
     'highest-reward ones, and fine-tunes the model on them. Flags accept "--flag value" or "--flag=value".',

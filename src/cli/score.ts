@@ -1,0 +1,99 @@
+/**
+ * `raftlab score --model DIR (--text TEXT | --ids 1,2,3)`: the conformance probe of a model source. Loads a model
+ * folder in the Hub's layout (GPT-2 or Llama; src/node/hub-folder.ts), scores the token ids of the text (the
+ * tokenizer's ids, no special tokens added) or the ids given, and prints JSON
+ * `{model, modelType, ids, logprobs, nll, perplexity}` with `logprobs[t-1] = log p(ids[t] | ids[:t])` (natural log),
+ * `nll` their negated mean and `perplexity = exp(nll)`. Bad flags or a broken folder: a message and exit 2.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { HubModelError } from '../core/hub/gpt2';
+import { SafetensorsError } from '../core/hub/safetensors';
+import { initNodeBackend, type NodeBackend } from '../node/backend';
+import { loadHubFolder } from '../node/hub-folder';
+
+export interface ScoreArgs {
+  model?: string;
+  text?: string;
+  ids?: number[];
+  help: boolean;
+}
+
+const USAGE = 'usage: raftlab score --model DIR (--text TEXT | --ids 1,2,3)';
+
+export function parseScoreArgs(argv: readonly string[]): { args: ScoreArgs; errors: string[] } {
+  const args: ScoreArgs = { help: false };
+  const errors: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--help' || token === '-h') {
+      args.help = true;
+      continue;
+    }
+    const eq = token.indexOf('=');
+    const flag = eq < 0 ? token : token.slice(0, eq);
+    if (!['--model', '--text', '--ids'].includes(flag)) {
+      errors.push(`unknown argument ${JSON.stringify(token.slice(0, 60))} (${USAGE})`);
+      continue;
+    }
+    const value = eq < 0 ? argv[++i] : token.slice(eq + 1);
+    if (value === undefined) {
+      errors.push(`missing value for ${flag}`);
+      continue;
+    }
+    if (flag === '--model') args.model = value;
+    else if (flag === '--text') args.text = value;
+    else {
+      const ids = value.split(',').map((x) => Number(x.trim()));
+      if (ids.length < 2 || !ids.every((x) => Number.isSafeInteger(x) && x >= 0)) errors.push(`--ids needs at least two non-negative integers (got ${JSON.stringify(value.slice(0, 60))})`);
+      else args.ids = ids;
+    }
+  }
+  if (!args.help) {
+    if (args.model === undefined) errors.push(`score needs --model DIR (${USAGE})`);
+    if ((args.text === undefined) === (args.ids === undefined)) errors.push('score needs exactly one of --text and --ids');
+  }
+  return { args, errors };
+}
+
+export async function scoreCommand(argv: readonly string[]): Promise<number> {
+  const { args, errors } = parseScoreArgs(argv);
+  if (args.help) {
+    console.log(`${USAGE}\n\nScores a text (or token ids) with a model folder in the Hugging Face Hub's layout (config.json, model.safetensors or a sharded index, tokenizer.json; model_type gpt2 or llama) and prints {model, modelType, ids, logprobs, nll, perplexity} as JSON.`);
+    return 0;
+  }
+  if (errors.length) {
+    for (const e of errors) console.error(`raftlab: ${e}`);
+    return 2;
+  }
+  await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
+  let loaded;
+  try {
+    loaded = await loadHubFolder(args.model!);
+  } catch (e) {
+    if (e instanceof HubModelError || e instanceof SafetensorsError) {
+      console.error(`raftlab: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  const { model, tokenizer } = loaded;
+  try {
+    const ids = args.ids ?? tokenizer.encode(args.text!);
+    const problem = ids.length < 2 ? `the text has ${ids.length} token(s); at least two are needed`
+      : ids.length > model.maxLength ? `${ids.length} tokens are more than the model's ${model.maxLength} positions`
+      : ids.some((i) => i >= model.vocabSize) ? `an id is outside the vocabulary of ${model.vocabSize}` : null;
+    if (problem) {
+      console.error(`raftlab: ${problem}`);
+      return 2;
+    }
+    const lp = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')), -1));
+    const data = (await lp.data()) as Float32Array;
+    lp.dispose();
+    const logprobs = ids.slice(1).map((id, t) => data[t * model.vocabSize + id]!);
+    const nll = -logprobs.reduce((a, b) => a + b, 0) / logprobs.length;
+    console.log(JSON.stringify({ model: args.model, modelType: model.modelType, ids, logprobs, nll, perplexity: Math.exp(nll) }, null, 2));
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * A model folder in the Hugging Face Hub's layout on disk (what `huggingface-cli download` or a saved run writes):
+ * `config.json`, `model.safetensors` or `model.safetensors.index.json` with its shards, and `tokenizer.json`. Every
+ * file is checked (core/hub/safetensors.ts); a missing or broken one is named in the error.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { causalLmFromHub, type CausalLm } from '../core/hub/causal-lm';
+import { HubModelError } from '../core/hub/gpt2';
+import { readSafetensors, readShardIndex } from '../core/hub/safetensors';
+import type { Tokenizer } from '../core/tasks/types';
+import { tokenizerFromJson } from '../core/tokenizer/hf-tokenizer';
+
+function readJson(dir: string, file: string): unknown {
+  const path = join(dir, file);
+  if (!existsSync(path)) throw new HubModelError(`${dir} has no ${file} (not a model folder in the Hub's layout?)`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new HubModelError(`${path} is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Every tensor of the folder's checkpoint, single-file or sharded. */
+export function readFolderTensors(dir: string): Map<string, { shape: number[]; values: Float32Array }> {
+  if (existsSync(join(dir, 'model.safetensors'))) {
+    return readSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))), join(dir, 'model.safetensors')).tensors;
+  }
+  if (!existsSync(join(dir, 'model.safetensors.index.json'))) throw new HubModelError(`${dir} has neither model.safetensors nor model.safetensors.index.json`);
+  const { weightMap, shards } = readShardIndex(readJson(dir, 'model.safetensors.index.json'));
+  const out = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const shard of shards) {
+    const path = join(dir, shard);
+    if (!existsSync(path)) throw new HubModelError(`${dir}: the index names ${shard}, which is missing`);
+    for (const [name, t] of readSafetensors(new Uint8Array(readFileSync(path)), path).tensors) {
+      if (weightMap.get(name) === shard) out.set(name, t);
+    }
+  }
+  for (const name of weightMap.keys()) if (!out.has(name)) throw new HubModelError(`${dir}: tensor ${name} is not in its shard ${weightMap.get(name)}`);
+  return out;
+}
+
+export async function loadHubFolder(dir: string): Promise<{ model: CausalLm; tokenizer: Tokenizer; config: unknown }> {
+  const config = readJson(dir, 'config.json');
+  const model = causalLmFromHub(config, readFolderTensors(dir));
+  try {
+    const tokenizerJson = readJson(dir, 'tokenizer.json');
+    if (!tokenizerJson || typeof tokenizerJson !== 'object') throw new HubModelError(`${dir}/tokenizer.json is not a JSON object`);
+    const eos = (config as { eos_token_id?: unknown }).eos_token_id;
+    const t = tokenizerJson as { model?: { vocab?: Record<string, number> }; added_tokens?: Array<{ id: number; content: string }> };
+    const eosToken = t.added_tokens?.find((a) => a.id === eos)?.content ?? Object.entries(t.model?.vocab ?? {}).find(([, id]) => id === eos)?.[0];
+    return { model, tokenizer: await tokenizerFromJson(tokenizerJson, eosToken), config };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
