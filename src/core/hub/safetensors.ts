@@ -106,6 +106,77 @@ export function readSafetensors(bytes: Uint8Array, what?: string): { tensors: Ma
   return { tensors, metadata: header.metadata };
 }
 
+/**
+ * Write tensors as a safetensors file (the Hub's format, readable by `safetensors` and `transformers`): F32 as they
+ * are, or F16 / BF16 rounded to nearest even. Tensors are laid out in the order given.
+ */
+export function writeSafetensors(
+  tensors: ReadonlyMap<string, { shape: number[]; values: Float32Array }>,
+  opts: { dtype?: SafetensorsDtype; metadata?: Record<string, string> } = {},
+): Uint8Array {
+  const dtype = opts.dtype ?? 'F32';
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt', ...(opts.metadata ?? {}) } };
+  let at = 0;
+  for (const [name, t] of tensors) {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (size !== t.values.length) throw new SafetensorsError(`tensor ${name}: ${t.values.length} values for shape [${t.shape.join(', ')}]`);
+    header[name] = { dtype, shape: t.shape, data_offsets: [at, at + size * BYTES[dtype]] };
+    at += size * BYTES[dtype];
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8); // the data starts 8-byte aligned, as the reference writer does
+  const head = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + head.length + at);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(head.length), true);
+  out.set(head, 8);
+  let p = 8 + head.length;
+  for (const t of tensors.values()) {
+    for (let i = 0; i < t.values.length; i++) {
+      if (dtype === 'F32') view.setFloat32(p + i * 4, t.values[i]!, true);
+      else view.setUint16(p + i * 2, dtype === 'BF16' ? floatToBf16(t.values[i]!) : floatToHalf(t.values[i]!), true);
+    }
+    p += t.values.length * BYTES[dtype];
+  }
+  return out;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float32 -> bfloat16 bits, round to nearest even (NaN stays NaN). */
+export function floatToBf16(x: number): number {
+  f32[0] = x;
+  const bits = u32[0]!;
+  if ((bits & 0x7f800000) === 0x7f800000 && bits & 0x7fffff) return (bits >>> 16) | 0x40;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** float32 -> IEEE half bits, round to nearest even, overflow to infinity, subnormals kept. */
+export function floatToHalf(x: number): number {
+  f32[0] = x;
+  const bits = u32[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // a carry into the exponent is the right rounding
+  return sign | half;
+}
+
 /** IEEE 754 half precision (as 16 bits) to a number. */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
