@@ -1,6 +1,8 @@
 /**
- * `raftlab score --model DIR (--text TEXT | --ids 1,2,3)`: the conformance probe of a model source. Loads a model
- * folder in the Hub's layout (GPT-2 or Llama; src/node/hub-folder.ts), scores the token ids of the text (the
+ * `raftlab score --model M (--text TEXT | --ids 1,2,3) [--hf-endpoint URL]`: the conformance probe of a model
+ * source. M is a local folder in the Hub's layout, a Hub id `org/name[@revision]`, or an http(s) folder URL (Hub
+ * models are downloaded once into the cache, src/node/hub-download.ts; the endpoint is --hf-endpoint, else
+ * $HF_ENDPOINT, else the Hub). Loads the model (GPT-2 or Llama; src/node/hub-folder.ts), scores the token ids of the text (the
  * tokenizer's ids, no special tokens added) or the ids given, and prints JSON
  * `{model, modelType, ids, logprobs, nll, perplexity}` with `logprobs[t-1] = log p(ids[t] | ids[:t])` (natural log),
  * `nll` their negated mean and `perplexity = exp(nll)`. Bad flags or a broken folder: a message and exit 2.
@@ -10,15 +12,19 @@ import { HubModelError } from '../core/hub/gpt2';
 import { SafetensorsError } from '../core/hub/safetensors';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadHubFolder } from '../node/hub-folder';
+import { downloadModel } from '../node/hub-download';
+import { parseModelSource } from '../core/hub/source';
+import { existsSync } from 'node:fs';
 
 export interface ScoreArgs {
   model?: string;
+  endpoint?: string;
   text?: string;
   ids?: number[];
   help: boolean;
 }
 
-const USAGE = 'usage: raftlab score --model DIR (--text TEXT | --ids 1,2,3)';
+const USAGE = 'usage: raftlab score --model DIR|ORG/NAME[@REV]|URL (--text TEXT | --ids 1,2,3) [--hf-endpoint URL]';
 
 export function parseScoreArgs(argv: readonly string[]): { args: ScoreArgs; errors: string[] } {
   const args: ScoreArgs = { help: false };
@@ -31,7 +37,7 @@ export function parseScoreArgs(argv: readonly string[]): { args: ScoreArgs; erro
     }
     const eq = token.indexOf('=');
     const flag = eq < 0 ? token : token.slice(0, eq);
-    if (!['--model', '--text', '--ids'].includes(flag)) {
+    if (!['--model', '--text', '--ids', '--hf-endpoint'].includes(flag)) {
       errors.push(`unknown argument ${JSON.stringify(token.slice(0, 60))} (${USAGE})`);
       continue;
     }
@@ -41,6 +47,7 @@ export function parseScoreArgs(argv: readonly string[]): { args: ScoreArgs; erro
       continue;
     }
     if (flag === '--model') args.model = value;
+    else if (flag === '--hf-endpoint') args.endpoint = value;
     else if (flag === '--text') args.text = value;
     else {
       const ids = value.split(',').map((x) => Number(x.trim()));
@@ -67,8 +74,17 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   }
   await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
   let loaded;
+  let revision: string | null = null;
   try {
-    loaded = await loadHubFolder(args.model!);
+    let dir = args.model!;
+    if (!existsSync(dir)) {
+      const source = parseModelSource(dir);
+      if (!source) throw new HubModelError(`--model ${JSON.stringify(dir.slice(0, 80))} is neither a folder nor a Hub id (org/name[@revision]) nor an http(s) URL`);
+      const got = await downloadModel(source, args.endpoint ?? process.env.HF_ENDPOINT);
+      dir = got.dir;
+      revision = got.revision;
+    }
+    loaded = await loadHubFolder(dir);
   } catch (e) {
     if (e instanceof HubModelError || e instanceof SafetensorsError) {
       console.error(`raftlab: ${e.message}`);
@@ -91,7 +107,7 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
     lp.dispose();
     const logprobs = ids.slice(1).map((id, t) => data[t * model.vocabSize + id]!);
     const nll = -logprobs.reduce((a, b) => a + b, 0) / logprobs.length;
-    console.log(JSON.stringify({ model: args.model, modelType: model.modelType, ids, logprobs, nll, perplexity: Math.exp(nll) }, null, 2));
+    console.log(JSON.stringify({ model: args.model, ...(revision ? { revision } : {}), modelType: model.modelType, ids, logprobs, nll, perplexity: Math.exp(nll) }, null, 2));
     return 0;
   } finally {
     model.dispose();
