@@ -13,7 +13,9 @@ import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
 import { createTask, taskNeedsVerifier } from '../core/tasks/registry';
 import type { Verifier } from '../core/verify/types';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
-import { loadEmbeddedModel } from '../node/model-files';
+import { loadEmbeddedModel, modelDir } from '../node/model-files';
+import { saveGptFolder } from '../node/hub-save';
+import { join } from 'node:path';
 import { createNodeVerifiers } from '../node/verify/index';
 import { verifyCommand } from './verify';
 import { scoreCommand } from './score';
@@ -66,6 +68,10 @@ async function runWith(config: RunConfig, log: (line: string) => void, verifier:
         ...r.evalSamples.map((s) => ({ split: 'eval' as const, ...s })),
       ],
     });
+    if (place.save) {
+      await saveGptFolder(place.save, model, join(modelDir(config.task), 'tokenizer.json'), tokenizer.eosId, { raftlab_link: url });
+      log(`saved the model in the Hugging Face layout to ${place.save}${config.lora > 0 ? ' (LoRA adapters merged)' : ''}`);
+    }
   } finally {
     stopWatching();
     engine.dispose();
@@ -106,12 +112,19 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   }
+  if (parsed.options.save !== undefined) {
+    if (isImageTask(config.task)) parsed.errors.push('--save is for language tasks (an image run keeps its adapters in its checkpoints)');
+    else if (config.lora > 0 && !parsed.options.merge) parsed.errors.push('--save of a LoRA run needs --merge (the adapters merged into the weights; PEFT adapter files are not written yet)');
+  } else if (parsed.options.merge) parsed.errors.push('--merge goes with --save DIR');
   if (parsed.errors.length > 0) {
     for (const e of parsed.errors) console.error(`raftlab: ${e}`);
     console.error('run "raftlab run --help" for the list of flags');
     return 2;
   }
-  const place: RunPlace = resume !== undefined ? { runDir: resume, resume: true } : runDir !== undefined ? { runDir } : {};
+  const place: RunPlace = {
+    ...(resume !== undefined ? { runDir: resume, resume: true } : runDir !== undefined ? { runDir } : {}),
+    ...(parsed.options.save !== undefined ? { save: parsed.options.save } : {}),
+  };
   let out;
   try {
     out = isImageTask(config.task)

@@ -36,6 +36,8 @@ export interface LoopOptions<R, S> {
 export interface RunPlace {
   runDir?: string;
   resume?: boolean;
+  /** Save the trained model in the Hub's layout here at the end (language tasks). */
+  save?: string;
 }
 
 /** The lab link of a configuration (RAFTLAB_LAB_URL, default the dev server). */

@@ -44,6 +44,10 @@ export interface CliOptions {
   runDir?: string;
   /** A run directory whose run continues from its newest checkpoint. */
   resume?: string;
+  /** Language tasks: save the trained model in the Hub's layout (GPT-2) here at the end. */
+  save?: string;
+  /** With --save on a LoRA run: merge the adapters into the weights. */
+  merge?: boolean;
   help: boolean;
 }
 
@@ -58,7 +62,7 @@ export interface CliParseResult {
 
 const SEE_HELP = '(see raftlab run --help)';
 const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0']);
-const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume']);
+const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume', '--save', '--merge']);
 
 function looksLikeFlag(token: string): boolean {
   return token.startsWith('--') || token === '-h';
@@ -97,6 +101,11 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
       if (given.has(flag)) errors.push(`${flag} is given more than once ${SEE_HELP}`);
       given.add(flag);
 
+      if (flag === '--merge') {
+        if (inline !== undefined) errors.push(`--merge takes no value (got ${quoteRaw(inline)})`);
+        else options.merge = true;
+        continue;
+      }
       let value: string | undefined = inline;
       if (value === undefined) {
         const next = argv[i + 1];
@@ -114,7 +123,7 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         }
       }
       if (value === undefined) {
-        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--images' || flag === '--run-dir' || flag === '--resume' ? 'a folder' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
+        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--images' || flag === '--run-dir' || flag === '--resume' || flag === '--save' ? 'a folder' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
         errors.push(`missing value for ${flag} (expects ${expects}) ${SEE_HELP}`);
         continue;
       }
@@ -126,12 +135,13 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         else options.methods = methods as Method[];
         continue;
       }
-      if (flag === '--out' || flag === '--url' || flag === '--images' || flag === '--run-dir' || flag === '--resume') {
+      if (flag === '--out' || flag === '--url' || flag === '--images' || flag === '--run-dir' || flag === '--resume' || flag === '--save') {
         if (value === '') errors.push(`${flag} needs a non-empty value`);
         else if (flag === '--out') options.out = value;
         else if (flag === '--images') options.images = value;
         else if (flag === '--run-dir') options.runDir = value;
         else if (flag === '--resume') options.resume = value;
+        else if (flag === '--save') options.save = value;
         else options.url = value;
         continue;
       }
@@ -218,6 +228,8 @@ export function cliHelp(): string {
     '      Record the run in DIR: config.json, stats.jsonl (a line per cycle), samples/cycle-N.jsonl (every sample with its reward and breakdown, kept ones marked), samples/kept-cycle-N.jsonl (kept samples as {"prompt","completion"}) and the two newest checkpoints. Ctrl-C ends the run with exit code 130; finished cycles stay.',
     '  --resume DIR',
     '      Continue the run recorded in DIR from its newest checkpoint, with its own settings (no other settings flags); it ends with the stats of an uninterrupted run.',
+    '  --save DIR [--merge]',
+    '      Language tasks: at the end, save the trained model in the Hugging Face layout (config.json, model.safetensors, tokenizer.json; a GPT-2 that transformers and raftlab score open). A LoRA run needs --merge (its adapters are merged into the weights; PEFT adapter files are not written yet).',
     '  --url URL',
     '      Start from the settings of a RAFT Lab share link (#v=2&...; older links are migrated); flags given here override them.',
     '  -h, --help',

@@ -105,3 +105,55 @@ export function gptWeightsFromHub(tensors: ReadonlyMap<string, { shape: number[]
   if (byName.size > 0) throw new HubModelError(`the checkpoint has tensors a GPT-2 does not: ${[...byName.keys()].slice(0, 5).join(', ')}`);
   return out;
 }
+
+/**
+ * The lab's GPT as a GPT-2 checkpoint in the Hub's layout (the inverse of gptConfigFromHub / gptWeightsFromHub):
+ * the `config.json` fields and the tensors by Hub name, q, k, v joined into `c_attn`. `transformers` opens the folder
+ * as a GPT2LMHeadModel (the head is tied to `wte`).
+ */
+export function gptToHub(config: GptConfig, weights: ReadonlyMap<string, Float32Array>, eosId: number): {
+  config: Record<string, unknown>;
+  tensors: Map<string, { shape: number[]; values: Float32Array }>;
+} {
+  const C = config.nEmbd;
+  const get = (name: string) => {
+    const v = weights.get(name);
+    if (!v) throw new HubModelError(`the model has no weight ${name}`);
+    return v;
+  };
+  const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
+  const put = (name: string, shape: number[], values: Float32Array) => tensors.set(name, { shape, values });
+  put('wte.weight', [config.vocabSize, C], get('wte'));
+  put('wpe.weight', [config.blockSize, C], get('wpe'));
+  for (let i = 0; i < config.nLayer; i++) {
+    const h = `h.${i}`;
+    put(`${h}.ln_1.weight`, [C], get(`h${i}.ln1.g`));
+    put(`${h}.ln_1.bias`, [C], get(`h${i}.ln1.b`));
+    const w = new Float32Array(C * 3 * C);
+    const b = new Float32Array(3 * C);
+    ['q', 'k', 'v'].forEach((m, j) => {
+      const wm = get(`h${i}.${m}.w`);
+      for (let r = 0; r < C; r++) w.set(wm.subarray(r * C, (r + 1) * C), r * 3 * C + j * C);
+      b.set(get(`h${i}.${m}.b`), j * C);
+    });
+    put(`${h}.attn.c_attn.weight`, [C, 3 * C], w);
+    put(`${h}.attn.c_attn.bias`, [3 * C], b);
+    put(`${h}.attn.c_proj.weight`, [C, C], get(`h${i}.o.w`));
+    put(`${h}.attn.c_proj.bias`, [C], get(`h${i}.o.b`));
+    put(`${h}.ln_2.weight`, [C], get(`h${i}.ln2.g`));
+    put(`${h}.ln_2.bias`, [C], get(`h${i}.ln2.b`));
+    put(`${h}.mlp.c_fc.weight`, [C, 4 * C], get(`h${i}.up.w`));
+    put(`${h}.mlp.c_fc.bias`, [4 * C], get(`h${i}.up.b`));
+    put(`${h}.mlp.c_proj.weight`, [4 * C, C], get(`h${i}.down.w`));
+    put(`${h}.mlp.c_proj.bias`, [C], get(`h${i}.down.b`));
+  }
+  put('ln_f.weight', [C], get('lnf.g'));
+  put('ln_f.bias', [C], get('lnf.b'));
+  const hubConfig = {
+    model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: config.vocabSize, n_embd: C, n_layer: config.nLayer,
+    n_head: config.nHead, n_positions: config.blockSize, n_ctx: config.blockSize, n_inner: null, layer_norm_epsilon: 1e-5,
+    activation_function: 'gelu_new', resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0, bos_token_id: eosId, eos_token_id: eosId,
+    tie_word_embeddings: true,
+  };
+  return { config: hubConfig, tensors };
+}

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gptToHub, gptWeightsFromHub, gptConfigFromHub } from '../src/core/hub/gpt2';
+import { readSafetensors, writeSafetensors } from '../src/core/hub/safetensors';
+import { loadHubFolder } from '../src/node/hub-folder';
+import { saveGptFolder } from '../src/node/hub-save';
+import { loadEmbeddedModel, modelDir } from '../src/node/model-files';
+
+describe("the lab's GPT saved in the Hub layout", () => {
+  it('round-trips exactly through gptToHub, safetensors and the GPT-2 loader', async () => {
+    const { model } = await loadEmbeddedModel('sentiment');
+    const weights = new Map([...(await model.exportWeights(false))].map(([n, w]) => [n, w.values]));
+    const { config, tensors } = gptToHub(model.config, weights, 0);
+    expect(gptConfigFromHub(config)).toEqual(model.config);
+    const back = gptWeightsFromHub(readSafetensors(writeSafetensors(tensors)).tensors, model.config);
+    expect(back).toEqual(weights);
+    model.dispose();
+  });
+
+  it('a model with trained LoRA adapters, saved merged, gives the same log-probs when loaded back (tensors flat)', async () => {
+    const { model, tokenizer } = await loadEmbeddedModel('sentiment');
+    model.attachLora({ rank: 4, alpha: 8, targets: ['q', 'v', 'up'] }, 3);
+    // pretend training moved the adapters: B is zero at the start
+    for (const [name, v] of model.lora!.named()) if (name.endsWith('.b')) tf.tidy(() => v.assign(tf.randomNormal(v.shape, 0, 0.05, 'float32', 7)));
+    const ids = tf.tensor2d([tokenizer.encode('the acting was superb and the plot was good')], undefined, 'int32');
+    const before = tf.tidy(() => tf.logSoftmax(model.forward(ids as tf.Tensor2D), -1));
+    const want = (await before.data()) as Float32Array;
+    const dir = mkdtempSync(join(tmpdir(), 'raftlab-save-'));
+    await saveGptFolder(dir, model, join(modelDir('sentiment'), 'tokenizer.json'), tokenizer.eosId);
+    model.dispose();
+    const counted = tf.memory().numTensors;
+    const loaded = await loadHubFolder(dir);
+    const after = tf.tidy(() => tf.logSoftmax(loaded.model.forward(ids as tf.Tensor2D), -1));
+    const got = (await after.data()) as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+    expect(worst).toBeLessThan(1e-4);
+    expect(loaded.tokenizer.encode('the acting')).toEqual(tokenizer.encode('the acting'));
+    tf.dispose([before, after, ids]);
+    loaded.model.dispose();
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(counted);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], tie_word_embeddings: true });
+  });
+
+  it('raftlab run --save DIR writes a folder raftlab score opens; a LoRA run without --merge is refused', { timeout: 120_000 }, () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'raftlab-save-')), 'model');
+    const tiny = ['--task', 'sentiment', '--cycles', '1', '--prompts-per-cycle', '2', '--samples-per-prompt', '2', '--eval-prompts', '2', '--eval-texts', '4', '--max-new-tokens', '8'];
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/raftlab.mjs', ...args], { encoding: 'utf8', timeout: 100_000 });
+    const refused = cli('run', ...tiny, '--lora', '4', '--save', dir);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('--save of a LoRA run needs --merge');
+    const run = cli('run', ...tiny, '--lora', '4', '--save', dir, '--merge');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`saved the model in the Hugging Face layout to ${dir} (LoRA adapters merged)`);
+    const scored = cli('score', '--model', dir, '--text', 'the acting was superb');
+    expect(scored.status, scored.stderr).toBe(0);
+    expect((JSON.parse(scored.stdout) as { modelType: string; perplexity: number }).modelType).toBe('gpt2');
+  });
+});
