@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Gpt } from '../src/core/lm/gpt';
 import { gptConfigFromHub, gptWeightsFromHub, HubModelError } from '../src/core/hub/gpt2';
+import { goldenCases, goldenDiff } from './hub-golden';
 import { halfToFloat, readSafetensors, readSafetensorsHeader, readShardIndex, SafetensorsError } from '../src/core/hub/safetensors';
 
 const DIR = join(import.meta.dirname, 'fixtures', 'hf-tiny', 'gpt2');
@@ -78,15 +79,8 @@ describe('GPT-2 from a Hugging Face checkpoint', () => {
     const config = gptConfigFromHub(json('config.json'));
     expect(config).toEqual({ vocabSize: 512, blockSize: 96, nLayer: 3, nHead: 4, nEmbd: 48 });
     const model = new Gpt(config, gptWeightsFromHub(readSafetensors(file('model.safetensors')).tensors, config));
-    const golden = json('golden.json') as { cases: Array<{ ids: number[]; logprobs: number[] }> };
-    let worst = 0;
-    for (const c of golden.cases) {
-      const lp = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([c.ids], [1, c.ids.length], 'int32')), -1));
-      const data = (await lp.data()) as Float32Array;
-      lp.dispose();
-      const V = config.vocabSize;
-      c.logprobs.forEach((want, t) => (worst = Math.max(worst, Math.abs(data[t * V + c.ids[t + 1]!]! - want))));
-    }
+    const golden = { cases: goldenCases('gpt2') };
+    const worst = await goldenDiff(model, config.vocabSize, golden.cases);
     model.dispose();
     console.info(`GPT-2 fixture: largest difference from golden.json ${worst.toExponential(2)} over ${golden.cases.length} sequences`);
     expect(worst).toBeLessThan(1e-4);

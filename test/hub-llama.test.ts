@@ -6,6 +6,7 @@ import { LlamaModel } from '../src/core/lm/llama';
 import { HubModelError } from '../src/core/hub/gpt2';
 import { llamaConfigFromHub, llamaWeightsFromHub } from '../src/core/hub/llama';
 import { readSafetensors } from '../src/core/hub/safetensors';
+import { goldenCases, goldenDiff } from './hub-golden';
 
 const DIR = join(import.meta.dirname, 'fixtures', 'hf-tiny', 'llama');
 const json = (name: string) => JSON.parse(readFileSync(join(DIR, name), 'utf8')) as Record<string, unknown>;
@@ -17,14 +18,8 @@ describe('Llama from a Hugging Face checkpoint (RMSNorm, rotary, grouped-query a
     expect(config).toMatchObject({ nHead: 4, nKvHead: 2, nEmbd: 64, nInner: 96, tiedHead: true });
     const { tensors } = readSafetensors(new Uint8Array(readFileSync(join(DIR, 'model.safetensors'))));
     const model = new LlamaModel(config, llamaWeightsFromHub(tensors, config));
-    const golden = json('golden.json') as unknown as { cases: Array<{ ids: number[]; logprobs: number[] }> };
-    let worst = 0;
-    for (const c of golden.cases) {
-      const lp = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([c.ids], [1, c.ids.length], 'int32')), -1));
-      const data = (await lp.data()) as Float32Array;
-      lp.dispose();
-      c.logprobs.forEach((want, t) => (worst = Math.max(worst, Math.abs(data[t * config.vocabSize + c.ids[t + 1]!]! - want))));
-    }
+    const golden = { cases: goldenCases('llama') };
+    const worst = await goldenDiff(model, config.vocabSize, golden.cases);
     model.dispose();
     console.info(`Llama fixture: largest difference from golden.json ${worst.toExponential(2)} over ${golden.cases.length} sequences`);
     expect(worst).toBeLessThan(1e-4);

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { floatToBf16, floatToHalf, halfToFloat, readSafetensors, writeSafetensors } from '../src/core/hub/safetensors';
 import { loadHubFolder } from '../src/node/hub-folder';
 import { Rng } from '../src/core/rng';
+import { goldenCases, goldenDiff } from './hub-golden';
 
 const GPT2 = join(import.meta.dirname, 'fixtures', 'hf-tiny', 'gpt2');
-const golden = JSON.parse(readFileSync(join(GPT2, 'golden.json'), 'utf8')) as { cases: Array<{ ids: number[]; logprobs: number[] }> };
+const golden = goldenCases('gpt2');
 const f32 = readSafetensors(new Uint8Array(readFileSync(join(GPT2, 'model.safetensors')))).tensors;
 
 /** A copy of the GPT-2 fixture's folder whose checkpoint is written by `write(dir)`. */
@@ -22,15 +22,11 @@ function variant(write: (dir: string) => void): string {
 /** The largest difference of a folder's log-probs from golden.json. */
 async function worstDiff(dir: string): Promise<number> {
   const { model } = await loadHubFolder(dir);
-  let worst = 0;
-  for (const c of golden.cases) {
-    const lp = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([c.ids], [1, c.ids.length], 'int32')), -1));
-    const data = (await lp.data()) as Float32Array;
-    lp.dispose();
-    c.logprobs.forEach((want, t) => (worst = Math.max(worst, Math.abs(data[t * model.vocabSize + c.ids[t + 1]!]! - want))));
+  try {
+    return await goldenDiff(model, model.vocabSize, golden);
+  } finally {
+    model.dispose();
   }
-  model.dispose();
-  return worst;
 }
 
 describe('safetensors writer and checkpoint variants', () => {
