@@ -9,7 +9,7 @@ import type { Measurement } from '../browser/backend-figures';
 
 export type { BackendName, InitResult, ResumeInfo, RunOutcome, TrainerEvent };
 
-export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export { BACKENDS as BACKEND_NAMES } from '../browser/backend-figures';
 
 export interface TrainerClient {
   /** Start a backend: `preferred`, or automatic (measured on `task`'s model unless `remembered` fits this device). */

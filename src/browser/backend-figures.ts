@@ -4,6 +4,8 @@
  */
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** Every TF.js backend, in the order of fallbacks when a named one does not start (and of the page's select). */
+export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** The machine as far as the choice depends on it; `key` names it for remembering a measurement. */
 export interface DeviceInfo {

@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HubModelError } from '../core/hub/gpt2';
 import { readShardIndex } from '../core/hub/safetensors';
+import { readJson } from './hub-folder';
 import { DEFAULT_HF_ENDPOINT, describeSource, modelFileUrl, type ModelSource } from '../core/hub/source';
 
 export function cacheRoot(): string {
@@ -74,7 +75,7 @@ export async function downloadModel(source: ModelSource, endpoint = process.env.
     if (!(await fetchFile(source, 'model.safetensors.index.json', dir, endpoint, commit))) {
       throw new HubModelError(`${describeSource(source)} has neither model.safetensors nor model.safetensors.index.json (only safetensors weights are read)`);
     }
-    const { shards } = readShardIndex(JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')));
+    const { shards } = readShardIndex(readJson(dir, 'model.safetensors.index.json'));
     for (const shard of shards) await need(shard);
   }
   if (commit.value) writeFileSync(join(dir, '.commit'), commit.value);

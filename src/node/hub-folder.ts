@@ -11,7 +11,8 @@ import { readSafetensors, readShardIndex } from '../core/hub/safetensors';
 import type { Tokenizer } from '../core/tasks/types';
 import { tokenizerFromJson } from '../core/tokenizer/hf-tokenizer';
 
-function readJson(dir: string, file: string): unknown {
+/** A JSON file of a model folder; a missing or broken one is named. */
+export function readJson(dir: string, file: string): unknown {
   const path = join(dir, file);
   if (!existsSync(path)) throw new HubModelError(`${dir} has no ${file} (not a model folder in the Hub's layout?)`);
   try {

@@ -88,7 +88,7 @@ export class RunDir {
   recordCycle(cycle: number, stats: unknown, samples: readonly SampleLine[], state: EngineState): void {
     writeAtomic(join(this.dir, 'samples', `cycle-${cycle}.jsonl`), jsonl(samples));
     const kept = samples.filter((s) => s.split === 'train' && s.kept && s.completion !== undefined);
-    if (kept.length > 0 || samples.some((s) => s.split === 'train')) {
+    if (samples.some((s) => s.split === 'train')) {
       writeAtomic(join(this.dir, 'samples', `kept-cycle-${cycle}.jsonl`), jsonl(kept.map((s) => ({ prompt: s.prompt, completion: s.completion }))));
     }
     writeAtomic(join(this.dir, 'checkpoints', `cycle-${cycle}.ckpt`), encodeCheckpoint(state, { config: this.meta.config, baseModel: this.meta.baseModel }));
@@ -137,10 +137,5 @@ export class RunDir {
       if (c !== undefined && Number(c) >= nextCycle) rmSync(join(samples, f), { force: true });
     }
     for (const c of this.checkpointCycles()) if (c >= nextCycle) rmSync(join(this.dir, 'checkpoints', `cycle-${c}.ckpt`), { force: true });
-  }
-
-  /** The stats lines written so far. */
-  stats(): unknown[] {
-    return readFileSync(join(this.dir, 'stats.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
   }
 }

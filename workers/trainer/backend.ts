@@ -23,12 +23,10 @@ import { SHAPES_RAFT } from '../../src/core/diffusion/shapes-recipe';
 import { fetchTensorFile } from '../../src/browser/model-files';
 import { probeGpt, probeUNet, type StepProbe } from '../../src/core/step-probe';
 import { message } from './events';
-import type { BackendFigure, BackendName, DeviceInfo, Measurement } from '../../src/browser/backend-figures';
+import { BACKENDS, type BackendFigure, type BackendName, type DeviceInfo, type Measurement } from '../../src/browser/backend-figures';
 
 export type { BackendFigure, BackendName, DeviceInfo, Measurement };
 
-/** The order of fallbacks when a named backend does not start. */
-export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 /** The backends automatic measures, in this order (CPU is the last resort: always far slower). */
 const MEASURED: readonly BackendName[] = ['wasm', 'webgpu', 'webgl'];
 /** A backend whose warm-up step takes this many times the fastest step so far (and over 2 s) is not timed further. */

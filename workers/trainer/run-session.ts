@@ -20,7 +20,7 @@ import { loadEmbeddedModelFromUrl } from '../../src/browser/model-files';
 import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
 import { taskContextFor } from '../../src/browser/verify/task-context';
 import { toImageRecord } from '../../src/browser/image-samples';
-import { progressSender, send } from './events';
+import { message, progressSender, send } from './events';
 import { recordCycle, RunLock, runStore } from './recording';
 
 /** How a run or step command ended. `nextCycle` is the cycle the next command would run. */
@@ -202,7 +202,7 @@ export class RunSession {
       this.#runId = rec.id;
       send({ type: 'saved-run', runId: rec.id, name: rec.name });
     } catch (e) {
-      send({ type: 'storage', message: `This run cannot be saved (${e instanceof Error ? e.message : String(e)}); it runs without saving.` });
+      send({ type: 'storage', message: `This run cannot be saved (${message(e)}); it runs without saving.` });
     }
   }
 

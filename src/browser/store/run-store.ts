@@ -9,7 +9,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { completeConfig, type RunConfig } from '../../core/config/schema';
 import { decodeCheckpoint } from '../../core/store/checkpoint';
-import { formatBytes, isQuotaError, StoreError, type CycleRecord, type LoadedCheckpoint, type RunRecord, type RunStatus, type RunStorage, type SaveResult } from '../../core/store/records';
+import { formatBytes, StoreError, type CycleRecord, type LoadedCheckpoint, type RunRecord, type RunStatus, type RunStorage, type SaveResult } from '../../core/store/records';
 
 export { StoreError, formatBytes, type CycleRecord, type LoadedCheckpoint, type RunRecord, type RunStatus, type SaveResult } from '../../core/store/records';
 
@@ -243,4 +243,10 @@ function newId(): string {
 
 function withCompleteConfig(run: RunRecord): RunRecord {
   return { ...run, config: completeConfig(run.config) };
+}
+
+/** The storage-full error of IndexedDB (Chromium and Firefox name it differently). */
+function isQuotaError(e: unknown): boolean {
+  const name = (e as { name?: string } | null)?.name;
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
 }

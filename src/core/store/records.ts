@@ -45,11 +45,6 @@ export class StoreError extends Error {
   }
 }
 
-export function isQuotaError(e: unknown): boolean {
-  const name = (e as { name?: string } | null)?.name;
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
-}
-
 export interface LoadedCheckpoint {
   /** The cycle after which it was taken. */
   cycle: number;
