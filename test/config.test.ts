@@ -174,7 +174,7 @@ describe('parseFieldValue', () => {
   it('validates LoRA target lists and stores them in canonical order', () => {
     const t = fieldOf('loraTargets');
     expect(parseFieldValue(t, 'v,q')).toEqual({ ok: true, value: 'q,v' });
-    expect(parseFieldValue(t, LORA_TARGETS.join(','))).toEqual({ ok: true, value: 'q,k,v,o,up,down' });
+    expect(parseFieldValue(t, [...LORA_TARGETS].reverse().join(','))).toEqual({ ok: true, value: LORA_TARGETS.join(',') });
     for (const bad of ['', 'q,q', 'q,,k', 'x', 'q,K', ',']) {
       const r = parseFieldValue(t, bad);
       expect(r.ok, bad).toBe(false);

@@ -74,7 +74,7 @@ describe('raftlab score --model org/name (a local Hub-layout server)', () => {
     expect(out.revision).toBe(COMMIT);
     expect(out.modelType).toBe('llama');
     out.logprobs.forEach((v, i) => expect(Math.abs(v - golden.cases[0]!.logprobs[i]!)).toBeLessThan(1e-4));
-    expect(log.filter((u) => u.includes('/tiny/llama/'))).toEqual(['config.json', 'tokenizer.json', 'model.safetensors'].map((f) => `/tiny/llama/resolve/main/${f}`));
+    expect(log.filter((u) => u.includes('/tiny/llama/'))).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'].map((f) => `/tiny/llama/resolve/main/${f}`));
     await new Promise<void>((r) => server.close(() => r()));
     const again = await score(['--model', 'tiny/llama', '--hf-endpoint', endpoint, '--ids', ids], { RAFTLAB_CACHE: cache });
     expect(again.code, again.err).toBe(0);

@@ -23,7 +23,7 @@ function variant(write: (dir: string) => void): string {
 async function worstDiff(dir: string): Promise<number> {
   const { model } = await loadHubFolder(dir);
   try {
-    return await goldenDiff(model, model.vocabSize, golden);
+    return await goldenDiff(model, model.config.vocabSize, golden);
   } finally {
     model.dispose();
   }

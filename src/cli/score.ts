@@ -96,8 +96,8 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   try {
     const ids = args.ids ?? tokenizer.encode(args.text!);
     const problem = ids.length < 2 ? `the text has ${ids.length} token(s); at least two are needed`
-      : ids.length > model.maxLength ? `${ids.length} tokens are more than the model's ${model.maxLength} positions`
-      : ids.some((i) => i >= model.vocabSize) ? `an id is outside the vocabulary of ${model.vocabSize}` : null;
+      : ids.length > model.config.blockSize ? `${ids.length} tokens are more than the model's ${model.config.blockSize} positions`
+      : ids.some((i) => i >= model.config.vocabSize) ? `an id is outside the vocabulary of ${model.config.vocabSize}` : null;
     if (problem) {
       console.error(`raftlab: ${problem}`);
       return 2;
@@ -105,9 +105,9 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
     const lp = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')), -1));
     const data = (await lp.data()) as Float32Array;
     lp.dispose();
-    const logprobs = ids.slice(1).map((id, t) => data[t * model.vocabSize + id]!);
+    const logprobs = ids.slice(1).map((id, t) => data[t * model.config.vocabSize + id]!);
     const nll = -logprobs.reduce((a, b) => a + b, 0) / logprobs.length;
-    console.log(JSON.stringify({ model: args.model, ...(revision ? { revision } : {}), modelType: model.modelType, ids, logprobs, nll, perplexity: Math.exp(nll) }, null, 2));
+    console.log(JSON.stringify({ model: args.model, ...(revision ? { revision } : {}), modelType: model.architecture, ids, logprobs, nll, perplexity: Math.exp(nll) }, null, 2));
     return 0;
   } finally {
     model.dispose();

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from './lm/adam';
-import type { Gpt } from './lm/gpt';
+import type { LanguageModel } from './lm/language-model';
 import { batchLoss, disposeBatch, makeBatch, trainStep } from './lm/train';
 import type { UNet } from './diffusion/unet';
 import { cosineSchedule } from './diffusion/schedule';
@@ -40,7 +40,7 @@ export interface ProbeOptions {
 }
 
 /** Probe a GPT: `batch` random sequences of `length` tokens (seeded), loss on every token. */
-export async function probeGpt(model: Gpt, opts: ProbeOptions & { length?: number } = {}): Promise<StepProbe> {
+export async function probeGpt(model: LanguageModel, opts: ProbeOptions & { length?: number } = {}): Promise<StepProbe> {
   const { batch = 8, steps = 2, seed = 1 } = opts;
   const length = Math.min(opts.length ?? 64, model.config.blockSize + 1);
   const rng = new Rng(seed);

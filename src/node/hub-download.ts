@@ -69,8 +69,15 @@ export async function downloadModel(source: ModelSource, endpoint = process.env.
       throw new HubModelError(`${describeSource(source)} has no ${file} (does the model, and its revision, exist?)`);
     }
   };
+  /** A file a model may lack (a 404 is remembered, so a cached model needs no network for it either). */
+  const optional = async (file: string) => {
+    const absent = join(dir, `${file}.absent`);
+    if (existsSync(absent)) return;
+    if (!(await fetchFile(source, file, dir, endpoint, commit))) writeFileSync(absent, '');
+  };
   await need('config.json');
   await need('tokenizer.json');
+  await optional('tokenizer_config.json');
   if (!(await fetchFile(source, 'model.safetensors', dir, endpoint, commit))) {
     if (!(await fetchFile(source, 'model.safetensors.index.json', dir, endpoint, commit))) {
       throw new HubModelError(`${describeSource(source)} has neither model.safetensors nor model.safetensors.index.json (only safetensors weights are read)`);

@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { causalLmFromHub, type CausalLm } from '../core/hub/causal-lm';
+import { hubModelType, languageModelFromHub } from '../core/hub/causal-lm';
+import type { LanguageModel } from '../core/lm/language-model';
 import { HubModelError } from '../core/hub/gpt2';
 import { readSafetensors, readShardIndex } from '../core/hub/safetensors';
-import type { Tokenizer } from '../core/tasks/types';
-import { tokenizerFromJson } from '../core/tokenizer/hf-tokenizer';
+import { hubTokenizer, type HubTokenizer } from '../core/tokenizer/hub-tokenizer';
 
 /** A JSON file of a model folder; a missing or broken one is named. */
 export function readJson(dir: string, file: string): unknown {
@@ -41,18 +41,14 @@ export function readFolderTensors(dir: string): Map<string, { shape: number[]; v
   return out;
 }
 
-export async function loadHubFolder(dir: string): Promise<{ model: CausalLm; tokenizer: Tokenizer; config: unknown }> {
+/**
+ * The model, tokenizer and config.json of a folder. `tokenizer_config.json` is optional (GPT-2 folders often have
+ * none); without it the end-of-sequence token is config.json's `eos_token_id`.
+ */
+export async function loadHubFolder(dir: string): Promise<{ model: LanguageModel; tokenizer: HubTokenizer; config: unknown }> {
   const config = readJson(dir, 'config.json');
-  const model = causalLmFromHub(config, readFolderTensors(dir));
-  try {
-    const tokenizerJson = readJson(dir, 'tokenizer.json');
-    if (!tokenizerJson || typeof tokenizerJson !== 'object') throw new HubModelError(`${dir}/tokenizer.json is not a JSON object`);
-    const eos = (config as { eos_token_id?: unknown }).eos_token_id;
-    const t = tokenizerJson as { model?: { vocab?: Record<string, number> }; added_tokens?: Array<{ id: number; content: string }> };
-    const eosToken = t.added_tokens?.find((a) => a.id === eos)?.content ?? Object.entries(t.model?.vocab ?? {}).find(([, id]) => id === eos)?.[0];
-    return { model, tokenizer: await tokenizerFromJson(tokenizerJson, eosToken), config };
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+  hubModelType(config); // an unsupported architecture is named before anything else is read
+  const tokenizer = hubTokenizer(readJson(dir, 'tokenizer.json'), existsSync(join(dir, 'tokenizer_config.json')) ? readJson(dir, 'tokenizer_config.json') : {}, config);
+  const model = languageModelFromHub(config, readFolderTensors(dir));
+  return { model, tokenizer, config };
 }

@@ -72,7 +72,7 @@ export interface RunConfig {
   /** LoRA rank; 0 = full fine-tuning. */
   lora: number;
   loraAlpha: number;
-  /** Comma list, subset of LORA_TARGETS, canonical order, e.g. "q,k,v,o". */
+  /** Comma list, subset of LORA_TARGETS, canonical order, e.g. "q,k,v,o" or "c_attn" (lm/lora-config.ts). */
   loraTargets: string;
   evalPrompts: number;
   evalSamplesPerPrompt: number;
@@ -260,7 +260,7 @@ const FIELDS = [
   },
   {
     key: 'loraTargets', type: 'list', default: 'q,k,v,o', choices: LORA_TARGETS, urlKey: 'tgt', cliFlag: '--lora-targets',
-    label: 'LoRA targets', help: 'Which layers get adapters: attention q, k, v, o and MLP up, down.', group: 'lora', scope: 'language',
+    label: 'LoRA targets', help: 'Which layers get adapters: attention q, k, v, o and MLP up, down (gate on Llama models), or the Hub\'s module names (GPT-2: c_attn, c_proj, c_fc; Llama: q_proj ... down_proj).', group: 'lora', scope: 'language',
   },
   // eval
   {

@@ -26,7 +26,7 @@ export class DiffusionLora extends LoraAdapters {
   effective(name: string, w: tf.Tensor2D): tf.Tensor2D {
     const ad = this.active(name);
     if (!ad) return w;
-    return tf.add(w, tf.mul(tf.matMul(ad.a, ad.b), this.scale)) as tf.Tensor2D;
+    return tf.add(w, tf.mul(tf.matMul(ad.a, ad.b), ad.scale)) as tf.Tensor2D;
   }
 
   /** Fold the adapters into the base weights (W += scale * A B) and zero B: outputs stay the same. */

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
-import { disposeCache, type Gpt } from './gpt';
+import { disposeCache, type LanguageModel } from './language-model';
 import { sampleToken, type SamplingOptions } from './sample';
 import { nextTask } from '../next-task';
 
@@ -40,7 +40,7 @@ export function rowBudget(length: number, maxNewTokens: number, blockSize: numbe
   return Math.max(0, Math.min(maxNewTokens, blockSize - Math.min(Math.max(1, length), blockSize - 1)));
 }
 
-export async function generate(model: Gpt, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Generation[]> {
+export async function generate(model: LanguageModel, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Generation[]> {
   const maxBatch = opts.maxBatch ?? 64;
   const out: Generation[] = [];
   for (let start = 0; start < prompts.length; start += maxBatch) {
@@ -51,7 +51,7 @@ export async function generate(model: Gpt, prompts: number[][], opts: GenerateOp
   return out;
 }
 
-async function generateBatch(model: Gpt, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Generation[]> {
+async function generateBatch(model: LanguageModel, prompts: number[][], opts: GenerateOptions, rng: Rng): Promise<Generation[]> {
   const B = prompts.length;
   const { blockSize } = model.config;
   // each row's budget comes from its own prompt (rowBudget), whatever its neighbours are

@@ -9,7 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
 import { LoraSet, type LoraConfig } from './lora';
+import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from './language-model';
 import { mm, oneHotF, ownVariable } from './variables';
+
+export { disposeCache, type KvCache } from './language-model';
 
 export interface GptConfig {
   vocabSize: number;
@@ -19,17 +22,11 @@ export interface GptConfig {
   nEmbd: number;
 }
 
-/** Per-layer key/value cache for generation: (B, H, Tmax, D) each, plus the additive key mask. */
-export interface KvCache {
-  k: tf.Tensor4D[];
-  v: tf.Tensor4D[];
-  tMax: number;
-}
-
 const NEG = -1e9;
 let nextModelId = 0;
 
-export class Gpt {
+export class Gpt implements LanguageModel {
+  readonly architecture = 'gpt2' as const;
   readonly config: GptConfig;
   /** Base weights by name (`wte`, `wpe`, `h0.q.w`, `h0.ln1.g`, ..., `lnf.b`). */
   readonly params = new Map<string, tf.Variable>();
@@ -55,19 +52,20 @@ export class Gpt {
     }
   }
 
-  /** A frozen copy of a model's base weights (no adapters), e.g. as the reference of KL and UFT. */
-  static frozenCopy(model: Gpt): Gpt {
-    const copy = new Gpt(model.config, undefined, 0);
-    for (const [name, v] of copy.params) v.assign(model.params.get(name)!);
+  /** A frozen copy of the base weights (no adapters), e.g. as the reference of KL and UFT. */
+  frozenCopy(): Gpt {
+    const copy = new Gpt(this.config, undefined, 0);
+    for (const [name, v] of copy.params) v.assign(this.params.get(name)!);
     return copy;
   }
 
-  /** Shapes of the linear layers, for LoRA. */
+  /** Shapes of the linear layers, for LoRA, with each block's joint q|k|v projection (GPT-2's `c_attn`) as `hN.qkv`. */
   linearShapes(): Map<string, [number, number]> {
     const out = new Map<string, [number, number]>();
     for (const [name, v] of this.params) {
       if (name.endsWith('.w') && v.shape.length === 2) out.set(name.slice(0, -2), [v.shape[0]!, v.shape[1]!]);
     }
+    for (let i = 0; i < this.config.nLayer; i++) out.set(`h${i}.qkv`, [this.config.nEmbd, 3 * this.config.nEmbd]);
     return out;
   }
 
@@ -146,6 +144,15 @@ export class Gpt {
     return tf.matMul(tf.softmax(att, -1), v) as tf.Tensor4D;
   }
 
+  /** q, k, v (N, C) each of h (N, C), with the joint `hN.qkv` adapter's delta split among them when there is one. */
+  #qkv(i: number, h: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+    const out = (['q', 'k', 'v'] as const).map((m) => this.#linear(`h${i}.${m}`, h)) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const d = this.lora?.delta(`h${i}.qkv`, h);
+    if (!d) return out;
+    const parts = tf.split(d, 3, 1);
+    return out.map((y, j) => tf.add(y, parts[j]!)) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  }
+
   #mlp(i: number, x: tf.Tensor2D): tf.Tensor2D {
     return this.#linear(`h${i}.down`, gelu(this.#linear(`h${i}.up`, x)));
   }
@@ -163,10 +170,7 @@ export class Gpt {
    * `pos` (B, T) and `keyMask` (B, T; 1 = real token, 0 = left padding) support left-padded batches;
    * `kvOut` receives each layer's keys and values (B, H, T, D) for a cache.
    */
-  forward(
-    ids: tf.Tensor2D,
-    opts: { differentiable?: boolean; pos?: tf.Tensor2D; keyMask?: tf.Tensor2D; kvOut?: KvCache } = {},
-  ): tf.Tensor2D {
+  forward(ids: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
     const [B, T] = ids.shape;
     if (T > this.config.blockSize) throw new Error(`sequence of ${T} tokens exceeds blockSize ${this.config.blockSize}`);
     const pos = opts.pos ?? (tf.tile(tf.range(0, T, 1, 'int32').expandDims(0), [B, 1]) as tf.Tensor2D);
@@ -175,12 +179,13 @@ export class Gpt {
       const keyBias = tf.reshape(tf.mul(tf.sub(1, opts.keyMask), NEG), [B, 1, 1, T]);
       bias = tf.add(bias, keyBias); // (B, 1, T, T)
     }
-    let x = this.#embed(ids, pos, opts.differentiable ?? false); // (B*T, C)
+    // with LoRA the embeddings are frozen: a gather (no gradient needed) instead of the one-hot matMul
+    let x = this.#embed(ids, pos, (opts.differentiable ?? false) && !this.lora); // (B*T, C)
     for (let i = 0; i < this.config.nLayer; i++) {
-      const h = this.#layerNorm(`h${i}.ln1`, x);
-      const q = this.#heads(this.#linear(`h${i}.q`, h), B, T);
-      const k = this.#heads(this.#linear(`h${i}.k`, h), B, T);
-      const v = this.#heads(this.#linear(`h${i}.v`, h), B, T);
+      const [hq, hk, hv] = this.#qkv(i, this.#layerNorm(`h${i}.ln1`, x));
+      const q = this.#heads(hq, B, T);
+      const k = this.#heads(hk, B, T);
+      const v = this.#heads(hv, B, T);
       if (opts.kvOut) {
         opts.kvOut.k.push(tf.keep(k));
         opts.kvOut.v.push(tf.keep(v));
@@ -234,11 +239,11 @@ export class Gpt {
       const bias = tf.reshape(tf.mul(tf.sub(1, keyMask), NEG), [B, 1, 1, tMax]);
       let x = this.#embed(ids, pos, false); // (B, C)
       for (let i = 0; i < this.config.nLayer; i++) {
-        const h = this.#layerNorm(`h${i}.ln1`, x);
-        const q = this.#heads(this.#linear(`h${i}.q`, h), B, 1);
+        const [hq, hk, hv] = this.#qkv(i, this.#layerNorm(`h${i}.ln1`, x));
+        const q = this.#heads(hq, B, 1);
         // write this step's key/value at index t: cache + onehot(t) * new (the slot is still zero)
-        const k = tf.add(cache.k[i]!, tf.mul(at, this.#heads(this.#linear(`h${i}.k`, h), B, 1))) as tf.Tensor4D;
-        const v = tf.add(cache.v[i]!, tf.mul(at, this.#heads(this.#linear(`h${i}.v`, h), B, 1))) as tf.Tensor4D;
+        const k = tf.add(cache.k[i]!, tf.mul(at, this.#heads(hk, B, 1))) as tf.Tensor4D;
+        const v = tf.add(cache.v[i]!, tf.mul(at, this.#heads(hv, B, 1))) as tf.Tensor4D;
         next.k.push(tf.keep(k));
         next.v.push(tf.keep(v));
         x = tf.add(x, this.#linear(`h${i}.o`, this.#merge(this.#attend(q, k, v, bias), B, 1)));
@@ -284,13 +289,6 @@ export class Gpt {
     this.lora?.dispose();
     this.lora = null;
   }
-}
-
-export function disposeCache(cache: KvCache): void {
-  for (const t of cache.k) t.dispose();
-  for (const t of cache.v) t.dispose();
-  cache.k = [];
-  cache.v = [];
 }
 
 /** Additive causal mask (1, 1, T, T): 0 on and below the diagonal, -1e9 above. */

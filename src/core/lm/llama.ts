@@ -1,15 +1,19 @@
 /**
- * The Llama architecture (`model_type: llama`: SmolLM2, TinyLlama-shaped models), forward pass for scoring: token
- * embedding, pre-RMSNorm blocks with rotary self-attention (grouped-query: each key/value head serves H / KV
- * consecutive query heads) and a SwiGLU MLP, a final RMSNorm, and a head tied to the embedding or its own.
+ * The Llama architecture (`model_type: llama`: SmolLM2, TinyLlama-shaped models): token embedding, pre-RMSNorm
+ * blocks with rotary self-attention (grouped-query: each key/value head serves H / KV consecutive query heads) and a
+ * SwiGLU MLP, a final RMSNorm, and a head tied to the embedding or its own. Trains like the lab's GPT (full
+ * fine-tuning or LoRA on q, k, v, o, gate, up, down) and generates with a KV cache: keys are rotated at their own
+ * positions before they are cached, so a cached key needs no offset later.
  * Shapes: B = batch, T = time, C = hidden size, H = query heads, KV = key/value heads, D = C / H, F = MLP width.
  *
  * Weights are kept as the lab's linear layers want them, (in, out) with y = x W; the Hub stores nn.Linear as
- * (out, in), transposed once when loading (hub/llama.ts). No training, no KV cache yet: this is the conformance
- * probe of a Llama checkpoint (`raftlab score`).
+ * (out, in), transposed once when loading (hub/llama.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mm } from './variables';
+import { Rng } from '../rng';
+import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from './language-model';
+import { LoraSet, type LoraConfig } from './lora';
+import { mm, oneHotF, ownVariable } from './variables';
 
 export interface LlamaConfig {
   vocabSize: number;
@@ -41,8 +45,17 @@ export function llamaParamShapes(c: LlamaConfig): Array<[string, number[]]> {
   return out;
 }
 
-export class LlamaModel {
-  readonly params = new Map<string, tf.Tensor>();
+const NEG = -1e9;
+let nextModelId = 0;
+
+export class LlamaModel implements LanguageModel {
+  readonly architecture = 'llama' as const;
+  readonly params = new Map<string, tf.Variable>();
+  lora: LoraSet | null = null;
+  readonly uid = `llama${nextModelId++}`;
+  /** Rotary cos and sin tables (blockSize, D), "rotate half" layout; constants, not weights. */
+  readonly #cos: tf.Tensor2D;
+  readonly #sin: tf.Tensor2D;
 
   constructor(
     readonly config: LlamaConfig,
@@ -55,12 +68,67 @@ export class LlamaModel {
       const values = weights.get(name);
       const size = shape.reduce((a, b) => a * b, 1);
       if (!values || values.length !== size) throw new Error(`weight ${name}: expected ${size} values (${shape.join('x')})`);
-      this.params.set(name, tf.tensor(values, shape));
+      this.params.set(name, ownVariable(tf.tensor(values, shape), `${this.uid}/${name}`));
     }
+    const D = nEmbd / nHead;
+    const half = D / 2;
+    const T = config.blockSize;
+    const cos = new Float32Array(T * D);
+    const sin = new Float32Array(T * D);
+    for (let j = 0; j < half; j++) {
+      const invFreq = 1 / config.ropeTheta ** ((2 * j) / D);
+      for (let t = 0; t < T; t++) {
+        const a = t * invFreq;
+        cos[t * D + j] = cos[t * D + j + half] = Math.cos(a);
+        sin[t * D + j] = sin[t * D + j + half] = Math.sin(a);
+      }
+    }
+    this.#cos = tf.tensor2d(cos, [T, D]);
+    this.#sin = tf.tensor2d(sin, [T, D]);
+  }
+
+  frozenCopy(): LlamaModel {
+    const weights = new Map<string, Float32Array>();
+    for (const [name, v] of this.params) weights.set(name, v.dataSync() as Float32Array);
+    return new LlamaModel(this.config, weights);
+  }
+
+  /** Shapes (in, out) of the linear layers, for LoRA. */
+  linearShapes(): Map<string, [number, number]> {
+    const out = new Map<string, [number, number]>();
+    for (const [name, v] of this.params) {
+      if (name.endsWith('.w')) out.set(name.slice(0, -2), [v.shape[0]!, v.shape[1]!]);
+    }
+    return out;
+  }
+
+  attachLora(config: LoraConfig, seed: number): LoraSet {
+    this.lora?.dispose();
+    this.lora = new LoraSet(config, this.linearShapes(), Rng.derive(seed, 'lora-init'), this.uid);
+    return this.lora;
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return this.lora ? this.lora.variables() : [...this.params.values()];
+  }
+
+  numParams(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
   }
 
   #p(name: string): tf.Tensor {
-    return this.params.get(name)!;
+    const v = this.params.get(name);
+    if (!v) throw new Error(`no parameter ${name}`);
+    return v;
+  }
+
+  /** x (N, in) -> (N, out), with the LoRA delta when one is attached and on. */
+  #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
+    const y = mm(x, this.#p(`${name}.w`) as tf.Tensor2D);
+    const d = this.lora?.delta(name, x);
+    return d ? tf.add(y, d) : y;
   }
 
   /** x * rsqrt(mean(x^2) + eps) * w over the last axis. x (N, C). */
@@ -69,23 +137,19 @@ export class LlamaModel {
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.rmsEps))), this.#p(name)) as tf.Tensor2D;
   }
 
-  /** cos and sin tables (T, D) of the rotary embedding, angles repeated as [f, f] ("rotate half" layout). */
-  #rope(T: number, D: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
-    const half = D / 2;
-    const cos = new Float32Array(T * D);
-    const sin = new Float32Array(T * D);
-    for (let t = 0; t < T; t++) {
-      for (let j = 0; j < half; j++) {
-        const a = t / this.config.ropeTheta ** ((2 * j) / D);
-        cos[t * D + j] = cos[t * D + j + half] = Math.cos(a);
-        sin[t * D + j] = sin[t * D + j + half] = Math.sin(a);
-      }
-    }
-    return { cos: tf.tensor2d(cos, [T, D]), sin: tf.tensor2d(sin, [T, D]) };
+  /** cos and sin (B, 1, T, D) at positions pos (B, T). */
+  #rope(pos: tf.Tensor2D): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+    const [B, T] = pos.shape;
+    const flat = tf.reshape(pos, [-1]) as tf.Tensor1D;
+    const D = this.#cos.shape[1];
+    return {
+      cos: tf.reshape(tf.gather(this.#cos, flat), [B, 1, T, D]) as tf.Tensor4D,
+      sin: tf.reshape(tf.gather(this.#sin, flat), [B, 1, T, D]) as tf.Tensor4D,
+    };
   }
 
   /** x * cos + rotate_half(x) * sin, rotate_half([a, b]) = [-b, a] on the last axis. x (B, heads, T, D). */
-  #rotate(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+  #rotate(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
     const D = x.shape[3];
     const [a, b] = tf.split(x, [D / 2, D / 2], 3);
     const rotated = tf.concat([tf.neg(b!), a!], 3);
@@ -97,43 +161,148 @@ export class LlamaModel {
     return tf.transpose(tf.reshape(x, [B, T, heads, x.shape[1] / heads]), [0, 2, 1, 3]);
   }
 
-  /** Logits for every position. ids (B, T) int32 -> (B*T, V). Call inside tf.tidy. */
-  forward(ids: tf.Tensor2D): tf.Tensor2D {
-    const [B, T] = ids.shape;
-    const { nHead: H, nKvHead: KV, nEmbd: C, nLayer } = this.config;
-    if (T > this.config.blockSize) throw new Error(`sequence of ${T} tokens exceeds max_position_embeddings ${this.config.blockSize}`);
-    const D = C / H;
-    const { cos, sin } = this.#rope(T, D);
-    const causal = new Float32Array(T * T);
-    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) causal[i * T + j] = -1e9;
-    const bias = tf.tensor4d(causal, [1, 1, T, T]);
-    let x = tf.gather(this.#p('embed'), tf.reshape(ids, [-1])) as tf.Tensor2D; // (B*T, C)
-    for (let i = 0; i < nLayer; i++) {
-      const h = this.#rmsNorm(`h${i}.norm1`, x);
-      const q = this.#rotate(this.#split(mm(h, this.#p(`h${i}.q.w`) as tf.Tensor2D), B, T, H), cos, sin); // (B, H, T, D)
-      let k = this.#rotate(this.#split(mm(h, this.#p(`h${i}.k.w`) as tf.Tensor2D), B, T, KV), cos, sin); // (B, KV, T, D)
-      let v = this.#split(mm(h, this.#p(`h${i}.v.w`) as tf.Tensor2D), B, T, KV);
-      if (KV < H) {
-        // each key/value head serves H / KV consecutive query heads: (B, KV, T, D) -> (B, H, T, D)
-        const rep = (t: tf.Tensor4D) => tf.reshape(tf.tile(tf.expandDims(t, 2), [1, 1, H / KV, 1, 1]), [B, H, T, D]) as tf.Tensor4D;
-        k = rep(k);
-        v = rep(v);
-      }
-      const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)), bias), -1);
-      const y = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, H * D]) as tf.Tensor2D;
-      x = tf.add(x, mm(y, this.#p(`h${i}.o.w`) as tf.Tensor2D));
-      const m = this.#rmsNorm(`h${i}.norm2`, x);
-      const gate = mm(m, this.#p(`h${i}.gate.w`) as tf.Tensor2D);
-      const up = mm(m, this.#p(`h${i}.up.w`) as tf.Tensor2D);
-      x = tf.add(x, mm(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D, this.#p(`h${i}.down.w`) as tf.Tensor2D));
-    }
+  /** Each key/value head serves H / KV consecutive query heads: (B, KV, T, D) -> (B, H, T, D). */
+  #repeatKv(t: tf.Tensor4D): tf.Tensor4D {
+    const { nHead: H, nKvHead: KV } = this.config;
+    if (KV === H) return t;
+    const [B, , T, D] = t.shape;
+    // a rank-4 tile (TF.js has no tile gradient above rank 4): (B, KV, 1, T*D) -> (B, KV, H/KV, T*D)
+    return tf.reshape(tf.tile(tf.reshape(t, [B, KV, 1, T * D]), [1, 1, H / KV, 1]), [B, H, T, D]) as tf.Tensor4D;
+  }
+
+  /** softmax(q k^T / sqrt(D) + bias) v, merged to (B*Tq, C). q (B,H,Tq,D), k/v (B,KV,Tk,D). */
+  #attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor): tf.Tensor2D {
+    const [B, H, Tq, D] = q.shape;
+    const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, this.#repeatKv(k), false, true), 1 / Math.sqrt(D)), bias), -1);
+    return tf.reshape(tf.transpose(tf.matMul(att, this.#repeatKv(v)), [0, 2, 1, 3]), [B * Tq, H * D]) as tf.Tensor2D;
+  }
+
+  #mlp(i: number, x: tf.Tensor2D): tf.Tensor2D {
+    const m = this.#rmsNorm(`h${i}.norm2`, x);
+    const gate = this.#linear(`h${i}.gate`, m);
+    const up = this.#linear(`h${i}.up`, m);
+    return this.#linear(`h${i}.down`, tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D);
+  }
+
+  #embed(ids: tf.Tensor2D, differentiable: boolean): tf.Tensor2D {
+    const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
+    const embed = this.#p('embed') as tf.Tensor2D;
+    // one-hot matMul where the embedding trains (WASM has no gradient for gather), else a gather
+    return differentiable ? mm(oneHotF(flat, this.config.vocabSize), embed) : (tf.gather(embed, flat) as tf.Tensor2D);
+  }
+
+  #head(x: tf.Tensor2D): tf.Tensor2D {
     const n = this.#rmsNorm('norm', x);
     const head = this.config.tiedHead ? (tf.transpose(this.#p('embed')) as tf.Tensor2D) : (this.#p('head') as tf.Tensor2D);
     return mm(n, head);
   }
 
+  /** Logits for every position. ids (B, T) int32 -> (B*T, V). Call inside tf.tidy. */
+  forward(ids: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
+    const [B, T] = ids.shape;
+    const { nHead: H, nKvHead: KV, nLayer } = this.config;
+    if (T > this.config.blockSize) throw new Error(`sequence of ${T} tokens exceeds max_position_embeddings ${this.config.blockSize}`);
+    const pos = opts.pos ?? (tf.tile(tf.range(0, T, 1, 'int32').expandDims(0), [B, 1]) as tf.Tensor2D);
+    const { cos, sin } = this.#rope(pos);
+    const causal = new Float32Array(T * T);
+    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) causal[i * T + j] = NEG;
+    let bias: tf.Tensor = tf.tensor4d(causal, [1, 1, T, T]);
+    if (opts.keyMask) bias = tf.add(bias, tf.reshape(tf.mul(tf.sub(1, opts.keyMask), NEG), [B, 1, 1, T]));
+    let x = this.#embed(ids, (opts.differentiable ?? false) && !this.lora); // (B*T, C)
+    for (let i = 0; i < nLayer; i++) {
+      const h = this.#rmsNorm(`h${i}.norm1`, x);
+      const q = this.#rotate(this.#split(this.#linear(`h${i}.q`, h), B, T, H), cos, sin);
+      const k = this.#rotate(this.#split(this.#linear(`h${i}.k`, h), B, T, KV), cos, sin);
+      const v = this.#split(this.#linear(`h${i}.v`, h), B, T, KV);
+      if (opts.kvOut) {
+        opts.kvOut.k.push(tf.keep(k));
+        opts.kvOut.v.push(tf.keep(v));
+      }
+      x = tf.add(x, this.#linear(`h${i}.o`, this.#attend(q, k, v, bias)));
+      x = tf.add(x, this.#mlp(i, x));
+    }
+    return this.#head(x);
+  }
+
+  prefill(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, tMax: number): { cache: KvCache; logits: tf.Tensor2D } {
+    const [B, P] = ids.shape;
+    if (tMax > 2 * this.config.blockSize) throw new Error(`tMax ${tMax} exceeds twice max_position_embeddings ${this.config.blockSize}`);
+    const kv: KvCache = { k: [], v: [], tMax };
+    const logits = tf.tidy(() => {
+      const all = this.forward(ids, { pos, keyMask, kvOut: kv });
+      return tf.reshape(tf.slice(tf.reshape(all, [B, P, -1]), [0, P - 1, 0], [B, 1, -1]), [B, -1]) as tf.Tensor2D;
+    });
+    const padded: KvCache = { k: [], v: [], tMax };
+    tf.tidy(() => {
+      const padSpec: Array<[number, number]> = [[0, 0], [0, 0], [0, tMax - P], [0, 0]];
+      for (let i = 0; i < kv.k.length; i++) {
+        padded.k.push(tf.keep(tf.pad(kv.k[i]!, padSpec)));
+        padded.v.push(tf.keep(tf.pad(kv.v[i]!, padSpec)));
+      }
+    });
+    disposeCache(kv);
+    return { cache: padded, logits };
+  }
+
+  step(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, cache: KvCache, t: number): tf.Tensor2D {
+    const B = ids.shape[0];
+    const { tMax } = cache;
+    const { nHead: H, nKvHead: KV, nLayer } = this.config;
+    const next: KvCache = { k: [], v: [], tMax };
+    const logits = tf.tidy(() => {
+      const at = tf.reshape(oneHotF(tf.tensor1d([t], 'int32'), tMax), [1, 1, tMax, 1]);
+      const bias = tf.reshape(tf.mul(tf.sub(1, keyMask), NEG), [B, 1, 1, tMax]);
+      const { cos, sin } = this.#rope(pos); // (B, 1, 1, D): this token's own position
+      let x = this.#embed(ids, false);
+      for (let i = 0; i < nLayer; i++) {
+        const h = this.#rmsNorm(`h${i}.norm1`, x);
+        const q = this.#rotate(this.#split(this.#linear(`h${i}.q`, h), B, 1, H), cos, sin);
+        const kNew = this.#rotate(this.#split(this.#linear(`h${i}.k`, h), B, 1, KV), cos, sin);
+        const vNew = this.#split(this.#linear(`h${i}.v`, h), B, 1, KV);
+        const k = tf.add(cache.k[i]!, tf.mul(at, kNew)) as tf.Tensor4D;
+        const v = tf.add(cache.v[i]!, tf.mul(at, vNew)) as tf.Tensor4D;
+        next.k.push(tf.keep(k));
+        next.v.push(tf.keep(v));
+        x = tf.add(x, this.#linear(`h${i}.o`, this.#attend(q, k, v, bias)));
+        x = tf.add(x, this.#mlp(i, x));
+      }
+      return this.#head(x);
+    });
+    disposeCache(cache);
+    cache.k = next.k;
+    cache.v = next.v;
+    return logits;
+  }
+
+  localName(variableName: string): string {
+    return variableName.startsWith(`${this.uid}/`) ? variableName.slice(this.uid.length + 1) : variableName;
+  }
+
+  assignWeights(named: ReadonlyMap<string, Float32Array>): void {
+    const all = new Map<string, tf.Variable>(this.params);
+    if (this.lora) for (const [k, v] of this.lora.named()) all.set(k, v);
+    for (const [name, values] of named) {
+      const v = all.get(name);
+      if (!v) throw new Error(`no weight ${name} in this model`);
+      if (values.length !== v.size) throw new Error(`weight ${name}: ${values.length} values, expected ${v.size}`);
+      tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
+    }
+  }
+
+  async exportWeights(includeLora = true): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+    const out = new Map<string, { shape: number[]; values: Float32Array }>();
+    const all = new Map<string, tf.Variable>(this.params);
+    if (includeLora && this.lora) for (const [k, v] of this.lora.named()) all.set(k, v);
+    for (const [name, v] of all) out.set(name, { shape: v.shape.slice(), values: (await v.data()) as Float32Array });
+    return out;
+  }
+
   dispose(): void {
     for (const t of this.params.values()) t.dispose();
     this.params.clear();
+    this.lora?.dispose();
+    this.lora = null;
+    this.#cos.dispose();
+    this.#sin.dispose();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * LoRA adapters for the GPT's linear layers: y = x W + b + (alpha / r) * (x A) B.
+ * LoRA adapters for a language model's linear layers (GPT-2 and Llama): y = x W + b + (alpha / r) * (x A) B.
  * A is small random, B is zero, so a fresh adapter is an exact no-op. RAFT then trains only A and B.
  * Adapters can be switched off (the base model, e.g. as a frozen reference) or merged into W.
  */
@@ -8,19 +8,19 @@ import type { Rng } from '../rng';
 import { LoraAdapters } from '../lora-adapters';
 import { mm } from './variables';
 
-import type { LoraConfig, LoraTarget } from './lora-config';
+import type { LoraConfig, LoraLayer } from './lora-config';
 
-export { LORA_TARGETS, type LoraConfig, type LoraTarget } from './lora-config';
+export { LORA_TARGETS, resolveLoraTargets, type LoraConfig, type LoraLayer, type LoraTarget } from './lora-config';
 
 export class LoraSet extends LoraAdapters {
   readonly config: LoraConfig;
 
   /**
-   * @param shapes linear layer name (e.g. `h0.q`) -> [in, out] of its weight; only names whose
+   * @param shapes linear layer name (e.g. `h0.q`, `h0.qkv`) -> [in, out] of its weight; only names whose
    *   last part is in `config.targets` get an adapter.
    */
   constructor(config: LoraConfig, shapes: ReadonlyMap<string, [number, number]>, rng: Rng, prefix = 'gpt') {
-    const targeted = [...shapes].filter(([name]) => config.targets.includes(name.split('.').pop() as LoraTarget));
+    const targeted = [...shapes].filter(([name]) => config.targets.includes(name.split('.').pop() as LoraLayer));
     super(config.rank, config.alpha, targeted, rng, prefix);
     this.config = config;
   }
@@ -29,11 +29,11 @@ export class LoraSet extends LoraAdapters {
   delta(name: string, x: tf.Tensor2D): tf.Tensor2D | null {
     const ad = this.active(name);
     if (!ad) return null;
-    return tf.mul(mm(mm(x, ad.a as tf.Tensor2D), ad.b as tf.Tensor2D), this.scale) as tf.Tensor2D;
+    return tf.mul(mm(mm(x, ad.a as tf.Tensor2D), ad.b as tf.Tensor2D), ad.scale) as tf.Tensor2D;
   }
 
-  /** Fold the adapters into the given base weights (`<layer>.w`) and zero B, so outputs stay the same. */
+  /** Fold the adapters into the given base weights (`<layer>.w`; a joint `hN.qkv` into q, k, v) and zero B. */
   mergeInto(weights: ReadonlyMap<string, tf.Variable>): void {
-    this.mergeWeights(weights, (name) => `${name}.w`);
+    this.mergeWeights(weights, (name) => (name.endsWith('.qkv') ? ['q', 'k', 'v'].map((m) => `${name.slice(0, -3)}${m}.w`) : `${name}.w`));
   }
 }

@@ -4,7 +4,7 @@
  */
 import { Rng } from '../rng';
 import { Adam } from './adam';
-import type { Gpt } from './gpt';
+import type { LanguageModel } from './language-model';
 import { disposeBatch, makeBatch, trainStep, type Sequence } from './train';
 
 export interface PretrainOptions {
@@ -28,7 +28,7 @@ export function pretrainLr(step: number, o: Pick<PretrainOptions, 'steps' | 'lr'
 }
 
 /** Train `model` in place on `docs`; returns the final running (EMA) loss. */
-export async function pretrain(model: Gpt, docs: readonly Sequence[], o: PretrainOptions): Promise<number> {
+export async function pretrain(model: LanguageModel, docs: readonly Sequence[], o: PretrainOptions): Promise<number> {
   const opt = new Adam();
   const rng = Rng.derive(o.seed, 'pretrain/batches');
   const logEvery = o.logEvery ?? 100;

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from './adam';
-import type { Gpt } from './gpt';
+import type { LanguageModel } from './language-model';
 import { oneHotF } from './variables';
 
 /** A training sequence: `tokens` = prompt then completion; the loss covers tokens at index >= `lossFrom`. */
@@ -67,7 +67,7 @@ export function disposeBatch(b: Batch): void {
 }
 
 /** Per-token negative log-likelihood (B*T), times the mask. */
-export function maskedNll(model: Gpt, batch: Batch, differentiable: boolean): tf.Tensor1D {
+export function maskedNll(model: LanguageModel, batch: Batch, differentiable: boolean): tf.Tensor1D {
   const logits = model.forward(batch.ids, { differentiable }); // (B*T, V)
   const logp = tf.logSoftmax(logits, -1);
   const onehot = oneHotF(batch.targets, model.config.vocabSize);
@@ -75,12 +75,12 @@ export function maskedNll(model: Gpt, batch: Batch, differentiable: boolean): tf
 }
 
 /** Mean completion-token loss of a batch (scalar tensor). */
-export function batchLoss(model: Gpt, batch: Batch, differentiable = true): tf.Scalar {
+export function batchLoss(model: LanguageModel, batch: Batch, differentiable = true): tf.Scalar {
   return tf.div(tf.sum(maskedNll(model, batch, differentiable)), Math.max(1, batch.tokens)) as tf.Scalar;
 }
 
 /** One optimizer step on a batch; returns the loss before the step. */
-export async function trainStep(model: Gpt, opt: Adam, batch: Batch, lr: number, clip: number): Promise<number> {
+export async function trainStep(model: LanguageModel, opt: Adam, batch: Batch, lr: number, clip: number): Promise<number> {
   const vars = model.trainableVariables();
   const loss = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => batchLoss(model, batch), vars);
@@ -93,7 +93,7 @@ export async function trainStep(model: Gpt, opt: Adam, batch: Batch, lr: number,
 }
 
 /** Sum of completion-token NLL and number of tokens over sequences, in batches (no gradient). */
-export async function totalNll(model: Gpt, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<{ nll: number; tokens: number }> {
+export async function totalNll(model: LanguageModel, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<{ nll: number; tokens: number }> {
   let nll = 0;
   let tokens = 0;
   for (let i = 0; i < seqs.length; i += batchSize) {
@@ -108,7 +108,7 @@ export async function totalNll(model: Gpt, seqs: readonly Sequence[], padId: num
 }
 
 /** Per-sequence summed log-probability of the completion tokens (no gradient). */
-export async function sequenceLogProbs(model: Gpt, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<number[]> {
+export async function sequenceLogProbs(model: LanguageModel, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < seqs.length; i += batchSize) {
     const batch = makeBatch(seqs.slice(i, i + batchSize), model.config.blockSize, padId);

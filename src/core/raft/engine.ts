@@ -10,8 +10,8 @@ import type { RunConfig } from '../config/schema';
 import { Adam } from '../lm/adam';
 import type { EngineState } from './engine-state';
 import { generate, type Generation } from '../lm/generate';
-import { Gpt } from '../lm/gpt';
-import { LORA_TARGETS, type LoraTarget } from '../lm/lora';
+import type { LanguageModel } from '../lm/language-model';
+import { resolveLoraTargets } from '../lm/lora';
 import { totalNll, trainStep, makeBatch, disposeBatch, sequenceLogProbs, type Sequence } from '../lm/train';
 import { sequenceKl } from '../lm/kl';
 import type * as tf from '@tensorflow/tfjs';
@@ -71,7 +71,7 @@ export interface CycleResult {
 }
 
 export interface RaftEngineOptions {
-  model: Gpt;
+  model: LanguageModel;
   tokenizer: Tokenizer;
   task: Task;
   config: RunConfig;
@@ -87,7 +87,7 @@ interface Scored {
 }
 
 export class RaftEngine {
-  readonly model: Gpt;
+  readonly model: LanguageModel;
   readonly tokenizer: Tokenizer;
   readonly task: Task;
   readonly config: RunConfig;
@@ -102,7 +102,7 @@ export class RaftEngine {
   readonly #trainRng: Rng;
   readonly #selectRng: Rng;
   /** Frozen copy of the base model for full fine-tuning (with LoRA the reference is the model, adapters off). */
-  readonly #reference: Gpt | null = null;
+  readonly #reference: LanguageModel | null = null;
   #demoOrder: number[] | null = null;
   #demoCursor = 0;
   readonly #prompts: PromptOrder;
@@ -126,11 +126,10 @@ export class RaftEngine {
     this.#trainRng = Rng.derive(seed, 'raft/train');
     this.#selectRng = Rng.derive(seed, 'raft/select');
     if (lora > 0) {
-      const targets = this.config.loraTargets.split(',').map((t) => t.trim()) as LoraTarget[];
-      for (const t of targets) if (!LORA_TARGETS.includes(t)) throw new Error(`unknown LoRA target ${t}`);
+      const targets = resolveLoraTargets(this.model.architecture, this.config.loraTargets);
       this.model.attachLora({ rank: lora, alpha: this.config.loraAlpha, targets }, seed);
     }
-    if (lora === 0 && this.config.method !== 'best-of-k') this.#reference = Gpt.frozenCopy(this.model);
+    if (lora === 0 && this.config.method !== 'best-of-k') this.#reference = this.model.frozenCopy();
     const eos = this.tokenizer.eosId;
     this.#heldOut = this.task.heldOutText
       .slice(0, this.config.evalTexts)

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from '../lm/adam';
-import type { Gpt } from '../lm/gpt';
+import type { LanguageModel } from '../lm/language-model';
 import { maskedNll, type Batch } from '../lm/train';
 
 /** UFT loss from per-sequence summed log-probs (B) under policy and reference, and scores (B). */
@@ -16,14 +16,14 @@ export function uftLoss(logpPolicy: tf.Tensor1D, logpRef: tf.Tensor1D, scores: t
 }
 
 /** Per-sequence summed log-probability of the completion tokens, differentiable. (B) */
-export function sequenceLogProb(model: Gpt, batch: Batch): tf.Tensor1D {
+export function sequenceLogProb(model: LanguageModel, batch: Batch): tf.Tensor1D {
   const [B, T] = batch.ids.shape;
   return tf.neg(tf.sum(tf.reshape(maskedNll(model, batch, true), [B, T]), 1)) as tf.Tensor1D;
 }
 
 /** One UFT optimizer step; `refLogp` and `scores` are per sequence of the batch, in order. Returns the loss. */
 export async function uftStep(
-  model: Gpt,
+  model: LanguageModel,
   opt: Adam,
   batch: Batch,
   refLogp: readonly number[],

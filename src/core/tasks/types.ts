@@ -50,4 +50,17 @@ export interface Tokenizer {
   encode(text: string): number[];
   /** Text of token ids; special tokens are dropped. */
   decode(ids: readonly number[]): string;
+  /**
+   * Ids a prompt is generated from; default: the end-of-sequence token (as document start) and the text. A Hub
+   * tokenizer starts with its own BOS token and, with `chat`, applies the model's chat template (a user turn and
+   * the assistant's generation prompt). Throws when `chat` is asked of a tokenizer without a template.
+   */
+  encodePrompt?(text: string, chat: boolean): number[];
+}
+
+/** The ids a prompt is generated from (see Tokenizer.encodePrompt). */
+export function promptIds(tokenizer: Tokenizer, text: string, chat = false): number[] {
+  if (tokenizer.encodePrompt) return tokenizer.encodePrompt(text, chat);
+  if (chat) throw new Error('this model\'s tokenizer has no chat template');
+  return [tokenizer.eosId, ...tokenizer.encode(text)];
 }

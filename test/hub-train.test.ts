@@ -1,0 +1,97 @@
+// Hub checkpoints as trainable language models: KV cache, LoRA with the Hub's module names, RAFT cycles (both fixtures).
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../src/core/config/schema';
+import type { LanguageModel } from '../src/core/lm/language-model';
+import { generate } from '../src/core/lm/generate';
+import { resolveLoraTargets } from '../src/core/lm/lora-config';
+import { totalNll } from '../src/core/lm/train';
+import { RaftEngine } from '../src/core/raft/engine';
+import { Rng } from '../src/core/rng';
+import { createTask } from '../src/core/tasks/registry';
+import { promptIds } from '../src/core/tasks/types';
+import { loadHubFolder } from '../src/node/hub-folder';
+import { HF_TINY } from './hub-golden';
+
+async function logits(model: LanguageModel, ids: number[][]): Promise<Float32Array> {
+  const x = tf.tensor2d(ids, [ids.length, ids[0]!.length], 'int32');
+  const t = tf.tidy(() => model.forward(x));
+  const d = (await t.data()) as Float32Array;
+  tf.dispose([t, x]);
+  return d;
+}
+
+const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+describe.each(['gpt2', 'llama'] as const)('Hub %s fixture as a trainable model', (arch) => {
+  const dir = join(HF_TINY, arch);
+
+  it('cached generation equals full recomputation (left-padded batch, greedy)', async () => {
+    const { model, tokenizer } = await loadHubFolder(dir);
+    const before = tf.memory().numTensors;
+    const prompts = ['the movie was', 'i', 'a long and slow story about'].map((p) => promptIds(tokenizer, p));
+    const gens = await generate(model, prompts, { maxNewTokens: 12, temperature: 1, topK: 1, topP: 1, eosId: tokenizer.eosId }, new Rng(1));
+    // each greedy token is the argmax of a full forward pass over prompt + tokens so far
+    for (let b = 0; b < prompts.length; b++) {
+      const seq = [...prompts[b]!];
+      for (const tok of gens[b]!.tokens) {
+        const next = tf.tidy(() => model.forward(tf.tensor2d([seq], [1, seq.length], 'int32')).slice([seq.length - 1, 0], [1, -1]).argMax(1));
+        expect((await next.data())[0]).toBe(tok);
+        next.dispose();
+        seq.push(tok);
+      }
+      expect(gens[b]!.tokens.length + (gens[b]!.ended ? 1 : 0)).toBeGreaterThan(3);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('LoRA on the Hub-named layers is an exact no-op at start; trained and then merged it keeps its outputs', async () => {
+    const { model } = await loadHubFolder(dir);
+    const ids = [[0, 5, 17, 33, 2, 9, 100, 4]];
+    const base = await logits(model, ids);
+    const names = arch === 'gpt2' ? 'c_attn,c_proj,c_fc' : 'q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj';
+    const lora = model.attachLora({ rank: 4, alpha: 8, targets: resolveLoraTargets(arch, names) }, 1);
+    // GPT-2: one joint c_attn, attention and MLP c_proj, c_fc per block; Llama: seven per block
+    expect(lora.ranks().size).toBe((arch === 'gpt2' ? 4 : 7) * 3);
+    expect(await logits(model, ids)).toEqual(base);
+    // give B values (as training would), then merge: outputs stay within float error
+    const rng = new Rng(3);
+    for (const v of lora.variables()) v.assign(tf.tidy(() => tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', rng.int(1e6)), 0.05)));
+    const tuned = await logits(model, ids);
+    expect(maxAbs(tuned, base)).toBeGreaterThan(1e-3);
+    lora.mergeInto(model.params);
+    expect(maxAbs(await logits(model, ids), tuned)).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
+  it('one LoRA RAFT cycle (sentiment) lowers the loss on its kept samples; reference = adapters off; tensor counts flat', async () => {
+    const { model, tokenizer } = await loadHubFolder(dir);
+    const task = createTask('sentiment');
+    const config = {
+      ...defaultConfig(), task: 'sentiment' as const, lora: 4, loraTargets: arch === 'gpt2' ? 'c_attn,c_proj' : 'q_proj,v_proj',
+      promptsPerCycle: 4, samplesPerPrompt: 3, maxNewTokens: 10, evalPrompts: 2, evalSamplesPerPrompt: 2, evalTexts: 4, epochsPerCycle: 2, batchSize: 4,
+    };
+    const engine = new RaftEngine({ model, tokenizer, task, config });
+    await engine.runCycle();
+    const c1 = await engine.runCycle();
+    const after1 = tf.memory().numTensors; // with the optimizer's moments, made in cycle 1
+    const kept = c1.samples.filter((s) => s.kept);
+    expect(kept.length).toBeGreaterThan(0);
+    const seqs = kept.map((s) => {
+      const p = promptIds(tokenizer, s.prompt);
+      return { tokens: [...p, ...tokenizer.encode(s.completion), tokenizer.eosId], lossFrom: p.length };
+    });
+    const after = await totalNll(model, seqs, tokenizer.eosId);
+    model.lora!.enabled = false; // the base model, as the reference sees it
+    const basis = await totalNll(model, seqs, tokenizer.eosId);
+    model.lora!.enabled = true;
+    expect(after.nll / after.tokens).toBeLessThan(basis.nll / basis.tokens);
+    expect(c1.stats.klToRef).toBeGreaterThan(0);
+    await engine.runCycle();
+    expect(tf.memory().numTensors).toBe(after1);
+    engine.dispose();
+    model.dispose();
+  });
+});
