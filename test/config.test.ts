@@ -22,7 +22,7 @@ import { MAX_CONFIG_HASH_LENGTH, decodeConfigHash, encodeConfigHash, migrateLega
 import { cliHelp, configToCliArgs, parseCliArgs } from '../src/core/config/cli';
 
 const ALL_KEYS = [
-  'task', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'method', 'softBeta', 'quotaTrials',
+  'task', 'model', 'chatTemplate', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'method', 'softBeta', 'quotaTrials',
   'uftBeta', 'uftDemoRatio', 'uftScored', 'keepPerPrompt', 'keepTopPercent',
   'rewardThreshold', 'minKept', 'temperature', 'topK', 'topP', 'maxNewTokens', 'lr', 'lrDecay', 'epochsPerCycle',
   'batchSize', 'gradClip', 'lora', 'loraLr', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'evalTexts', 'earlyStop', 'imageReward',
@@ -49,6 +49,8 @@ function nonDefault(field: AnyConfigField): ConfigValue | null {
       return field.choices!.find((c) => c !== field.default) ?? null;
     case 'list':
       return field.default === 'up,down' ? 'q' : 'up,down';
+    case 'model':
+      return 'HuggingFaceTB/SmolLM2-135M@main';
   }
 }
 
@@ -100,7 +102,7 @@ describe('schema table and defaults', () => {
     expect(fieldOf('keepTopPercent').cliFlag).toBe('--keep-top-percent');
     expect(fieldOf('lora').cliFlag).toBe('--lora');
     expect(DEFAULT_CONFIG).toEqual({
-      task: 'sentiment', seed: 1, cycles: 4, promptsPerCycle: 32, samplesPerPrompt: 6, select: 'per-prompt', method: 'raft', softBeta: 0.1, quotaTrials: 0,
+      task: 'sentiment', model: 'embedded', chatTemplate: false, seed: 1, cycles: 4, promptsPerCycle: 32, samplesPerPrompt: 6, select: 'per-prompt', method: 'raft', softBeta: 0.1, quotaTrials: 0,
       uftBeta: 0.01, uftDemoRatio: 1, uftScored: 'all',
       keepPerPrompt: 1, keepTopPercent: 20, rewardThreshold: 0.7, minKept: 4, temperature: 1, topK: 0, topP: 1,
       maxNewTokens: 48, lr: 3e-4, lrDecay: 1, epochsPerCycle: 2, batchSize: 16, gradClip: 1, lora: 0, loraLr: 3e-3, loraAlpha: 16,

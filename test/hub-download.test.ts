@@ -1,34 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelFileUrl, parseModelSource } from '../src/core/hub/source';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures', 'hf-tiny');
-const COMMIT = '0123456789abcdef0123456789abcdef01234567';
-
-/** A local server in the Hub's layout: /tiny/{gpt2,llama}/resolve/main/{file}; /tiny/broken/... cuts its weights short. */
-function hubServer(log: string[]): Server {
-  return createServer((req, res) => {
-    const m = /^\/tiny\/([\w-]+)\/resolve\/([\w.-]+)\/([\w.-]+)$/.exec(req.url ?? '');
-    log.push(req.url ?? '');
-    if (!m || m[2] !== 'main') return void res.writeHead(404).end('Entry not found');
-    const [, name, , file] = m;
-    const path = join(FIXTURES, name === 'broken' ? 'gpt2' : name!, file!);
-    if (!existsSync(path)) return void res.writeHead(404).end('Entry not found');
-    const body = readFileSync(path);
-    res.writeHead(200, { 'content-length': body.length, 'x-repo-commit': COMMIT });
-    if (name === 'broken' && file === 'model.safetensors') {
-      res.write(body.subarray(0, 1000));
-      res.socket?.destroy(); // the connection drops mid-file
-      return;
-    }
-    res.end(body);
-  });
-}
+import { COMMIT, FIXTURES, hubServer } from './hub-server';
 
 function score(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {

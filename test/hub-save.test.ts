@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { gptToHub, gptWeightsFromHub, gptConfigFromHub } from '../src/core/hub/gpt2';
 import { readSafetensors, writeSafetensors } from '../src/core/hub/safetensors';
 import { loadHubFolder } from '../src/node/hub-folder';
-import { saveGptFolder } from '../src/node/hub-save';
+import { saveModelFolder } from '../src/node/hub-save';
 import { loadEmbeddedModel, modelDir } from '../src/node/model-files';
 
 describe("the lab's GPT saved in the Hub layout", () => {
@@ -30,7 +30,7 @@ describe("the lab's GPT saved in the Hub layout", () => {
     const before = tf.tidy(() => tf.logSoftmax(model.forward(ids as tf.Tensor2D), -1));
     const want = (await before.data()) as Float32Array;
     const dir = mkdtempSync(join(tmpdir(), 'raftlab-save-'));
-    await saveGptFolder(dir, model, join(modelDir('sentiment'), 'tokenizer.json'), tokenizer.eosId);
+    await saveModelFolder(dir, model, { folder: null, tokenizerJson: join(modelDir('sentiment'), 'tokenizer.json'), eosId: tokenizer.eosId });
     model.dispose();
     const counted = tf.memory().numTensors;
     const loaded = await loadHubFolder(dir);
@@ -46,18 +46,30 @@ describe("the lab's GPT saved in the Hub layout", () => {
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], tie_word_embeddings: true });
   });
 
-  it('raftlab run --save DIR writes a folder raftlab score opens; a LoRA run without --merge is refused', { timeout: 120_000 }, () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'raftlab-save-')), 'model');
-    const tiny = ['--task', 'sentiment', '--cycles', '1', '--prompts-per-cycle', '2', '--samples-per-prompt', '2', '--eval-prompts', '2', '--eval-texts', '4', '--max-new-tokens', '8'];
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/raftlab.mjs', ...args], { encoding: 'utf8', timeout: 100_000 });
-    const refused = cli('run', ...tiny, '--lora', '4', '--save', dir);
-    expect(refused.status).toBe(2);
-    expect(refused.stderr).toContain('--save of a LoRA run needs --merge');
-    const run = cli('run', ...tiny, '--lora', '4', '--save', dir, '--merge');
-    expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`saved the model in the Hugging Face layout to ${dir} (LoRA adapters merged)`);
-    const scored = cli('score', '--model', dir, '--text', 'the acting was superb');
-    expect(scored.status, scored.stderr).toBe(0);
-    expect((JSON.parse(scored.stdout) as { modelType: string; perplexity: number }).modelType).toBe('gpt2');
+  it('raftlab run --save: a LoRA run writes a PEFT adapter (the embedded base beside it), --merge the whole model; both score alike', { timeout: 300_000 }, () => {
+    const root = mkdtempSync(join(tmpdir(), 'raftlab-save-'));
+    const tiny = ['--task', 'sentiment', '--cycles', '1', '--prompts-per-cycle', '2', '--samples-per-prompt', '2', '--eval-prompts', '2', '--eval-texts', '4', '--max-new-tokens', '8', '--lora', '4'];
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/raftlab.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
+    const adapter = cli('run', ...tiny, '--save', join(root, 'adapter'));
+    expect(adapter.status, adapter.stderr).toBe(0);
+    expect(adapter.stdout).toContain(`saved the LoRA adapters in PEFT's format to ${join(root, 'adapter')} (base model: ${join(root, 'adapter', 'base')})`);
+    const config = JSON.parse(readFileSync(join(root, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 16, fan_in_fan_out: true, base_model_name_or_path: join(root, 'adapter', 'base') });
+    const merged = cli('run', ...tiny, '--save', join(root, 'merged'), '--merge');
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(merged.stdout).toContain(`saved the model in the Hugging Face layout to ${join(root, 'merged')} (LoRA adapters merged)`);
+    const score = (...args: string[]) => {
+      const r = cli('score', '--text', 'the acting was superb and the plot', ...args);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { modelType: string; logprobs: number[] };
+    };
+    const viaAdapter = score('--model', join(root, 'adapter', 'base'), '--adapter', join(root, 'adapter'));
+    const viaMerge = score('--model', join(root, 'merged'));
+    const base = score('--model', join(root, 'adapter', 'base'));
+    expect(viaMerge.modelType).toBe('gpt2');
+    // the same seed trains the same adapters: merged or applied, the same log-probs; and not the base's
+    viaMerge.logprobs.forEach((v, i) => expect(Math.abs(v - viaAdapter.logprobs[i]!)).toBeLessThan(1e-4));
+    expect(Math.max(...base.logprobs.map((v, i) => Math.abs(v - viaAdapter.logprobs[i]!)))).toBeGreaterThan(1e-4);
+    expect(cli('run', ...tiny.slice(0, -2), '--save', join(root, 'x'), '--merge').stderr).toContain('--merge is for LoRA runs');
   });
 });

@@ -13,15 +13,17 @@ import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
 import { createTask, taskNeedsVerifier } from '../core/tasks/registry';
 import type { Verifier } from '../core/verify/types';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
-import { loadEmbeddedModel, modelDir } from '../node/model-files';
-import { saveGptFolder } from '../node/hub-save';
-import { join } from 'node:path';
+import { saveAdapterFolder, saveModelFolder } from '../node/hub-save';
+import { loadRunModel, type RunModel } from '../node/run-model';
+import { HubModelError } from '../core/hub/gpt2';
+import { LoraTargetError } from '../core/lm/lora-config';
+import { SafetensorsError } from '../core/hub/safetensors';
+import { join, resolve } from 'node:path';
 import { createNodeVerifiers } from '../node/verify/index';
 import { verifyCommand } from './verify';
 import { scoreCommand } from './score';
 import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
 import { RunDir, RunDirError } from '../node/run-dir';
-import { baseModelId } from '../core/store/base-model';
 import { runImageCommand } from './image-run';
 import { isImageTask } from '../core/tasks/registry';
 
@@ -45,19 +47,34 @@ export async function runCommand(config: RunConfig, log: (line: string) => void,
   }
 }
 
-async function runWith(config: RunConfig, log: (line: string) => void, verifier: Verifier | undefined, place: RunPlace): Promise<RunOutput> {
+async function runWith(asGiven: RunConfig, log: (line: string) => void, verifier: Verifier | undefined, place: RunPlace): Promise<RunOutput> {
   let engine: RaftEngine | null = null;
   const stopWatching = exitOnInterrupt(() => interruptMessage(engine, place.runDir), log);
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
-  const task = createTask(config.task, { verifier });
-  const { model, tokenizer, manifest, fingerprint } = await loadEmbeddedModel(config.task);
+  const task = createTask(asGiven.task, { verifier });
+  let loaded: RunModel;
+  try {
+    loaded = await loadRunModel(asGiven, place.hfEndpoint ?? process.env.HF_ENDPOINT);
+  } catch (e) {
+    stopWatching();
+    throw e;
+  }
+  const { model, tokenizer } = loaded;
+  // the run (its link, run directory, output) names the model pinned to the commit the Hub resolved
+  const config = { ...asGiven, model: loaded.linkModel };
   const url = labLink(config);
-  log(`raftlab run: task ${config.task}, method ${config.method}, ${model.numParams()} params, backend ${backend}`);
+  log(`raftlab run: task ${config.task}, method ${config.method}, model ${loaded.label} (${model.architecture}, ${model.numParams()} params), backend ${backend}`);
   log(`link: ${url}`);
   const t0 = performance.now();
-  engine = new RaftEngine({ model, tokenizer, task, config });
   try {
-    const runDir = prepareRunDir(place, config, baseModelId(config.task, 'gpt', model.numParams(), fingerprint), engine, log);
+    engine = new RaftEngine({ model, tokenizer, task, config });
+  } catch (e) {
+    stopWatching();
+    model.dispose();
+    throw e;
+  }
+  try {
+    const runDir = prepareRunDir(place, config, loaded.baseId, engine, log);
     await runCycles(engine, {
       runDir,
       log,
@@ -68,10 +85,7 @@ async function runWith(config: RunConfig, log: (line: string) => void, verifier:
         ...r.evalSamples.map((s) => ({ split: 'eval' as const, ...s })),
       ],
     });
-    if (place.save) {
-      await saveGptFolder(place.save, model, join(modelDir(config.task), 'tokenizer.json'), tokenizer.eosId, { raftlab_link: url });
-      log(`saved the model in the Hugging Face layout to ${place.save}${config.lora > 0 ? ' (LoRA adapters merged)' : ''}`);
-    }
+    if (place.save) await saveTrained(place.save, loaded, config, url, place.merge === true, log);
   } finally {
     stopWatching();
     engine.dispose();
@@ -79,7 +93,34 @@ async function runWith(config: RunConfig, log: (line: string) => void, verifier:
   }
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   log(`done in ${seconds} s${place.runDir ? `; the run is in ${place.runDir}` : ''}`);
-  return { config, cycles: engine.history, meta: { backend, model: manifest.meta, url, seconds, ...(place.runDir ? { runDir: place.runDir } : {}) } };
+  return { config, cycles: engine.history, meta: { backend, model: loaded.meta, url, seconds, ...(place.runDir ? { runDir: place.runDir } : {}) } };
+}
+
+/**
+ * `--save DIR`: a LoRA run writes its adapters in PEFT's format (an embedded model's base goes to DIR/base, since it
+ * is not on the Hub); a full fine-tuning run, or --merge, the whole model in the Hub's layout.
+ */
+async function saveTrained(dir: string, loaded: RunModel, config: RunConfig, url: string, merge: boolean, log: (line: string) => void): Promise<void> {
+  const { model, origin } = loaded;
+  const metadata = { raftlab_link: url };
+  if (config.lora > 0 && !merge) {
+    let base = loaded.hubName;
+    if (base === null) {
+      base = resolve(dir, 'base');
+      const lora = model.lora;
+      model.lora = null; // the base alone (saving would merge attached adapters)
+      try {
+        await saveModelFolder(base, model, origin, metadata);
+      } finally {
+        model.lora = lora;
+      }
+    }
+    await saveAdapterFolder(dir, model, base, loaded.revision, origin, metadata);
+    log(`saved the LoRA adapters in PEFT's format to ${dir} (base model: ${base}${loaded.revision ? `, revision ${loaded.revision}` : ''})`);
+    return;
+  }
+  await saveModelFolder(dir, model, origin, metadata);
+  log(`saved the model in the Hugging Face layout to ${dir}${config.lora > 0 ? ' (LoRA adapters merged)' : ''}`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -114,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (parsed.options.save !== undefined) {
     if (isImageTask(config.task)) parsed.errors.push('--save is for language tasks (an image run keeps its adapters in its checkpoints)');
-    else if (config.lora > 0 && !parsed.options.merge) parsed.errors.push('--save of a LoRA run needs --merge (the adapters merged into the weights; PEFT adapter files are not written yet)');
+    else if (parsed.options.merge && config.lora === 0) parsed.errors.push('--merge is for LoRA runs (a full fine-tuning run saves the whole model anyway)');
   } else if (parsed.options.merge) parsed.errors.push('--merge goes with --save DIR');
   if (parsed.errors.length > 0) {
     for (const e of parsed.errors) console.error(`raftlab: ${e}`);
@@ -123,7 +164,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const place: RunPlace = {
     ...(resume !== undefined ? { runDir: resume, resume: true } : runDir !== undefined ? { runDir } : {}),
-    ...(parsed.options.save !== undefined ? { save: parsed.options.save } : {}),
+    ...(parsed.options.save !== undefined ? { save: parsed.options.save, merge: parsed.options.merge === true } : {}),
+    ...(parsed.options.hfEndpoint !== undefined ? { hfEndpoint: parsed.options.hfEndpoint } : {}),
   };
   let out;
   try {
@@ -136,7 +178,7 @@ export async function main(argv: string[]): Promise<number> {
       if (place.runDir) console.error(`resume with: npx raftlab run --resume ${place.runDir}`);
       return 1;
     }
-    if (!(e instanceof RunDirError)) throw e;
+    if (!(e instanceof RunDirError || e instanceof HubModelError || e instanceof SafetensorsError || e instanceof LoraTargetError)) throw e;
     console.error(`raftlab: ${e.message}`);
     return 2;
   }

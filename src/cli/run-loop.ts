@@ -8,7 +8,7 @@
 import type { RunConfig } from '../core/config/schema';
 import type { EngineState } from '../core/raft/engine-state';
 import { encodeConfigHash } from '../core/config/url';
-import { RunDir, type SampleLine } from '../node/run-dir';
+import { RunDir, RunDirError, type SampleLine } from '../node/run-dir';
 
 export interface LoopEngine<R extends { stats: S }, S extends { cycle: number }> {
   readonly config: RunConfig;
@@ -36,8 +36,11 @@ export interface LoopOptions<R, S> {
 export interface RunPlace {
   runDir?: string;
   resume?: boolean;
-  /** Save the trained model in the Hub's layout here at the end (language tasks). */
+  /** Save what was trained here at the end (language tasks): a PEFT adapter, or with `merge` the whole model. */
   save?: string;
+  merge?: boolean;
+  /** Where Hub models are downloaded from (--hf-endpoint; else $HF_ENDPOINT, else the Hub). */
+  hfEndpoint?: string;
 }
 
 /** The lab link of a configuration (RAFTLAB_LAB_URL, default the dev server). */
@@ -56,6 +59,10 @@ export function prepareRunDir(
   if (!place.runDir) return undefined;
   if (!place.resume) return RunDir.create(place.runDir, config, labLink(config), baseModel);
   const dir = RunDir.open(place.runDir);
+  if (dir.meta.baseModel !== baseModel) {
+    // other weights under the same name (a retrained embedded model, a changed folder, another Hub commit)
+    throw new RunDirError(`the run in ${place.runDir} was made on base model ${dir.meta.baseModel}, and the model now loaded is ${baseModel}: its checkpoints do not apply (resume with the same model files)`);
+  }
   const { state, notes } = dir.latestState(baseModel);
   for (const n of notes) log(`note: ${n}`);
   if (state) engine.restoreState(state);

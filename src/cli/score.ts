@@ -1,6 +1,6 @@
 /**
- * `raftlab score --model M (--text TEXT | --ids 1,2,3) [--hf-endpoint URL]`: the conformance probe of a model
- * source. M is a local folder in the Hub's layout, a Hub id `org/name[@revision]`, or an http(s) folder URL (Hub
+ * `raftlab score --model M (--text TEXT | --ids 1,2,3) [--adapter DIR] [--hf-endpoint URL]`: the conformance probe
+ * of a model source (with `--adapter`, of a PEFT LoRA adapter applied to it). M is a local folder in the Hub's layout, a Hub id `org/name[@revision]`, or an http(s) folder URL (Hub
  * models are downloaded once into the cache, src/node/hub-download.ts; the endpoint is --hf-endpoint, else
  * $HF_ENDPOINT, else the Hub). Loads the model (GPT-2 or Llama; src/node/hub-folder.ts), scores the token ids of the text (the
  * tokenizer's ids, no special tokens added) or the ids given, and prints JSON
@@ -12,6 +12,7 @@ import { HubModelError } from '../core/hub/gpt2';
 import { SafetensorsError } from '../core/hub/safetensors';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadHubFolder } from '../node/hub-folder';
+import { loadAdapterFolder } from '../node/hub-save';
 import { downloadModel } from '../node/hub-download';
 import { parseModelSource } from '../core/hub/source';
 import { existsSync } from 'node:fs';
@@ -21,10 +22,11 @@ export interface ScoreArgs {
   endpoint?: string;
   text?: string;
   ids?: number[];
+  adapter?: string;
   help: boolean;
 }
 
-const USAGE = 'usage: raftlab score --model DIR|ORG/NAME[@REV]|URL (--text TEXT | --ids 1,2,3) [--hf-endpoint URL]';
+const USAGE = 'usage: raftlab score --model DIR|ORG/NAME[@REV]|URL (--text TEXT | --ids 1,2,3) [--adapter DIR] [--hf-endpoint URL]';
 
 export function parseScoreArgs(argv: readonly string[]): { args: ScoreArgs; errors: string[] } {
   const args: ScoreArgs = { help: false };
@@ -37,7 +39,7 @@ export function parseScoreArgs(argv: readonly string[]): { args: ScoreArgs; erro
     }
     const eq = token.indexOf('=');
     const flag = eq < 0 ? token : token.slice(0, eq);
-    if (!['--model', '--text', '--ids', '--hf-endpoint'].includes(flag)) {
+    if (!['--model', '--text', '--ids', '--hf-endpoint', '--adapter'].includes(flag)) {
       errors.push(`unknown argument ${JSON.stringify(token.slice(0, 60))} (${USAGE})`);
       continue;
     }
@@ -48,6 +50,7 @@ export function parseScoreArgs(argv: readonly string[]): { args: ScoreArgs; erro
     }
     if (flag === '--model') args.model = value;
     else if (flag === '--hf-endpoint') args.endpoint = value;
+    else if (flag === '--adapter') args.adapter = value;
     else if (flag === '--text') args.text = value;
     else {
       const ids = value.split(',').map((x) => Number(x.trim()));
@@ -65,7 +68,7 @@ export function parseScoreArgs(argv: readonly string[]): { args: ScoreArgs; erro
 export async function scoreCommand(argv: readonly string[]): Promise<number> {
   const { args, errors } = parseScoreArgs(argv);
   if (args.help) {
-    console.log(`${USAGE}\n\nScores a text (or token ids) with a model folder in the Hugging Face Hub's layout (config.json, model.safetensors or a sharded index, tokenizer.json; model_type gpt2 or llama) and prints {model, modelType, ids, logprobs, nll, perplexity} as JSON.`);
+    console.log(`${USAGE}\n\nScores a text (or token ids) with a model folder in the Hugging Face Hub's layout (config.json, model.safetensors or a sharded index, tokenizer.json; model_type gpt2 or llama), with --adapter a PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) applied to it, and prints {model, modelType, ids, logprobs, nll, perplexity} as JSON.`);
     return 0;
   }
   if (errors.length) {
@@ -85,6 +88,14 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
       revision = got.revision;
     }
     loaded = await loadHubFolder(dir);
+    if (args.adapter !== undefined) {
+      try {
+        loadAdapterFolder(args.adapter, loaded.model);
+      } catch (e) {
+        loaded.model.dispose();
+        throw e;
+      }
+    }
   } catch (e) {
     if (e instanceof HubModelError || e instanceof SafetensorsError) {
       console.error(`raftlab: ${e.message}`);

@@ -48,6 +48,8 @@ export interface CliOptions {
   save?: string;
   /** With --save on a LoRA run: merge the adapters into the weights. */
   merge?: boolean;
+  /** Where Hub models come from (a mirror or a local server); else $HF_ENDPOINT, else the Hub. Never part of a run. */
+  hfEndpoint?: string;
   help: boolean;
 }
 
@@ -62,7 +64,7 @@ export interface CliParseResult {
 
 const SEE_HELP = '(see raftlab run --help)';
 const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0']);
-const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume', '--save', '--merge']);
+const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume', '--save', '--merge', '--hf-endpoint']);
 
 function looksLikeFlag(token: string): boolean {
   return token.startsWith('--') || token === '-h';
@@ -123,7 +125,7 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         }
       }
       if (value === undefined) {
-        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--images' || flag === '--run-dir' || flag === '--resume' || flag === '--save' ? 'a folder' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
+        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--images' || flag === '--run-dir' || flag === '--resume' || flag === '--save' ? 'a folder' : flag === '--hf-endpoint' ? 'an http(s) URL' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
         errors.push(`missing value for ${flag} (expects ${expects}) ${SEE_HELP}`);
         continue;
       }
@@ -133,6 +135,11 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         if (bad.length || methods.length === 0) errors.push(`--methods: unknown method ${quoteRaw(bad.join(',') || value)} (expected a comma list of ${METHODS.join(', ')})`);
         else if (new Set(methods).size !== methods.length) errors.push('--methods: a method is listed twice');
         else options.methods = methods as Method[];
+        continue;
+      }
+      if (flag === '--hf-endpoint') {
+        if (!/^https?:\/\/[^\s]+$/.test(value)) errors.push(`--hf-endpoint must be an http(s) URL (got ${quoteRaw(value)})`);
+        else options.hfEndpoint = value;
         continue;
       }
       if (flag === '--out' || flag === '--url' || flag === '--images' || flag === '--run-dir' || flag === '--resume' || flag === '--save') {
@@ -229,7 +236,9 @@ export function cliHelp(): string {
     '  --resume DIR',
     '      Continue the run recorded in DIR from its newest checkpoint, with its own settings (no other settings flags); it ends with the stats of an uninterrupted run.',
     '  --save DIR [--merge]',
-    '      Language tasks: at the end, save the trained model in the Hugging Face layout (config.json, model.safetensors, tokenizer.json; a GPT-2 that transformers and raftlab score open). A LoRA run needs --merge (its adapters are merged into the weights; PEFT adapter files are not written yet).',
+    '      Language tasks: at the end, save what was trained for the Python ecosystem. A LoRA run writes a PEFT adapter (adapter_config.json, adapter_model.safetensors; PeftModel.from_pretrained opens it on its base model); a full fine-tuning run, or --merge, writes the whole model in the Hugging Face layout (config.json, model.safetensors, tokenizer files), which transformers and raftlab score open.',
+    '  --hf-endpoint URL',
+    '      Where Hub models (--model org/name) are downloaded from: a mirror or a local server in the Hub\'s layout. Default: $HF_ENDPOINT, else https://huggingface.co. Files are cached in $RAFTLAB_CACHE (default ~/.cache/raftlab); a cached model needs no network.',
     '  --url URL',
     '      Start from the settings of a RAFT Lab share link (#v=2&...; older links are migrated); flags given here override them.',
     '  -h, --help',

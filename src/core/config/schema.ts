@@ -33,6 +33,14 @@ export type Method = (typeof METHODS)[number];
 
 export interface RunConfig {
   task: TaskName;
+  /**
+   * Language tasks: the model to fine-tune: `embedded` (the task's shipped model), a Hub id `org/name[@revision]`,
+   * an http(s) URL of a folder in the Hub's layout, or (CLI) a local folder. The Hub endpoint is a setting of the
+   * machine, never part of the run (core/hub/source.ts).
+   */
+  model: string;
+  /** Language tasks on a Hub Instruct model: wrap each prompt in the model's chat template. */
+  chatTemplate: boolean;
   seed: number;
   cycles: number;
   promptsPerCycle: number;
@@ -99,7 +107,7 @@ export interface RunConfig {
 
 export type ConfigKey = keyof RunConfig;
 export type ConfigValue = RunConfig[ConfigKey];
-export type FieldType = 'int' | 'number' | 'boolean' | 'choice' | 'list';
+export type FieldType = 'int' | 'number' | 'boolean' | 'choice' | 'list' | 'model';
 export type ConfigGroup = 'run' | 'sampling' | 'selection' | 'training' | 'lora' | 'eval';
 
 export const CONFIG_GROUPS: readonly ConfigGroup[] = ['run', 'sampling', 'selection', 'training', 'lora', 'eval'];
@@ -144,6 +152,14 @@ const FIELDS = [
   {
     key: 'task', type: 'choice', default: 'sentiment', choices: TASKS, urlKey: 'task', cliFlag: '--task',
     label: 'Task', help: 'Which task (prompts plus reward function) to fine-tune the model on.', group: 'run',
+  },
+  {
+    key: 'model', type: 'model', default: 'embedded', urlKey: 'model', cliFlag: '--model',
+    label: 'Model', help: 'The language model to fine-tune: embedded (the task\'s own small model), a Hugging Face Hub id such as distilgpt2 or HuggingFaceTB/SmolLM2-135M (optionally @revision), or the URL of a folder in the Hub\'s layout.', group: 'run', scope: 'language',
+  },
+  {
+    key: 'chatTemplate', type: 'boolean', default: false, urlKey: 'chat', cliFlag: '--chat-template',
+    label: 'Chat template', help: 'Instruct models: wrap each prompt as a user turn in the model\'s chat template, so it answers as an assistant.', group: 'sampling', scope: 'language',
   },
   {
     key: 'seed', type: 'int', default: 1, min: 0, max: MAX_SEED, urlKey: 'seed', cliFlag: '--seed',
@@ -435,8 +451,17 @@ export function describeFieldRange(field: AnyConfigField): string {
       return (field.choices ?? []).join('|');
     case 'list':
       return `comma list of ${(field.choices ?? []).join(',')}`;
+    case 'model':
+      return 'embedded|org/name[@revision]|https://folder/|DIR';
   }
 }
+
+/**
+ * A model setting: `embedded`, a Hub id with an optional revision, an http(s) URL, or a local folder path (the
+ * CLI tells a folder from an id by whether it exists). Only the form is checked here: printable, at most 300
+ * characters, no spaces.
+ */
+const MODEL_RE = /^[\w.~:/@%+=-]{1,300}$/;
 
 /** Parse a raw string for one field, strictly. Never throws. */
 export function parseFieldValue<K extends ConfigKey>(field: ConfigField<K>, raw: string): ParseResult<RunConfig[K]>;
@@ -484,6 +509,12 @@ export function parseFieldValue(field: ConfigField, raw: string): ParseResult<Co
       }
       // Canonical order, so equal sets give equal strings (and equal URLs).
       return { ok: true, value: allowed.filter((a) => seen.has(a)).join(',') };
+    }
+    case 'model': {
+      if (!MODEL_RE.test(raw) || raw.includes('..@') || /^[@/]*$/.test(raw)) {
+        return { ok: false, message: `${field.key} must be embedded, a Hub id org/name[@revision], an http(s) URL or a folder ${got}` };
+      }
+      return { ok: true, value: raw };
     }
   }
 }
@@ -545,6 +576,9 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
       'minKept',
       `minKept (${config.minKept}) is more than the ${total} samples a cycle draws (promptsPerCycle × samplesPerPrompt), so threshold selection would always keep every sample`,
     );
+  }
+  if (isImageTaskName(config.task) && config.model !== 'embedded') {
+    add('model', `image tasks (${config.task}) train the embedded denoiser; model ${config.model} is for language tasks`);
   }
   if (isImageTaskName(config.task) && config.method !== 'raft') {
     add('method', `image tasks (${config.task}) run RAFT only; method ${config.method} is for language tasks`);

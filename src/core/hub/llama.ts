@@ -73,3 +73,29 @@ export function llamaWeightsFromHub(tensors: ReadonlyMap<string, { shape: number
   if (left.size > 0) throw new HubModelError(`the checkpoint has tensors a Llama does not: ${[...left.keys()].slice(0, 5).join(', ')}`);
   return out;
 }
+
+/**
+ * The lab's Llama weights as Hub tensors (the inverse of llamaWeightsFromHub): nn.Linear weights transposed back to
+ * (out, in). The `config.json` is the source model's own (the architecture does not change in training).
+ */
+export function llamaTensorsToHub(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>): Map<string, { shape: number[]; values: Float32Array }> {
+  const out = new Map<string, { shape: number[]; values: Float32Array }>();
+  const shapes = new Map(llamaParamShapes(config));
+  const put = (hub: string, local: string, linear: boolean) => {
+    const v = weights.get(local);
+    const shape = shapes.get(local)!;
+    if (!v) throw new HubModelError(`the model has no weight ${local}`);
+    out.set(hub, linear ? { shape: [shape[1]!, shape[0]!], values: transpose(v, shape[0]!, shape[1]!) } : { shape, values: v });
+  };
+  put('model.embed_tokens.weight', 'embed', false);
+  for (let i = 0; i < config.nLayer; i++) {
+    const l = `model.layers.${i}`;
+    put(`${l}.input_layernorm.weight`, `h${i}.norm1`, false);
+    for (const m of ['q', 'k', 'v', 'o'] as const) put(`${l}.self_attn.${m}_proj.weight`, `h${i}.${m}.w`, true);
+    put(`${l}.post_attention_layernorm.weight`, `h${i}.norm2`, false);
+    for (const m of ['gate', 'up', 'down'] as const) put(`${l}.mlp.${m}_proj.weight`, `h${i}.${m}.w`, true);
+  }
+  put('model.norm.weight', 'norm', false);
+  if (!config.tiedHead) put('lm_head.weight', 'head', true);
+  return out;
+}

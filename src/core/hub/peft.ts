@@ -91,10 +91,12 @@ export async function loraToPeft(model: LanguageModel, base: string, revision?: 
     rankOf.set(target, R);
     scaleOf.set(target, scale);
   }
-  // r and lora_alpha of the most common module; the others in rank_pattern / alpha_pattern (keyed by target)
+  // r and lora_alpha of the run's own setting where a module has them, else of the most common module; the others
+  // in rank_pattern / alpha_pattern (keyed by target)
   const counts = new Map<string, number>();
   for (const [t, r] of rankOf) counts.set(`${r}/${scaleOf.get(t)}`, (counts.get(`${r}/${scaleOf.get(t)}`) ?? 0) + 1);
-  const [common] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+  const own = `${lora.config.rank}/${lora.scale}`;
+  const common = counts.has(own) ? own : [...counts].sort((a, b) => b[1] - a[1])[0]![0];
   const [r0, s0] = common.split('/').map(Number) as [number, number];
   const rankPattern: Record<string, number> = {};
   const alphaPattern: Record<string, number> = {};

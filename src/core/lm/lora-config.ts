@@ -28,6 +28,9 @@ const NAMES: Record<Architecture, Partial<Record<LoraTarget, readonly LoraLayer[
   },
 };
 
+/** A LoRA target list that does not fit the model (a message for people). */
+export class LoraTargetError extends Error {}
+
 /** The target names an architecture accepts. */
 export function loraTargetNames(arch: Architecture): LoraTarget[] {
   return LORA_TARGETS.filter((t) => NAMES[arch][t] !== undefined);
@@ -41,13 +44,13 @@ export function resolveLoraTargets(arch: Architecture, list: string): LoraLayer[
   const out = new Set<LoraLayer>();
   for (const raw of list.split(',').map((s) => s.trim()).filter(Boolean)) {
     const layers = NAMES[arch][raw as LoraTarget];
-    if (!layers) throw new Error(`LoRA target ${JSON.stringify(raw.slice(0, 20))} is not a layer of a ${arch} model; it has ${loraTargetNames(arch).join(', ')}`);
+    if (!layers) throw new LoraTargetError(`LoRA target ${JSON.stringify(raw.slice(0, 20))} is not a layer of a ${arch} model; it has ${loraTargetNames(arch).join(', ')}`);
     for (const l of layers) out.add(l);
   }
   if (out.has('qkv') && (out.has('q') || out.has('k') || out.has('v'))) {
-    throw new Error('LoRA targets: c_attn already adapts q, k and v together; give c_attn or some of q, k, v, not both');
+    throw new LoraTargetError('LoRA targets: c_attn already adapts q, k and v together; give c_attn or some of q, k, v, not both');
   }
-  if (out.size === 0) throw new Error('LoRA targets: the list is empty');
+  if (out.size === 0) throw new LoraTargetError('LoRA targets: the list is empty');
   return [...out];
 }
 

@@ -16,7 +16,7 @@ import { totalNll, trainStep, makeBatch, disposeBatch, sequenceLogProbs, type Se
 import { sequenceKl } from '../lm/kl';
 import type * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
-import type { RewardResult, Task, Tokenizer } from '../tasks/types';
+import { promptIds, type RewardResult, type Task, type Tokenizer } from '../tasks/types';
 import { PromptOrder } from './prompt-order';
 import { earlyStopDue } from './early-stop';
 import { nextTask } from '../next-task';
@@ -133,7 +133,7 @@ export class RaftEngine {
     const eos = this.tokenizer.eosId;
     this.#heldOut = this.task.heldOutText
       .slice(0, this.config.evalTexts)
-      .map((text) => ({ tokens: [eos, ...this.tokenizer.encode(text), eos], lossFrom: 1 }));
+      .map((text) => ({ tokens: [...promptIds(this.tokenizer, text), eos], lossFrom: 1 }));
   }
 
   /** Run the next cycle (cycle 0 evaluates the base model). */
@@ -351,7 +351,7 @@ export class RaftEngine {
     const texts = heldOut ? this.task.evalPrompts : this.task.trainPrompts;
     const rows: Array<{ promptIndex: number; promptTokens: number[] }> = [];
     for (const p of promptIdx) {
-      const promptTokens = [this.tokenizer.eosId, ...this.tokenizer.encode(texts[p]!)];
+      const promptTokens = promptIds(this.tokenizer, texts[p]!, this.config.chatTemplate);
       for (let j = 0; j < k; j++) rows.push({ promptIndex: p, promptTokens });
     }
     const phase: Phase = heldOut ? 'evaluate' : 'generate';
@@ -460,7 +460,7 @@ export class RaftEngine {
     const out: Sequence[] = [];
     for (let i = 0; i < n; i++) {
       const d = demos[this.#demoOrder[this.#demoCursor++ % demos.length]!]!;
-      const prompt = [eos, ...this.tokenizer.encode(d.prompt)];
+      const prompt = promptIds(this.tokenizer, d.prompt, this.config.chatTemplate);
       out.push({ tokens: [...prompt, ...this.tokenizer.encode(d.completion), eos], lossFrom: prompt.length });
     }
     return out;

@@ -11,6 +11,6 @@ export function weightsFingerprint(data: ArrayBuffer | Uint8Array): string {
   return `crc32-${crc32(bytes).toString(16).padStart(8, '0')}-${bytes.byteLength}`;
 }
 
-export function baseModelId(task: string, kind: 'gpt' | 'denoiser', params: number, fingerprint: string): string {
+export function baseModelId(task: string, kind: 'gpt' | 'gpt2' | 'llama' | 'denoiser', params: number, fingerprint: string): string {
   return `${task}:${kind}:${params}:${fingerprint}`;
 }

@@ -1,0 +1,41 @@
+// A local server in the Hugging Face Hub's layout for tests: /tiny/{gpt2,llama}/resolve/{main|COMMIT}/{file} from
+// test/fixtures/hf-tiny; /tiny/broken/... drops the connection in the middle of its weights. CORS is open (the lab's
+// page fetches from another origin), and the resolved commit is in x-repo-commit as the Hub sends it.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export const FIXTURES = join(import.meta.dirname, 'fixtures', 'hf-tiny');
+export const COMMIT = '0123456789abcdef0123456789abcdef01234567';
+
+export function hubServer(log: string[]): Server {
+  return createServer((req, res) => {
+    const cors = {
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': 'x-repo-commit, content-length',
+      'cross-origin-resource-policy': 'cross-origin',
+    };
+    const m = /^\/tiny\/([\w-]+)\/resolve\/([\w.-]+)\/([\w.-]+)$/.exec(req.url ?? '');
+    log.push(req.url ?? '');
+    if (!m || (m[2] !== 'main' && m[2] !== COMMIT)) return void res.writeHead(404, cors).end('Entry not found');
+    const [, name, , file] = m;
+    const path = join(FIXTURES, name === 'broken' ? 'gpt2' : name!, file!);
+    if (!existsSync(path)) return void res.writeHead(404, cors).end('Entry not found');
+    const body = readFileSync(path);
+    res.writeHead(200, { ...cors, 'content-length': body.length, 'x-repo-commit': COMMIT });
+    if (name === 'broken' && file === 'model.safetensors') {
+      res.write(body.subarray(0, 1000));
+      res.socket?.destroy(); // the connection drops mid-file
+      return;
+    }
+    res.end(body);
+  });
+}
+
+/** Start a server on a free port of 127.0.0.1; returns it and its endpoint URL. */
+export async function startHubServer(log: string[], port = 0): Promise<{ server: Server; endpoint: string }> {
+  const server = hubServer(log);
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
