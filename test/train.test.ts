@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Adam } from '../src/core/lm/adam';
-import { batchLoss, disposeBatch, layoutBatch, makeBatch, trainStep } from '../src/core/lm/train';
+import { accumulatedGrads, batchLoss, disposeBatch, layoutBatch, makeBatch, maskedNll, MICRO_BATCH_LOGITS, microBatchRows, trainStep, type Batch } from '../src/core/lm/train';
 import { tinyModel } from './helpers';
 
 describe('completion-only training', () => {
@@ -75,6 +75,32 @@ describe('completion-only training', () => {
     tf.dispose(norm);
     disposeBatch(batch);
     opt.dispose();
+    model.dispose();
+  });
+});
+
+describe('micro-batches', () => {
+  it('a batch split into micro-batches has the loss and gradients of the whole batch; tensor counts flat', async () => {
+    const seqs = [0, 1, 2, 3, 4].map((i) => ({ tokens: [0, 1 + i, 2, 3 + i, 4, 5, 6 + i], lossFrom: 2 + (i % 2) }));
+    const model = tinyModel(9);
+    const batch = makeBatch(seqs, model.config.blockSize, 0);
+    const T = batch.ids.shape[1];
+    // the embedded-size model never splits; a view of it with a vocabulary that asks for 2 rows at a time does
+    expect(microBatchRows(T, model.config.vocabSize)).toBeGreaterThanOrEqual(5);
+    const view = Object.create(model, { config: { value: { ...model.config, vocabSize: Math.floor(MICRO_BATCH_LOGITS / (2 * T)) } } }) as typeof model;
+    expect(microBatchRows(T, view.config.vocabSize)).toBe(2);
+    const before = tf.memory().numTensors;
+    const loss = (part: Batch) => tf.div(tf.sum(maskedNll(model, part, true)), batch.tokens) as tf.Scalar;
+    const split = accumulatedGrads(view, batch, loss);
+    const whole = tf.variableGrads(() => loss(batch), model.trainableVariables());
+    expect((await split.value.data())[0]).toBeCloseTo((await whole.value.data())[0]!, 5);
+    for (const [name, g] of Object.entries(split.grads)) {
+      const b = await whole.grads[name]!.data();
+      (await g.data()).forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-5));
+    }
+    tf.dispose([split.value, whole.value, ...Object.values(split.grads), ...Object.values(whole.grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    disposeBatch(batch);
     model.dispose();
   });
 });

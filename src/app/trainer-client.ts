@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import type { RunConfig } from '../core/config/schema';
-import type { BackendName, EventSink, InitResult, ResumeInfo, RunOutcome, TrainerApi, TrainerEvent } from '../../workers/trainer/trainer.worker';
+import type { BackendName, EventSink, InitResult, MachineSettings, ResumeInfo, RunOutcome, TrainerApi, TrainerEvent } from '../../workers/trainer/trainer.worker';
 import type { Measurement } from '../browser/backend-figures';
 
 export type { BackendName, InitResult, ResumeInfo, RunOutcome, TrainerEvent };
@@ -16,11 +16,11 @@ export interface TrainerClient {
   init(preferred: BackendName | undefined, task: string, remembered?: Measurement | null): Promise<InitResult>;
   subscribe(onEvent: EventSink): Promise<void>;
   /** Resolves when the command has ended (how: RunOutcome); rejects with the run's error. */
-  run(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome>;
+  run(config: RunConfig, mode: 'run' | 'step', settings?: MachineSettings): Promise<RunOutcome>;
   pause(): Promise<void>;
   reset(): Promise<void>;
   /** Restore a saved run's newest valid checkpoint; run() then continues it. */
-  resume(runId: string): Promise<ResumeInfo>;
+  resume(runId: string, settings?: MachineSettings): Promise<ResumeInfo>;
   /** Mark a saved run as left by the user (resumable later, unless finished). */
   markRun(runId: string): Promise<void>;
   terminate(): void;
@@ -35,10 +35,10 @@ export function createTrainer(onCrash?: (message: string) => void): TrainerClien
     init: (preferred, task, remembered) => api.init({ page: document.baseURI, task, ...(preferred ? { preferred } : {}), remembered: remembered ?? null }),
     subscribe: (onEvent) => api.subscribe(Comlink.proxy(onEvent)),
     // the config is copied to a plain object: reactive proxies cannot be structured-cloned
-    run: (config, mode) => api.run({ ...config }, mode),
+    run: (config, mode, settings) => api.run({ ...config }, mode, { ...settings }),
     pause: () => api.pause(),
     reset: async () => void (await api.reset()),
-    resume: (runId) => api.resume(runId),
+    resume: (runId, settings) => api.resume(runId, { ...settings }),
     markRun: (runId) => api.markRun(runId),
     terminate: () => {
       api[Comlink.releaseProxy]();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { hubModelType, languageModelFromHub } from '../core/hub/causal-lm';
 import type { LanguageModel } from '../core/lm/language-model';
 import { HubModelError } from '../core/hub/gpt2';
-import { readSafetensors, readShardIndex } from '../core/hub/safetensors';
+import { readCheckpoint } from '../core/hub/checkpoint';
 import { hubTokenizer, type HubTokenizer } from '../core/tokenizer/hub-tokenizer';
 
 /** A JSON file of a model folder; a missing or broken one is named. */
@@ -22,33 +22,20 @@ export function readJson(dir: string, file: string): unknown {
   }
 }
 
-/** Every tensor of the folder's checkpoint, single-file or sharded. */
-export function readFolderTensors(dir: string): Map<string, { shape: number[]; values: Float32Array }> {
-  if (existsSync(join(dir, 'model.safetensors'))) {
-    return readSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))), join(dir, 'model.safetensors')).tensors;
-  }
-  if (!existsSync(join(dir, 'model.safetensors.index.json'))) throw new HubModelError(`${dir} has neither model.safetensors nor model.safetensors.index.json`);
-  const { weightMap, shards } = readShardIndex(readJson(dir, 'model.safetensors.index.json'));
-  const out = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const shard of shards) {
-    const path = join(dir, shard);
-    if (!existsSync(path)) throw new HubModelError(`${dir}: the index names ${shard}, which is missing`);
-    for (const [name, t] of readSafetensors(new Uint8Array(readFileSync(path)), path).tensors) {
-      if (weightMap.get(name) === shard) out.set(name, t);
-    }
-  }
-  for (const name of weightMap.keys()) if (!out.has(name)) throw new HubModelError(`${dir}: tensor ${name} is not in its shard ${weightMap.get(name)}`);
-  return out;
+/** Every tensor of the folder's checkpoint, single-file or sharded (core/hub/checkpoint.ts), and the files read. */
+export function readFolderCheckpoint(dir: string): ReturnType<typeof readCheckpoint> {
+  return readCheckpoint(async (file) => (existsSync(join(dir, file)) ? new Uint8Array(readFileSync(join(dir, file))) : null), dir);
 }
 
 /**
  * The model, tokenizer and config.json of a folder. `tokenizer_config.json` is optional (GPT-2 folders often have
  * none); without it the end-of-sequence token is config.json's `eos_token_id`.
  */
-export async function loadHubFolder(dir: string): Promise<{ model: LanguageModel; tokenizer: HubTokenizer; config: unknown }> {
+export async function loadHubFolder(dir: string): Promise<{ model: LanguageModel; tokenizer: HubTokenizer; config: unknown; files: Array<{ name: string; bytes: Uint8Array }> }> {
   const config = readJson(dir, 'config.json');
   hubModelType(config); // an unsupported architecture is named before anything else is read
   const tokenizer = hubTokenizer(readJson(dir, 'tokenizer.json'), existsSync(join(dir, 'tokenizer_config.json')) ? readJson(dir, 'tokenizer_config.json') : {}, config);
-  const model = languageModelFromHub(config, readFolderTensors(dir));
-  return { model, tokenizer, config };
+  const { tensors, files } = await readFolderCheckpoint(dir);
+  const model = languageModelFromHub(config, tensors);
+  return { model, tokenizer, config, files: [{ name: 'config.json', bytes: new Uint8Array(readFileSync(join(dir, 'config.json'))) }, ...files] };
 }

@@ -5,11 +5,11 @@
  * its files: a run never resumes on other weights), a label, and the `model` value a share link names (a Hub id
  * pinned to the commit the Hub resolved).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../core/config/schema';
 import { HubModelError } from '../core/hub/gpt2';
+import { hubFingerprint } from '../core/hub/fingerprint';
 import { parseModelSource } from '../core/hub/source';
 import type { LanguageModel } from '../core/lm/language-model';
 import { baseModelId } from '../core/store/base-model';
@@ -33,25 +33,6 @@ export interface RunModel {
   revision: string | null;
   origin: ModelOrigin;
   meta: Record<string, unknown>;
-}
-
-/** sha256 over the folder's config and weight files: `sha256-<16 hex>-<bytes>`. */
-function folderFingerprint(dir: string): string {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const files = ['config.json', 'model.safetensors', 'model.safetensors.index.json'];
-  if (existsSync(join(dir, 'model.safetensors.index.json'))) {
-    const index = JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')) as { weight_map?: Record<string, string> };
-    files.push(...new Set(Object.values(index.weight_map ?? {})));
-  }
-  for (const f of files) {
-    const path = join(dir, f);
-    if (!existsSync(path)) continue;
-    const data = readFileSync(path);
-    hash.update(f).update(data);
-    bytes += data.length;
-  }
-  return `sha256-${hash.digest('hex').slice(0, 16)}-${bytes}`;
 }
 
 export async function loadRunModel(config: RunConfig, endpoint?: string): Promise<RunModel> {
@@ -80,10 +61,10 @@ export async function loadRunModel(config: RunConfig, endpoint?: string): Promis
     // a link names the commit the Hub resolved, so it reproduces the run after the branch moves
     if (source.kind === 'hub' && revision) linkModel = `${source.id}@${revision}`;
   }
-  const { model, tokenizer, config: hubConfig } = await loadHubFolder(dir);
+  const { model, tokenizer, config: hubConfig, files } = await loadHubFolder(dir);
   const arch = model.architecture;
   return {
-    model, tokenizer, baseId: baseModelId(config.task, arch, model.numParams(), folderFingerprint(dir)),
+    model, tokenizer, baseId: baseModelId(config.task, arch, model.numParams(), await hubFingerprint(files)),
     label: `${hubName}${revision ? `@${revision.slice(0, 12)}` : ''}`, linkModel, hubName, revision,
     origin: { folder: dir, eosId: tokenizer.eosId },
     meta: { source: config.model, folder: dir, revision, modelType: arch, params: model.numParams(), vocabSize: (hubConfig as { vocab_size?: number }).vocab_size },

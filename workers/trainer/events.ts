@@ -7,6 +7,7 @@ import type { CycleStats } from '../../src/core/raft/stats';
 import type { ImageCycleStats } from '../../src/core/diffusion/stats';
 import type { ImageSampleRecord } from '../../src/browser/image-samples';
 import type { VerifierLoadProgress } from '../../src/browser/verify/index';
+import type { MemoryEstimate } from '../../src/core/hub/memory';
 
 export type TrainerEvent =
   | { type: 'status'; message: string }
@@ -23,7 +24,13 @@ export type TrainerEvent =
   /** The WebGPU device was lost: the engine's tensors are gone, the run can resume from its last saved cycle. */
   | { type: 'device-lost'; message: string }
   /** Load progress of the verifiers of a code task (Pyodide, clang): bytes, then a stage, then ready or failed. */
-  | { type: 'verifier'; progress: VerifierLoadProgress };
+  | { type: 'verifier'; progress: VerifierLoadProgress }
+  /** A Hub model's file: bytes so far (from the cache at once). */
+  | { type: 'download'; file: string; loaded: number; total: number | null; fromCache: boolean }
+  /** What a run on a Hub model needs in memory, known from its config.json before the weights are fetched. */
+  | { type: 'model-estimate'; model: string; estimate: MemoryEstimate }
+  /** The Hub resolved the model's revision to a commit: the run is recorded (and shared) with it. */
+  | { type: 'pinned'; asGiven: string; pinned: string };
 
 export type EventSink = (event: TrainerEvent) => void | Promise<void>;
 

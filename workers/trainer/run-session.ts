@@ -10,7 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { checkConfig, type RunConfig } from '../../src/core/config/schema';
 import { RaftEngine } from '../../src/core/raft/engine';
 import { createTask, isImageTask } from '../../src/core/tasks/registry';
-import type { Gpt } from '../../src/core/lm/gpt';
+import type { LanguageModel } from '../../src/core/lm/language-model';
+import type { Tokenizer } from '../../src/core/tasks/types';
+import type { DeviceLimits } from '../../src/core/hub/memory';
+import { loadHubModelFromUrl } from '../../src/browser/hub-model';
 import { baseModelId } from '../../src/core/store/base-model';
 import { RunRecorder } from '../../src/core/store/run-recorder';
 import type { CycleRecord as StoredCycle } from '../../src/core/store/records';
@@ -41,6 +44,46 @@ export interface ResumeInfo {
   nextCycle: number;
 }
 
+/** Settings of this machine, not of the run: where Hub models come from, and a memory budget (MiB) if the user set one. */
+export interface MachineSettings {
+  hfEndpoint?: string;
+  memoryBudgetMiB?: number;
+}
+
+/** A language task's base model, however it was loaded. */
+interface LoadedBase {
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  baseId: string;
+}
+
+/** WASM's heap is 32-bit: what TF.js's WASM build can address at most. */
+const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
+/** What the current backend can hold: WebGPU's buffer limits, WASM's heap, and the user's budget. */
+function deviceLimits(settings: MachineSettings): DeviceLimits {
+  const out: DeviceLimits = {};
+  const backend = tf.getBackend();
+  if (backend === 'webgpu') {
+    const limits = (tf.backend() as unknown as { device?: { limits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number } } }).device?.limits;
+    if (limits?.maxBufferSize && limits.maxStorageBufferBindingSize) out.maxBufferBytes = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  }
+  if (backend === 'wasm') out.budgetBytes = WASM_HEAP_BYTES;
+  if (settings.memoryBudgetMiB && settings.memoryBudgetMiB > 0) out.budgetBytes = Math.min(out.budgetBytes ?? Infinity, settings.memoryBudgetMiB * 2 ** 20);
+  return out;
+}
+
+/** Download progress events, at most every 100 ms per file (and at each file's end). */
+function downloadSender(): (p: { file: string; loaded: number; total: number | null; fromCache: boolean }) => void {
+  let last = 0;
+  return (p) => {
+    const now = performance.now();
+    if (p.total !== null && p.loaded < p.total && now - last < 100) return;
+    last = now;
+    send({ type: 'download', ...p });
+  };
+}
+
 /** Yield to the event loop so that pause() messages are handled between cycles. */
 function tick(): Promise<void> {
   return new Promise((r) => setTimeout(r, 0));
@@ -53,7 +96,9 @@ function keyOf(config: RunConfig): string {
 
 export class RunSession {
   #engine: RaftEngine | null = null;
-  #model: Gpt | null = null;
+  #model: LanguageModel | null = null;
+  /** A Hub model as the page named it, and pinned to the commit it resolved to (the engine's config has the latter). */
+  #pin: { asGiven: string; pinned: string } | null = null;
   #imageEngine: DiffusionRaftEngine | null = null;
   #unet: UNet | null = null;
   #engineKey = '';
@@ -71,8 +116,9 @@ export class RunSession {
   }
 
   /** 'run': cycles until `config.cycles` (or a pause); 'step': exactly one cycle. */
-  async run(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome> {
+  async run(asGiven: RunConfig, mode: 'run' | 'step', settings: MachineSettings = {}): Promise<RunOutcome> {
     this.#pauseRequested = false;
+    const config = this.#pin && asGiven.model === this.#pin.asGiven ? { ...asGiven, model: this.#pin.pinned } : asGiven;
     const problems = checkConfig(config);
     if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
     if (isImageTask(config.task)) {
@@ -84,8 +130,8 @@ export class RunSession {
         send({ type: 'image-cycle', ...cycle });
       });
     }
-    const eng = await this.#ensureEngine(config);
-    return this.#loop(eng, config, mode, async () => {
+    const eng = await this.#ensureEngine(config, settings);
+    return this.#loop(eng, { ...config, model: eng.config.model }, mode, async () => {
       const result = await eng.runCycle();
       await recordCycle(this.#recorder, this.#runId, eng, result);
       send({ type: 'cycle', stats: result.stats, samples: result.samples, evalSamples: result.evalSamples });
@@ -108,7 +154,7 @@ export class RunSession {
    * Resume a saved run: load its base model, restore its newest valid checkpoint (damaged ones are skipped and
    * named in `notes`), and keep the engine so that run() continues with the remaining cycles.
    */
-  async resume(id: string): Promise<ResumeInfo> {
+  async resume(id: string, settings: MachineSettings = {}): Promise<ResumeInfo> {
     this.dispose();
     const s = runStore();
     const saved = await s?.getRun(id);
@@ -118,7 +164,7 @@ export class RunSession {
       // the model first: its recorder names the base model (weights fingerprint) the checkpoint must match
       const r = isImageTask(saved.config.task)
         ? await this.#makeImageEngine(saved.config).then((fresh) => this.#recorder!.resume(id, async () => fresh))
-        : await this.#loadBase(saved.config.task).then(({ task, loaded }) => this.#recorder!.resume(id, async (config) => this.#makeEngine(config, task, loaded)));
+        : await this.#loadBase(saved.config, settings).then(({ task, loaded }) => this.#recorder!.resume(id, async (config) => this.#makeEngine(config, task, loaded)));
       this.#runId = id;
       send({ type: 'saved-run', runId: id, name: r.run.name });
       return { runId: id, name: r.run.name, config: r.run.config, cycles: r.cycles, notes: r.notes, nextCycle: r.engine.cycle };
@@ -139,35 +185,62 @@ export class RunSession {
     this.#unet?.dispose();
     this.#unet = null;
     this.#engineKey = '';
+    this.#pin = null;
     this.#runId = null;
     this.#lock.release();
   }
 
   // ---------------------------------------------------------------------------------------------------------
 
-  /** Load a task's base model, and a recorder for it. */
-  async #loadBase(taskName: RunConfig['task']) {
-    send({ type: 'status', message: `loading task "${taskName}" and its base model` });
+  /** Load a run's base model (the task's embedded one, or a Hub model), and a recorder for it. */
+  async #loadBase(config: RunConfig, settings: MachineSettings): Promise<{ task: ReturnType<typeof createTask>; loaded: LoadedBase }> {
+    const taskName = config.task;
     const task = createTask(taskName, taskContextFor(taskName, this.pageUrl));
-    const loaded = await loadEmbeddedModelFromUrl(taskName, this.pageUrl);
-    const params = loaded.model.numParams();
-    send({ type: 'loaded', task: task.name, params, backend: tf.getBackend(), meta: loaded.manifest.meta });
+    let loaded: LoadedBase;
+    if (config.model === 'embedded') {
+      send({ type: 'status', message: `loading task "${taskName}" and its base model` });
+      const e = await loadEmbeddedModelFromUrl(taskName, this.pageUrl);
+      const params = e.model.numParams();
+      send({ type: 'loaded', task: task.name, params, backend: tf.getBackend(), meta: e.manifest.meta });
+      loaded = { model: e.model, tokenizer: e.tokenizer, baseId: baseModelId(task.name, 'gpt', params, e.fingerprint) };
+    } else {
+      send({ type: 'status', message: `loading ${config.model} for task "${taskName}"` });
+      const h = await loadHubModelFromUrl(config.model, settings.hfEndpoint, config, deviceLimits(settings), {
+        onProgress: downloadSender(),
+        onEstimate: (estimate) => send({ type: 'model-estimate', model: config.model, estimate }),
+      });
+      const params = h.model.numParams();
+      this.#pin = { asGiven: config.model, pinned: h.pinned };
+      send({
+        type: 'loaded', task: task.name, params, backend: tf.getBackend(),
+        meta: { model: h.pinned, architecture: h.model.architecture, bytes: h.bytes, ...(h.revision ? { revision: h.revision } : {}) },
+      });
+      if (h.pinned !== config.model) send({ type: 'pinned', asGiven: config.model, pinned: h.pinned });
+      loaded = { model: h.model, tokenizer: h.tokenizer, baseId: baseModelId(task.name, h.model.architecture, params, h.fingerprint) };
+    }
     const s = runStore();
-    this.#recorder = s ? new RunRecorder(s, baseModelId(task.name, 'gpt', params, loaded.fingerprint)) : null;
+    this.#recorder = s ? new RunRecorder(s, loaded.baseId) : null;
     return { task, loaded };
   }
 
   /** The engine for `config` unless one for the same settings exists (then the run continues). */
-  async #ensureEngine(config: RunConfig): Promise<RaftEngine> {
+  async #ensureEngine(config: RunConfig, settings: MachineSettings): Promise<RaftEngine> {
     if (this.#engine && this.#engineKey === keyOf(config)) return this.#engine;
     if (this.#engine || this.#imageEngine) throw new Error('the settings changed since this run started: press Reset to start a new run with them');
-    const { task, loaded } = await this.#loadBase(config.task);
-    return this.#makeEngine(config, task, loaded);
+    const { task, loaded } = await this.#loadBase(config, settings);
+    // a Hub model's run is recorded with the commit it resolved to
+    return this.#makeEngine(this.#pin ? { ...config, model: this.#pin.pinned } : config, task, loaded);
   }
 
-  #makeEngine(config: RunConfig, task: ReturnType<typeof createTask>, loaded: Awaited<ReturnType<typeof loadEmbeddedModelFromUrl>>): RaftEngine {
+  #makeEngine(config: RunConfig, task: ReturnType<typeof createTask>, loaded: LoadedBase): RaftEngine {
     this.#model = loaded.model;
-    this.#engine = new RaftEngine({ model: loaded.model, tokenizer: loaded.tokenizer, task, config, onProgress: progressSender() });
+    try {
+      this.#engine = new RaftEngine({ model: loaded.model, tokenizer: loaded.tokenizer, task, config, onProgress: progressSender() });
+    } catch (e) {
+      loaded.model.dispose();
+      this.#model = null;
+      throw e;
+    }
     this.#engineKey = keyOf(config);
     return this.#engine;
   }

@@ -4,7 +4,8 @@
  *   those that start, measured on the task's model (backend.ts); any run in memory is reset (its tensors live on the
  *   old backend). A lost WebGPU device is sent as 'device-lost'.
  * - subscribe(onEvent) sets the comlink-proxied callback that receives progress, stats and samples (events.ts)
- * - run(config, 'run' | 'step'), pause(), reset(), resume(runId), markRun(runId): the run in memory (run-session.ts),
+ * - run(config, 'run' | 'step', settings), pause(), reset(), resume(runId, settings), markRun(runId): the run in
+ *   memory (run-session.ts); settings are this machine's (the Hub endpoint, a memory budget), never the run's;
  *   every finished cycle saved in IndexedDB before it is sent. Stopping inside a cycle is done by the page
  *   terminating this worker.
  */
@@ -14,11 +15,11 @@ import type { RunConfig } from '../../src/core/config/schema';
 import { onVerifierProgress } from '../../src/browser/verify/task-context';
 import { initBackend, type BackendName, type InitOptions, type InitResult } from './backend';
 import { message, send, subscribe, type EventSink } from './events';
-import { RunSession, type ResumeInfo, type RunOutcome } from './run-session';
+import { RunSession, type MachineSettings, type ResumeInfo, type RunOutcome } from './run-session';
 
 export type { BackendName, InitOptions, InitResult } from './backend';
 export type { EventSink, TrainerEvent } from './events';
-export type { ResumeInfo, RunOutcome } from './run-session';
+export type { MachineSettings, ResumeInfo, RunOutcome } from './run-session';
 
 let backend: BackendName | null = null;
 let busy = false;
@@ -62,11 +63,11 @@ const api = {
   },
 
   /** 'run': cycles until `config.cycles` (or a pause); 'step': exactly one cycle. Errors are thrown and also sent. */
-  async run(config: RunConfig, mode: 'run' | 'step'): Promise<RunOutcome> {
+  async run(config: RunConfig, mode: 'run' | 'step', settings: MachineSettings = {}): Promise<RunOutcome> {
     if (!backend) throw new Error('no backend has been started (init first)');
     return exclusive('run', async () => {
       try {
-        return await session.run(config, mode);
+        return await session.run(config, mode, settings);
       } catch (e) {
         send({ type: 'error', message: message(e) });
         throw e;
@@ -93,9 +94,9 @@ const api = {
   },
 
   /** Resume a saved run from its newest valid checkpoint; run() then continues it. */
-  resume(id: string): Promise<ResumeInfo> {
+  resume(id: string, settings: MachineSettings = {}): Promise<ResumeInfo> {
     if (!backend) throw new Error('no backend has been started (init first)');
-    return exclusive('resume', () => session.resume(id));
+    return exclusive('resume', () => session.resume(id, settings));
   },
 
   /** The backend in use (null before init). */

@@ -15,6 +15,7 @@ import type { VerifierLoadProgress } from '../../browser/verify/index';
 import { createTrainer, type BackendName, type InitResult, type RunOutcome, type TrainerClient, type TrainerEvent } from '../trainer-client';
 import { LinkConfig } from './link-config.svelte';
 import { SavedRuns } from './saved-runs.svelte';
+import { HubModels } from './hub-models.svelte';
 import { forgetMeasurement, rememberedMeasurement, rememberMeasurement } from './backend-memory';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'error';
@@ -37,6 +38,8 @@ export class Lab {
   readonly link: LinkConfig;
   /** The saved runs (IndexedDB) as the page sees them. */
   readonly saved = new SavedRuns();
+  /** Hub models: this machine's endpoint and budget, downloads, estimates, the cached models. */
+  readonly hub = new HubModels();
 
   /** 'auto' = WebGPU, else WebGL, WASM, CPU. */
   backendChoice = $state<'auto' | BackendName>('auto');
@@ -130,7 +133,7 @@ export class Lab {
     this.status = 'loading';
     let info;
     try {
-      info = await this.#trainer!.resume(runId);
+      info = await this.#trainer!.resume(runId, this.hub.snapshot());
     } catch (e) {
       this.error = `Resuming failed: ${errorText(e)}`;
       this.status = 'error';
@@ -288,7 +291,8 @@ export class Lab {
     this.#startTimer();
     let outcome: RunOutcome | null = null;
     try {
-      outcome = await this.#trainer.run(config, mode);
+      if (!this.runConfig || this.status === 'loading') this.hub.startLoading();
+      outcome = await this.#trainer.run(config, mode, this.hub.snapshot());
     } catch (e) {
       if (gen === this.#generation) this.error ??= errorText(e);
     } finally {
@@ -318,9 +322,21 @@ export class Lab {
         this.message = e.message;
         break;
       case 'loaded':
-        this.modelInfo = `${e.task} model: ${e.params.toLocaleString('en-US')} parameters on ${e.backend}`;
+        this.modelInfo = `${typeof e.meta.model === 'string' ? `${e.meta.model} (${e.meta.architecture})` : `${e.task} model`}: ${e.params.toLocaleString('en-US')} parameters on ${e.backend}`;
         this.message = '';
         if (this.status === 'loading') this.status = 'running';
+        if (typeof e.meta.model === 'string') void this.hub.refresh();
+        break;
+      case 'download':
+        this.hub.onDownload(e);
+        break;
+      case 'model-estimate':
+        this.hub.estimate = { model: e.model, estimate: e.estimate };
+        break;
+      case 'pinned':
+        // the run (its link, its saved record) names the commit the Hub resolved
+        if (this.config.model === e.asGiven) this.link.load({ ...$state.snapshot(this.config), model: e.pinned } as RunConfig);
+        if (this.runConfig?.model === e.asGiven) this.runConfig = { ...this.runConfig, model: e.pinned };
         break;
       case 'progress': {
         const p = this.progress;

@@ -6,17 +6,11 @@
 import { Gpt } from '../lm/gpt';
 import type { LanguageModel } from '../lm/language-model';
 import { LlamaModel } from '../lm/llama';
-import { gptConfigFromHub, gptWeightsFromHub, HubModelError } from './gpt2';
+import { gptConfigFromHub, gptWeightsFromHub } from './gpt2';
 import { llamaConfigFromHub, llamaWeightsFromHub } from './llama';
+import { hubModelType } from './model-type';
 
-export const HUB_MODEL_TYPES = ['gpt2', 'llama'] as const;
-
-/** The architecture a `config.json` names, or a HubModelError that names it and lists the supported ones. */
-export function hubModelType(config: unknown): (typeof HUB_MODEL_TYPES)[number] {
-  const type = (config as { model_type?: unknown } | null)?.model_type;
-  if (type === 'gpt2' || type === 'llama') return type;
-  throw new HubModelError(`model_type ${JSON.stringify(String(type).slice(0, 40))} is not supported; supported: ${HUB_MODEL_TYPES.join(', ')}`);
-}
+export { HUB_MODEL_TYPES, hubModelType } from './model-type';
 
 export function languageModelFromHub(config: unknown, tensors: ReadonlyMap<string, { shape: number[]; values: Float32Array }>): LanguageModel {
   if (hubModelType(config) === 'gpt2') {

@@ -6,7 +6,7 @@
  * `tie_word_embeddings`. Hub weights are nn.Linear, (out, in): transposed here to the lab's (in, out).
  * Biases (`attention_bias`, `mlp_bias`) and rope scaling are refused: the lab's Llama does not compute them.
  */
-import { llamaParamShapes, type LlamaConfig } from '../lm/llama';
+import { llamaParamShapes, type LlamaConfig } from '../lm/llama-config';
 import { HubModelError } from './gpt2';
 
 export function llamaConfigFromHub(raw: unknown): LlamaConfig {

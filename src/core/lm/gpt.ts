@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
 import { LoraSet, type LoraConfig } from './lora';
 import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from './language-model';
-import { mm, oneHotF, ownVariable } from './variables';
+import { mm, mmFrozen, oneHotF, ownVariable, TransposeCache, untaped } from './variables';
 
 export { disposeCache, type KvCache } from './language-model';
 
@@ -32,6 +32,8 @@ export class Gpt implements LanguageModel {
   readonly params = new Map<string, tf.Variable>();
   lora: LoraSet | null = null;
   readonly uid: string;
+  /** wte^T for the tied head in passes where the embedding does not train. */
+  readonly #headT = new TransposeCache();
 
   constructor(config: GptConfig, weights?: ReadonlyMap<string, Float32Array>, seed = 1) {
     const { nEmbd, nHead } = config;
@@ -96,9 +98,14 @@ export class Gpt implements LanguageModel {
     return v;
   }
 
+  /** A matMul with a base weight: frozen under LoRA (no weight gradient), trained otherwise. */
+  #mm(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+    return this.lora ? mmFrozen(x, w) : mm(x, w);
+  }
+
   /** x (N, in) -> (N, out), with the LoRA delta when one is attached and on. */
   #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    let y = tf.add(mm(x, this.#p(`${name}.w`) as tf.Tensor2D), this.#p(`${name}.b`)) as tf.Tensor2D;
+    let y = tf.add(this.#mm(x, this.#p(`${name}.w`) as tf.Tensor2D), this.#p(`${name}.b`)) as tf.Tensor2D;
     const d = this.lora?.delta(name, x);
     if (d) y = tf.add(y, d);
     return y;
@@ -123,7 +130,8 @@ export class Gpt implements LanguageModel {
       const ps = mm(oneHotF(flatPos, blockSize), wpe);
       return tf.add(tok, ps);
     }
-    return tf.add(tf.gather(wte, flatIds), tf.gather(wpe, flatPos));
+    // off the tape: the frozen tables need no gradient, and a taped gather would keep a copy of each
+    return tf.add(untaped((i) => tf.gather(wte, i), flatIds), untaped((i) => tf.gather(wpe, i), flatPos));
   }
 
   /** (B*T, C) -> (B, H, T, D) */
@@ -157,9 +165,12 @@ export class Gpt implements LanguageModel {
     return this.#linear(`h${i}.down`, gelu(this.#linear(`h${i}.up`, x)));
   }
 
-  /** Final LayerNorm and tied head: (N, C) -> (N, V). */
-  #head(x: tf.Tensor2D): tf.Tensor2D {
-    return mm(this.#layerNorm('lnf', x), tf.transpose(this.#p('wte')) as tf.Tensor2D);
+  /** Final LayerNorm and tied head: (N, C) -> (N, V). `trains`: the embedding gets a gradient through the head. */
+  #head(x: tf.Tensor2D, trains = false): tf.Tensor2D {
+    const n = this.#layerNorm('lnf', x);
+    const wte = this.params.get('wte')!;
+    if (trains) return mm(n, tf.transpose(wte) as tf.Tensor2D);
+    return mmFrozen(n, this.#headT.get(wte), wte as tf.Tensor2D);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -180,7 +191,8 @@ export class Gpt implements LanguageModel {
       bias = tf.add(bias, keyBias); // (B, 1, T, T)
     }
     // with LoRA the embeddings are frozen: a gather (no gradient needed) instead of the one-hot matMul
-    let x = this.#embed(ids, pos, (opts.differentiable ?? false) && !this.lora); // (B*T, C)
+    const trainsEmbedding = (opts.differentiable ?? false) && !this.lora;
+    let x = this.#embed(ids, pos, trainsEmbedding); // (B*T, C)
     for (let i = 0; i < this.config.nLayer; i++) {
       const [hq, hk, hv] = this.#qkv(i, this.#layerNorm(`h${i}.ln1`, x));
       const q = this.#heads(hq, B, T);
@@ -193,7 +205,7 @@ export class Gpt implements LanguageModel {
       x = tf.add(x, this.#linear(`h${i}.o`, this.#merge(this.#attend(q, k, v, bias), B, T)));
       x = tf.add(x, this.#mlp(i, this.#layerNorm(`h${i}.ln2`, x)));
     }
-    return this.#head(x);
+    return this.#head(x, trainsEmbedding);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -284,6 +296,7 @@ export class Gpt implements LanguageModel {
   }
 
   dispose(): void {
+    this.#headT.dispose();
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
     this.lora?.dispose();
@@ -298,11 +311,33 @@ function causalBias(T: number): tf.Tensor4D {
   return tf.tensor4d(m, [1, 1, T, T]);
 }
 
-/** GELU, tanh approximation (as GPT-2). */
-function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+/** GELU, tanh approximation (as GPT-2): 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3). */
+export function geluPlain(x: tf.Tensor2D): tf.Tensor2D {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), GELU_C);
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner))) as tf.Tensor2D;
 }
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/**
+ * The same GELU as one op with its derivative written out, saving only x for the backward pass: the nine taped
+ * elementwise ops of the plain form each keep a copy of an (N, 4C) activation, most of a GPT-2 block's training
+ * memory. d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2), t = tanh(u).
+ */
+export const gelu = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: geluPlain(x),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const sx = saved[0] as tf.Tensor2D;
+      const x2 = tf.mul(sx, sx);
+      const t = tf.tanh(tf.mul(tf.add(sx, tf.mul(tf.mul(x2, sx), 0.044715)), GELU_C));
+      const du = tf.mul(tf.add(1, tf.mul(x2, 3 * 0.044715)), GELU_C);
+      const d = tf.add(tf.mul(tf.add(1, t), 0.5), tf.mul(tf.mul(tf.mul(sx, 0.5), tf.sub(1, tf.mul(t, t))), du));
+      return tf.mul(dy, d);
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
 
 type Init = { kind: 'normal'; std: number } | { kind: 'const'; value: number };
 

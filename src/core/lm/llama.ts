@@ -13,37 +13,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
 import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from './language-model';
 import { LoraSet, type LoraConfig } from './lora';
-import { mm, oneHotF, ownVariable } from './variables';
+import { llamaParamShapes, type LlamaConfig } from './llama-config';
+import { mm, mmFrozen, oneHotF, ownVariable, TransposeCache, untaped } from './variables';
 
-export interface LlamaConfig {
-  vocabSize: number;
-  /** Positions the rotary table covers (max_position_embeddings). */
-  blockSize: number;
-  nLayer: number;
-  nHead: number;
-  nKvHead: number;
-  nEmbd: number;
-  /** MLP width (intermediate_size). */
-  nInner: number;
-  rmsEps: number;
-  ropeTheta: number;
-  tiedHead: boolean;
-}
-
-/** The weights a Llama of `c` has, by the lab's name, with their (in, out) shapes. */
-export function llamaParamShapes(c: LlamaConfig): Array<[string, number[]]> {
-  const C = c.nEmbd;
-  const D = C / c.nHead;
-  const out: Array<[string, number[]]> = [['embed', [c.vocabSize, C]]];
-  for (let i = 0; i < c.nLayer; i++) {
-    out.push([`h${i}.norm1`, [C]], [`h${i}.q.w`, [C, c.nHead * D]], [`h${i}.k.w`, [C, c.nKvHead * D]], [`h${i}.v.w`, [C, c.nKvHead * D]]);
-    out.push([`h${i}.o.w`, [c.nHead * D, C]], [`h${i}.norm2`, [C]]);
-    out.push([`h${i}.gate.w`, [C, c.nInner]], [`h${i}.up.w`, [C, c.nInner]], [`h${i}.down.w`, [c.nInner, C]]);
-  }
-  out.push(['norm', [C]]);
-  if (!c.tiedHead) out.push(['head', [C, c.vocabSize]]);
-  return out;
-}
+export { llamaParamShapes, type LlamaConfig } from './llama-config';
 
 const NEG = -1e9;
 let nextModelId = 0;
@@ -56,6 +29,8 @@ export class LlamaModel implements LanguageModel {
   /** Rotary cos and sin tables (blockSize, D), "rotate half" layout; constants, not weights. */
   readonly #cos: tf.Tensor2D;
   readonly #sin: tf.Tensor2D;
+  /** embed^T for a tied head in passes where the embedding does not train. */
+  readonly #headT = new TransposeCache();
 
   constructor(
     readonly config: LlamaConfig,
@@ -124,9 +99,14 @@ export class LlamaModel implements LanguageModel {
     return v;
   }
 
+  /** A matMul with a base weight: frozen under LoRA (no weight gradient), trained otherwise. */
+  #mm(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+    return this.lora ? mmFrozen(x, w) : mm(x, w);
+  }
+
   /** x (N, in) -> (N, out), with the LoRA delta when one is attached and on. */
   #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    const y = mm(x, this.#p(`${name}.w`) as tf.Tensor2D);
+    const y = this.#mm(x, this.#p(`${name}.w`) as tf.Tensor2D);
     const d = this.lora?.delta(name, x);
     return d ? tf.add(y, d) : y;
   }
@@ -143,8 +123,8 @@ export class LlamaModel implements LanguageModel {
     const flat = tf.reshape(pos, [-1]) as tf.Tensor1D;
     const D = this.#cos.shape[1];
     return {
-      cos: tf.reshape(tf.gather(this.#cos, flat), [B, 1, T, D]) as tf.Tensor4D,
-      sin: tf.reshape(tf.gather(this.#sin, flat), [B, 1, T, D]) as tf.Tensor4D,
+      cos: tf.reshape(untaped((i) => tf.gather(this.#cos, i), flat), [B, 1, T, D]) as tf.Tensor4D,
+      sin: tf.reshape(untaped((i) => tf.gather(this.#sin, i), flat), [B, 1, T, D]) as tf.Tensor4D,
     };
   }
 
@@ -161,20 +141,21 @@ export class LlamaModel implements LanguageModel {
     return tf.transpose(tf.reshape(x, [B, T, heads, x.shape[1] / heads]), [0, 2, 1, 3]);
   }
 
-  /** Each key/value head serves H / KV consecutive query heads: (B, KV, T, D) -> (B, H, T, D). */
-  #repeatKv(t: tf.Tensor4D): tf.Tensor4D {
-    const { nHead: H, nKvHead: KV } = this.config;
-    if (KV === H) return t;
-    const [B, , T, D] = t.shape;
-    // a rank-4 tile (TF.js has no tile gradient above rank 4): (B, KV, 1, T*D) -> (B, KV, H/KV, T*D)
-    return tf.reshape(tf.tile(tf.reshape(t, [B, KV, 1, T * D]), [1, 1, H / KV, 1]), [B, H, T, D]) as tf.Tensor4D;
-  }
-
-  /** softmax(q k^T / sqrt(D) + bias) v, merged to (B*Tq, C). q (B,H,Tq,D), k/v (B,KV,Tk,D). */
+  /**
+   * softmax(q k^T / sqrt(D) + bias) v, merged to (B*Tq, C). q (B,H,Tq,D), k/v (B,KV,Tk,D). Grouped-query attention
+   * without copying keys and values: each key/value head serves H / KV = G consecutive query heads, so the queries
+   * are regrouped (a reshape, no copy) as (B, KV, G*Tq, D) against their shared keys (TF.js's tile is slow on WASM).
+   */
   #attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor): tf.Tensor2D {
     const [B, H, Tq, D] = q.shape;
-    const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, this.#repeatKv(k), false, true), 1 / Math.sqrt(D)), bias), -1);
-    return tf.reshape(tf.transpose(tf.matMul(att, this.#repeatKv(v)), [0, 2, 1, 3]), [B * Tq, H * D]) as tf.Tensor2D;
+    const KV = k.shape[1];
+    const Tk = k.shape[2];
+    const G = H / KV;
+    const qg = tf.reshape(q, [B, KV, G * Tq, D]);
+    const scores = tf.reshape(tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(D)), [B, H, Tq, Tk]);
+    const att = tf.reshape(tf.softmax(tf.add(scores, bias), -1), [B, KV, G * Tq, Tk]);
+    const y = tf.reshape(tf.matMul(att, v), [B, H, Tq, D]);
+    return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * Tq, H * D]) as tf.Tensor2D;
   }
 
   #mlp(i: number, x: tf.Tensor2D): tf.Tensor2D {
@@ -188,13 +169,16 @@ export class LlamaModel implements LanguageModel {
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
     const embed = this.#p('embed') as tf.Tensor2D;
     // one-hot matMul where the embedding trains (WASM has no gradient for gather), else a gather
-    return differentiable ? mm(oneHotF(flat, this.config.vocabSize), embed) : (tf.gather(embed, flat) as tf.Tensor2D);
+    return differentiable ? mm(oneHotF(flat, this.config.vocabSize), embed) : untaped((i) => tf.gather(embed, i) as tf.Tensor2D, flat);
   }
 
-  #head(x: tf.Tensor2D): tf.Tensor2D {
+  /** Final RMSNorm and the head: (N, C) -> (N, V). `trains`: a tied embedding gets a gradient through the head. */
+  #head(x: tf.Tensor2D, trains = false): tf.Tensor2D {
     const n = this.#rmsNorm('norm', x);
-    const head = this.config.tiedHead ? (tf.transpose(this.#p('embed')) as tf.Tensor2D) : (this.#p('head') as tf.Tensor2D);
-    return mm(n, head);
+    if (!this.config.tiedHead) return this.#mm(n, this.#p('head') as tf.Tensor2D);
+    const embed = this.params.get('embed')!;
+    if (trains) return mm(n, tf.transpose(embed) as tf.Tensor2D);
+    return mmFrozen(n, this.#headT.get(embed), embed as tf.Tensor2D);
   }
 
   /** Logits for every position. ids (B, T) int32 -> (B*T, V). Call inside tf.tidy. */
@@ -208,7 +192,8 @@ export class LlamaModel implements LanguageModel {
     for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) causal[i * T + j] = NEG;
     let bias: tf.Tensor = tf.tensor4d(causal, [1, 1, T, T]);
     if (opts.keyMask) bias = tf.add(bias, tf.reshape(tf.mul(tf.sub(1, opts.keyMask), NEG), [B, 1, 1, T]));
-    let x = this.#embed(ids, (opts.differentiable ?? false) && !this.lora); // (B*T, C)
+    const trainsEmbedding = (opts.differentiable ?? false) && !this.lora;
+    let x = this.#embed(ids, trainsEmbedding); // (B*T, C)
     for (let i = 0; i < nLayer; i++) {
       const h = this.#rmsNorm(`h${i}.norm1`, x);
       const q = this.#rotate(this.#split(this.#linear(`h${i}.q`, h), B, T, H), cos, sin);
@@ -221,7 +206,7 @@ export class LlamaModel implements LanguageModel {
       x = tf.add(x, this.#linear(`h${i}.o`, this.#attend(q, k, v, bias)));
       x = tf.add(x, this.#mlp(i, x));
     }
-    return this.#head(x);
+    return this.#head(x, trainsEmbedding);
   }
 
   prefill(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, tMax: number): { cache: KvCache; logits: tf.Tensor2D } {
@@ -304,5 +289,6 @@ export class LlamaModel implements LanguageModel {
     this.lora = null;
     this.#cos.dispose();
     this.#sin.dispose();
+    this.#headT.dispose();
   }
 }

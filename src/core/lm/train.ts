@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from './adam';
 import type { LanguageModel } from './language-model';
-import { oneHotF } from './variables';
+import { crossEntropy } from './variables';
+import { microBatchRows } from './train-shapes';
 
 /** A training sequence: `tokens` = prompt then completion; the loss covers tokens at index >= `lossFrom`. */
 export interface Sequence {
@@ -69,9 +70,7 @@ export function disposeBatch(b: Batch): void {
 /** Per-token negative log-likelihood (B*T), times the mask. */
 export function maskedNll(model: LanguageModel, batch: Batch, differentiable: boolean): tf.Tensor1D {
   const logits = model.forward(batch.ids, { differentiable }); // (B*T, V)
-  const logp = tf.logSoftmax(logits, -1);
-  const onehot = oneHotF(batch.targets, model.config.vocabSize);
-  return tf.mul(tf.neg(tf.sum(tf.mul(logp, onehot), -1)), batch.mask) as tf.Tensor1D;
+  return tf.mul(crossEntropy(logits, batch.targets), batch.mask) as tf.Tensor1D;
 }
 
 /** Mean completion-token loss of a batch (scalar tensor). */
@@ -79,11 +78,53 @@ export function batchLoss(model: LanguageModel, batch: Batch, differentiable = t
   return tf.div(tf.sum(maskedNll(model, batch, differentiable)), Math.max(1, batch.tokens)) as tf.Scalar;
 }
 
+export { MICRO_BATCH_LOGITS, microBatchRows } from './train-shapes';
+
+/** Rows [start, start + n) of a batch, as tensors the caller disposes (disposeBatch). */
+export function sliceBatch(batch: Batch, start: number, n: number): Batch {
+  const T = batch.ids.shape[1];
+  return {
+    ids: tf.slice(batch.ids, [start, 0], [n, T]),
+    targets: tf.slice(batch.targets, [start * T], [n * T]),
+    mask: tf.slice(batch.mask, [start * T], [n * T]),
+    tokens: 0, // not used: a micro-batch's loss is divided by its whole batch's tokens
+  };
+}
+
+/**
+ * Gradients of sum over micro-batches of `lossOf(part)` (each a share of the whole batch's loss), summed; returns
+ * the loss and the gradients (caller disposes). One part when the batch is small enough.
+ */
+export function accumulatedGrads(model: LanguageModel, batch: Batch, lossOf: (part: Batch, start: number) => tf.Scalar): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  const vars = model.trainableVariables();
+  const [B, T] = batch.ids.shape;
+  const rows = microBatchRows(T, model.config.vocabSize);
+  if (rows >= B) return tf.variableGrads(() => lossOf(batch, 0), vars);
+  let value = tf.scalar(0);
+  let grads: tf.NamedTensorMap = {};
+  for (let start = 0; start < B; start += rows) {
+    const part = sliceBatch(batch, start, Math.min(rows, B - start));
+    const g = tf.variableGrads(() => lossOf(part, start), vars);
+    disposeBatch(part);
+    const nextValue = tf.add(value, g.value) as tf.Scalar;
+    tf.dispose([value, g.value]);
+    value = nextValue;
+    const next: tf.NamedTensorMap = {};
+    for (const [name, t] of Object.entries(g.grads)) {
+      next[name] = grads[name] ? tf.add(grads[name]!, t) : t;
+      if (grads[name]) tf.dispose([grads[name]!, t]);
+    }
+    grads = next;
+  }
+  return { value, grads };
+}
+
 /** One optimizer step on a batch; returns the loss before the step. */
 export async function trainStep(model: LanguageModel, opt: Adam, batch: Batch, lr: number, clip: number): Promise<number> {
   const vars = model.trainableVariables();
+  const denom = Math.max(1, batch.tokens);
   const loss = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => batchLoss(model, batch), vars);
+    const { value, grads } = accumulatedGrads(model, batch, (part) => tf.div(tf.sum(maskedNll(model, part, true)), denom) as tf.Scalar);
     opt.apply(vars, grads, lr, clip);
     return value;
   });

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from '../lm/adam';
 import type { LanguageModel } from '../lm/language-model';
-import { maskedNll, type Batch } from '../lm/train';
+import { accumulatedGrads, maskedNll, type Batch } from '../lm/train';
 
 /** UFT loss from per-sequence summed log-probs (B) under policy and reference, and scores (B). */
 export function uftLoss(logpPolicy: tf.Tensor1D, logpRef: tf.Tensor1D, scores: tf.Tensor1D, beta: number): tf.Scalar {
@@ -36,7 +36,13 @@ export async function uftStep(
   const ref = tf.tensor1d(refLogp as number[]);
   const sc = tf.tensor1d(scores as number[]);
   const loss = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => uftLoss(sequenceLogProb(model, batch), ref, sc, beta), vars);
+    // a mean over rows: each micro-batch contributes its rows' mean times its share of the rows
+    const B = batch.ids.shape[0];
+    const { value, grads } = accumulatedGrads(model, batch, (part, start) => {
+      const n = part.ids.shape[0];
+      const loss = uftLoss(sequenceLogProb(model, part), tf.slice(ref, [start], [n]), tf.slice(sc, [start], [n]), beta);
+      return tf.mul(loss, n / B) as tf.Scalar;
+    });
     opt.apply(vars, grads, lr, clip);
     return value;
   });

@@ -1,0 +1,93 @@
+/**
+ * End-to-end test of a Hub model in headless Chromium on WebGPU (SwiftShader): the lab loads the tiny GPT-2 of
+ * test/fixtures/hf-tiny from a local server in the Hub's layout (the endpoint set in the Models panel), shows the
+ * download in bytes and the memory estimate, runs a LoRA cycle on c_attn, pins the link to the commit the server
+ * reported, lists the model as cached; after a reload it runs again from the cache with the server stopped. A model
+ * the server does not have gets a message, and the page goes on.
+ */
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
+import { COMMIT, startHubServer } from '../hub-server';
+
+const baseUrl = inject('e2eBaseUrl');
+/** One LoRA cycle of the tiny run on the Hub model tiny/gpt2. */
+const HUB1 = '#v=2&model=tiny%2Fgpt2&seed=1&c=1&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1&lora=4&tgt=c_attn';
+const WAIT = 240_000;
+
+describe.skipIf(!baseUrl || !chromiumAvailable())('Hub models in Chromium (WebGPU)', () => {
+  let browser: Browser;
+  let server: Server;
+  let endpoint = '';
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    ({ server, endpoint } = await startHubServer(log));
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+  });
+
+  const waitStatus = (page: Page, s: string, timeout = WAIT) =>
+    page.waitForFunction((v) => document.querySelector('[data-testid=run-status]')?.textContent === v, s, { timeout, polling: 200 });
+
+  it('downloads with progress, estimates memory, runs a cycle, then runs again from the cache with the server stopped', { timeout: 600_000 }, async () => {
+    const context = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${baseUrl}index.html?backend=webgpu${HUB1}`);
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+    // this machine's endpoint: a local setting, not part of the link
+    await page.getByText('Where models come from').click();
+    await page.locator('#hf-endpoint').fill(endpoint);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    expect(page.url()).not.toContain('127.0.0.1%3A');
+
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const download = page.getByTestId('model-download');
+    await download.waitFor({ timeout: 60_000 });
+    await page.getByTestId('memory-estimate').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('memory-estimate').textContent()).toMatch(/Memory for tiny\/gpt2: 0\.\dM parameters: weights .* = about \d+ MiB/);
+    await waitStatus(page, 'finished');
+    expect(await download.textContent()).toMatch(/model\.safetensors: [\d.]+ MiB/);
+    expect(await download.textContent()).not.toContain('(cached)');
+    expect(log.some((u) => u.endsWith('/tiny/gpt2/resolve/main/model.safetensors'))).toBe(true);
+    expect(await page.locator('[data-testid=stats-table] tbody tr').count()).toBe(2);
+    // the link names the commit the server resolved; the model is listed as cached
+    await page.waitForFunction((c) => location.hash.includes(`model=tiny%2Fgpt2%40${c}`), COMMIT, { timeout: 10_000 });
+    await page.getByTestId('cached-models').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('cached-models').textContent()).toContain(`tiny/gpt2 (commit ${COMMIT.slice(0, 12)})`);
+
+    await new Promise<void>((r) => server.close(() => r()));
+    const before = log.length;
+    await page.reload();
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await waitStatus(page, 'finished');
+    expect(await download.textContent()).toMatch(/model\.safetensors: [\d.]+ MiB \(cached\)/);
+    expect(log.length).toBe(before); // nothing asked of the (stopped) server
+    expect(await page.locator('[data-testid=stats-table] tbody tr').count()).toBe(2);
+    await context.close();
+  });
+
+  it('a model the endpoint does not have gets a message and the page goes on', { timeout: 120_000 }, async () => {
+    const context = await browser.newContext({ ...PAGE_OPTIONS });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}index.html?backend=wasm${HUB1.replace('tiny%2Fgpt2', 'tiny%2Fnope')}`);
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    await page.getByText('Where models come from').click();
+    await page.locator('#hf-endpoint').fill('http://127.0.0.1:9');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await waitStatus(page, 'stopped by an error', 60_000);
+    expect(await page.getByRole('alert').first().textContent()).toMatch(/fetching http:\/\/127\.0\.0\.1:9\/tiny\/nope\/resolve\/main\/config\.json failed/);
+    // the page still works: the embedded model runs after a Reset
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
+    await context.close();
+  });
+});
