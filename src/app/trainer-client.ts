@@ -23,7 +23,18 @@ export interface TrainerClient {
   resume(runId: string, settings?: MachineSettings): Promise<ResumeInfo>;
   /** Mark a saved run as left by the user (resumable later, unless finished). */
   markRun(runId: string): Promise<void>;
+  /** Score a text or token ids with a Hub model in the worker. */
+  score(model: string, input: { text?: string; ids?: number[] }, settings?: MachineSettings): Promise<ScoreOutput>;
   terminate(): void;
+}
+
+export interface ScoreOutput {
+  ids: number[];
+  logprobs: number[];
+  nll: number;
+  perplexity: number;
+  architecture: string;
+  pinned: string;
 }
 
 /** `onCrash` is called when the worker dies of an uncaught error (its run is lost; the store keeps its cycles). */
@@ -40,6 +51,7 @@ export function createTrainer(onCrash?: (message: string) => void): TrainerClien
     reset: async () => void (await api.reset()),
     resume: (runId, settings) => api.resume(runId, { ...settings }),
     markRun: (runId) => api.markRun(runId),
+    score: (model, input, settings) => api.score(model, { ...input, ...(input.ids ? { ids: [...input.ids] } : {}) }, { ...settings }),
     terminate: () => {
       api[Comlink.releaseProxy]();
       worker.terminate();

@@ -7,7 +7,7 @@
  * `{model, modelType, ids, logprobs, nll, perplexity}` with `logprobs[t-1] = log p(ids[t] | ids[:t])` (natural log),
  * `nll` their negated mean and `perplexity = exp(nll)`. Bad flags or a broken folder: a message and exit 2.
  */
-import * as tf from '@tensorflow/tfjs';
+import { scoreIds, scoreProblem } from '../core/lm/score';
 import { HubModelError } from '../core/hub/gpt2';
 import { SafetensorsError } from '../core/hub/safetensors';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
@@ -106,19 +106,13 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   const { model, tokenizer } = loaded;
   try {
     const ids = args.ids ?? tokenizer.encode(args.text!);
-    const problem = ids.length < 2 ? `the text has ${ids.length} token(s); at least two are needed`
-      : ids.length > model.config.blockSize ? `${ids.length} tokens are more than the model's ${model.config.blockSize} positions`
-      : ids.some((i) => i >= model.config.vocabSize) ? `an id is outside the vocabulary of ${model.config.vocabSize}` : null;
+    const problem = scoreProblem(model, ids);
     if (problem) {
       console.error(`raftlab: ${problem}`);
       return 2;
     }
-    const lp = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')), -1));
-    const data = (await lp.data()) as Float32Array;
-    lp.dispose();
-    const logprobs = ids.slice(1).map((id, t) => data[t * model.config.vocabSize + id]!);
-    const nll = -logprobs.reduce((a, b) => a + b, 0) / logprobs.length;
-    console.log(JSON.stringify({ model: args.model, ...(revision ? { revision } : {}), modelType: model.architecture, ids, logprobs, nll, perplexity: Math.exp(nll) }, null, 2));
+    const scored = await scoreIds(model, ids);
+    console.log(JSON.stringify({ model: args.model, ...(revision ? { revision } : {}), modelType: model.architecture, ...scored }, null, 2));
     return 0;
   } finally {
     model.dispose();

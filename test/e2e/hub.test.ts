@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
 import { COMMIT, startHubServer } from '../hub-server';
+import { goldenCases } from '../hub-golden';
 
 const baseUrl = inject('e2eBaseUrl');
 /** One LoRA cycle of the tiny run on the Hub model tiny/gpt2. */
@@ -34,6 +35,36 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('Hub models in Chromium (WebGP
 
   const waitStatus = (page: Page, s: string, timeout = WAIT) =>
     page.waitForFunction((v) => document.querySelector('[data-testid=run-status]')?.textContent === v, s, { timeout, polling: 200 });
+
+  it('the GPT-2 and Llama fixtures score their golden log-probs to 1e-4 on WebGPU (the Models panel\'s probe)', { timeout: 300_000 }, async () => {
+    const context = await browser.newContext({ ...PAGE_OPTIONS });
+    const page = await context.newPage();
+    for (const arch of ['gpt2', 'llama'] as const) {
+      await page.goto(`${baseUrl}index.html?backend=webgpu#v=2&model=tiny%2F${arch}`);
+      if (arch === 'llama') await page.reload(); // only the hash changed: load the page anew
+      await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+      if (arch === 'gpt2') {
+        await page.getByText('Where models come from').click();
+        await page.locator('#hf-endpoint').fill(endpoint);
+        await page.getByRole('button', { name: 'Save', exact: true }).click();
+      }
+      await page.getByText('Score a text with the model').click();
+      let worst = 0;
+      for (const c of goldenCases(arch)) {
+        await page.locator('#score-input').fill(`ids: ${c.ids.join(',')}`);
+        await page.getByRole('button', { name: 'Score', exact: true }).click();
+        const result = page.getByTestId('score-result');
+        await page.waitForFunction((n) => document.querySelector('[data-testid=score-result]')?.textContent?.includes(`: ${n} tokens`), c.ids.length, { timeout: 120_000 });
+        const got = JSON.parse((await result.getAttribute('data-logprobs'))!) as number[];
+        expect(got).toHaveLength(c.logprobs.length);
+        got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - c.logprobs[i]!))));
+      }
+      console.info(`WebGPU, ${arch} fixture: largest difference from golden.json ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThan(1e-4);
+    }
+    await context.close();
+  });
 
   it('downloads with progress, estimates memory, runs a cycle, then runs again from the cache with the server stopped', { timeout: 600_000 }, async () => {
     const context = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });

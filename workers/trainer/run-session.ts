@@ -14,6 +14,7 @@ import type { LanguageModel } from '../../src/core/lm/language-model';
 import type { Tokenizer } from '../../src/core/tasks/types';
 import type { DeviceLimits } from '../../src/core/hub/memory';
 import { loadHubModelFromUrl } from '../../src/browser/hub-model';
+import { scoreIds, type ScoreResult } from '../../src/core/lm/score';
 import { baseModelId } from '../../src/core/store/base-model';
 import { RunRecorder } from '../../src/core/store/run-recorder';
 import type { CycleRecord as StoredCycle } from '../../src/core/store/records';
@@ -171,6 +172,23 @@ export class RunSession {
     } catch (e) {
       this.dispose();
       throw e;
+    }
+  }
+
+  /** Score token ids (or a text, by the model's tokenizer) with a Hub model, loaded through the cache and disposed. */
+  async score(modelName: string, input: { text?: string; ids?: number[] }, settings: MachineSettings): Promise<ScoreResult & { architecture: string; pinned: string }> {
+    send({ type: 'status', message: `loading ${modelName} to score` });
+    const shape = { inferenceOnly: true, lora: 0, loraTargets: 'q', batchSize: 1, genBatch: 1, maxNewTokens: 0 };
+    const h = await loadHubModelFromUrl(modelName, settings.hfEndpoint, shape, deviceLimits(settings), {
+      onProgress: downloadSender(),
+      onEstimate: (estimate) => send({ type: 'model-estimate', model: modelName, estimate }),
+    });
+    try {
+      const ids = input.ids ?? h.tokenizer.encode(input.text ?? '');
+      return { ...(await scoreIds(h.model, ids)), architecture: h.model.architecture, pinned: h.pinned };
+    } finally {
+      h.model.dispose();
+      send({ type: 'status', message: '' });
     }
   }
 

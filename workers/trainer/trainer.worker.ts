@@ -99,6 +99,12 @@ const api = {
     return exclusive('resume', () => session.resume(id, settings));
   },
 
+  /** Score a text or token ids with a Hub model (the conformance probe): log-probs, nll and perplexity. */
+  score(model: string, input: { text?: string; ids?: number[] }, settings: MachineSettings = {}) {
+    if (!backend) throw new Error('no backend has been started (init first)');
+    return exclusive('score', () => session.score(model, input, settings));
+  },
+
   /** The backend in use (null before init). */
   backend(): BackendName | null {
     return backend;

@@ -7,6 +7,7 @@
 import type { MemoryEstimate } from '../../core/hub/memory';
 import { DEFAULT_HF_ENDPOINT } from '../../core/hub/source';
 import { deleteCachedModel, listCachedModels, type CachedModel } from '../../browser/hub-cache';
+import type { ScoreOutput } from '../trainer-client';
 
 const KEY = 'raftlab:machine-settings';
 
@@ -41,6 +42,8 @@ export class HubModels {
   estimate = $state<{ model: string; estimate: MemoryEstimate } | null>(null);
   cached = $state<CachedModel[]>([]);
   message = $state<string | null>(null);
+  /** The last score (the conformance probe) of the Model setting's model. */
+  score = $state<{ running?: boolean; error?: string; result?: ScoreOutput } | null>(null);
 
   readonly loadedBytes = $derived(this.files.reduce((n, f) => n + f.loaded, 0));
   readonly totalBytes = $derived(this.files.every((f) => f.total !== null) ? this.files.reduce((n, f) => n + (f.total ?? 0), 0) : null);

@@ -148,6 +148,29 @@ export class Lab {
     else this.status = 'finished';
   }
 
+  /**
+   * Score a text (or token ids, "ids: 1,2,3") with the Model setting's Hub model in the worker: the conformance
+   * probe. Not while a run is in memory (its model holds the worker's memory).
+   */
+  async scoreModel(input: string): Promise<void> {
+    if (!this.#trainer || this.busy) return;
+    const m = /^\s*ids:\s*(.*)$/s.exec(input);
+    const ids = m ? m[1]!.split(',').map((x) => Number(x.trim())) : undefined;
+    if (ids && !ids.every((x) => Number.isSafeInteger(x) && x >= 0)) {
+      this.hub.score = { error: 'ids: must be followed by non-negative integers separated by commas' };
+      return;
+    }
+    this.hub.startLoading();
+    this.hub.score = { running: true };
+    try {
+      const r = await this.#trainer.score(this.config.model, ids ? { ids } : { text: input }, this.hub.snapshot());
+      this.hub.score = { result: r };
+    } catch (e) {
+      this.hub.score = { error: errorText(e) };
+    }
+    void this.hub.refresh();
+  }
+
   /** Not now: the offer goes away, the run stays in Saved runs (paused, resumable there; Delete run deletes it). */
   dismissOffer(runId: string): Promise<void> {
     return this.saved.dismissOffer(runId);

@@ -14,6 +14,8 @@ import { resolveLoraTargets } from '../lm/lora-config';
 import { microBatchRows } from '../lm/train-shapes';
 
 export interface RunShape {
+  /** Scoring only (no gradients, no optimizer). */
+  inferenceOnly?: boolean;
   lora: number;
   loraTargets: string;
   batchSize: number;
@@ -59,12 +61,12 @@ export function estimateRunMemory(hubConfig: unknown, run: RunShape): MemoryEsti
     trainable = L * linears.filter(([n]) => layers.has(n)).reduce((n, [, i, o]) => n + run.lora * (i + o), 0);
   }
   // weights; under LoRA the adapters, else nothing extra (the weights are what trains); gradients and Adam moments
-  const trainingStateBytes = F32 * (run.lora > 0 ? trainable : 0) + F32 * 3 * trainable;
+  const trainingStateBytes = run.inferenceOnly ? 0 : F32 * (run.lora > 0 ? trainable : 0) + F32 * 3 * trainable;
   // the longest sequence a run trains on or generates: prompt room plus the new tokens, within the window
   const seq = Math.min(T, 64 + run.maxNewTokens);
   const rows = Math.min(run.batchSize, microBatchRows(seq, V));
   const perToken = 4 * V + 40 * L * Math.max(C, inner / 4);
-  const train = F32 * rows * seq * perToken;
+  const train = run.inferenceOnly ? F32 * seq * (2 * V + 4 * L * C) : F32 * rows * seq * perToken;
   const gen = F32 * run.genBatch * (2 * V + 2 * L * C * (seq + run.maxNewTokens));
   const activationBytes = Math.max(train, gen);
   // the tied head keeps a transposed copy of the embedding for inference
