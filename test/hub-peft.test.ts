@@ -9,7 +9,7 @@ import { resolveLoraTargets } from '../src/core/lm/lora-config';
 import { applyPeft, loraToPeft } from '../src/core/hub/peft';
 import { readSafetensors, writeSafetensors } from '../src/core/hub/safetensors';
 import { loadHubFolder } from '../src/node/hub-folder';
-import { loadAdapterFolder, saveAdapterFolder } from '../src/node/hub-save';
+import { loadAdapterFolder, saveAdapterFolder, saveModelFolder } from '../src/node/hub-save';
 import { loadEmbeddedModel } from '../src/node/model-files';
 import { Rng } from '../src/core/rng';
 import { HF_TINY } from './hub-golden';
@@ -96,6 +96,21 @@ describe('PEFT LoRA adapters', () => {
     expect(maxAbs(await logprobs(fresh), want)).toBeLessThan(1e-5);
     model.dispose();
     fresh.dispose();
+  });
+
+  it.each(['gpt2', 'llama'] as const)('%s: the merged export (full model folder) scores like the live adapters, and leaves them as they were', async (arch) => {
+    const { model } = await loadHubFolder(join(HF_TINY, arch));
+    model.attachLora({ rank: 3, alpha: 6, targets: resolveLoraTargets(arch, arch === 'gpt2' ? 'c_attn,c_fc' : 'q_proj,v_proj,down_proj') }, 1);
+    perturb(model, 5);
+    const want = await logprobs(model);
+    const dir = mkdtempSync(join(tmpdir(), 'raftlab-merged-'));
+    await saveModelFolder(dir, model, { folder: join(HF_TINY, arch), eosId: 0 });
+    expect(await logprobs(model)).toEqual(want); // the live model still has its adapters, unmerged
+    const back = await loadHubFolder(dir);
+    expect(back.model.lora).toBeNull();
+    expect(maxAbs(await logprobs(back.model), want)).toBeLessThan(1e-4);
+    back.model.dispose();
+    model.dispose();
   });
 
   it('refuses adapters it cannot apply, by name', async () => {

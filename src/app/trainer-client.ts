@@ -23,6 +23,8 @@ export interface TrainerClient {
   resume(runId: string, settings?: MachineSettings): Promise<ResumeInfo>;
   /** Mark a saved run as left by the user (resumable later, unless finished). */
   markRun(runId: string): Promise<void>;
+  /** The run's trained model as a zip: its PEFT adapter, or the whole model merged. */
+  exportModel(kind: 'adapter' | 'merged'): Promise<{ name: string; zip: Uint8Array }>;
   /** Score a text or token ids with a Hub model in the worker. */
   score(model: string, input: { text?: string; ids?: number[] }, settings?: MachineSettings): Promise<ScoreOutput>;
   terminate(): void;
@@ -51,6 +53,7 @@ export function createTrainer(onCrash?: (message: string) => void): TrainerClien
     reset: async () => void (await api.reset()),
     resume: (runId, settings) => api.resume(runId, { ...settings }),
     markRun: (runId) => api.markRun(runId),
+    exportModel: (kind) => api.exportModel(kind),
     score: (model, input, settings) => api.score(model, { ...input, ...(input.ids ? { ids: [...input.ids] } : {}) }, { ...settings }),
     terminate: () => {
       api[Comlink.releaseProxy]();

@@ -25,6 +25,10 @@ export interface LoadedHubModel {
   estimate: MemoryEstimate;
   /** Bytes of all files. */
   bytes: number;
+  /** What an export needs: the source's config.json, its tokenizer files, and the base name PEFT records. */
+  hubConfig: unknown;
+  tokenizerFiles: Array<{ name: string; bytes: Uint8Array }>;
+  base: string;
 }
 
 export interface HubLoadHooks {
@@ -41,8 +45,10 @@ export async function loadHubModelFromUrl(model: string, endpoint: string | unde
   hooks.onEstimate(estimate);
   const misfit = checkFit(estimate, limits);
   if (misfit) throw new HubModelError(`${where}: ${misfit}`);
-  const tokenizerJson = parseJsonFile((await files.get('tokenizer.json'))!, `${where}/tokenizer.json`);
+  const tokenizerBytes = (await files.get('tokenizer.json'))!;
+  const tokenizerJson = parseJsonFile(tokenizerBytes, `${where}/tokenizer.json`);
   const tokenizerConfigBytes = await files.get('tokenizer_config.json', true);
+  const tokenizerFiles = [{ name: 'tokenizer.json', bytes: tokenizerBytes }, ...(tokenizerConfigBytes ? [{ name: 'tokenizer_config.json', bytes: tokenizerConfigBytes }] : [])];
   const tokenizer = hubTokenizer(tokenizerJson, tokenizerConfigBytes ? parseJsonFile(tokenizerConfigBytes, `${where}/tokenizer_config.json`) : {}, config);
   const { tensors, files: weightFiles } = await readCheckpoint((file, optional) => files.get(file, optional), where);
   const lm = languageModelFromHub(config, tensors);
@@ -52,7 +58,8 @@ export async function loadHubModelFromUrl(model: string, endpoint: string | unde
     await files.remember(model);
     const revision = files.revision;
     const pinned = files.source.kind === 'hub' && revision ? `${files.source.id}@${revision}` : model;
-    return { model: lm, tokenizer, fingerprint, revision, pinned, estimate, bytes: all.reduce((n, f) => n + f.bytes.length, 0) };
+    const base = files.source.kind === 'hub' ? files.source.id : files.source.base;
+    return { model: lm, tokenizer, fingerprint, revision, pinned, estimate, bytes: all.reduce((n, f) => n + f.bytes.length, 0), hubConfig: config, tokenizerFiles, base };
   } catch (e) {
     lm.dispose();
     throw e;

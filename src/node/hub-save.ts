@@ -2,19 +2,17 @@
  * Saving what a run trained for the Python ecosystem.
  * - `saveModelFolder`: the whole model in the Hub's layout (`config.json`, `generation_config.json`,
  *   `model.safetensors`, tokenizer files), which `transformers` (GPT2LMHeadModel / LlamaForCausalLM,
- *   AutoTokenizer) and `raftlab score --model DIR` open. LoRA adapters are merged into the weights first.
+ *   AutoTokenizer) and `raftlab score --model DIR` open, with the LoRA adapters merged (the model itself unchanged).
  * - `saveAdapterFolder`: the LoRA adapters in PEFT's format (core/hub/peft.ts), for `PeftModel.from_pretrained`.
  * - `loadAdapterFolder`: such a folder read back and applied to a model.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Gpt } from '../core/lm/gpt';
 import type { LanguageModel } from '../core/lm/language-model';
-import type { LlamaModel } from '../core/lm/llama';
-import { gptToHub, HubModelError } from '../core/hub/gpt2';
-import { llamaTensorsToHub } from '../core/hub/llama';
-import { applyPeft, loraToPeft } from '../core/hub/peft';
-import { readSafetensors, writeSafetensors } from '../core/hub/safetensors';
+import { HubModelError } from '../core/hub/gpt2';
+import { adapterExportFiles, modelExportFiles, type ExportFile } from '../core/hub/export';
+import { applyPeft } from '../core/hub/peft';
+import { readSafetensors } from '../core/hub/safetensors';
 import { readJson } from './hub-folder';
 
 /** Where a model's tokenizer and (Hub models) config come from: the embedded model's tokenizer.json, or the Hub folder. */
@@ -33,36 +31,23 @@ function copyTokenizer(dir: string, origin: ModelOrigin): void {
     for (const f of TOKENIZER_FILES) if (existsSync(join(origin.folder, f))) copyFileSync(join(origin.folder, f), join(dir, f));
   } else {
     copyFileSync(origin.tokenizerJson!, join(dir, 'tokenizer.json'));
-    writeFileSync(join(dir, 'generation_config.json'), `${JSON.stringify({ bos_token_id: origin.eosId, eos_token_id: origin.eosId }, null, 2)}\n`);
   }
 }
 
-export async function saveModelFolder(dir: string, model: LanguageModel, origin: ModelOrigin, metadata: Record<string, string> = {}): Promise<void> {
-  if (model.lora) model.lora.mergeInto(model.params);
-  const weights = new Map([...(await model.exportWeights(false))].map(([name, w]) => [name, w.values]));
-  let config: unknown;
-  let tensors: Map<string, { shape: number[]; values: Float32Array }>;
-  if (model.architecture === 'gpt2') {
-    const out = gptToHub((model as Gpt).config, weights, origin.eosId);
-    tensors = out.tensors;
-    config = origin.folder ? readJson(origin.folder, 'config.json') : out.config;
-  } else {
-    if (!origin.folder) throw new HubModelError('a Llama model needs the folder it came from (its config.json)');
-    tensors = llamaTensorsToHub((model as LlamaModel).config, weights);
-    config = readJson(origin.folder, 'config.json');
-  }
+function writeFiles(dir: string, files: readonly ExportFile[]): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors, { metadata }));
+  for (const f of files) writeFileSync(join(dir, f.name), f.bytes);
+}
+
+/** The whole model with its adapters merged, in the Hub's layout (core/hub/export.ts), with the tokenizer files. */
+export async function saveModelFolder(dir: string, model: LanguageModel, origin: ModelOrigin, metadata: Record<string, string> = {}): Promise<void> {
+  writeFiles(dir, await modelExportFiles(model, origin.folder ? readJson(origin.folder, 'config.json') : null, origin.eosId, metadata));
   copyTokenizer(dir, origin);
 }
 
 /** The adapters as `adapter_config.json` + `adapter_model.safetensors` (and the tokenizer files) of base `base`. */
 export async function saveAdapterFolder(dir: string, model: LanguageModel, base: string, revision: string | null, origin: ModelOrigin, metadata: Record<string, string> = {}): Promise<void> {
-  const { config, tensors } = await loraToPeft(model, base, revision);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  writeFileSync(join(dir, 'adapter_model.safetensors'), writeSafetensors(tensors, { metadata: { format: 'pt', ...metadata } }));
+  writeFiles(dir, await adapterExportFiles(model, base, revision, metadata));
   copyTokenizer(dir, origin);
 }
 

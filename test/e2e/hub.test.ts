@@ -6,6 +6,9 @@
  * the server does not have gets a message, and the page goes on.
  */
 import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
+import { readSafetensors } from '../../src/core/hub/safetensors';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
@@ -67,7 +70,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('Hub models in Chromium (WebGP
   });
 
   it('downloads with progress, estimates memory, runs a cycle, then runs again from the cache with the server stopped', { timeout: 600_000 }, async () => {
-    const context = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
+    const context = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(`${baseUrl}index.html?backend=webgpu${HUB1}`);
@@ -93,6 +96,15 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('Hub models in Chromium (WebGP
     await page.waitForFunction((c) => location.hash.includes(`model=tiny%2Fgpt2%40${c}`), COMMIT, { timeout: 10_000 });
     await page.getByTestId('cached-models').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('cached-models').textContent()).toContain(`tiny/gpt2 (commit ${COMMIT.slice(0, 12)})`);
+
+    // "Download LoRA adapter": a zip in PEFT's format for the Hub base tiny/gpt2 at the resolved commit
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download LoRA adapter (PEFT)' }).click()]);
+    const zip = unzipSync(new Uint8Array(readFileSync((await file.path())!)));
+    expect(Object.keys(zip).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'tokenizer.json']);
+    const adapterConfig = JSON.parse(new TextDecoder().decode(zip['adapter_config.json'])) as Record<string, unknown>;
+    expect(adapterConfig).toMatchObject({ peft_type: 'LORA', base_model_name_or_path: 'tiny/gpt2', revision: COMMIT, r: 4, target_modules: ['c_attn'], fan_in_fan_out: true });
+    const names = [...readSafetensors(zip['adapter_model.safetensors']!).tensors.keys()].sort();
+    expect(names).toEqual([0, 1, 2].flatMap((i) => ['A', 'B'].map((m) => `base_model.model.transformer.h.${i}.attn.c_attn.lora_${m}.weight`)));
 
     await new Promise<void>((r) => server.close(() => r()));
     const before = log.length;

@@ -15,6 +15,8 @@ import type { Tokenizer } from '../../src/core/tasks/types';
 import type { DeviceLimits } from '../../src/core/hub/memory';
 import { loadHubModelFromUrl } from '../../src/browser/hub-model';
 import { scoreIds, type ScoreResult } from '../../src/core/lm/score';
+import { adapterExportFiles, modelExportFiles } from '../../src/core/hub/export';
+import { zipSync } from 'fflate';
 import { baseModelId } from '../../src/core/store/base-model';
 import { RunRecorder } from '../../src/core/store/run-recorder';
 import type { CycleRecord as StoredCycle } from '../../src/core/store/records';
@@ -56,6 +58,18 @@ interface LoadedBase {
   model: LanguageModel;
   tokenizer: Tokenizer;
   baseId: string;
+  /** What a model download needs (core/hub/export.ts). */
+  exportInfo: ExportInfo;
+}
+
+interface ExportInfo {
+  /** The Hub model's config.json; null for the embedded GPT (it gets a GPT-2 config of its own). */
+  hubConfig: unknown | null;
+  tokenizerFiles: Array<{ name: string; bytes: Uint8Array }>;
+  /** PEFT's base_model_name_or_path: the Hub id or URL; null for the embedded model (its base goes in the zip). */
+  base: string | null;
+  revision: string | null;
+  eosId: number;
 }
 
 /** WASM's heap is 32-bit: what TF.js's WASM build can address at most. */
@@ -100,6 +114,7 @@ export class RunSession {
   #model: LanguageModel | null = null;
   /** A Hub model as the page named it, and pinned to the commit it resolved to (the engine's config has the latter). */
   #pin: { asGiven: string; pinned: string } | null = null;
+  #exportInfo: ExportInfo | null = null;
   #imageEngine: DiffusionRaftEngine | null = null;
   #unet: UNet | null = null;
   #engineKey = '';
@@ -192,6 +207,41 @@ export class RunSession {
     }
   }
 
+  /**
+   * The trained language model as a zip: `adapter` = its LoRA adapters in PEFT's format (with the embedded model's
+   * base in base/, since that is on no Hub), `merged` = the whole model with the adapters merged, in the Hub's
+   * layout; the tokenizer files with either. The run in memory is left as it is.
+   */
+  async exportModel(kind: 'adapter' | 'merged'): Promise<{ name: string; zip: Uint8Array }> {
+    const model = this.#model;
+    const info = this.#exportInfo;
+    if (!model || !info || !this.#engine) throw new Error('there is no language run in memory to download (run a cycle first)');
+    const link = { raftlab_config: JSON.stringify(this.#engine.config) };
+    const files: Record<string, Uint8Array> = {};
+    const put = (prefix: string, list: ReadonlyArray<{ name: string; bytes: Uint8Array }>) => {
+      for (const f of list) files[`${prefix}${f.name}`] = f.bytes;
+    };
+    if (kind === 'adapter') {
+      if (!model.lora) throw new Error('this run fine-tunes all weights (LoRA rank 0): download the merged model');
+      put('', await adapterExportFiles(model, info.base ?? 'base', info.revision, link));
+      if (info.base === null) {
+        const lora = model.lora;
+        model.lora = null; // the base alone
+        try {
+          put('base/', await modelExportFiles(model, null, info.eosId));
+        } finally {
+          model.lora = lora;
+        }
+        put('base/', info.tokenizerFiles);
+      }
+    } else {
+      put('', await modelExportFiles(model, info.hubConfig, info.eosId, link));
+    }
+    put('', info.tokenizerFiles);
+    const name = `raftlab-${this.#engine.config.task}-${kind === 'adapter' ? 'lora-adapter' : 'model'}-cycle-${this.#engine.cycle - 1}.zip`;
+    return { name, zip: zipSync(files, { level: 0 }) };
+  }
+
   /** Dispose the engines and models, forget the stored run and release its lock. */
   dispose(): void {
     this.#engine?.dispose();
@@ -204,6 +254,7 @@ export class RunSession {
     this.#unet = null;
     this.#engineKey = '';
     this.#pin = null;
+    this.#exportInfo = null;
     this.#runId = null;
     this.#lock.release();
   }
@@ -220,7 +271,11 @@ export class RunSession {
       const e = await loadEmbeddedModelFromUrl(taskName, this.pageUrl);
       const params = e.model.numParams();
       send({ type: 'loaded', task: task.name, params, backend: tf.getBackend(), meta: e.manifest.meta });
-      loaded = { model: e.model, tokenizer: e.tokenizer, baseId: baseModelId(task.name, 'gpt', params, e.fingerprint) };
+      const tokenizerBytes = new Uint8Array(await (await fetch(new URL(`models/${taskName}/tokenizer.json`, this.pageUrl))).arrayBuffer());
+      loaded = {
+        model: e.model, tokenizer: e.tokenizer, baseId: baseModelId(task.name, 'gpt', params, e.fingerprint),
+        exportInfo: { hubConfig: null, tokenizerFiles: [{ name: 'tokenizer.json', bytes: tokenizerBytes }], base: null, revision: null, eosId: e.tokenizer.eosId },
+      };
     } else {
       send({ type: 'status', message: `loading ${config.model} for task "${taskName}"` });
       const h = await loadHubModelFromUrl(config.model, settings.hfEndpoint, config, deviceLimits(settings), {
@@ -234,7 +289,10 @@ export class RunSession {
         meta: { model: h.pinned, architecture: h.model.architecture, bytes: h.bytes, ...(h.revision ? { revision: h.revision } : {}) },
       });
       if (h.pinned !== config.model) send({ type: 'pinned', asGiven: config.model, pinned: h.pinned });
-      loaded = { model: h.model, tokenizer: h.tokenizer, baseId: baseModelId(task.name, h.model.architecture, params, h.fingerprint) };
+      loaded = {
+        model: h.model, tokenizer: h.tokenizer, baseId: baseModelId(task.name, h.model.architecture, params, h.fingerprint),
+        exportInfo: { hubConfig: h.hubConfig, tokenizerFiles: h.tokenizerFiles, base: h.base, revision: h.revision, eosId: h.tokenizer.eosId },
+      };
     }
     const s = runStore();
     this.#recorder = s ? new RunRecorder(s, loaded.baseId) : null;
@@ -252,6 +310,7 @@ export class RunSession {
 
   #makeEngine(config: RunConfig, task: ReturnType<typeof createTask>, loaded: LoadedBase): RaftEngine {
     this.#model = loaded.model;
+    this.#exportInfo = loaded.exportInfo;
     try {
       this.#engine = new RaftEngine({ model: loaded.model, tokenizer: loaded.tokenizer, task, config, onProgress: progressSender() });
     } catch (e) {

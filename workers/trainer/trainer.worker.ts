@@ -105,6 +105,12 @@ const api = {
     return exclusive('score', () => session.score(model, input, settings));
   },
 
+  /** The trained model of the run in memory as a zip (PEFT adapter, or the merged model in the Hub's layout). */
+  async exportModel(kind: 'adapter' | 'merged'): Promise<{ name: string; zip: Uint8Array }> {
+    const out = await exclusive('download', () => session.exportModel(kind));
+    return Comlink.transfer(out, [out.zip.buffer as ArrayBuffer]);
+  },
+
   /** The backend in use (null before init). */
   backend(): BackendName | null {
     return backend;

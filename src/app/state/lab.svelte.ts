@@ -9,7 +9,7 @@
 import { DEFAULT_CONFIG, isImageTaskName, type AnyConfigField, type RunConfig } from '../../core/config/schema';
 import type { Phase } from '../../core/raft/engine';
 import { differsBeyondLive, LIVE_KEYS } from '../config-controls';
-import { isImageStats, type CycleRecord } from '../export';
+import { download, isImageStats, type CycleRecord } from '../export';
 import type { CycleRecord as StoredCycle, RunRecord } from '../../browser/store/run-store';
 import type { VerifierLoadProgress } from '../../browser/verify/index';
 import { createTrainer, type BackendName, type InitResult, type RunOutcome, type TrainerClient, type TrainerEvent } from '../trainer-client';
@@ -146,6 +146,22 @@ export class Lab {
     this.status = 'paused';
     if (info.nextCycle <= info.config.cycles) await this.run();
     else this.status = 'finished';
+  }
+
+  /** A model download being made, or why it failed. */
+  modelDownload = $state<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+
+  /** Download the run's trained model (a zip): its LoRA adapter in PEFT's format, or the merged model. */
+  async downloadModel(kind: 'adapter' | 'merged'): Promise<void> {
+    if (!this.#trainer || this.busy || this.modelDownload.busy) return;
+    this.modelDownload = { busy: true, error: null };
+    try {
+      const { name, zip } = await this.#trainer.exportModel(kind);
+      download(name, zip, 'application/zip');
+      this.modelDownload = { busy: false, error: null };
+    } catch (e) {
+      this.modelDownload = { busy: false, error: errorText(e) };
+    }
   }
 
   /**

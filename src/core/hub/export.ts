@@ -1,0 +1,77 @@
+/**
+ * What a trained language model leaves the lab as, file by file (the CLI writes them into a folder, the page zips
+ * them): the LoRA adapters in PEFT's format (peft.ts), or the whole model in the Hub's layout with the adapters
+ * merged (GPT-2: gpt2.ts gptToHub; Llama: the source's config.json and llama.ts llamaTensorsToHub). Merging here does
+ * not touch the live model: the merged weights are computed on copies, so a run can go on after a download.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Gpt } from '../lm/gpt';
+import type { LanguageModel } from '../lm/language-model';
+import type { LlamaModel } from '../lm/llama';
+import { gptToHub, HubModelError } from './gpt2';
+import { llamaTensorsToHub } from './llama';
+import { loraToPeft } from './peft';
+import { writeSafetensors } from './safetensors';
+
+export interface ExportFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
+
+/** The model's weights by the lab's names with its LoRA adapters folded in (the model is left as it was). */
+export async function mergedWeights(model: LanguageModel): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, w] of await model.exportWeights(false)) out.set(name, w.values.slice());
+  const lora = model.lora;
+  if (!lora) return out;
+  for (const name of lora.ranks().keys()) {
+    const ad = lora.get(name)!;
+    const delta = tf.tidy(() => tf.mul(tf.matMul(ad.a, ad.b), ad.scale));
+    const d = (await delta.data()) as Float32Array;
+    delta.dispose();
+    // a joint q|k|v adapter (GPT-2's c_attn) splits its output axis among q, k and v
+    const targets = name.endsWith('.qkv') ? ['q', 'k', 'v'].map((m) => `${name.slice(0, -3)}${m}.w`) : [`${name}.w`];
+    const rows = ad.a.shape[0]!;
+    const cols = d.length / rows;
+    const part = cols / targets.length;
+    targets.forEach((t, j) => {
+      const w = out.get(t);
+      if (!w) throw new HubModelError(`merging LoRA: no weight ${t}`);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < part; c++) w[r * part + c]! += d[r * cols + j * part + c]!;
+    });
+  }
+  return out;
+}
+
+/**
+ * config.json and model.safetensors of the model with its adapters merged. `hubConfig` is the source model's
+ * config.json (Hub models); the embedded GPT gets a GPT-2 config of its own.
+ */
+export async function modelExportFiles(model: LanguageModel, hubConfig: unknown | null, eosId: number, metadata: Record<string, string> = {}): Promise<ExportFile[]> {
+  const weights = await mergedWeights(model);
+  let config: unknown;
+  let tensors: Map<string, { shape: number[]; values: Float32Array }>;
+  if (model.architecture === 'gpt2') {
+    const out = gptToHub((model as Gpt).config, weights, eosId);
+    tensors = out.tensors;
+    config = hubConfig ?? out.config;
+  } else {
+    if (!hubConfig) throw new HubModelError('a Llama model needs the config.json it came with');
+    tensors = llamaTensorsToHub((model as LlamaModel).config, weights);
+    config = hubConfig;
+  }
+  const files: ExportFile[] = [{ name: 'config.json', bytes: json(config) }, { name: 'model.safetensors', bytes: writeSafetensors(tensors, { metadata }) }];
+  if (!hubConfig) files.push({ name: 'generation_config.json', bytes: json({ bos_token_id: eosId, eos_token_id: eosId }) });
+  return files;
+}
+
+/** adapter_config.json and adapter_model.safetensors of the model's LoRA adapters, for base model `base`. */
+export async function adapterExportFiles(model: LanguageModel, base: string, revision: string | null, metadata: Record<string, string> = {}): Promise<ExportFile[]> {
+  const { config, tensors } = await loraToPeft(model, base, revision);
+  return [
+    { name: 'adapter_config.json', bytes: json(config) },
+    { name: 'adapter_model.safetensors', bytes: writeSafetensors(tensors, { metadata: { format: 'pt', ...metadata } }) },
+  ];
+}
