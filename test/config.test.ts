@@ -13,6 +13,7 @@ import {
   parseFieldValue,
   resolveConfig,
   taskDefaults,
+  withModel,
   withTask,
   type AnyConfigField,
   type ConfigValue,
@@ -57,6 +58,7 @@ function nonDefault(field: AnyConfigField): ConfigValue | null {
 /** The defaults with one field changed (a task brings its own defaults with it). */
 function withField(field: AnyConfigField, value: ConfigValue): RunConfig {
   if (field.key === 'task') return withTask(DEFAULT_CONFIG, value as RunConfig['task']);
+  if (field.key === 'model') return withModel(DEFAULT_CONFIG, value as string);
   return { ...DEFAULT_CONFIG, [field.key]: value } as RunConfig;
 }
 
@@ -254,6 +256,31 @@ describe('configDiff', () => {
 
   it('lists every field when all are changed', () => {
     expect(configDiff(allChanged()).map(([f]) => f.key)).toEqual(FIELDS_WITH_ALTERNATIVE.map((f) => f.key));
+  });
+});
+
+describe('the model setting', () => {
+  it('accepts embedded, Hub ids with a revision, URLs and folders; refuses what is none of them', () => {
+    const f = fieldOf('model');
+    for (const ok of ['embedded', 'distilgpt2', 'HuggingFaceTB/SmolLM2-135M@main', 'org/m@0123abc', 'https://example.org/models/tiny/', './out/model', '/abs/dir']) {
+      expect(parseFieldValue(f, ok)).toEqual({ ok: true, value: ok });
+    }
+    for (const bad of ['', 'a b', '<script>', 'x'.repeat(301), '@@@', 'org/m\n']) expect(parseFieldValue(f, bad).ok).toBe(false);
+  });
+
+  it('a Hub model brings LoRA (rank 8) unless lora is set; links and flags omit it and read it back', () => {
+    const hub = withModel(DEFAULT_CONFIG, 'distilgpt2');
+    expect(hub).toMatchObject({ model: 'distilgpt2', lora: 8 });
+    expect(withModel({ ...DEFAULT_CONFIG, lora: 4 }, 'distilgpt2').lora).toBe(4);
+    expect(withModel(hub, 'embedded').lora).toBe(0);
+    expect(encodeConfigHash(hub)).toBe('v=2&seed=1&model=distilgpt2');
+    expect(decodeConfigHash('#v=2&seed=1&model=distilgpt2').config).toEqual(hub);
+    const full = { ...hub, lora: 0 };
+    expect(decodeConfigHash(`#${encodeConfigHash(full)}`).config).toEqual(full);
+    expect(parseCliArgs(['run', '--model', 'distilgpt2']).config.lora).toBe(8);
+    expect(parseCliArgs(['run', '--lora', '0', '--model', 'distilgpt2']).config.lora).toBe(0);
+    // image tasks train the embedded denoiser only
+    expect(checkConfig({ ...DEFAULT_CONFIG, task: 'shapes', model: 'distilgpt2' }).map((p) => p.key)).toContain('model');
   });
 });
 

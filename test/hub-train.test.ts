@@ -24,6 +24,27 @@ async function logits(model: LanguageModel, ids: number[][]): Promise<Float32Arr
 
 const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
+describe('chat templates', () => {
+  it('an Instruct model wraps prompts in its template when asked; a model without one refuses', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { hubTokenizer } = await import('../src/core/tokenizer/hub-tokenizer');
+    const json = JSON.parse(readFileSync(join(HF_TINY, 'llama', 'tokenizer.json'), 'utf8')) as { added_tokens: Array<Record<string, unknown>>; model: { vocab: Record<string, number> } };
+    // a ChatML template (SmolLM2-Instruct's form) with its two special tokens added to the fixture's tokenizer
+    json.added_tokens.push({ id: 512, content: '<|im_start|>', special: true, single_word: false, lstrip: false, rstrip: false, normalized: false });
+    json.added_tokens.push({ id: 513, content: '<|im_end|>', special: true, single_word: false, lstrip: false, rstrip: false, normalized: false });
+    const template = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+    const t = hubTokenizer(json, { tokenizer_class: 'GPT2Tokenizer', eos_token: '<|im_end|>', bos_token: '<|im_start|>', chat_template: template }, { vocab_size: 514 });
+    expect(t.hasChatTemplate).toBe(true);
+    expect(t.eosId).toBe(513);
+    const ids = t.encodePrompt!('the movie', true);
+    expect(ids[0]).toBe(512);
+    expect(t.decode(ids)).toBe('user\nthe movie\nassistant\n'); // the special tokens are dropped in decoding
+    expect(t.encodePrompt!('the movie', false)).toEqual([512, ...t.encode('the movie')]);
+    const plain = hubTokenizer(json, {}, { eos_token_id: 0 });
+    expect(() => promptIds(plain, 'x', true)).toThrow(/no chat template/);
+  });
+});
+
 describe.each(['gpt2', 'llama'] as const)('Hub %s fixture as a trainable model', (arch) => {
   const dir = join(HF_TINY, arch);
 
@@ -45,6 +66,44 @@ describe.each(['gpt2', 'llama'] as const)('Hub %s fixture as a trainable model',
       expect(gens[b]!.tokens.length + (gens[b]!.ended ? 1 : 0)).toBeGreaterThan(3);
     }
     expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('the cached step logits equal a full forward pass over the same tokens (rotary positions offset per row)', async () => {
+    const { model } = await loadHubFolder(dir);
+    // two rows, the second left-padded by 3: its positions start at its first real token
+    const rows = [[0, 11, 12, 13, 14, 15], [0, 21, 22]];
+    const P = 6;
+    const pad = [0, 3];
+    const ids = tf.tensor2d(rows.map((r, b) => [...new Array(pad[b]).fill(0), ...r]), [2, P], 'int32');
+    const pos = tf.tensor2d(rows.map((r, b) => [...new Array(pad[b]).fill(0), ...r.map((_, j) => j)]), [2, P], 'int32');
+    const tMax = P + 3;
+    const mask = new Float32Array(2 * tMax);
+    rows.forEach((r, b) => { for (let j = pad[b]!; j < P; j++) mask[b * tMax + j] = 1; });
+    const { cache, logits } = model.prefill(ids, pos, tf.tensor2d(mask.filter((_, i) => i % tMax < P), [2, P]), tMax);
+    logits.dispose();
+    const next = [[31, 32, 33], [41, 42, 43]];
+    for (let s = 0; s < 3; s++) {
+      const t = P + s;
+      rows.forEach((_, b) => (mask[b * tMax + t] = 1));
+      const stepLogits = model.step(
+        tf.tensor2d([[next[0]![s]!], [next[1]![s]!]], [2, 1], 'int32'),
+        tf.tensor2d([[t - pad[0]!], [t - pad[1]!]], [2, 1], 'int32'),
+        tf.tensor2d(mask, [2, tMax]), cache, t,
+      );
+      const got = (await stepLogits.data()) as Float32Array;
+      stepLogits.dispose();
+      for (let b = 0; b < 2; b++) {
+        const seq = [...rows[b]!, ...next[b]!.slice(0, s + 1)];
+        const full = tf.tidy(() => model.forward(tf.tensor2d([seq], [1, seq.length], 'int32')).slice([seq.length - 1, 0], [1, -1]));
+        const want = (await full.data()) as Float32Array;
+        full.dispose();
+        const V = want.length;
+        expect(maxAbs(got.subarray(b * V, (b + 1) * V), want)).toBeLessThan(1e-4);
+      }
+    }
+    for (const t of [...cache.k, ...cache.v]) t.dispose();
+    tf.dispose([ids, pos]);
     model.dispose();
   });
 

@@ -53,7 +53,12 @@ export function compareLabels(runs: ReadonlyArray<{ config: RunConfig; name?: st
 function labelExtras(config: RunConfig): string[] {
   return configDiff(config)
     .filter(([f]) => !NAMED.has(f.key) && !HEAD_KEYS[config.method].includes(f.key))
-    .map(([f, v]) => `${f.urlKey} ${String(v)}`);
+    .map(([f, v]) => (f.key === 'model' ? `model ${shortModel(String(v))}` : `${f.urlKey} ${String(v)}`));
+}
+
+/** A Hub model for a legend: `org/name@<commit>` with the commit cut to 12 characters. */
+function shortModel(model: string): string {
+  return model.replace(/@([0-9a-f]{12})[0-9a-f]{28}$/, '@$1');
 }
 
 function labelHead(config: RunConfig): string {

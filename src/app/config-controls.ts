@@ -9,6 +9,7 @@ import {
   fieldApplies,
   type ConfigGroup,
   parseFieldValue,
+  withModel,
   withTask,
   type TaskName,
   type AnyConfigField,
@@ -78,6 +79,7 @@ export function applyControl(
   if (!parsed.ok) return { ok: false, message: parsed.message };
   // a new task brings its defaults to the settings still at the old task's defaults
   if (f.key === 'task') return { ok: true, config: withTask(config, parsed.value as TaskName) };
+  if (f.key === 'model') return { ok: true, config: withModel(config, parsed.value as string) };
   const next = { ...config } as Record<ConfigKey, ConfigValue>;
   next[f.key] = parsed.value;
   return { ok: true, config: next as RunConfig };

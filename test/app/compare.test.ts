@@ -21,6 +21,9 @@ describe('compare runs', () => {
       common: 'p 2, k 2',
     });
     // the same configuration twice: told apart by name, else by place
+    // runs on different models name them (a Hub commit cut to 12 characters); the embedded model is the default
+    const hub = { ...tiny, model: `distilgpt2@${'0123456789abcdef'.repeat(2)}01234567`, lora: 8 };
+    expect(compareLabels([{ config: tiny }, { config: hub }]).labels[1]).toContain('model distilgpt2@0123456789ab');
     expect(compareLabels([{ config: tiny, name: 'a' }, { config: tiny, name: 'b' }]).labels).toEqual(['raft (per-prompt) seed 1 (a)', 'raft (per-prompt) seed 1 (b)']);
     expect(compareLabels([{ config: tiny }, { config: tiny }]).labels).toEqual(['raft (per-prompt) seed 1 (#1)', 'raft (per-prompt) seed 1 (#2)']);
     // one run: its whole label, nothing shared

@@ -395,9 +395,30 @@ export const TASK_DEFAULTS: Readonly<Partial<Record<TaskName, Readonly<Partial<R
   shapes: { select: 'global', loraLr: 0.00025, promptsPerCycle: 7, evalPrompts: 7 },
 };
 
-/** The defaults of one task (DEFAULT_CONFIG plus TASK_DEFAULTS[task]). */
+/**
+ * What a Hub model changes in the defaults: LoRA (rank 8) instead of full fine-tuning, since a real model's weights,
+ * gradients and Adam moments rarely fit a browser tab. A run that sets `lora` keeps its value.
+ */
+export const HUB_MODEL_DEFAULTS: Readonly<Partial<RunConfig>> = { lora: 8 };
+
+/** The defaults of a task on a model: DEFAULT_CONFIG, TASK_DEFAULTS[task], and HUB_MODEL_DEFAULTS for a Hub model. */
+export function runDefaults(task: TaskName, model = 'embedded'): RunConfig {
+  return { ...DEFAULT_CONFIG, ...(TASK_DEFAULTS[task] ?? {}), ...(model === 'embedded' ? {} : HUB_MODEL_DEFAULTS), task, model };
+}
+
+/** The defaults of one task (DEFAULT_CONFIG plus TASK_DEFAULTS[task]) on the embedded model. */
 export function taskDefaults(task: TaskName): RunConfig {
-  return { ...DEFAULT_CONFIG, ...(TASK_DEFAULTS[task] ?? {}), task };
+  return runDefaults(task);
+}
+
+/** `config` with the fields still at `from`'s defaults moved to `to`'s; fields the user changed keep their values. */
+function rebase(config: RunConfig, from: RunConfig, to: RunConfig, key: 'task' | 'model'): RunConfig {
+  const next = { ...config, [key]: to[key] } as Record<ConfigKey, ConfigValue>;
+  for (const field of CONFIG_FIELDS) {
+    if (field.key === 'task' || field.key === 'model') continue;
+    if (sameValue(field, config[field.key], from[field.key])) next[field.key] = to[field.key];
+  }
+  return next as unknown as RunConfig;
 }
 
 /**
@@ -405,14 +426,12 @@ export function taskDefaults(task: TaskName): RunConfig {
  * the user changed keep their values.
  */
 export function withTask(config: RunConfig, task: TaskName): RunConfig {
-  const from = taskDefaults(config.task);
-  const to = taskDefaults(task);
-  const next = { ...config, task } as Record<ConfigKey, ConfigValue>;
-  for (const field of CONFIG_FIELDS) {
-    if (field.key === 'task') continue;
-    if (sameValue(field, config[field.key], from[field.key])) next[field.key] = to[field.key];
-  }
-  return next as RunConfig;
+  return rebase(config, runDefaults(config.task, config.model), runDefaults(task, config.model), 'task');
+}
+
+/** The config switched to another model, the same way (a Hub model brings LoRA with it, unless lora was set). */
+export function withModel(config: RunConfig, model: string): RunConfig {
+  return rebase(config, runDefaults(config.task, config.model), runDefaults(config.task, model), 'model');
 }
 
 export interface ConfigProblem {
@@ -536,9 +555,9 @@ export function resolveConfig(
   const lookup = keyOf === 'cliFlag' ? FIELD_BY_CLI_FLAG : FIELD_BY_URL_KEY;
   let config: RunConfig = { ...base };
   const problems: ConfigProblem[] = [];
-  // the task first: its defaults are the base that the other entries change
-  const isTask = (key: string) => lookup.get(key)?.key === 'task';
-  const ordered = [...entries.filter(([k]) => isTask(k)), ...entries.filter(([k]) => !isTask(k))];
+  // the task, then the model first: their defaults are the base that the other entries change
+  const rank = (key: string) => ({ task: 0, model: 1 })[lookup.get(key)?.key as 'task' | 'model'] ?? 2;
+  const ordered = [...entries].sort((a, b) => rank(a[0]) - rank(b[0]));
   for (const [key, raw] of ordered) {
     const field = lookup.get(key);
     if (!field) {
@@ -548,6 +567,7 @@ export function resolveConfig(
     }
     const parsed = parseFieldValue(field, raw);
     if (parsed.ok && field.key === 'task') config = withTask(config, parsed.value as TaskName);
+    else if (parsed.ok && field.key === 'model') config = withModel(config, parsed.value as string);
     else if (parsed.ok) setField(config, field, parsed.value);
     else problems.push({ key: field.key, value: raw, message: parsed.message });
   }
@@ -600,10 +620,10 @@ function sameValue(field: AnyConfigField, a: ConfigValue, b: ConfigValue): boole
 /** Fields whose value differs from its task's defaults (the task from the global default), in table order. */
 export function configDiff(config: RunConfig): Array<[AnyConfigField, ConfigValue]> {
   const diff: Array<[AnyConfigField, ConfigValue]> = [];
-  const defaults = taskDefaults(config.task);
+  const defaults = runDefaults(config.task, config.model);
   for (const field of CONFIG_FIELDS) {
     const value = config[field.key];
-    const base = field.key === 'task' ? field.default : defaults[field.key];
+    const base = field.key === 'task' || field.key === 'model' ? field.default : defaults[field.key];
     if (!sameValue(field, value, base)) diff.push([field, value]);
   }
   return diff;
