@@ -5,7 +5,8 @@
  * vocab 49152, tied head) and prints, per model:
  * - generation: batch 8, 16-token prompts, 64 new tokens with the KV cache -> new tokens per second;
  * - a LoRA train step (rank 8 on attention q, v; batch 8 x 64 tokens, Adam) -> seconds per step;
- * - peak memory: TF.js tensor bytes (tf.memory) and the process's resident set.
+ * - peak memory: the tensor bytes TF.js held at the peak of a train step (tf.profile), the WASM heap (it only
+ *   grows, so its size is the peak of everything, XNNPACK's packed weights included) and the process's resident set.
  *
  *   npx tsx scripts/bench-hub.ts [--models gpt2,smollm2-135m] [--steps 2]
  *
@@ -90,9 +91,13 @@ for (const name of values.models!.split(',')) {
   }
   clearInterval(timer);
   sample();
+  const profiled = await tf.profile(async () => {
+    await trainStep(model, opt, batch, 1e-3, 1);
+  });
+  const heap = backend === 'wasm' ? (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength : null;
   const timed = times.slice(1); // the first step builds the optimizer's moments and warms kernels
   console.log(`  LoRA step rank 8 (${spec.targets}), batch 8 x 64 tokens: ${timed.map((x) => x.toFixed(1)).join(', ')} s (first ${times[0]!.toFixed(1)} s)`);
-  console.log(`  peak memory: tensors ${mib(peakTensorBytes)}, process RSS ${mib(peakRss)}`);
+  console.log(`  peak memory: tensors ${mib(Math.max(peakTensorBytes, profiled.peakBytes))} (train step), ${heap !== null ? `WASM heap ${mib(heap)}, ` : ''}process RSS ${mib(peakRss)}`);
   disposeBatch(batch);
   opt.dispose();
   model.dispose();
