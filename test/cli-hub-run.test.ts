@@ -1,24 +1,14 @@
 // raftlab run --model org/name: a LoRA RAFT run on a Hub model from a local Hub-layout server, its link, run
 // directory (resume, refusal of another base), PEFT export, and scoring the adapter from the cache with the server stopped.
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readSafetensors, writeSafetensors } from '../src/core/hub/safetensors';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMIT, FIXTURES, startHubServer } from './hub-server';
+import { COMMIT, FIXTURES, raftlab, startHubServer } from './hub-server';
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/raftlab.mjs', ...args], { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
+const cli = raftlab;
 
 describe('raftlab run on a Hub model', () => {
   const log: string[] = [];

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,18 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelFileUrl, parseModelSource } from '../src/core/hub/source';
 
-import { COMMIT, FIXTURES, hubServer } from './hub-server';
+import { COMMIT, FIXTURES, hubServer, raftlab } from './hub-server';
 
-function score(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/raftlab.mjs', 'score', ...args], { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
+const score = (args: string[], env: Record<string, string>) => raftlab(['score', ...args], env);
 
 describe('Hub model sources', () => {
   it('parses ids, revisions and URLs, and builds resolve URLs; refuses paths that leave the model', () => {

@@ -1,6 +1,7 @@
 // A local server in the Hugging Face Hub's layout for tests: /tiny/{gpt2,llama}/resolve/{main|COMMIT}/{file} from
 // test/fixtures/hf-tiny; /tiny/broken/... drops the connection in the middle of its weights. CORS is open (the lab's
 // page fetches from another origin), and the resolved commit is in x-repo-commit as the Hub sends it.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,4 +39,16 @@ export async function startHubServer(log: string[], port = 0): Promise<{ server:
   const server = hubServer(log);
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** `raftlab ARGS` in a child process (asynchronous, so a server in this process keeps answering), with extra env. */
+export function raftlab(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/raftlab.mjs', ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
 }

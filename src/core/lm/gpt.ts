@@ -8,9 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
-import { LoraSet, type LoraConfig } from './lora';
 import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from './language-model';
-import { mm, mmFrozen, oneHotF, ownVariable, TransposeCache, untaped } from './variables';
+import { ModelBase } from './model-base';
+import { mm, oneHotF, untaped } from './variables';
 
 export { disposeCache, type KvCache } from './language-model';
 
@@ -23,24 +23,17 @@ export interface GptConfig {
 }
 
 const NEG = -1e9;
-let nextModelId = 0;
 
-export class Gpt implements LanguageModel {
+/** Weights by name: `wte`, `wpe`, `h0.q.w`, `h0.ln1.g`, ..., `lnf.b`. */
+export class Gpt extends ModelBase implements LanguageModel {
   readonly architecture = 'gpt2' as const;
   readonly config: GptConfig;
-  /** Base weights by name (`wte`, `wpe`, `h0.q.w`, `h0.ln1.g`, ..., `lnf.b`). */
-  readonly params = new Map<string, tf.Variable>();
-  lora: LoraSet | null = null;
-  readonly uid: string;
-  /** wte^T for the tied head in passes where the embedding does not train. */
-  readonly #headT = new TransposeCache();
 
   constructor(config: GptConfig, weights?: ReadonlyMap<string, Float32Array>, seed = 1) {
+    super('gpt');
     const { nEmbd, nHead } = config;
     if (nEmbd % nHead !== 0) throw new Error(`nEmbd (${nEmbd}) must be divisible by nHead (${nHead})`);
     this.config = config;
-    // TF.js registers variables by name globally: a per-model prefix lets several models (policy, reference) coexist
-    this.uid = `gpt${nextModelId++}`;
     const rng = new Rng(seed);
     for (const [name, shape, init] of paramSpecs(config)) {
       const size = shape.reduce((a, b) => a * b, 1);
@@ -50,7 +43,7 @@ export class Gpt implements LanguageModel {
         throw new Error(`weight ${name} has ${values.length} values, expected ${size} (${shape.join('x')})`);
       }
       if (!values) values = initValues(size, init, rng);
-      this.params.set(name, ownVariable(tf.tensor(values, shape), `${this.uid}/${name}`));
+      this.addParam(name, values, shape);
     }
   }
 
@@ -71,41 +64,12 @@ export class Gpt implements LanguageModel {
     return out;
   }
 
-  /** Attach fresh LoRA adapters (an exact no-op until trained). Replaces existing ones. */
-  attachLora(config: LoraConfig, seed: number): LoraSet {
-    this.lora?.dispose();
-    this.lora = new LoraSet(config, this.linearShapes(), Rng.derive(seed, 'lora-init'), this.uid);
-    return this.lora;
-  }
-
-  /** Variables that training updates: the adapters when LoRA is attached, else every weight. */
-  trainableVariables(): tf.Variable[] {
-    return this.lora ? this.lora.variables() : [...this.params.values()];
-  }
-
-  numParams(): number {
-    let n = 0;
-    for (const v of this.params.values()) n += v.size;
-    return n;
-  }
-
   // ---------------------------------------------------------------------------------------------------------
   // building blocks
 
-  #p(name: string): tf.Tensor {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`no parameter ${name}`);
-    return v;
-  }
-
-  /** A matMul with a base weight: frozen under LoRA (no weight gradient), trained otherwise. */
-  #mm(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-    return this.lora ? mmFrozen(x, w) : mm(x, w);
-  }
-
   /** x (N, in) -> (N, out), with the LoRA delta when one is attached and on. */
   #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    let y = tf.add(this.#mm(x, this.#p(`${name}.w`) as tf.Tensor2D), this.#p(`${name}.b`)) as tf.Tensor2D;
+    let y = tf.add(this.matmul(x, this.param(`${name}.w`) as tf.Tensor2D), this.param(`${name}.b`)) as tf.Tensor2D;
     const d = this.lora?.delta(name, x);
     if (d) y = tf.add(y, d);
     return y;
@@ -114,7 +78,7 @@ export class Gpt implements LanguageModel {
   #layerNorm(name: string, x: tf.Tensor2D): tf.Tensor2D {
     const { mean, variance } = tf.moments(x, -1, true);
     const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5)));
-    return tf.add(tf.mul(xhat, this.#p(`${name}.g`)), this.#p(`${name}.b`)) as tf.Tensor2D;
+    return tf.add(tf.mul(xhat, this.param(`${name}.g`)), this.param(`${name}.b`)) as tf.Tensor2D;
   }
 
   /** Token + position embeddings. ids, pos: (B, T) int32 -> (B*T, C). */
@@ -122,8 +86,8 @@ export class Gpt implements LanguageModel {
     const { vocabSize, blockSize } = this.config;
     const flatIds = tf.reshape(ids, [-1]) as tf.Tensor1D;
     const flatPos = tf.reshape(pos, [-1]) as tf.Tensor1D;
-    const wte = this.#p('wte') as tf.Tensor2D;
-    const wpe = this.#p('wpe') as tf.Tensor2D;
+    const wte = this.param('wte') as tf.Tensor2D;
+    const wpe = this.param('wpe') as tf.Tensor2D;
     if (differentiable) {
       // one-hot matMul instead of gather: has a gradient on every backend, bit-exact with gather
       const tok = mm(oneHotF(flatIds, vocabSize), wte);
@@ -167,10 +131,7 @@ export class Gpt implements LanguageModel {
 
   /** Final LayerNorm and tied head: (N, C) -> (N, V). `trains`: the embedding gets a gradient through the head. */
   #head(x: tf.Tensor2D, trains = false): tf.Tensor2D {
-    const n = this.#layerNorm('lnf', x);
-    const wte = this.params.get('wte')!;
-    if (trains) return mm(n, tf.transpose(wte) as tf.Tensor2D);
-    return mmFrozen(n, this.#headT.get(wte), wte as tf.Tensor2D);
+    return this.tiedHead(this.#layerNorm('lnf', x), 'wte', trains);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -212,33 +173,6 @@ export class Gpt implements LanguageModel {
   // incremental forward with a KV cache (fixed shapes: the cache is tMax long from the start)
 
   /**
-   * Fill a cache of length tMax (at most 2 x blockSize) from left-padded prompts. ids (B, P), pos (B, P), keyMask (B, P).
-   * Returns the cache and the logits (B, V) of the last prompt position. Caller disposes both.
-   */
-  prefill(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, tMax: number): { cache: KvCache; logits: tf.Tensor2D } {
-    const [B, P] = ids.shape;
-    // cache entries run on the batch's shared timeline (left padding, then the new tokens), not on positions: a row
-    // of a short prompt may get more new tokens than one of a long prompt, so tMax can exceed blockSize, while every
-    // row's own positions stay below it (generate.ts rowBudget)
-    if (tMax > 2 * this.config.blockSize) throw new Error(`tMax ${tMax} exceeds twice blockSize ${this.config.blockSize}`);
-    const kv: KvCache = { k: [], v: [], tMax };
-    const logits = tf.tidy(() => {
-      const all = this.forward(ids, { pos, keyMask, kvOut: kv }); // (B*P, V)
-      return tf.reshape(tf.slice(tf.reshape(all, [B, P, -1]), [0, P - 1, 0], [B, 1, -1]), [B, -1]) as tf.Tensor2D;
-    });
-    const padded: KvCache = { k: [], v: [], tMax };
-    tf.tidy(() => {
-      for (let i = 0; i < kv.k.length; i++) {
-        const padSpec: Array<[number, number]> = [[0, 0], [0, 0], [0, tMax - P], [0, 0]];
-        padded.k.push(tf.keep(tf.pad(kv.k[i]!, padSpec)));
-        padded.v.push(tf.keep(tf.pad(kv.v[i]!, padSpec)));
-      }
-    });
-    disposeCache(kv);
-    return { cache: padded, logits };
-  }
-
-  /**
    * One new token per row at cache index t. ids (B, 1), pos (B, 1); keyMask (B, tMax) marks the cache entries a
    * query may see (real prompt tokens and generated ones up to t). Replaces the cache's tensors; returns (B, V).
    */
@@ -267,40 +201,6 @@ export class Gpt implements LanguageModel {
     cache.k = next.k;
     cache.v = next.v;
     return logits;
-  }
-
-  /** A variable's name without this model's instance prefix (`gpt3/h0.q.w` -> `h0.q.w`), stable across loads. */
-  localName(variableName: string): string {
-    return variableName.startsWith(`${this.uid}/`) ? variableName.slice(this.uid.length + 1) : variableName;
-  }
-
-  /** Overwrite weights and/or adapters by local name (`h0.q.w`, `lora.h0.q.a`); shapes must match. */
-  assignWeights(named: ReadonlyMap<string, Float32Array>): void {
-    const all = new Map<string, tf.Variable>(this.params);
-    if (this.lora) for (const [k, v] of this.lora.named()) all.set(k, v);
-    for (const [name, values] of named) {
-      const v = all.get(name);
-      if (!v) throw new Error(`no weight ${name} in this model`);
-      if (values.length !== v.size) throw new Error(`weight ${name}: ${values.length} values, expected ${v.size}`);
-      tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
-    }
-  }
-
-  /** Current weights (and adapters) as named Float32Arrays, for saving. */
-  async exportWeights(includeLora = true): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
-    const out = new Map<string, { shape: number[]; values: Float32Array }>();
-    const all = new Map<string, tf.Variable>(this.params);
-    if (includeLora && this.lora) for (const [k, v] of this.lora.named()) all.set(k, v);
-    for (const [name, v] of all) out.set(name, { shape: v.shape.slice(), values: (await v.data()) as Float32Array });
-    return out;
-  }
-
-  dispose(): void {
-    this.#headT.dispose();
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
-    this.lora?.dispose();
-    this.lora = null;
   }
 }
 

@@ -10,32 +10,26 @@
  * (out, in), transposed once when loading (hub/llama.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../rng';
 import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from './language-model';
-import { LoraSet, type LoraConfig } from './lora';
+import { ModelBase } from './model-base';
 import { llamaParamShapes, type LlamaConfig } from './llama-config';
-import { mm, mmFrozen, oneHotF, ownVariable, TransposeCache, untaped } from './variables';
+import { mm, oneHotF, untaped } from './variables';
 
 export { llamaParamShapes, type LlamaConfig } from './llama-config';
 
 const NEG = -1e9;
-let nextModelId = 0;
 
-export class LlamaModel implements LanguageModel {
+export class LlamaModel extends ModelBase implements LanguageModel {
   readonly architecture = 'llama' as const;
-  readonly params = new Map<string, tf.Variable>();
-  lora: LoraSet | null = null;
-  readonly uid = `llama${nextModelId++}`;
   /** Rotary cos and sin tables (blockSize, D), "rotate half" layout; constants, not weights. */
   readonly #cos: tf.Tensor2D;
   readonly #sin: tf.Tensor2D;
-  /** embed^T for a tied head in passes where the embedding does not train. */
-  readonly #headT = new TransposeCache();
 
   constructor(
     readonly config: LlamaConfig,
     weights: ReadonlyMap<string, Float32Array>,
   ) {
+    super('llama');
     const { nEmbd, nHead, nKvHead } = config;
     if (nEmbd % nHead !== 0) throw new Error(`hidden size ${nEmbd} is not divisible by ${nHead} heads`);
     if (nHead % nKvHead !== 0) throw new Error(`${nHead} query heads are not a multiple of ${nKvHead} key/value heads`);
@@ -43,7 +37,7 @@ export class LlamaModel implements LanguageModel {
       const values = weights.get(name);
       const size = shape.reduce((a, b) => a * b, 1);
       if (!values || values.length !== size) throw new Error(`weight ${name}: expected ${size} values (${shape.join('x')})`);
-      this.params.set(name, ownVariable(tf.tensor(values, shape), `${this.uid}/${name}`));
+      this.addParam(name, values, shape);
     }
     const D = nEmbd / nHead;
     const half = D / 2;
@@ -77,36 +71,9 @@ export class LlamaModel implements LanguageModel {
     return out;
   }
 
-  attachLora(config: LoraConfig, seed: number): LoraSet {
-    this.lora?.dispose();
-    this.lora = new LoraSet(config, this.linearShapes(), Rng.derive(seed, 'lora-init'), this.uid);
-    return this.lora;
-  }
-
-  trainableVariables(): tf.Variable[] {
-    return this.lora ? this.lora.variables() : [...this.params.values()];
-  }
-
-  numParams(): number {
-    let n = 0;
-    for (const v of this.params.values()) n += v.size;
-    return n;
-  }
-
-  #p(name: string): tf.Tensor {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`no parameter ${name}`);
-    return v;
-  }
-
-  /** A matMul with a base weight: frozen under LoRA (no weight gradient), trained otherwise. */
-  #mm(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-    return this.lora ? mmFrozen(x, w) : mm(x, w);
-  }
-
   /** x (N, in) -> (N, out), with the LoRA delta when one is attached and on. */
   #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    const y = this.#mm(x, this.#p(`${name}.w`) as tf.Tensor2D);
+    const y = this.matmul(x, this.param(`${name}.w`) as tf.Tensor2D);
     const d = this.lora?.delta(name, x);
     return d ? tf.add(y, d) : y;
   }
@@ -114,7 +81,7 @@ export class LlamaModel implements LanguageModel {
   /** x * rsqrt(mean(x^2) + eps) * w over the last axis. x (N, C). */
   #rmsNorm(name: string, x: tf.Tensor2D): tf.Tensor2D {
     const ms = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.rmsEps))), this.#p(name)) as tf.Tensor2D;
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.rmsEps))), this.param(name)) as tf.Tensor2D;
   }
 
   /** cos and sin (B, 1, T, D) at positions pos (B, T). */
@@ -167,7 +134,7 @@ export class LlamaModel implements LanguageModel {
 
   #embed(ids: tf.Tensor2D, differentiable: boolean): tf.Tensor2D {
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
-    const embed = this.#p('embed') as tf.Tensor2D;
+    const embed = this.param('embed') as tf.Tensor2D;
     // one-hot matMul where the embedding trains (WASM has no gradient for gather), else a gather
     return differentiable ? mm(oneHotF(flat, this.config.vocabSize), embed) : untaped((i) => tf.gather(embed, i) as tf.Tensor2D, flat);
   }
@@ -175,10 +142,8 @@ export class LlamaModel implements LanguageModel {
   /** Final RMSNorm and the head: (N, C) -> (N, V). `trains`: a tied embedding gets a gradient through the head. */
   #head(x: tf.Tensor2D, trains = false): tf.Tensor2D {
     const n = this.#rmsNorm('norm', x);
-    if (!this.config.tiedHead) return this.#mm(n, this.#p('head') as tf.Tensor2D);
-    const embed = this.params.get('embed')!;
-    if (trains) return mm(n, tf.transpose(embed) as tf.Tensor2D);
-    return mmFrozen(n, this.#headT.get(embed), embed as tf.Tensor2D);
+    if (!this.config.tiedHead) return this.matmul(n, this.param('head') as tf.Tensor2D);
+    return this.tiedHead(n, 'embed', trains);
   }
 
   /** Logits for every position. ids (B, T) int32 -> (B*T, V). Call inside tf.tidy. */
@@ -207,26 +172,6 @@ export class LlamaModel implements LanguageModel {
       x = tf.add(x, this.#mlp(i, x));
     }
     return this.#head(x, trainsEmbedding);
-  }
-
-  prefill(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, tMax: number): { cache: KvCache; logits: tf.Tensor2D } {
-    const [B, P] = ids.shape;
-    if (tMax > 2 * this.config.blockSize) throw new Error(`tMax ${tMax} exceeds twice max_position_embeddings ${this.config.blockSize}`);
-    const kv: KvCache = { k: [], v: [], tMax };
-    const logits = tf.tidy(() => {
-      const all = this.forward(ids, { pos, keyMask, kvOut: kv });
-      return tf.reshape(tf.slice(tf.reshape(all, [B, P, -1]), [0, P - 1, 0], [B, 1, -1]), [B, -1]) as tf.Tensor2D;
-    });
-    const padded: KvCache = { k: [], v: [], tMax };
-    tf.tidy(() => {
-      const padSpec: Array<[number, number]> = [[0, 0], [0, 0], [0, tMax - P], [0, 0]];
-      for (let i = 0; i < kv.k.length; i++) {
-        padded.k.push(tf.keep(tf.pad(kv.k[i]!, padSpec)));
-        padded.v.push(tf.keep(tf.pad(kv.v[i]!, padSpec)));
-      }
-    });
-    disposeCache(kv);
-    return { cache: padded, logits };
   }
 
   step(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, cache: KvCache, t: number): tf.Tensor2D {
@@ -259,36 +204,9 @@ export class LlamaModel implements LanguageModel {
     return logits;
   }
 
-  localName(variableName: string): string {
-    return variableName.startsWith(`${this.uid}/`) ? variableName.slice(this.uid.length + 1) : variableName;
-  }
-
-  assignWeights(named: ReadonlyMap<string, Float32Array>): void {
-    const all = new Map<string, tf.Variable>(this.params);
-    if (this.lora) for (const [k, v] of this.lora.named()) all.set(k, v);
-    for (const [name, values] of named) {
-      const v = all.get(name);
-      if (!v) throw new Error(`no weight ${name} in this model`);
-      if (values.length !== v.size) throw new Error(`weight ${name}: ${values.length} values, expected ${v.size}`);
-      tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
-    }
-  }
-
-  async exportWeights(includeLora = true): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
-    const out = new Map<string, { shape: number[]; values: Float32Array }>();
-    const all = new Map<string, tf.Variable>(this.params);
-    if (includeLora && this.lora) for (const [k, v] of this.lora.named()) all.set(k, v);
-    for (const [name, v] of all) out.set(name, { shape: v.shape.slice(), values: (await v.data()) as Float32Array });
-    return out;
-  }
-
   dispose(): void {
-    for (const t of this.params.values()) t.dispose();
-    this.params.clear();
-    this.lora?.dispose();
-    this.lora = null;
+    super.dispose();
     this.#cos.dispose();
     this.#sin.dispose();
-    this.#headT.dispose();
   }
 }
