@@ -1,5 +1,7 @@
 // A local server in the Hugging Face Hub's layout for tests: /tiny/{gpt2,llama}/resolve/{main|COMMIT}/{file} from
-// test/fixtures/hf-tiny; /tiny/broken/... drops the connection in the middle of its weights. CORS is open (the lab's
+// test/fixtures/hf-tiny; broken models: /tiny/broken drops the connection in the middle of its weights, /tiny/pastend
+// serves half its weights file (whole, as far as HTTP knows: the header points past the end), /tiny/html serves a
+// web page as its weights, /tiny/mamba an unsupported model_type. CORS is open (the lab's
 // page fetches from another origin), and the resolved commit is in x-repo-commit as the Hub sends it.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,9 +23,12 @@ export function hubServer(log: string[]): Server {
     log.push(req.url ?? '');
     if (!m || (m[2] !== 'main' && m[2] !== COMMIT)) return void res.writeHead(404, cors).end('Entry not found');
     const [, name, , file] = m;
-    const path = join(FIXTURES, name === 'broken' ? 'gpt2' : name!, file!);
+    const path = join(FIXTURES, ['broken', 'pastend', 'html', 'mamba'].includes(name!) ? 'gpt2' : name!, file!);
     if (!existsSync(path)) return void res.writeHead(404, cors).end('Entry not found');
-    const body = readFileSync(path);
+    let body = readFileSync(path);
+    if (name === 'pastend' && file === 'model.safetensors') body = body.subarray(0, body.length >> 1);
+    if (name === 'html' && file === 'model.safetensors') body = Buffer.from('<!doctype html><title>Hub</title><p>Sign in to download this file</p>');
+    if (name === 'mamba' && file === 'config.json') body = Buffer.from(JSON.stringify({ model_type: 'mamba', vocab_size: 512 }));
     res.writeHead(200, { ...cors, 'content-length': body.length, 'x-repo-commit': COMMIT });
     if (name === 'broken' && file === 'model.safetensors') {
       res.write(body.subarray(0, 1000));

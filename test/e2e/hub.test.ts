@@ -2,8 +2,10 @@
  * End-to-end test of a Hub model in headless Chromium on WebGPU (SwiftShader): the lab loads the tiny GPT-2 of
  * test/fixtures/hf-tiny from a local server in the Hub's layout (the endpoint set in the Models panel), shows the
  * download in bytes and the memory estimate, runs a LoRA cycle on c_attn, pins the link to the commit the server
- * reported, lists the model as cached; after a reload it runs again from the cache with the server stopped. A model
- * the server does not have gets a message, and the page goes on.
+ * reported, lists the model as cached, downloads its PEFT adapter; after a reload it runs again from the cache with the
+ * server stopped. Both fixtures score their golden log-probs on WebGPU. A model the endpoint does not have, a revision
+ * that does not exist, an unsupported model_type, a header that points past the end, a web page for weights, a
+ * connection that drops, and a run over the memory budget each get a message, and the page goes on.
  */
 import type { Server } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -118,19 +120,46 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('Hub models in Chromium (WebGP
     await context.close();
   });
 
-  it('a model the endpoint does not have gets a message and the page goes on', { timeout: 120_000 }, async () => {
+  it('broken models and a run that cannot fit get a message each, and the page goes on', { timeout: 180_000 }, async () => {
+    const second = await startHubServer([]);
     const context = await browser.newContext({ ...PAGE_OPTIONS });
     const page = await context.newPage();
-    await page.goto(`${baseUrl}index.html?backend=wasm${HUB1.replace('tiny%2Fgpt2', 'tiny%2Fnope')}`);
+    await page.goto(`${baseUrl}index.html?backend=wasm${HUB1}`);
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     await page.getByText('Where models come from').click();
-    await page.locator('#hf-endpoint').fill('http://127.0.0.1:9');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const setMachine = async (url: string, budget: string) => {
+      await page.locator('#hf-endpoint').fill(url);
+      await page.locator('#memory-budget').fill(budget);
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+    };
+    const failsWith = async (model: string, message: RegExp) => {
+      const field = page.locator('#cfg-model');
+      await field.fill(model);
+      await field.dispatchEvent('change');
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await waitStatus(page, 'stopped by an error', 60_000);
+      expect(await page.getByRole('alert').first().textContent()).toMatch(message);
+      await page.getByRole('button', { name: 'Reset', exact: true }).click();
+      await waitStatus(page, 'ready', 30_000);
+    };
+    await setMachine('http://127.0.0.1:9', '');
+    await failsWith('tiny/nope', /fetching http:\/\/127\.0\.0\.1:9\/tiny\/nope\/resolve\/main\/config\.json failed/);
+    await setMachine(second.endpoint, '');
+    await failsWith('tiny/nope', /tiny\/nope@main has no config\.json \(does the model, and its revision, exist\?\)/);
+    await failsWith('tiny/gpt2@v9', /tiny\/gpt2@v9 has no config\.json/);
+    await failsWith('tiny/mamba', /model_type "mamba" is not supported; supported: gpt2, llama/);
+    await failsWith('tiny/pastend', /points past the end/);
+    await failsWith('tiny/html', /safetensors/);
+    await failsWith('tiny/broken', /broke off|truncated|failed/);
+    // the estimate is refused against a budget before any weight is fetched
+    await setMachine(second.endpoint, '1');
+    await failsWith('tiny/gpt2', /the run needs 0\.1M parameters: .* more than the 1 MiB available/);
+    // and the embedded model still runs
+    await page.locator('#cfg-model').fill('embedded');
+    await page.locator('#cfg-model').dispatchEvent('change');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await waitStatus(page, 'stopped by an error', 60_000);
-    expect(await page.getByRole('alert').first().textContent()).toMatch(/fetching http:\/\/127\.0\.0\.1:9\/tiny\/nope\/resolve\/main\/config\.json failed/);
-    // the page still works: the embedded model runs after a Reset
-    await page.getByRole('button', { name: 'Reset', exact: true }).click();
+    await waitStatus(page, 'finished', 120_000);
     await context.close();
+    await new Promise<void>((r) => second.server.close(() => r()));
   });
 });
