@@ -117,6 +117,10 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('Hub models in Chromium (WebGP
     expect(await download.textContent()).toMatch(/model\.safetensors: [\d.]+ MiB \(cached\)/);
     expect(log.length).toBe(before); // nothing asked of the (stopped) server
     expect(await page.locator('[data-testid=stats-table] tbody tr').count()).toBe(2);
+    // Delete empties the cache: the model is gone from the list (and from the Cache API)
+    await page.getByTestId('cached-models').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No Hub model is cached yet.').waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(async () => (await (await caches.open('raftlab-hub-v1')).keys()).length)).toBe(0);
     await context.close();
   });
 
