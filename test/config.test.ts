@@ -21,6 +21,9 @@ import {
 } from '../src/core/config/schema';
 import { MAX_CONFIG_HASH_LENGTH, decodeConfigHash, encodeConfigHash, migrateLegacyLink } from '../src/core/config/url';
 import { cliHelp, configToCliArgs, parseCliArgs } from '../src/core/config/cli';
+import { encodeLesson } from '../src/core/config/lesson';
+
+const NO_LESSON = { lesson: null, presenter: false };
 
 const ALL_KEYS = [
   'task', 'model', 'chatTemplate', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'method', 'softBeta', 'quotaTrials',
@@ -259,6 +262,23 @@ describe('configDiff', () => {
   });
 });
 
+describe('lesson links', () => {
+  it('take the lesson keys out of the hash: shown settings by URL key, title and text as plain text, the presenter layout', () => {
+    const d = decodeConfigHash(`#v=2&seed=3&k=8&lesson=1&show=k,temp,sel,k,zz&title=${encodeURIComponent('<b>K</b> & you')}&text=${encodeURIComponent('Change K.\nWatch.')}&present=1`);
+    expect(d.config).toEqual({ ...DEFAULT_CONFIG, seed: 3, samplesPerPrompt: 8 }); // a lesson never changes the run
+    expect(d.presentation).toEqual({ lesson: { show: ['samplesPerPrompt', 'temperature', 'select'], title: '<b>K</b> & you', text: 'Change K.\nWatch.' }, presenter: true });
+    expect(d.problems.map((p) => p.message)).toEqual(['show: "zz" is not a setting\'s URL key; it was left out']);
+    const long = decodeConfigHash(`#v=2&seed=1&lesson=1&title=${'x'.repeat(200)}`);
+    expect(long.presentation.lesson!.title).toHaveLength(80);
+    expect(long.problems[0]!.message).toMatch(/200 characters long \(at most 80\); it was cut/);
+    expect(decodeConfigHash('#v=2&seed=1&show=k').problems[0]!.message).toMatch(/belongs to a lesson link/);
+    const p = { lesson: { show: ['samplesPerPrompt', 'select'] as const, title: 'K', text: 'a&b' }, presenter: false };
+    expect(encodeLesson({ ...p, lesson: { ...p.lesson, show: [...p.lesson.show] } })).toBe('&lesson=1&show=k%2Csel&title=K&text=a%26b');
+    expect(decodeConfigHash(`#v=2&seed=1${encodeLesson({ lesson: { show: ['select'], title: 'K', text: 'a&b' }, presenter: true })}`).presentation)
+      .toEqual({ lesson: { show: ['select'], title: 'K', text: 'a&b' }, presenter: true });
+  });
+});
+
 describe('the model setting', () => {
   it('accepts embedded, Hub ids with a revision, URLs and folders; refuses what is none of them', () => {
     const f = fieldOf('model');
@@ -288,9 +308,9 @@ describe('URL hash', () => {
   it('always writes v and seed, and nothing else for the defaults', () => {
     expect(encodeConfigHash(DEFAULT_CONFIG)).toBe('v=2&seed=1');
     expect(encodeConfigHash({ ...DEFAULT_CONFIG, samplesPerPrompt: 8, select: 'global', loraTargets: 'q,v' })).toBe('v=2&seed=1&k=8&sel=global&tgt=q%2Cv');
-    expect(decodeConfigHash('#v=1&seed=1')).toEqual({ config: DEFAULT_CONFIG, problems: [] });
-    expect(decodeConfigHash('v=1&seed=1')).toEqual({ config: DEFAULT_CONFIG, problems: [] });
-    expect(decodeConfigHash('')).toEqual({ config: DEFAULT_CONFIG, problems: [] });
+    expect(decodeConfigHash('#v=1&seed=1')).toEqual({ config: DEFAULT_CONFIG, problems: [], presentation: NO_LESSON });
+    expect(decodeConfigHash('v=1&seed=1')).toEqual({ config: DEFAULT_CONFIG, problems: [], presentation: NO_LESSON });
+    expect(decodeConfigHash('')).toEqual({ config: DEFAULT_CONFIG, problems: [], presentation: NO_LESSON });
   });
 
   it('round-trips every field', () => {
@@ -576,7 +596,7 @@ describe('task defaults', () => {
     const changed = { ...pf, select: 'per-prompt' as const, lr: 0.001 };
     const hash = encodeConfigHash(changed);
     expect(hash).toContain('sel=per-prompt');
-    expect(decodeConfigHash(hash)).toEqual({ config: changed, problems: [] });
+    expect(decodeConfigHash(hash)).toEqual({ config: changed, problems: [], presentation: NO_LESSON });
     expect(parseCliArgs(['run', ...configToCliArgs(changed)]).config).toEqual(changed);
   });
 

@@ -52,6 +52,18 @@ export function controlsFor(task: string): { groups: ControlGroup[]; hidden: str
   };
 }
 
+/**
+ * The controls of a lesson: only the settings it shows (and that apply to the task), and one line naming the others
+ * with their values ("Samples per prompt (K) 6, Temperature 1, ...") for the expandable rest.
+ */
+export function lessonControls(config: RunConfig, show: readonly ConfigKey[]): { groups: ControlGroup[]; others: string } {
+  const applies = CONFIG_FIELDS.filter((f) => fieldApplies(f, config.task));
+  return {
+    groups: groupFields(applies.filter((f) => show.includes(f.key))),
+    others: applies.filter((f) => !show.includes(f.key)).map((f) => `${f.label} ${String(config[f.key])}`).join(', '),
+  };
+}
+
 /** Settings that may change while a run is paused (the engine keeps the rest until Reset). */
 export const LIVE_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['cycles']);
 

@@ -5,6 +5,7 @@
  */
 import { checkConfig, DEFAULT_CONFIG, type AnyConfigField, type ConfigProblem, type RunConfig } from '../../core/config/schema';
 import { decodeConfigHash, encodeConfigHash, migrateLegacyLink } from '../../core/config/url';
+import { encodeLesson, type Lesson, type Presentation } from '../../core/config/lesson';
 import { applyControl } from '../config-controls';
 
 export class LinkConfig {
@@ -14,6 +15,8 @@ export class LinkConfig {
   /** A control's rejected value, by field key. */
   fieldErrors = $state<Record<string, string>>({});
   readonly crossProblems = $derived(checkConfig(this.config));
+  /** How the page presents the run: a lesson (only its controls, its title and text), the presenter layout. */
+  presentation = $state<Presentation>({ lesson: null, presenter: false });
 
   /** `search` and `hash` of the page's location; a migrated older link is rewritten in place. */
   constructor(hash: string, search: string) {
@@ -50,9 +53,29 @@ export class LinkConfig {
     this.#write();
   }
 
+  /** The presenter layout (larger type, fewer panels) on or off; it is part of the link. */
+  setPresenter(on: boolean): void {
+    this.presentation = { ...this.presentation, presenter: on };
+    this.#write();
+  }
+
+  /** Leave the lesson (every control shows again); the link keeps the run's settings. */
+  leaveLesson(): void {
+    this.presentation = { ...this.presentation, lesson: null };
+    this.#write();
+  }
+
+  /** A lesson link of the current settings: only `lesson.show`'s controls, its title and text. */
+  lessonLink(lesson: Lesson): string {
+    const url = new URL(location.href);
+    url.hash = `${encodeConfigHash(this.config)}${encodeLesson({ lesson, presenter: this.presentation.presenter })}`;
+    return url.href;
+  }
+
   #decode(hash: string): void {
     const d = decodeConfigHash(hash);
     this.config = d.config;
+    this.presentation = d.presentation;
     const cross = checkConfig(d.config);
     this.hashProblems = d.problems.filter((p) => !cross.some((q) => q.message === p.message));
   }
@@ -61,7 +84,7 @@ export class LinkConfig {
   #write(dropQuery = false): void {
     const url = new URL(location.href);
     if (dropQuery) url.searchParams.delete('ddim');
-    url.hash = encodeConfigHash(this.config);
+    url.hash = `${encodeConfigHash(this.config)}${encodeLesson(this.presentation)}`;
     history.replaceState(history.state, '', url.href);
   }
 }

@@ -20,6 +20,7 @@ import {
   type ConfigProblem,
   type RunConfig,
 } from './schema';
+import { takeLesson, type Presentation } from './lesson';
 
 export const CONFIG_HASH_VERSION = '2';
 /** Older versions that are still read (migrated to the current one). */
@@ -95,14 +96,18 @@ export function splitConfigHash(hash: string): { entries: Array<[string, string]
   return { entries, problems };
 }
 
-/** Decode a URL hash (leading '#' optional) into a config, starting from `base` (defaults), plus every problem found. */
+/**
+ * Decode a URL hash (leading '#' optional) into a config, starting from `base` (defaults), plus every problem found,
+ * and how the page presents it (a lesson link's keys, lesson.ts: not part of the run).
+ */
 export function decodeConfigHash(
   hash: string,
   base: RunConfig = DEFAULT_CONFIG,
-): { config: RunConfig; problems: ConfigProblem[] } {
+): { config: RunConfig; problems: ConfigProblem[]; presentation: Presentation } {
   const split = splitConfigHash(hash);
-  const resolved = resolveConfig(split.entries, 'urlKey', base);
-  return { config: resolved.config, problems: [...split.problems, ...resolved.problems, ...checkConfig(resolved.config)] };
+  const lesson = takeLesson(split.entries);
+  const resolved = resolveConfig(lesson.rest, 'urlKey', base);
+  return { config: resolved.config, problems: [...split.problems, ...lesson.problems, ...resolved.problems, ...checkConfig(resolved.config)], presentation: lesson.presentation };
 }
 
 /**

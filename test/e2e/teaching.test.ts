@@ -1,0 +1,127 @@
+/**
+ * End-to-end tests of the teaching views in headless Chromium (WASM backend: the views are the same on every
+ * backend): a lesson link shows exactly its controls and its text as text, the hidden settings still apply (the run's
+ * stored config equals the link's), the Copy link dialog makes such a link; the loop diagram's lit phase follows the
+ * worker's phase, and the ranked samples of the newest cycle appear; the presenter view is part of the link; the page
+ * at 390 px has no horizontal scroll.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
+import { decodeConfigHash } from '../../src/core/config/url';
+
+const baseUrl = inject('e2eBaseUrl');
+/** Tiny run of 2 cycles with non-default K, temperature and selection (hidden by the lesson but applied). */
+const TINY = 'v=2&seed=1&c=2&p=2&k=3&len=8&ev=2&evk=1&evt=4&ep=1&temp=0.9&sel=global&pct=50';
+const MARKUP = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+const LESSON = `#${TINY}&lesson=1&show=k,temp,sel&title=${encodeURIComponent(`Change K ${MARKUP}`)}&text=${encodeURIComponent(`Watch the kept reward.\n${MARKUP}`)}`;
+const WAIT = 150_000;
+
+describe.skipIf(!baseUrl || !chromiumAvailable())('teaching views in Chromium', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(hash: string, width = 1400): Promise<Page> {
+    const page = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width, height: 900 } });
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${baseUrl}index.html?backend=wasm${hash}`);
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    return page;
+  }
+
+  const waitStatus = (page: Page, s: string) =>
+    page.waitForFunction((v) => document.querySelector('[data-testid=run-status]')?.textContent === v, s, { timeout: WAIT, polling: 100 });
+
+  it('a lesson link shows only its controls and its text as text; the hidden settings apply; the loop lights its phases', { timeout: 240_000 }, async () => {
+    const page = await open(LESSON);
+    // exactly the listed controls, in a form; the rest are named in one line
+    const shown = await page.locator('form .control input, form .control select').evaluateAll((els) => els.filter((e) => (e as HTMLElement).checkVisibility()).map((e) => e.id));
+    expect(shown.sort()).toEqual(['cfg-samplesPerPrompt', 'cfg-select', 'cfg-temperature']);
+    expect(await page.getByTestId('lesson-others').locator('summary').textContent()).toMatch(/Cycles 2, .*Prompts per cycle 2/);
+    expect(await page.getByTestId('lesson-title').textContent()).toBe(`Change K ${MARKUP}`);
+    expect(await page.getByTestId('lesson-text').textContent()).toBe(`Watch the kept reward.\n${MARKUP}`);
+    expect(await page.locator('[data-testid=lesson] img, [data-testid=lesson] b').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    // the charts come before the settings
+    const order = await page.evaluate(() => {
+      const r = document.querySelector('.results')!.getBoundingClientRect();
+      const s = document.querySelector('.side')!.getBoundingClientRect();
+      return { resultsLeft: r.left, sideLeft: s.left };
+    });
+    expect(order.resultsLeft).toBeLessThan(order.sideLeft);
+
+    // the lit phase follows the worker's phase while the run goes
+    const seen = new Set<string>();
+    const watch = setInterval(() => {
+      void page
+        .evaluate(() => {
+          const lit = document.querySelector('[data-testid=loop-diagram] li[data-lit=true]')?.getAttribute('data-phase');
+          const text = document.querySelector('[data-testid=loop-phase]')?.textContent ?? '';
+          return { lit, text };
+        })
+        .then(({ lit, text }) => {
+          const phase = / (generate|reward|select|train|evaluate) /.exec(` ${text} `)?.[1];
+          if (lit && phase) {
+            expect(lit).toBe(phase);
+            seen.add(lit);
+          }
+        })
+        .catch(() => undefined);
+    }, 50);
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await waitStatus(page, 'finished');
+    clearInterval(watch);
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+    expect([...seen].every((p) => ['generate', 'reward', 'select', 'train', 'evaluate'].includes(p))).toBe(true);
+    // the newest cycle's samples of one prompt, ranked, the global cut drawn
+    const bars = page.getByTestId('ranked-samples').locator('rect');
+    expect(await bars.count()).toBe(3);
+    expect(await page.getByTestId('ranked-samples').locator('line').count()).toBe(1);
+    // the run's stored config is the link's, hidden settings included
+    const stored = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('raftlab');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const tx = db.transaction('runs', 'readonly');
+      const all = await new Promise<Array<{ config: unknown }>>((res) => {
+        const q = tx.objectStore('runs').getAll();
+        q.onsuccess = () => res(q.result as Array<{ config: unknown }>);
+      });
+      return all.map((r) => r.config);
+    });
+    expect(stored).toEqual([decodeConfigHash(`#${TINY}`).config]);
+    await page.close();
+  });
+
+  it('Copy link makes a lesson link of the ticked controls; the presenter view is part of the link; 390 px has no horizontal scroll', { timeout: 120_000 }, async () => {
+    const page = await open(`#${TINY}`);
+    await page.getByText('Make a lesson link').click();
+    await page.locator('#lesson-title').fill('Temperature');
+    await page.locator('#lesson-text').fill('Raise it and watch distinct-2.');
+    await page.getByLabel('Temperature', { exact: true }).check();
+    await page.getByRole('button', { name: 'Copy lesson link' }).click();
+    const link = await page.getByTestId('lesson-link').inputValue();
+    const hash = link.slice(link.indexOf('#'));
+    const d = decodeConfigHash(hash);
+    expect(d.config).toEqual(decodeConfigHash(`#${TINY}`).config);
+    expect(d.presentation.lesson).toEqual({ show: ['temperature'], title: 'Temperature', text: 'Raise it and watch distinct-2.' });
+    await page.getByRole('button', { name: 'Presenter view' }).click();
+    await page.waitForFunction(() => location.hash.includes('present=1'), undefined, { timeout: 5_000 });
+    expect(await page.getByRole('heading', { name: 'Saved runs' }).count()).toBe(0);
+    await page.close();
+
+    const phone = await open(`#${TINY}`, 390);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await phone.close();
+  });
+});
