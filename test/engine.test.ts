@@ -211,4 +211,21 @@ describe('RAFT engine', () => {
     bok.dispose();
     bok.model.dispose();
   });
+
+  it('token changes: equal under the model and the base before training, apart after; they sum to the sequence log-prob', async () => {
+    const { sequenceLogProbs } = await import('../src/core/lm/train');
+    const e = engine({ lora: 4, select: 'global', keepTopPercent: 50 });
+    await e.runCycle();
+    const before = await e.tokenChanges('the cat', 'a mat');
+    expect(before.map((t) => t.text).join('')).toBe('a mat');
+    for (const t of before) expect(t.now).toBe(t.base);
+    await e.runCycle();
+    const after = await e.tokenChanges('the cat', 'a mat');
+    expect(after.some((t) => Math.abs(t.now - t.base) > 1e-6)).toBe(true);
+    const seq = [0, ...charTokenizer.encode('the cat'), ...charTokenizer.encode('a mat')];
+    const [whole] = await sequenceLogProbs(e.model, [{ tokens: seq, lossFrom: 1 + 'the cat'.length }], 0);
+    expect(after.reduce((n, t) => n + t.now, 0)).toBeCloseTo(whole!, 4);
+    e.dispose();
+    e.model.dispose();
+  });
 });

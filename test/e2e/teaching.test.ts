@@ -2,8 +2,9 @@
  * End-to-end tests of the teaching views in headless Chromium (WASM backend: the views are the same on every
  * backend): a lesson link shows exactly its controls and its text as text, the hidden settings still apply (the run's
  * stored config equals the link's), the Copy link dialog makes such a link; the loop diagram's lit phase follows the
- * worker's phase, and the ranked samples of the newest cycle appear; the presenter view is part of the link; the page
- * at 390 px has no horizontal scroll.
+ * worker's phase, and the ranked samples of the newest cycle appear; the token view's base numbers equal the embedded
+ * model's log-probs of those tokens (computed in Node) and training moved some; the presenter view is part of the
+ * link; the page at 390 px has no horizontal scroll.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -84,6 +85,24 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('teaching views in Chromium', 
     const bars = page.getByTestId('ranked-samples').locator('rect');
     expect(await bars.count()).toBe(3);
     expect(await page.getByTestId('ranked-samples').locator('line').count()).toBe(1);
+    // the token view: the first held-out sample of the last cycle; its base numbers are the embedded model's own
+    // log-probs of those tokens (computed here, in Node), and training moved some of them
+    const tokens = await page.getByTestId('token-view').locator('.tok').evaluateAll((els) =>
+      els.map((e) => ({ id: Number(e.getAttribute('data-id')), now: Number(e.getAttribute('data-now')), base: Number(e.getAttribute('data-base')) })),
+    );
+    const prompt = (await page.getByTestId('token-view').locator('.prompt').textContent())!;
+    expect(tokens.length).toBeGreaterThan(0);
+    const { loadEmbeddedModel } = await import('../../src/node/model-files');
+    const { model, tokenizer } = await loadEmbeddedModel('sentiment');
+    const seq = [tokenizer.eosId, ...tokenizer.encode(prompt), ...tokens.map((t) => t.id)];
+    const { scoreIds } = await import('../../src/core/lm/score');
+    const scored = await scoreIds(model, seq);
+    model.dispose();
+    const want = scored.logprobs.slice(-tokens.length);
+    tokens.forEach((t, i) => expect(Math.abs(t.base - want[i]!)).toBeLessThan(1e-4));
+    expect(tokens.some((t) => Math.abs(t.now - t.base) > 1e-6)).toBe(true);
+    await page.getByTestId('token-view').locator('.tok').first().focus();
+    expect(await page.getByTestId('token-detail').textContent()).toMatch(/log p now -?\d+\.\d{3}, base -?\d+\.\d{3}, change [+-]\d+\.\d{3}/);
     // the run's stored config is the link's, hidden settings included
     const stored = await page.evaluate(async () => {
       const db = await new Promise<IDBDatabase>((res, rej) => {

@@ -13,7 +13,7 @@ export type TrainerEvent =
   | { type: 'status'; message: string }
   | { type: 'loaded'; task: string; params: number; backend: string; meta: Record<string, string | number | boolean> }
   | { type: 'progress'; cycle: number; phase: Phase; done: number; total: number }
-  | { type: 'cycle'; stats: CycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[] }
+  | { type: 'cycle'; stats: CycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[]; tokenView?: TokenView }
   /** A cycle of an image task: the same fields, images as RGBA bytes (saved in IndexedDB as they are, with a checkpoint). */
   | { type: 'image-cycle'; stats: ImageCycleStats; samples: ImageSampleRecord[]; evalSamples: ImageSampleRecord[] }
   | { type: 'error'; message: string }
@@ -31,6 +31,12 @@ export type TrainerEvent =
   | { type: 'model-estimate'; model: string; estimate: MemoryEstimate }
   /** The Hub resolved the model's revision to a commit: the run is recorded (and shared) with it. */
   | { type: 'pinned'; asGiven: string; pinned: string };
+
+/** What training changed in a held-out sample, token by token (RaftEngine.tokenChanges). */
+export interface TokenView {
+  prompt: string;
+  tokens: Array<{ id: number; text: string; now: number; base: number }>;
+}
 
 export type EventSink = (event: TrainerEvent) => void | Promise<void>;
 

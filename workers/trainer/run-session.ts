@@ -150,7 +150,10 @@ export class RunSession {
     return this.#loop(eng, { ...config, model: eng.config.model }, mode, async () => {
       const result = await eng.runCycle();
       await recordCycle(this.#recorder, this.#runId, eng, result);
-      send({ type: 'cycle', stats: result.stats, samples: result.samples, evalSamples: result.evalSamples });
+      // the token view: the first held-out sample under the model now and the base model
+      const first = result.evalSamples[0];
+      const tokenView = first ? { prompt: first.prompt, tokens: await eng.tokenChanges(first.prompt, first.completion) } : undefined;
+      send({ type: 'cycle', stats: result.stats, samples: result.samples, evalSamples: result.evalSamples, ...(tokenView ? { tokenView } : {}) });
     });
   }
 

@@ -13,6 +13,7 @@ import { download, isImageStats, type CycleRecord } from '../export';
 import type { CycleRecord as StoredCycle, RunRecord } from '../../browser/store/run-store';
 import type { VerifierLoadProgress } from '../../browser/verify/index';
 import { createTrainer, type BackendName, type InitResult, type RunOutcome, type TrainerClient, type TrainerEvent } from '../trainer-client';
+import type { TokenView } from '../../../workers/trainer/events';
 import { LinkConfig } from './link-config.svelte';
 import { SavedRuns } from './saved-runs.svelte';
 import { HubModels } from './hub-models.svelte';
@@ -147,6 +148,9 @@ export class Lab {
     if (info.nextCycle <= info.config.cycles) await this.run();
     else this.status = 'finished';
   }
+
+  /** What training changed in the first held-out sample of the newest cycle, token by token. */
+  tokenView = $state<({ cycle: number } & TokenView) | null>(null);
 
   /** A model download being made, or why it failed. */
   modelDownload = $state<{ busy: boolean; error: string | null }>({ busy: false, error: null });
@@ -392,6 +396,7 @@ export class Lab {
       case 'cycle':
       case 'image-cycle':
         this.cycles = [...this.cycles, { stats: e.stats, samples: e.samples, evalSamples: e.evalSamples }];
+        if (e.type === 'cycle' && e.tokenView) this.tokenView = { cycle: e.stats.cycle, ...e.tokenView };
         // the worker saves a cycle before it sends it: the Saved runs and Compare panels can show it now
         if (this.savedRun) this.saved.changed();
         break;
@@ -427,6 +432,7 @@ export class Lab {
     this.status = 'idle';
     this.runConfig = null;
     this.cycles = [];
+    this.tokenView = null;
     this.progress = null;
     this.message = '';
     this.runInfo = '';

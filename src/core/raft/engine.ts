@@ -14,7 +14,7 @@ import type { LanguageModel } from '../lm/language-model';
 import { resolveLoraTargets } from '../lm/lora';
 import { totalNll, trainStep, makeBatch, disposeBatch, sequenceLogProbs, type Sequence } from '../lm/train';
 import { sequenceKl } from '../lm/kl';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
 import { promptIds, type RewardResult, type Task, type Tokenizer } from '../tasks/types';
 import { PromptOrder } from './prompt-order';
@@ -275,6 +275,30 @@ export class RaftEngine {
     } finally {
       lora.enabled = true;
     }
+  }
+
+  /**
+   * What training changed, token by token: for a prompt and its completion, each completion token's text and its
+   * log-probability (natural log) under the model now and under the reference (the base model), as the page's token
+   * view shows them (`now - base` is the change in the model's belief).
+   */
+  async tokenChanges(prompt: string, completion: string): Promise<Array<{ id: number; text: string; now: number; base: number }>> {
+    const start = promptIds(this.tokenizer, prompt, this.config.chatTemplate);
+    const ids = this.tokenizer.encode(completion);
+    const seq = [...start, ...ids].slice(-(this.model.config.blockSize));
+    const from = seq.length - ids.length;
+    if (ids.length === 0 || from < 1) return [];
+    const perToken = async (forward: (x: tf.Tensor2D) => tf.Tensor2D): Promise<number[]> => {
+      const x = tf.tensor2d([seq], [1, seq.length], 'int32');
+      const lp = tf.tidy(() => tf.logSoftmax(forward(x), -1));
+      const data = (await lp.data()) as Float32Array;
+      tf.dispose([lp, x]);
+      const V = this.model.config.vocabSize;
+      return ids.map((id, j) => data[(from - 1 + j) * V + id]!);
+    };
+    const now = await perToken((x) => this.model.forward(x));
+    const base = await perToken((x) => this.#referenceForward(x));
+    return ids.map((id, j) => ({ id, text: this.tokenizer.decode([id]), now: now[j]!, base: base[j]! }));
   }
 
   /** Per-sequence KL of the policy's sampling distribution to the reference's, summed over completion positions. */
