@@ -4,7 +4,7 @@
  * stored config equals the link's), the Copy link dialog makes such a link; the loop diagram's lit phase follows the
  * worker's phase, and the ranked samples of the newest cycle appear; the token view's base numbers equal the embedded
  * model's log-probs of those tokens (computed in Node) and training moved some; the presenter view is part of the
- * link; the page at 390 px has no horizontal scroll.
+ * link; the page at 390 px has no horizontal scroll; the tour opens once with Run the demo and dismisses.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -142,5 +142,34 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('teaching views in Chromium', 
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.close();
+  });
+
+  it('Run the demo opens the tour once: its steps go forward and back, Escape or the end dismisses it, and that is remembered', { timeout: 120_000 }, async () => {
+    const page = await open(`#${TINY}`);
+    await page.getByRole('button', { name: 'Run the demo' }).click();
+    const tour = page.getByTestId('tour');
+    await tour.waitFor({ timeout: 10_000 });
+    expect(await tour.textContent()).toMatch(/Step 1 of 5.*The loop/s);
+    await tour.getByRole('button', { name: 'Next' }).click();
+    expect(await tour.textContent()).toMatch(/Step 2 of 5/);
+    await tour.getByRole('button', { name: 'Back' }).click();
+    expect(await tour.textContent()).toMatch(/Step 1 of 5/);
+    for (let i = 0; i < 4; i++) await tour.getByRole('button', { name: 'Next' }).click();
+    expect(await tour.textContent()).toMatch(/Step 5 of 5.*What training changed/s);
+    await tour.getByRole('button', { name: 'Done' }).click();
+    expect(await tour.count()).toBe(0);
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
+    await page.reload();
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Run the demo' }).click();
+    await page.waitForTimeout(500);
+    expect(await tour.count()).toBe(0); // remembered
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
+    // the Tour button opens it again; Escape dismisses it
+    await page.getByRole('button', { name: 'Tour', exact: true }).click();
+    await tour.waitFor({ timeout: 5_000 });
+    await page.keyboard.press('Escape');
+    expect(await tour.count()).toBe(0);
+    await page.close();
   });
 });

@@ -17,6 +17,7 @@ import type { TokenView } from '../../../workers/trainer/events';
 import { LinkConfig } from './link-config.svelte';
 import { SavedRuns } from './saved-runs.svelte';
 import { HubModels } from './hub-models.svelte';
+import { Tour } from './tour.svelte';
 import { forgetMeasurement, rememberedMeasurement, rememberMeasurement } from './backend-memory';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'error';
@@ -41,6 +42,8 @@ export class Lab {
   readonly saved = new SavedRuns();
   /** Hub models: this machine's endpoint and budget, downloads, estimates, the cached models. */
   readonly hub = new HubModels();
+  /** The guided first run, opened by Run the demo (once per browser). */
+  readonly tour = new Tour();
 
   /** 'auto' = WebGPU, else WebGL, WASM, CPU. */
   backendChoice = $state<'auto' | BackendName>('auto');
@@ -282,6 +285,7 @@ export class Lab {
 
   /** One click: reset, load the demo configuration and run it. */
   async runDemo(): Promise<void> {
+    this.tour.open();
     await this.reset();
     this.link.load({ ...DEMO_CONFIG, seed: this.config.seed });
     await this.run();
