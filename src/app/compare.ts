@@ -95,7 +95,8 @@ export function tradeoffOverlay(runs: readonly CompareRun[]): Series {
 }
 
 /** A colour per run, the same in every chart and the table. */
-export const RUN_COLORS = ['#2b59c3', '#b3261e', '#1e8a4c', '#c77700', '#7a3fb5', '#0f7c8c', '#8a5a00', '#d6336c'];
+/** The Okabe-Ito palette (apart for every kind of colour vision), its light yellow last. */
+export const RUN_COLORS = ['#0072b2', '#d55e00', '#009e73', '#e69f00', '#cc79a7', '#56b4e9', '#000000', '#f0e442'];
 
 export function runColor(i: number): string {
   return RUN_COLORS[i % RUN_COLORS.length]!;
