@@ -2,14 +2,19 @@
  * End-to-end tests of the teaching views in headless Chromium (WASM backend: the views are the same on every
  * backend): a lesson link shows exactly its controls and its text as text, the hidden settings still apply (the run's
  * stored config equals the link's), the Copy link dialog makes such a link; the loop diagram's lit phase follows the
- * worker's phase, and the ranked samples of the newest cycle appear; the token view's base numbers equal the embedded
- * model's log-probs of those tokens (computed in Node) and training moved some; the presenter view is part of the
+ * worker's phase, and the ranked samples of the newest cycle appear; the token view's numbers equal, computed in
+ * Node, the embedded model's log-probs of those tokens (base) and the downloaded trained model's (now); the presenter view is part of the
  * link; the page at 390 px has no horizontal scroll; the tour opens once with Run the demo and dismisses.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
 import { decodeConfigHash } from '../../src/core/config/url';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { loadHubFolder } from '../../src/node/hub-folder';
 
 const baseUrl = inject('e2eBaseUrl');
 /** Tiny run of 2 cycles with non-default K, temperature and selection (hidden by the lesson but applied). */
@@ -30,7 +35,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('teaching views in Chromium', 
   });
 
   async function open(hash: string, width = 1400): Promise<Page> {
-    const page = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width, height: 900 } });
+    const page = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width, height: 900 }, acceptDownloads: true });
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(`${baseUrl}index.html?backend=wasm${hash}`);
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
@@ -101,6 +106,14 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('teaching views in Chromium', 
     const want = scored.logprobs.slice(-tokens.length);
     tokens.forEach((t, i) => expect(Math.abs(t.base - want[i]!)).toBeLessThan(1e-4));
     expect(tokens.some((t) => Math.abs(t.now - t.base) > 1e-6)).toBe(true);
+    // and the numbers of the model now are the trained model's: downloaded (merged, Hub layout) and scored in Node
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model (merged)' }).click()]);
+    const dir = mkdtempSync(join(tmpdir(), 'raftlab-trained-'));
+    for (const [name, bytes] of Object.entries(unzipSync(new Uint8Array(readFileSync((await file.path())!))))) writeFileSync(join(dir, name), bytes);
+    const trained = await loadHubFolder(dir);
+    const now = (await scoreIds(trained.model, seq)).logprobs.slice(-tokens.length);
+    trained.model.dispose();
+    tokens.forEach((t, i) => expect(Math.abs(t.now - now[i]!)).toBeLessThan(1e-4));
     await page.getByTestId('token-view').locator('.tok').first().focus();
     expect(await page.getByTestId('token-detail').textContent()).toMatch(/log p now -?\d+\.\d{3}, base -?\d+\.\d{3}, change [+-]\d+\.\d{3}/);
     // the run's stored config is the link's, hidden settings included
