@@ -80,6 +80,13 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
     const errorText = await page.locator('.error').allTextContents();
     expect(status, `run ended with ${status}: ${errorText.join(' | ')}`).toBe('finished');
 
+    // the loop diagram ranks one prompt's images of cycle 1, each with its thumbnail, the global cut drawn
+    const loop = page.getByTestId('loop-diagram');
+    const bars = await loop.getByTestId('ranked-samples').locator('rect').count();
+    expect(bars).toBeGreaterThan(0);
+    expect(await loop.locator('.thumbs canvas').count()).toBe(bars);
+    expect(await loop.getByTestId('ranked-samples').locator('line').count()).toBe(1);
+
     // stats: cycles 0 and 1, finite numbers, held-out loss in place of perplexity
     const rows = page.locator('[data-testid=stats-table] tbody tr');
     const table = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
