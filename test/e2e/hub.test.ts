@@ -124,6 +124,53 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('Hub models in Chromium (WebGP
     await context.close();
   });
 
+  it('a saved run on a Hub model resumes from its LoRA checkpoint after a reload, from the cache with the server stopped', { timeout: 240_000 }, async () => {
+    const own = await startHubServer([]);
+    const context = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${baseUrl}index.html?backend=wasm${HUB1.replace('&c=1&', '&c=2&')}`);
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    await page.getByText('Where models come from').click();
+    await page.locator('#hf-endpoint').fill(own.endpoint);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    for (const n of [1, 2]) {
+      await page.getByRole('button', { name: 'Step', exact: true }).click();
+      await page.waitForFunction((k) => document.querySelectorAll('[data-testid=stats-table] tbody tr td:first-child').length >= k && document.querySelector('[data-testid=run-status]')?.textContent === 'paused', n, { timeout: WAIT, polling: 100 });
+    }
+    const before = await page.locator('[data-testid=stats-table] tbody tr').allTextContents();
+    await new Promise<void>((r) => own.server.close(() => r()));
+    await page.reload();
+    await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    const saved = page.getByTestId('saved-run');
+    await saved.first().waitFor({ timeout: 30_000 });
+    await saved.first().getByRole('button', { name: 'Resume', exact: true }).click();
+    await waitStatus(page, 'finished');
+    const after = await page.locator('[data-testid=stats-table] tbody tr').allTextContents();
+    expect(after).toHaveLength(3); // cycles 0 and 1 from the store, cycle 2 trained on the restored adapters
+    expect(after.slice(0, 2)).toEqual(before);
+    // the stored run names the pinned model; its checkpoint holds the LoRA adapters only
+    const stored = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('raftlab');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const get = <T,>(store: string) => new Promise<T[]>((res) => {
+        const q = db.transaction(store, 'readonly').objectStore(store).getAll();
+        q.onsuccess = () => res(q.result as T[]);
+      });
+      const runs = await get<{ config: { model: string } }>('runs');
+      const ckpts = await get<{ data?: ArrayBuffer | Uint8Array; bytes?: ArrayBuffer | Uint8Array }>('checkpoints');
+      const size = (c: { data?: ArrayBuffer | Uint8Array; bytes?: ArrayBuffer | Uint8Array }) => (c.data ?? c.bytes)?.byteLength ?? 0;
+      return { models: runs.map((r) => r.config.model), sizes: ckpts.map(size) };
+    });
+    expect(stored.models).toEqual([`tiny/gpt2@${COMMIT}`]);
+    // the tiny GPT-2 has 0.1M weights (0.4 MB); its c_attn adapters of rank 4 are 3 x 4 x (48 + 144) values
+    expect(Math.max(...stored.sizes)).toBeLessThan(100_000);
+    await context.close();
+  });
+
   it('broken models and a run that cannot fit get a message each, and the page goes on', { timeout: 180_000 }, async () => {
     const second = await startHubServer([]);
     const context = await browser.newContext({ ...PAGE_OPTIONS });
