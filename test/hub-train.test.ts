@@ -107,6 +107,20 @@ describe.each(['gpt2', 'llama'] as const)('Hub %s fixture as a trainable model',
     model.dispose();
   });
 
+  it('a frozen copy (the reference of full fine-tuning) has the same outputs and stays as it was when the model trains', async () => {
+    const { model } = await loadHubFolder(dir);
+    const ids = [[0, 5, 17, 33, 2, 9]];
+    const copy = model.frozenCopy();
+    const base = await logits(model, ids);
+    expect(await logits(copy, ids)).toEqual(base);
+    const w = model.params.get(arch === 'gpt2' ? 'lnf.g' : 'norm')!;
+    w.assign(tf.tidy(() => tf.mul(w, 1.5)));
+    expect(maxAbs(await logits(model, ids), base)).toBeGreaterThan(1e-3);
+    expect(await logits(copy, ids)).toEqual(base);
+    copy.dispose();
+    model.dispose();
+  });
+
   it('LoRA on the Hub-named layers is an exact no-op at start; trained and then merged it keeps its outputs', async () => {
     const { model } = await loadHubFolder(dir);
     const ids = [[0, 5, 17, 33, 2, 9, 100, 4]];

@@ -7,7 +7,7 @@ import type { RunConfig } from '../core/config/schema';
 import type { BackendName, EventSink, InitResult, MachineSettings, ResumeInfo, RunOutcome, TrainerApi, TrainerEvent } from '../../workers/trainer/trainer.worker';
 import type { Measurement } from '../browser/backend-figures';
 
-export type { BackendName, InitResult, ResumeInfo, RunOutcome, TrainerEvent };
+export type { BackendName, InitResult, MachineSettings, ResumeInfo, RunOutcome, TrainerEvent };
 
 export { BACKENDS as BACKEND_NAMES } from '../browser/backend-figures';
 

@@ -107,13 +107,7 @@ async function saveTrained(dir: string, loaded: RunModel, config: RunConfig, url
     let base = loaded.hubName;
     if (base === null) {
       base = resolve(dir, 'base');
-      const lora = model.lora;
-      model.lora = null; // the base alone (saving would merge attached adapters)
-      try {
-        await saveModelFolder(base, model, origin, metadata);
-      } finally {
-        model.lora = lora;
-      }
+      await saveModelFolder(base, model, origin, metadata, 'drop');
     }
     await saveAdapterFolder(dir, model, base, loaded.revision, origin, metadata);
     log(`saved the LoRA adapters in PEFT's format to ${dir} (base model: ${base}${loaded.revision ? `, revision ${loaded.revision}` : ''})`);

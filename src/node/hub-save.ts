@@ -39,9 +39,12 @@ function writeFiles(dir: string, files: readonly ExportFile[]): void {
   for (const f of files) writeFileSync(join(dir, f.name), f.bytes);
 }
 
-/** The whole model with its adapters merged, in the Hub's layout (core/hub/export.ts), with the tokenizer files. */
-export async function saveModelFolder(dir: string, model: LanguageModel, origin: ModelOrigin, metadata: Record<string, string> = {}): Promise<void> {
-  writeFiles(dir, await modelExportFiles(model, origin.folder ? readJson(origin.folder, 'config.json') : null, origin.eosId, metadata));
+/**
+ * The whole model with its adapters merged (or dropped: the base), in the Hub's layout (core/hub/export.ts), with the
+ * tokenizer files.
+ */
+export async function saveModelFolder(dir: string, model: LanguageModel, origin: ModelOrigin, metadata: Record<string, string> = {}, adapters: 'merge' | 'drop' = 'merge'): Promise<void> {
+  writeFiles(dir, await modelExportFiles(model, origin.folder ? readJson(origin.folder, 'config.json') : null, origin.eosId, metadata, adapters));
   copyTokenizer(dir, origin);
 }
 

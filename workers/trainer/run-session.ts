@@ -228,13 +228,7 @@ export class RunSession {
       if (!model.lora) throw new Error('this run fine-tunes all weights (LoRA rank 0): download the merged model');
       put('', await adapterExportFiles(model, info.base ?? 'base', info.revision, link));
       if (info.base === null) {
-        const lora = model.lora;
-        model.lora = null; // the base alone
-        try {
-          put('base/', await modelExportFiles(model, null, info.eosId));
-        } finally {
-          model.lora = lora;
-        }
+        put('base/', await modelExportFiles(model, null, info.eosId, {}, 'drop'));
         put('base/', info.tokenizerFiles);
       }
     } else {

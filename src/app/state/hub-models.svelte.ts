@@ -7,14 +7,9 @@
 import type { MemoryEstimate } from '../../core/hub/memory';
 import { DEFAULT_HF_ENDPOINT } from '../../core/hub/source';
 import { deleteCachedModel, listCachedModels, type CachedModel } from '../../browser/hub-cache';
-import type { ScoreOutput } from '../trainer-client';
+import type { MachineSettings, ScoreOutput } from '../trainer-client';
 
 const KEY = 'raftlab:machine-settings';
-
-export interface MachineSettings {
-  hfEndpoint?: string;
-  memoryBudgetMiB?: number;
-}
 
 function loadSettings(): MachineSettings {
   try {

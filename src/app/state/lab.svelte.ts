@@ -338,7 +338,7 @@ export class Lab {
     this.#startTimer();
     let outcome: RunOutcome | null = null;
     try {
-      if (!this.runConfig || this.status === 'loading') this.hub.startLoading();
+      if (this.status === 'loading') this.hub.startLoading(); // a new run loads its model
       outcome = await this.#trainer.run(config, mode, this.hub.snapshot());
     } catch (e) {
       if (gen === this.#generation) this.error ??= errorText(e);

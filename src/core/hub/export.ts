@@ -12,6 +12,7 @@ import { gptToHub, HubModelError } from './gpt2';
 import { llamaTensorsToHub } from './llama';
 import { loraToPeft } from './peft';
 import { writeSafetensors } from './safetensors';
+import { LoraSet } from '../lm/lora';
 
 export interface ExportFile {
   name: string;
@@ -20,19 +21,21 @@ export interface ExportFile {
 
 const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
 
-/** The model's weights by the lab's names with its LoRA adapters folded in (the model is left as it was). */
-export async function mergedWeights(model: LanguageModel): Promise<Map<string, Float32Array>> {
+/**
+ * The model's weights by the lab's names with its LoRA adapters folded in, or (`adapters: 'drop'`) without them:
+ * the base. The model is left as it was.
+ */
+export async function mergedWeights(model: LanguageModel, adapters: 'merge' | 'drop' = 'merge'): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   for (const [name, w] of await model.exportWeights(false)) out.set(name, w.values.slice());
   const lora = model.lora;
-  if (!lora) return out;
+  if (!lora || adapters === 'drop') return out;
   for (const name of lora.ranks().keys()) {
     const ad = lora.get(name)!;
     const delta = tf.tidy(() => tf.mul(tf.matMul(ad.a, ad.b), ad.scale));
     const d = (await delta.data()) as Float32Array;
     delta.dispose();
-    // a joint q|k|v adapter (GPT-2's c_attn) splits its output axis among q, k and v
-    const targets = name.endsWith('.qkv') ? ['q', 'k', 'v'].map((m) => `${name.slice(0, -3)}${m}.w`) : [`${name}.w`];
+    const targets = LoraSet.weightsOf(name);
     const rows = ad.a.shape[0]!;
     const cols = d.length / rows;
     const part = cols / targets.length;
@@ -46,11 +49,17 @@ export async function mergedWeights(model: LanguageModel): Promise<Map<string, F
 }
 
 /**
- * config.json and model.safetensors of the model with its adapters merged. `hubConfig` is the source model's
- * config.json (Hub models); the embedded GPT gets a GPT-2 config of its own.
+ * config.json and model.safetensors of the model with its adapters merged (or dropped: the base model). `hubConfig`
+ * is the source model's config.json (Hub models); the embedded GPT gets a GPT-2 config of its own.
  */
-export async function modelExportFiles(model: LanguageModel, hubConfig: unknown | null, eosId: number, metadata: Record<string, string> = {}): Promise<ExportFile[]> {
-  const weights = await mergedWeights(model);
+export async function modelExportFiles(
+  model: LanguageModel,
+  hubConfig: unknown | null,
+  eosId: number,
+  metadata: Record<string, string> = {},
+  adapters: 'merge' | 'drop' = 'merge',
+): Promise<ExportFile[]> {
+  const weights = await mergedWeights(model, adapters);
   let config: unknown;
   let tensors: Map<string, { shape: number[]; values: Float32Array }>;
   if (model.architecture === 'gpt2') {

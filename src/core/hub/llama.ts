@@ -37,9 +37,24 @@ export function llamaConfigFromHub(raw: unknown): LlamaConfig {
 }
 
 /** (rows, cols) row-major -> (cols, rows). */
-function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
+export function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(values.length);
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[j * rows + r] = values[r * cols + j]!;
+  return out;
+}
+
+/** Every weight of a Llama of `c`: its Hub name, the lab's name, and whether it is an nn.Linear (stored transposed). */
+function llamaTensorNames(c: LlamaConfig): Array<[hub: string, local: string, linear: boolean]> {
+  const out: Array<[string, string, boolean]> = [['model.embed_tokens.weight', 'embed', false]];
+  for (let i = 0; i < c.nLayer; i++) {
+    const l = `model.layers.${i}`;
+    out.push([`${l}.input_layernorm.weight`, `h${i}.norm1`, false]);
+    for (const m of ['q', 'k', 'v', 'o'] as const) out.push([`${l}.self_attn.${m}_proj.weight`, `h${i}.${m}.w`, true]);
+    out.push([`${l}.post_attention_layernorm.weight`, `h${i}.norm2`, false]);
+    for (const m of ['gate', 'up', 'down'] as const) out.push([`${l}.mlp.${m}_proj.weight`, `h${i}.${m}.w`, true]);
+  }
+  out.push(['model.norm.weight', 'norm', false]);
+  if (!c.tiedHead) out.push(['lm_head.weight', 'head', true]);
   return out;
 }
 
@@ -48,7 +63,7 @@ export function llamaWeightsFromHub(tensors: ReadonlyMap<string, { shape: number
   for (const name of left.keys()) if (/rotary_emb\.inv_freq$/.test(name)) left.delete(name); // a buffer, not a weight
   const out = new Map<string, Float32Array>();
   const shapes = new Map(llamaParamShapes(config));
-  const take = (hub: string, local: string, linear: boolean) => {
+  for (const [hub, local, linear] of llamaTensorNames(config)) {
     const t = left.get(hub);
     if (!t) throw new HubModelError(`the checkpoint has no tensor ${hub}`);
     const want = shapes.get(local)!;
@@ -58,18 +73,8 @@ export function llamaWeightsFromHub(tensors: ReadonlyMap<string, { shape: number
     }
     left.delete(hub);
     out.set(local, linear ? transpose(t.values, hubShape[0]!, hubShape[1]!) : t.values);
-  };
-  take('model.embed_tokens.weight', 'embed', false);
-  for (let i = 0; i < config.nLayer; i++) {
-    const l = `model.layers.${i}`;
-    take(`${l}.input_layernorm.weight`, `h${i}.norm1`, false);
-    for (const m of ['q', 'k', 'v', 'o'] as const) take(`${l}.self_attn.${m}_proj.weight`, `h${i}.${m}.w`, true);
-    take(`${l}.post_attention_layernorm.weight`, `h${i}.norm2`, false);
-    for (const m of ['gate', 'up', 'down'] as const) take(`${l}.mlp.${m}_proj.weight`, `h${i}.${m}.w`, true);
   }
-  take('model.norm.weight', 'norm', false);
-  if (!config.tiedHead) take('lm_head.weight', 'head', true);
-  else left.delete('lm_head.weight'); // some tied checkpoints store the copy
+  if (config.tiedHead) left.delete('lm_head.weight'); // some tied checkpoints store the copy
   if (left.size > 0) throw new HubModelError(`the checkpoint has tensors a Llama does not: ${[...left.keys()].slice(0, 5).join(', ')}`);
   return out;
 }
@@ -81,21 +86,11 @@ export function llamaWeightsFromHub(tensors: ReadonlyMap<string, { shape: number
 export function llamaTensorsToHub(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>): Map<string, { shape: number[]; values: Float32Array }> {
   const out = new Map<string, { shape: number[]; values: Float32Array }>();
   const shapes = new Map(llamaParamShapes(config));
-  const put = (hub: string, local: string, linear: boolean) => {
+  for (const [hub, local, linear] of llamaTensorNames(config)) {
     const v = weights.get(local);
     const shape = shapes.get(local)!;
     if (!v) throw new HubModelError(`the model has no weight ${local}`);
     out.set(hub, linear ? { shape: [shape[1]!, shape[0]!], values: transpose(v, shape[0]!, shape[1]!) } : { shape, values: v });
-  };
-  put('model.embed_tokens.weight', 'embed', false);
-  for (let i = 0; i < config.nLayer; i++) {
-    const l = `model.layers.${i}`;
-    put(`${l}.input_layernorm.weight`, `h${i}.norm1`, false);
-    for (const m of ['q', 'k', 'v', 'o'] as const) put(`${l}.self_attn.${m}_proj.weight`, `h${i}.${m}.w`, true);
-    put(`${l}.post_attention_layernorm.weight`, `h${i}.norm2`, false);
-    for (const m of ['gate', 'up', 'down'] as const) put(`${l}.mlp.${m}_proj.weight`, `h${i}.${m}.w`, true);
   }
-  put('model.norm.weight', 'norm', false);
-  if (!config.tiedHead) put('lm_head.weight', 'head', true);
   return out;
 }

@@ -16,6 +16,7 @@
 import type { LanguageModel } from '../lm/language-model';
 import type { LoraLayer } from '../lm/lora-config';
 import { HubModelError } from './gpt2';
+import { transpose } from './llama';
 
 export interface PeftAdapter {
   config: Record<string, unknown>;
@@ -23,13 +24,6 @@ export interface PeftAdapter {
 }
 
 const PREFIX = 'base_model.model.';
-
-/** (rows, cols) row-major -> (cols, rows). */
-function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
-  return out;
-}
 
 /** The module (path, and its target_modules suffix) a lab adapter `h{i}.{layer}` sits in. */
 function moduleOf(arch: LanguageModel['architecture'], adapter: string): { path: string; target: string; part?: number } {

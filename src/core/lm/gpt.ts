@@ -49,9 +49,7 @@ export class Gpt extends ModelBase implements LanguageModel {
 
   /** A frozen copy of the base weights (no adapters), e.g. as the reference of KL and UFT. */
   frozenCopy(): Gpt {
-    const copy = new Gpt(this.config, undefined, 0);
-    for (const [name, v] of copy.params) v.assign(this.params.get(name)!);
-    return copy;
+    return this.copyWeightsInto(new Gpt(this.config, undefined, 0));
   }
 
   /** Shapes of the linear layers, for LoRA, with each block's joint q|k|v projection (GPT-2's `c_attn`) as `hN.qkv`. */

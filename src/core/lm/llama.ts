@@ -25,17 +25,18 @@ export class LlamaModel extends ModelBase implements LanguageModel {
   readonly #cos: tf.Tensor2D;
   readonly #sin: tf.Tensor2D;
 
+  /** `weights` null: zeros (a shell that frozenCopy fills on the device). */
   constructor(
     readonly config: LlamaConfig,
-    weights: ReadonlyMap<string, Float32Array>,
+    weights: ReadonlyMap<string, Float32Array> | null,
   ) {
     super('llama');
     const { nEmbd, nHead, nKvHead } = config;
     if (nEmbd % nHead !== 0) throw new Error(`hidden size ${nEmbd} is not divisible by ${nHead} heads`);
     if (nHead % nKvHead !== 0) throw new Error(`${nHead} query heads are not a multiple of ${nKvHead} key/value heads`);
     for (const [name, shape] of llamaParamShapes(config)) {
-      const values = weights.get(name);
       const size = shape.reduce((a, b) => a * b, 1);
+      const values = weights ? weights.get(name) : new Float32Array(size);
       if (!values || values.length !== size) throw new Error(`weight ${name}: expected ${size} values (${shape.join('x')})`);
       this.addParam(name, values, shape);
     }
@@ -57,9 +58,7 @@ export class LlamaModel extends ModelBase implements LanguageModel {
   }
 
   frozenCopy(): LlamaModel {
-    const weights = new Map<string, Float32Array>();
-    for (const [name, v] of this.params) weights.set(name, v.dataSync() as Float32Array);
-    return new LlamaModel(this.config, weights);
+    return this.copyWeightsInto(new LlamaModel(this.config, null));
   }
 
   /** Shapes (in, out) of the linear layers, for LoRA. */

@@ -32,8 +32,13 @@ export class LoraSet extends LoraAdapters {
     return tf.mul(mm(mm(x, ad.a as tf.Tensor2D), ad.b as tf.Tensor2D), ad.scale) as tf.Tensor2D;
   }
 
-  /** Fold the adapters into the given base weights (`<layer>.w`; a joint `hN.qkv` into q, k, v) and zero B. */
+  /** The base weights an adapter adds to: `<layer>.w`, or for a joint `hN.qkv` (GPT-2's c_attn) q, k and v, which split its output axis. */
+  static weightsOf(adapter: string): string[] {
+    return adapter.endsWith('.qkv') ? ['q', 'k', 'v'].map((m) => `${adapter.slice(0, -3)}${m}.w`) : [`${adapter}.w`];
+  }
+
+  /** Fold the adapters into the given base weights (LoraSet.weightsOf) and zero B. */
   mergeInto(weights: ReadonlyMap<string, tf.Variable>): void {
-    this.mergeWeights(weights, (name) => (name.endsWith('.qkv') ? ['q', 'k', 'v'].map((m) => `${name.slice(0, -3)}${m}.w`) : `${name}.w`));
+    this.mergeWeights(weights, LoraSet.weightsOf);
   }
 }

@@ -51,6 +51,12 @@ export abstract class ModelBase {
     return mmFrozen(x, this.headT.get(embed), embed as tf.Tensor2D);
   }
 
+  /** `copy` (a model of the same config) with this model's base weights assigned on the device, no read-back. */
+  protected copyWeightsInto<T extends ModelBase>(copy: T): T {
+    for (const [name, v] of copy.params) v.assign(this.params.get(name)!);
+    return copy;
+  }
+
   /** Attach fresh LoRA adapters (an exact no-op until trained). Replaces existing ones. */
   attachLora(config: LoraConfig, seed: number): LoraSet {
     this.lora?.dispose();

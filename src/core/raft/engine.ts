@@ -14,7 +14,8 @@ import type { LanguageModel } from '../lm/language-model';
 import { resolveLoraTargets } from '../lm/lora';
 import { totalNll, trainStep, makeBatch, disposeBatch, sequenceLogProbs, type Sequence } from '../lm/train';
 import { sequenceKl } from '../lm/kl';
-import * as tf from '@tensorflow/tfjs';
+import { tokenLogProbs } from '../lm/score';
+import type * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
 import { promptIds, type RewardResult, type Task, type Tokenizer } from '../tasks/types';
 import { PromptOrder } from './prompt-order';
@@ -288,16 +289,10 @@ export class RaftEngine {
     const seq = [...start, ...ids].slice(-(this.model.config.blockSize));
     const from = seq.length - ids.length;
     if (ids.length === 0 || from < 1) return [];
-    const perToken = async (forward: (x: tf.Tensor2D) => tf.Tensor2D): Promise<number[]> => {
-      const x = tf.tensor2d([seq], [1, seq.length], 'int32');
-      const lp = tf.tidy(() => tf.logSoftmax(forward(x), -1));
-      const data = (await lp.data()) as Float32Array;
-      tf.dispose([lp, x]);
-      const V = this.model.config.vocabSize;
-      return ids.map((id, j) => data[(from - 1 + j) * V + id]!);
-    };
-    const now = await perToken((x) => this.model.forward(x));
-    const base = await perToken((x) => this.#referenceForward(x));
+    const V = this.model.config.vocabSize;
+    // the completion's tokens are the last ids.length of the sequence's log-probs
+    const now = (await tokenLogProbs((x) => this.model.forward(x), seq, V)).slice(from - 1);
+    const base = (await tokenLogProbs((x) => this.#referenceForward(x), seq, V)).slice(from - 1);
     return ids.map((id, j) => ({ id, text: this.tokenizer.decode([id]), now: now[j]!, base: base[j]! }));
   }
 

@@ -6,15 +6,17 @@
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Tokenizer } from '../tasks/types';
 
-interface TokenizerJson {
+export interface TokenizerJson {
   added_tokens?: { id: number; content: string }[];
-  model?: { vocab?: Record<string, number> };
+  /** BPE and WordPiece: token -> id; Unigram: [token, score] pairs whose index is the id. */
+  model?: { vocab?: Record<string, number> | Array<[string, number]> };
 }
 
 /** Number of ids: one more than the largest id of the vocabulary and the added tokens. */
-function countIds(json: TokenizerJson): number {
-  let max = -1;
-  for (const id of Object.values(json.model?.vocab ?? {})) max = Math.max(max, id);
+export function countIds(json: TokenizerJson): number {
+  const vocab = json.model?.vocab;
+  let max = Array.isArray(vocab) ? vocab.length - 1 : -1;
+  if (vocab && !Array.isArray(vocab)) for (const id of Object.values(vocab)) max = Math.max(max, id);
   for (const t of json.added_tokens ?? []) max = Math.max(max, t.id);
   return max + 1;
 }

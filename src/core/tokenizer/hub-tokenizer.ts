@@ -8,14 +8,11 @@
 import * as transformers from '@huggingface/transformers';
 import type { Tokenizer } from '../tasks/types';
 import { HubModelError } from '../hub/gpt2';
+import { countIds, type TokenizerJson } from './hf-tokenizer';
 
 type Special = string | { content?: string } | null | undefined;
 const specialText = (t: Special): string | undefined => (typeof t === 'string' ? t : (t?.content ?? undefined));
 
-interface TokenizerJson {
-  added_tokens?: { id: number; content: string }[];
-  model?: { vocab?: Record<string, number> | Array<[string, number]> };
-}
 
 function idOf(json: TokenizerJson, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -53,13 +50,8 @@ export function hubTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown, m
   const cls = ((transformers as unknown as Record<string, unknown>)[name] ?? transformers.PreTrainedTokenizer) as typeof transformers.PreTrainedTokenizer;
   const hf = new cls(json as object, config);
   const hasChatTemplate = typeof tc.chat_template === 'string' || Array.isArray(tc.chat_template);
-  let max = -1;
-  const vocab = json.model?.vocab;
-  if (vocab && !Array.isArray(vocab)) for (const id of Object.values(vocab)) max = Math.max(max, id);
-  else if (Array.isArray(vocab)) max = vocab.length - 1;
-  for (const t of json.added_tokens ?? []) max = Math.max(max, t.id);
   return {
-    vocabSize: max + 1,
+    vocabSize: countIds(json),
     eosId,
     hasChatTemplate,
     encode: (text) => (text.length === 0 ? [] : hf.encode(text, { add_special_tokens: false })),
