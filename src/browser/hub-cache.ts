@@ -9,6 +9,7 @@
  * Used by the trainer worker (loading) and the page (listing, deleting): no TF.js here.
  */
 import { HubModelError } from '../core/hub/gpt2';
+import { fetchModelFile } from '../core/hub/fetch-file';
 import { describeSource, modelFileUrl, parseModelSource, type ModelSource } from '../core/hub/source';
 
 export const HUB_CACHE = 'raftlab-hub-v1';
@@ -49,41 +50,6 @@ async function openCache(): Promise<Cache | null> {
   }
 }
 
-/** Read a response body with progress; checks the length the server announced. */
-async function readBody(res: Response, url: string, onProgress: (loaded: number, total: number | null) => void): Promise<Uint8Array> {
-  const announced = Number(res.headers.get('content-length'));
-  const total = Number.isFinite(announced) && announced > 0 ? announced : null;
-  const reader = res.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  try {
-    if (!reader) {
-      const all = new Uint8Array(await res.arrayBuffer());
-      chunks.push(all);
-      loaded = all.length;
-    } else {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        loaded += value.length;
-        onProgress(loaded, total);
-      }
-    }
-  } catch (e) {
-    throw new HubModelError(`the download of ${url} broke off (${(e as Error).message}); nothing was cached`);
-  }
-  if (total !== null && loaded !== total) throw new HubModelError(`the download of ${url} is truncated (${loaded} of ${total} bytes); nothing was cached`);
-  const out = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  onProgress(loaded, total ?? loaded);
-  return out;
-}
-
 export interface HubFiles {
   source: ModelSource;
   /** The commit the Hub resolved (x-repo-commit), when it said. */
@@ -122,21 +88,15 @@ export async function hubFiles(model: string, endpoint: string | undefined, onPr
         onProgress({ file, loaded: bytes.length, total: bytes.length, fromCache: true });
         return bytes;
       }
-      const url = modelFileUrl(source, file, endpoint);
-      let res: Response;
-      try {
-        res = await fetch(url, { redirect: 'follow' });
-      } catch (e) {
-        throw new HubModelError(`fetching ${url} failed (${(e as Error).message}); nothing was cached (models already in the cache need no network)`);
-      }
-      if (res.status === 404) {
+      const got = await fetchModelFile(modelFileUrl(source, file, endpoint), 'models already in the cache need no network', (n, total) =>
+        onProgress({ file, loaded: n, total, fromCache: false }),
+      );
+      if (!got) {
         if (!optional) throw new HubModelError(`${describeSource(source)} has no ${file} (does the model, and its revision, exist?)`);
         await cache?.put(key, new Response('', { headers: { 'x-raftlab-absent': '1' } })).catch(() => undefined);
         return null;
       }
-      if (!res.ok) throw new HubModelError(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
-      const commit = res.headers.get('x-repo-commit');
-      const bytes = await readBody(res, url, (n, total) => onProgress({ file, loaded: n, total, fromCache: false }));
+      const { bytes, commit } = got;
       // config.json comes first: from its answer on, files are kept under the commit
       if (commit && state.revision === null) pin(commit);
       loaded.set(file, bytes.length);

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HubModelError } from '../core/hub/gpt2';
+import { fetchModelFile } from '../core/hub/fetch-file';
 import { readShardIndex } from '../core/hub/safetensors';
 import { readJson } from './hub-folder';
 import { DEFAULT_HF_ENDPOINT, describeSource, modelFileUrl, type ModelSource } from '../core/hub/source';
@@ -29,27 +30,10 @@ function folderOf(source: ModelSource): string {
 async function fetchFile(source: ModelSource, file: string, dir: string, endpoint: string, commit: { value: string | null }): Promise<boolean> {
   const path = join(dir, file);
   if (existsSync(path)) return true;
-  const url = modelFileUrl(source, file, endpoint);
-  let res: Response;
-  try {
-    res = await fetch(url, { redirect: 'follow' });
-  } catch (e) {
-    const why = (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message;
-    throw new HubModelError(`fetching ${url} failed (${why}); nothing was cached (files already in the cache, ${dir}, need no network)`);
-  }
-  if (res.status === 404) return false;
-  if (!res.ok) throw new HubModelError(`${url}: HTTP ${res.status} ${res.statusText}`);
-  commit.value ??= res.headers.get('x-repo-commit');
-  let body: Uint8Array;
-  try {
-    body = new Uint8Array(await res.arrayBuffer());
-  } catch (e) {
-    throw new HubModelError(`the download of ${url} broke off (${(e as Error).message}); nothing was cached`);
-  }
-  const expected = Number(res.headers.get('content-length'));
-  if (Number.isFinite(expected) && expected > 0 && body.length !== expected) {
-    throw new HubModelError(`the download of ${url} is truncated (${body.length} of ${expected} bytes); nothing was cached`);
-  }
+  const got = await fetchModelFile(modelFileUrl(source, file, endpoint), `files already in the cache, ${dir}, need no network`);
+  if (!got) return false;
+  commit.value ??= got.commit;
+  const body = got.bytes;
   const tmp = `${path}.part-${process.pid}`;
   writeFileSync(tmp, body);
   renameSync(tmp, path);

@@ -8,18 +8,14 @@ import { join } from 'node:path';
 import { hubModelType, languageModelFromHub } from '../core/hub/causal-lm';
 import type { LanguageModel } from '../core/lm/language-model';
 import { HubModelError } from '../core/hub/gpt2';
-import { readCheckpoint } from '../core/hub/checkpoint';
+import { parseJsonFile, readCheckpoint } from '../core/hub/checkpoint';
 import { hubTokenizer, type HubTokenizer } from '../core/tokenizer/hub-tokenizer';
 
 /** A JSON file of a model folder; a missing or broken one is named. */
 export function readJson(dir: string, file: string): unknown {
   const path = join(dir, file);
   if (!existsSync(path)) throw new HubModelError(`${dir} has no ${file} (not a model folder in the Hub's layout?)`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new HubModelError(`${path} is not JSON: ${(e as Error).message}`);
-  }
+  return parseJsonFile(new Uint8Array(readFileSync(path)), path);
 }
 
 /** Every tensor of the folder's checkpoint, single-file or sharded (core/hub/checkpoint.ts), and the files read. */
