@@ -3,6 +3,7 @@
  * and that hostile or malformed input is reported as problems rather than thrown or applied.
  */
 import { describe, expect, it } from 'vitest';
+import { parseTaskDocument, taskDocumentJson } from '../src/core/tasks/custom/document';
 import {
   CONFIG_FIELDS,
   DEFAULT_CONFIG,
@@ -26,7 +27,7 @@ import { encodeLesson } from '../src/core/config/lesson';
 const NO_LESSON = { lesson: null, presenter: false };
 
 const ALL_KEYS = [
-  'task', 'model', 'chatTemplate', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'method', 'softBeta', 'quotaTrials',
+  'task', 'taskDoc', 'model', 'chatTemplate', 'seed', 'cycles', 'promptsPerCycle', 'samplesPerPrompt', 'select', 'method', 'softBeta', 'quotaTrials',
   'uftBeta', 'uftDemoRatio', 'uftScored', 'keepPerPrompt', 'keepTopPercent',
   'rewardThreshold', 'minKept', 'temperature', 'topK', 'topP', 'maxNewTokens', 'lr', 'lrDecay', 'epochsPerCycle',
   'batchSize', 'gradClip', 'lora', 'loraLr', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'evalTexts', 'earlyStop', 'imageReward',
@@ -55,6 +56,8 @@ function nonDefault(field: AnyConfigField): ConfigValue | null {
       return field.default === 'up,down' ? 'q' : 'up,down';
     case 'model':
       return 'HuggingFaceTB/SmolLM2-135M@main';
+    case 'task':
+      return taskDocumentJson(parseTaskDocument({ raftlabTask: 1, name: 'two prompts', prompts: ['a', 'b'], reward: { kind: 'builtin', name: 'json' } }));
   }
 }
 

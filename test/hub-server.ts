@@ -1,4 +1,5 @@
-// A local server in the Hugging Face Hub's layout for tests: /tiny/{gpt2,llama}/resolve/{main|COMMIT}/{file} from
+// A local server in the Hugging Face Hub's layout for tests: /tiny/{gpt2,llama,sentiment-classifier}/resolve/{main|COMMIT}/{file}
+// (and onnx/{file}) from
 // test/fixtures/hf-tiny; broken models: /tiny/broken drops the connection in the middle of its weights, /tiny/pastend
 // serves half its weights file (whole, as far as HTTP knows: the header points past the end), /tiny/html serves a
 // web page as its weights, /tiny/mamba an unsupported model_type. CORS is open (the lab's
@@ -19,7 +20,7 @@ export function hubServer(log: string[]): Server {
       'access-control-expose-headers': 'x-repo-commit, content-length',
       'cross-origin-resource-policy': 'cross-origin',
     };
-    const m = /^\/tiny\/([\w-]+)\/resolve\/([\w.-]+)\/([\w.-]+)$/.exec(req.url ?? '');
+    const m = /^\/tiny\/([\w-]+)\/resolve\/([\w.-]+)\/((?:onnx\/)?[\w.-]+)$/.exec(req.url ?? '');
     log.push(req.url ?? '');
     if (!m || (m[2] !== 'main' && m[2] !== COMMIT)) return void res.writeHead(404, cors).end('Entry not found');
     const [, name, , file] = m;

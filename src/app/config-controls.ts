@@ -47,8 +47,9 @@ function groupFields(fields: readonly AnyConfigField[]): ControlGroup[] {
  */
 export function controlsFor(task: string): { groups: ControlGroup[]; hidden: string[] } {
   return {
-    groups: groupFields(CONFIG_FIELDS.filter((f) => fieldApplies(f, task))),
-    hidden: CONFIG_FIELDS.filter((f) => !fieldApplies(f, task)).map((f) => f.label),
+    // the task document has its own editor ("Your task"), not a control
+    groups: groupFields(CONFIG_FIELDS.filter((f) => fieldApplies(f, task) && f.type !== 'task')),
+    hidden: CONFIG_FIELDS.filter((f) => !fieldApplies(f, task) && f.type !== 'task').map((f) => f.label),
   };
 }
 
@@ -57,7 +58,7 @@ export function controlsFor(task: string): { groups: ControlGroup[]; hidden: str
  * with their values ("Samples per prompt (K) 6, Temperature 1, ...") for the expandable rest.
  */
 export function lessonControls(config: RunConfig, show: readonly ConfigKey[]): { groups: ControlGroup[]; others: string } {
-  const applies = CONFIG_FIELDS.filter((f) => fieldApplies(f, config.task));
+  const applies = CONFIG_FIELDS.filter((f) => fieldApplies(f, config.task) && f.type !== 'task');
   return {
     groups: groupFields(applies.filter((f) => show.includes(f.key))),
     others: applies.filter((f) => !show.includes(f.key)).map((f) => `${f.label} ${String(config[f.key])}`).join(', '),

@@ -10,7 +10,12 @@ import type { RunConfig } from '../core/config/schema';
 import { decodeConfigHash, migrateLegacyLink } from '../core/config/url';
 import { RaftEngine, RewardFailureError } from '../core/raft/engine';
 import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
-import { createTask, taskNeedsVerifier } from '../core/tasks/registry';
+import { createRunTask, runNeedsClassifier, runNeedsVerifier, runTaskDocument } from '../core/tasks/run-task';
+import { checkCustomTask } from '../core/tasks/custom/task';
+import { TaskDocumentError, taskDocumentJson } from '../core/tasks/custom/document';
+import { taskDocumentFromFiles } from '../node/task-files';
+import { nodeClassifierLoader } from '../node/reward-model';
+import { withTask } from '../core/config/schema';
 import type { Verifier } from '../core/verify/types';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { saveAdapterFolder, saveModelFolder } from '../node/hub-save';
@@ -39,7 +44,7 @@ export interface RunOutput {
  * directory every finished cycle is recorded there, and `resume` continues the run recorded in it.
  */
 export async function runCommand(config: RunConfig, log: (line: string) => void, verifier?: Verifier, place: RunPlace = {}): Promise<RunOutput> {
-  const own = !verifier && taskNeedsVerifier(config.task) ? createNodeVerifiers() : undefined;
+  const own = !verifier && runNeedsVerifier(config) ? createNodeVerifiers() : undefined;
   try {
     return await runWith(config, log, verifier ?? own, place);
   } finally {
@@ -51,10 +56,16 @@ async function runWith(asGiven: RunConfig, log: (line: string) => void, verifier
   let engine: RaftEngine | null = null;
   const stopWatching = exitOnInterrupt(() => interruptMessage(engine, place.runDir), log);
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
-  const task = createTask(asGiven.task, { verifier });
+  const endpoint = place.hfEndpoint ?? process.env.HF_ENDPOINT;
+  const ctx = { verifier, ...(runNeedsClassifier(asGiven) ? { classifier: nodeClassifierLoader(endpoint, log) } : {}) };
   let loaded: RunModel;
+  let task;
   try {
-    loaded = await loadRunModel(asGiven, place.hfEndpoint ?? process.env.HF_ENDPOINT);
+    // a custom task's reward is checked before anything runs: Python that does not compile, a missing label
+    const doc = runTaskDocument(asGiven);
+    if (doc) await checkCustomTask(doc, ctx);
+    task = createRunTask(asGiven, ctx);
+    loaded = await loadRunModel(asGiven, endpoint);
   } catch (e) {
     stopWatching();
     throw e;
@@ -63,6 +74,7 @@ async function runWith(asGiven: RunConfig, log: (line: string) => void, verifier
   // the run (its link, run directory, output) names the model pinned to the commit the Hub resolved
   const config = { ...asGiven, model: loaded.linkModel };
   const url = labLink(config);
+  if (config.task === 'custom') log(`task: ${task.description}; ${task.trainPrompts.length} train and ${task.evalPrompts.length} eval prompts`);
   log(`raftlab run: task ${config.task}, method ${config.method}, model ${loaded.label} (${model.architecture}, ${model.numParams()} params), backend ${backend}`);
   log(`link: ${url}`);
   const t0 = performance.now();
@@ -129,10 +141,21 @@ export async function main(argv: string[]): Promise<number> {
   if (parsed.command === 'config') return configCommand(parsed.options.url, parsed.errors);
   if (parsed.command === 'compare' && isImageTask(parsed.config.task)) parsed.errors.push(`compare is for language tasks; use run --task ${parsed.config.task}`);
   if (parsed.options.images !== undefined && !isImageTask(parsed.config.task)) parsed.errors.push('--images is for image tasks (--task shapes)');
-  if (parsed.command === 'compare' && parsed.errors.length === 0) {
-    return compareCommand(parsed.config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out);
-  }
   let config = parsed.config;
+  try {
+    const doc = taskDocumentFromFiles(parsed.options);
+    if (doc) {
+      // the task's generation defaults apply unless the flags set them
+      config = { ...withTask(config, 'custom'), taskDoc: taskDocumentJson(doc) };
+      if (!parsed.configFlags.includes('--max-new-tokens')) config.maxNewTokens = doc.generation.maxNewTokens;
+    }
+  } catch (e) {
+    if (!(e instanceof TaskDocumentError)) throw e;
+    parsed.errors.push(e.message);
+  }
+  if (parsed.command === 'compare' && parsed.errors.length === 0) {
+    return compareCommand(config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out);
+  }
   const { resume, runDir } = parsed.options;
   if (resume !== undefined) {
     if (runDir !== undefined) parsed.errors.push('--resume DIR continues the run in DIR: give it without --run-dir');
@@ -172,7 +195,7 @@ export async function main(argv: string[]): Promise<number> {
       if (place.runDir) console.error(`resume with: npx raftlab run --resume ${place.runDir}`);
       return 1;
     }
-    if (!(e instanceof RunDirError || e instanceof HubModelError || e instanceof SafetensorsError || e instanceof LoraTargetError)) throw e;
+    if (!(e instanceof RunDirError || e instanceof HubModelError || e instanceof SafetensorsError || e instanceof LoraTargetError || e instanceof TaskDocumentError)) throw e;
     console.error(`raftlab: ${e.message}`);
     return 2;
   }
@@ -208,7 +231,7 @@ function methodLabel(config: RunConfig): string {
 async function compareCommand(base: RunConfig, methods: RunConfig['method'][], out: string | undefined): Promise<number> {
   const runs: Array<{ method: string; label: string; config: RunConfig; cycles: CycleStats[] }> = [];
   // one set of verifiers for every method of a code task (Pyodide and clang load once)
-  const verifier = taskNeedsVerifier(base.task) ? createNodeVerifiers() : undefined;
+  const verifier = runNeedsVerifier(base) ? createNodeVerifiers() : undefined;
   try {
     for (const method of methods) {
       const config = { ...base, method };

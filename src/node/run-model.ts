@@ -13,6 +13,7 @@ import { hubFingerprint } from '../core/hub/fingerprint';
 import { parseModelSource } from '../core/hub/source';
 import type { LanguageModel } from '../core/lm/language-model';
 import { baseModelId } from '../core/store/base-model';
+import { embeddedModelTask } from '../core/tasks/run-task';
 import type { Tokenizer } from '../core/tasks/types';
 import { downloadModel } from './hub-download';
 import { loadHubFolder } from './hub-folder';
@@ -37,11 +38,13 @@ export interface RunModel {
 
 export async function loadRunModel(config: RunConfig, endpoint?: string): Promise<RunModel> {
   if (config.model === 'embedded') {
-    const { model, tokenizer, manifest, fingerprint } = await loadEmbeddedModel(config.task);
+    // a custom task names the embedded model it runs on
+    const name = embeddedModelTask(config);
+    const { model, tokenizer, manifest, fingerprint } = await loadEmbeddedModel(name);
     return {
-      model, tokenizer, baseId: baseModelId(config.task, 'gpt', model.numParams(), fingerprint), label: `embedded ${config.task} model`,
+      model, tokenizer, baseId: baseModelId(config.task, 'gpt', model.numParams(), fingerprint), label: `embedded ${name} model`,
       linkModel: 'embedded', hubName: null, revision: null,
-      origin: { folder: null, tokenizerJson: join(modelDir(config.task), 'tokenizer.json'), eosId: tokenizer.eosId }, meta: manifest.meta,
+      origin: { folder: null, tokenizerJson: join(modelDir(name), 'tokenizer.json'), eosId: tokenizer.eosId }, meta: manifest.meta,
     };
   }
   let dir: string;

@@ -11,7 +11,7 @@
 import type { PyodideAPI } from 'pyodide';
 import { PYTHON_HARNESS } from '../../src/core/verify/python-harness';
 import type { PythonReply, PythonRequest } from '../../src/core/verify/types';
-import { harnessReply, type HarnessRun } from '../../src/core/verify/python-call.mjs';
+import { harnessReply, type HarnessRewardRun, type HarnessRun } from '../../src/core/verify/python-call.mjs';
 import { lockdownGlobals } from '../../src/browser/verify/lockdown';
 import type { FromWorker, ToWorker } from '../../src/browser/verify/protocol';
 
@@ -19,6 +19,7 @@ declare const __RAFTLAB_PYODIDE_BYTES__: number;
 
 const post = (m: FromWorker<PythonReply>, transfer: Transferable[] = []) => self.postMessage(m, transfer);
 let run: HarnessRun | null = null;
+let rewardRun: HarnessRewardRun | null = null;
 let pyodide: PyodideAPI | null = null;
 
 /** fetch that reports the bytes of every response body as they stream in. */
@@ -84,6 +85,7 @@ async function load(indexURL: string, snapshot: Uint8Array | undefined): Promise
   const ns = py.globals.get('dict')();
   py.runPython(PYTHON_HARNESS, { globals: ns });
   run = ns.get('run') as typeof run;
+  rewardRun = ns.get('reward_run') as typeof rewardRun;
   for (const name of ['js', 'pyodide_js']) {
     try {
       py.unregisterJsModule(name);
@@ -109,7 +111,7 @@ self.onmessage = (e: MessageEvent<ToWorker<PythonRequest>>) => {
     return;
   }
   try {
-    post({ type: 'reply', reply: harnessReply(pyodide!, run, m.req) });
+    post({ type: 'reply', reply: harnessReply(pyodide!, run, m.req, rewardRun ?? undefined) });
   } catch (err) {
     post({ type: 'fatal', message: String((err as Error)?.message ?? err).slice(0, 500) });
   }

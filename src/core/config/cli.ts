@@ -50,6 +50,12 @@ export interface CliOptions {
   merge?: boolean;
   /** Where Hub models come from (a mirror or a local server); else $HF_ENDPOINT, else the Hub. Never part of a run. */
   hfEndpoint?: string;
+  /** A task document (JSON file): runs task custom with it. */
+  taskFile?: string;
+  /** The shortcut for a task: prompts (JSONL or text lines), a Python reward file, optional held-out prompts. */
+  promptsFile?: string;
+  rewardPy?: string;
+  evalPromptsFile?: string;
   help: boolean;
 }
 
@@ -64,7 +70,8 @@ export interface CliParseResult {
 
 const SEE_HELP = '(see raftlab run --help)';
 const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0']);
-const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume', '--save', '--merge', '--hf-endpoint']);
+const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume', '--save', '--merge', '--hf-endpoint', '--task-file', '--prompts', '--reward-py']);
+const FILE_OPTIONS: Record<string, 'taskFile' | 'promptsFile' | 'rewardPy'> = { '--task-file': 'taskFile', '--prompts': 'promptsFile', '--reward-py': 'rewardPy' };
 
 function looksLikeFlag(token: string): boolean {
   return token.startsWith('--') || token === '-h';
@@ -125,7 +132,7 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         }
       }
       if (value === undefined) {
-        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--images' || flag === '--run-dir' || flag === '--resume' || flag === '--save' ? 'a folder' : flag === '--hf-endpoint' ? 'an http(s) URL' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
+        const expects = field ? describeFieldRange(field) : flag === '--out' ? 'a file path' : flag === '--images' || flag === '--run-dir' || flag === '--resume' || flag === '--save' ? 'a folder' : flag === '--hf-endpoint' ? 'an http(s) URL' : flag in FILE_OPTIONS ? 'a file path' : flag === '--methods' ? `a comma list of ${METHODS.join(', ')}` : 'a URL';
         errors.push(`missing value for ${flag} (expects ${expects}) ${SEE_HELP}`);
         continue;
       }
@@ -135,6 +142,16 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         if (bad.length || methods.length === 0) errors.push(`--methods: unknown method ${quoteRaw(bad.join(',') || value)} (expected a comma list of ${METHODS.join(', ')})`);
         else if (new Set(methods).size !== methods.length) errors.push('--methods: a method is listed twice');
         else options.methods = methods as Method[];
+        continue;
+      }
+      if (flag in FILE_OPTIONS) {
+        if (value === '') errors.push(`${flag} needs a file path`);
+        else options[FILE_OPTIONS[flag]!] = value;
+        continue;
+      }
+      // --eval-prompts N is a count; --eval-prompts FILE (with --prompts) is the held-out prompts file
+      if (flag === '--eval-prompts' && !/^[+-]?\d+$/.test(value)) {
+        options.evalPromptsFile = value;
         continue;
       }
       if (flag === '--hf-endpoint') {
@@ -180,7 +197,11 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
   for (const p of resolved.problems) errors.push(problemToCliError(p));
   for (const p of checkConfig(resolved.config)) errors.push(problemToCliError(p));
 
-  return { command, config: resolved.config, options, configFlags: flagEntries.map(([f]) => f).concat(options.url !== undefined ? ['--url'] : []), errors };
+  if (options.taskFile !== undefined && (options.promptsFile !== undefined || options.rewardPy !== undefined)) errors.push('--task-file is a whole task: give it without --prompts and --reward-py');
+  if ((options.promptsFile === undefined) !== (options.rewardPy === undefined)) errors.push('--prompts FILE and --reward-py FILE go together (or use --task-file)');
+  if (options.evalPromptsFile !== undefined && options.promptsFile === undefined) errors.push(`--eval-prompts ${quoteRaw(options.evalPromptsFile)} is a file, which goes with --prompts (a count of eval prompts is an integer)`);
+  const fileFlags = (['taskFile', 'promptsFile', 'rewardPy', 'evalPromptsFile'] as const).filter((k) => options[k] !== undefined).map((k) => ({ taskFile: '--task-file', promptsFile: '--prompts', rewardPy: '--reward-py', evalPromptsFile: '--eval-prompts' })[k]);
+  return { command, config: resolved.config, options, configFlags: flagEntries.map(([f]) => f).concat(options.url !== undefined ? ['--url'] : [], fileFlags), errors };
 }
 
 function quoteFlag(flag: string): string {
@@ -239,6 +260,10 @@ export function cliHelp(): string {
     '      Language tasks: at the end, save what was trained for the Python ecosystem. A LoRA run writes a PEFT adapter (adapter_config.json, adapter_model.safetensors; PeftModel.from_pretrained opens it on its base model); a full fine-tuning run, or --merge, writes the whole model in the Hugging Face layout (config.json, model.safetensors, tokenizer files), which transformers and raftlab score open.',
     '  --hf-endpoint URL',
     '      Where Hub models (--model org/name) are downloaded from: a mirror or a local server in the Hub\'s layout. Default: $HF_ENDPOINT, else https://huggingface.co. Files are cached in $RAFTLAB_CACHE (default ~/.cache/raftlab); a cached model needs no network.',
+    '  --task-file TASK.json',
+    '      Run your own task (task custom): a task document with prompts, reward and generation defaults (see the README, "Your own task").',
+    '  --prompts FILE.jsonl --reward-py FILE.py [--eval-prompts FILE.jsonl]',
+    '      The shortcut for a task: prompts as JSONL rows with a "prompt" field (other fields go to the reward) or text lines, and a Python reward with TRL\'s signature, reward(prompts, completions, **kwargs) -> list[float] (or reward(prompt, completion, **row) -> float); without --eval-prompts a fifth of the prompts is held out.',
     '  --url URL',
     '      Start from the settings of a RAFT Lab share link (#v=2&...; older links are migrated); flags given here override them.',
     '  -h, --help',

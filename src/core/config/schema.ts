@@ -10,7 +10,7 @@
  */
 
 /** Tasks the lab can train on. Add a task id here (and its implementation elsewhere) to offer it. */
-export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions', 'shapes'] as const;
+export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions', 'shapes', 'custom'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 /** Tasks that run on the diffusion engine (images) instead of a language model. */
@@ -25,6 +25,8 @@ import { LORA_TARGETS, type LoraTarget } from '../lm/lora-config';
 import { SELECT_MODES, type SelectMode } from '../raft/select';
 import { IMAGE_REWARD_NAMES, type ImageRewardName } from '../diffusion/rewards';
 import { SHAPES_RAFT, SHAPES_SAMPLER } from '../diffusion/shapes-recipe';
+import { decodeTaskLink, encodeTaskLink } from './task-link';
+import { parseTaskDocument, taskDocumentJson } from '../tasks/custom/document';
 export { LORA_TARGETS, SELECT_MODES, type LoraTarget, type SelectMode };
 
 /** Alignment methods the lab compares. */
@@ -33,6 +35,11 @@ export type Method = (typeof METHODS)[number];
 
 export interface RunConfig {
   task: TaskName;
+  /**
+   * Task `custom`: the task document (tasks/custom/document.ts) as canonical JSON; '' for the built-in tasks. Links
+   * and CLI arguments carry it deflated and base64url-encoded (config/task-link.ts).
+   */
+  taskDoc: string;
   /**
    * Language tasks: the model to fine-tune: `embedded` (the task's shipped model), a Hub id `org/name[@revision]`,
    * an http(s) URL of a folder in the Hub's layout, or (CLI) a local folder. The Hub endpoint is a setting of the
@@ -107,7 +114,7 @@ export interface RunConfig {
 
 export type ConfigKey = keyof RunConfig;
 export type ConfigValue = RunConfig[ConfigKey];
-export type FieldType = 'int' | 'number' | 'boolean' | 'choice' | 'list' | 'model';
+export type FieldType = 'int' | 'number' | 'boolean' | 'choice' | 'list' | 'model' | 'task';
 export type ConfigGroup = 'run' | 'sampling' | 'selection' | 'training' | 'lora' | 'eval';
 
 export const CONFIG_GROUPS: readonly ConfigGroup[] = ['run', 'sampling', 'selection', 'training', 'lora', 'eval'];
@@ -151,7 +158,11 @@ const FIELDS = [
   // run
   {
     key: 'task', type: 'choice', default: 'sentiment', choices: TASKS, urlKey: 'task', cliFlag: '--task',
-    label: 'Task', help: 'Which task (prompts plus reward function) to fine-tune the model on.', group: 'run',
+    label: 'Task', help: 'Which task (prompts plus reward function) to fine-tune the model on; custom is your own task document.', group: 'run',
+  },
+  {
+    key: 'taskDoc', type: 'task', default: '', urlKey: 'td', cliFlag: '--task-doc',
+    label: 'Your task', help: 'The custom task\'s document: prompts, reward and generation defaults (JSON, or its link form; the CLI\'s --task-file reads it from a file).', group: 'run', scope: 'language',
   },
   {
     key: 'model', type: 'model', default: 'embedded', urlKey: 'model', cliFlag: '--model',
@@ -454,6 +465,7 @@ export function quoteRaw(raw: string, max = 60): string {
 
 /** The canonical string form of a value, as written to URLs and CLI flags. */
 export function formatFieldValue(field: AnyConfigField, value: ConfigValue): string {
+  if (field.type === 'task' && value !== '') return encodeTaskLink(String(value));
   return String(value);
 }
 
@@ -472,6 +484,8 @@ export function describeFieldRange(field: AnyConfigField): string {
       return `comma list of ${(field.choices ?? []).join(',')}`;
     case 'model':
       return 'embedded|org/name[@revision]|https://folder/|DIR';
+    case 'task':
+      return 'a task document (JSON, or its link form z...)';
   }
 }
 
@@ -534,6 +548,20 @@ export function parseFieldValue(field: ConfigField, raw: string): ParseResult<Co
         return { ok: false, message: `${field.key} must be embedded, a Hub id org/name[@revision], an http(s) URL or a folder ${got}` };
       }
       return { ok: true, value: raw };
+    }
+    case 'task': {
+      if (raw === '') return { ok: true, value: '' };
+      let json = raw;
+      if (!raw.trimStart().startsWith('{')) {
+        const decoded = decodeTaskLink(raw);
+        if (!decoded.ok) return { ok: false, message: `${field.key}: ${decoded.message}` };
+        json = decoded.json;
+      }
+      try {
+        return { ok: true, value: taskDocumentJson(parseTaskDocument(json)) };
+      } catch (e) {
+        return { ok: false, message: `${field.key}: ${(e as Error).message}` };
+      }
     }
   }
 }
@@ -603,6 +631,10 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
   if (isImageTaskName(config.task) && config.method !== 'raft') {
     add('method', `image tasks (${config.task}) run RAFT only; method ${config.method} is for language tasks`);
   }
+  if (config.task === 'custom' && config.taskDoc === '') {
+    add('taskDoc', 'task custom needs a task document (the lab\'s "Your task" editor; the CLI\'s --task-file, or --prompts with --reward-py)');
+  }
+  if (config.task !== 'custom' && config.taskDoc !== '') add('taskDoc', `a task document is for task custom, not ${config.task}`);
   const parsedTargets = parseFieldValue(fieldOf('loraTargets'), config.loraTargets);
   if (!parsedTargets.ok) add('loraTargets', parsedTargets.message);
   return problems;

@@ -21,11 +21,13 @@ import {
   type RunConfig,
 } from './schema';
 import { takeLesson, type Presentation } from './lesson';
+import { MAX_TASK_LINK_CHARS } from './task-link';
 
 export const CONFIG_HASH_VERSION = '2';
 /** Older versions that are still read (migrated to the current one). */
 export const LEGACY_HASH_VERSIONS: readonly string[] = ['1'];
-export const MAX_CONFIG_HASH_LENGTH = 2000;
+/** The longest hash read: settings, plus a task document in its link form. */
+export const MAX_CONFIG_HASH_LENGTH = 2000 + MAX_TASK_LINK_CHARS;
 
 /** `v=1&seed=…&<urlKey>=<value>…` for the fields that differ from the defaults (no leading '#'). */
 export function encodeConfigHash(config: RunConfig): string {

@@ -17,7 +17,8 @@ import { sequenceKl } from '../lm/kl';
 import { tokenLogProbs } from '../lm/score';
 import type * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
-import { promptIds, type RewardResult, type Task, type Tokenizer } from '../tasks/types';
+import { cutAtStop } from '../lm/stop';
+import { promptIds, type RewardItem, type RewardResult, type Task, type Tokenizer } from '../tasks/types';
 import { PromptOrder } from './prompt-order';
 import { earlyStopDue } from './early-stop';
 import { nextTask } from '../next-task';
@@ -384,7 +385,9 @@ export class RaftEngine {
       maxBatch: this.config.genBatch,
       onProgress: (done, total) => this.#progress(cycle, phase, done, total),
     }, rng);
-    return rows.map((r, i) => ({ ...r, gen: gens[i]! }));
+    const stops = this.task.stop ?? [];
+    const decode = (ids: readonly number[]) => this.tokenizer.decode(ids);
+    return rows.map((r, i) => ({ ...r, gen: stops.length ? cutAtStop(gens[i]!, decode, stops) : gens[i]! }));
   }
 
   /**
@@ -395,7 +398,8 @@ export class RaftEngine {
    */
   async #score(cycle: number, gens: Array<Omit<Scored, 'result' | 'completion'>>, heldOut = false): Promise<Scored[]> {
     const texts = heldOut ? this.task.evalPrompts : this.task.trainPrompts;
-    const items = gens.map((g) => ({ prompt: texts[g.promptIndex]!, completion: this.tokenizer.decode(g.gen.tokens) }));
+    const rows = heldOut ? this.task.evalRows : this.task.trainRows;
+    const items: RewardItem[] = gens.map((g) => ({ prompt: texts[g.promptIndex]!, completion: this.tokenizer.decode(g.gen.tokens), ...(rows ? { row: rows[g.promptIndex] } : {}) }));
     const raw: Array<RewardResult | { error: unknown }> = [];
     if (this.task.rewardMany) {
       // a verifier task scores the batch concurrently; progress is reported per chunk
@@ -416,7 +420,7 @@ export class RaftEngine {
     } else {
       for (const it of items) {
         try {
-          raw.push(await this.task.reward(it.prompt, it.completion));
+          raw.push(await this.task.reward(it.prompt, it.completion, it.row));
         } catch (e) {
           raw.push({ error: e });
         }
@@ -553,12 +557,12 @@ export class RaftEngine {
 /** A reward call's outcome as a RewardResult; anything but a number in [0, 1] becomes reward 0 with the error. */
 function checkedReward(r: RewardResult | { error: unknown }): RewardResult {
   const fail = (error: string): RewardResult => ({ reward: 0, breakdown: { ...('breakdown' in r ? r.breakdown : {}), error, rewardError: true } });
-  if ('error' in r) return fail(r.error instanceof Error ? r.error.message : String(r.error));
+  if ('error' in r && r.error !== undefined) return fail(r.error instanceof Error ? r.error.message : String(r.error));
   const v = (r as { reward: unknown }).reward;
   if (typeof v !== 'number') return fail(`the reward is not a number (got ${typeof v})`);
   if (!Number.isFinite(v)) return fail(`the reward is not finite (got ${v})`);
   if (v < 0 || v > 1) return fail(`the reward is outside [0, 1] (got ${v})`);
-  return r;
+  return r as RewardResult;
 }
 
 function now(): number {

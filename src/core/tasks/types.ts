@@ -7,6 +7,19 @@
 export interface RewardResult {
   reward: number;
   breakdown?: Record<string, string | number | boolean | null>;
+  /** The reward failed for this sample (custom tasks: the function raised, timed out, gave no number in [0, 1]). */
+  error?: string;
+}
+
+/** A prompt's row: its other fields (custom tasks: the JSONL row's fields besides `prompt`), passed to the reward. */
+export type PromptRow = Readonly<Record<string, unknown>>;
+
+/** One sample handed to a reward. */
+export interface RewardItem {
+  prompt: string;
+  completion: string;
+  /** The prompt's row, for tasks with rows. */
+  row?: PromptRow;
 }
 
 export interface Task {
@@ -24,13 +37,18 @@ export interface Task {
   readonly demonstrations?: ReadonlyArray<{ prompt: string; completion: string }>;
   /** A reward at or above this counts as a pass (verifier tasks); undefined = the task has no pass notion. */
   readonly passThreshold?: number;
+  /** Rows of the train and eval prompts (same order), for tasks whose rewards read more than the prompt. */
+  readonly trainRows?: readonly PromptRow[];
+  readonly evalRows?: readonly PromptRow[];
+  /** Generation stops after any of these strings (the completion keeps it). */
+  readonly stop?: readonly string[];
   /** Score one completion of one prompt. */
-  reward(prompt: string, completion: string): RewardResult | Promise<RewardResult>;
+  reward(prompt: string, completion: string, row?: PromptRow): RewardResult | Promise<RewardResult>;
   /**
    * Score a batch at once (verifier tasks: the samples go to a worker pool concurrently). Results in item order.
    * The engine uses it when present, else calls `reward` per item.
    */
-  rewardMany?(items: ReadonlyArray<{ prompt: string; completion: string }>): Promise<RewardResult[]>;
+  rewardMany?(items: ReadonlyArray<RewardItem>): Promise<RewardResult[]>;
 }
 
 /**
@@ -39,7 +57,19 @@ export interface Task {
  */
 export interface TaskContext {
   verifier?: import('../verify/types').Verifier;
+  /** Custom tasks with a learned reward: loads a Hub text classifier (Node and browser each have theirs). */
+  classifier?: ClassifierLoader;
 }
+
+/** A text classifier: for each text, each label's probability. */
+export interface TextClassifier {
+  classify(texts: readonly string[]): Promise<Array<Record<string, number>>>;
+  /** Its labels (config.json id2label), for checking a task's label before a run. */
+  readonly labels: readonly string[];
+  dispose(): Promise<void>;
+}
+
+export type ClassifierLoader = (model: string, revision: string) => Promise<TextClassifier>;
 
 /** Text <-> token ids. Implementations wrap a `tokenizer.json` loaded by @huggingface/transformers. */
 export interface Tokenizer {

@@ -5,13 +5,19 @@
 // Pyodide turns None into undefined; the reply protocol uses null
 const noneAsNull = (entries) => Object.fromEntries([...entries].map(([k, v]) => [k, v === undefined ? null : v]));
 
-export function harnessReply(pyodide, run, req) {
-  const tests = pyodide.toPy(req.tests);
+export function harnessReply(pyodide, run, req, rewardRun) {
   let result;
-  try {
-    result = run(req.code, tests, req.stdin, req.outputCap);
-  } finally {
-    tests.destroy();
+  if (req.reward) {
+    // a custom task's reward function over a batch (harness reward_run); plain strings cross, no proxies
+    if (!rewardRun) throw new Error('this worker has no reward_run');
+    result = rewardRun(req.code, req.reward.mode, req.reward.payload, req.outputCap);
+  } else {
+    const tests = pyodide.toPy(req.tests);
+    try {
+      result = run(req.code, tests, req.stdin, req.outputCap);
+    } finally {
+      tests.destroy();
+    }
   }
   let reply;
   try {

@@ -29,8 +29,39 @@ export interface VerifyJob {
   timeoutMs?: number;
 }
 
+/**
+ * A custom task's Python reward function over a batch (python-harness.ts `reward_run`): `check` compiles it and checks
+ * its policy and signature without running anything; `score` calls it on the completions (rows: each sample's other
+ * fields, without `prompt`). The whole batch has one time limit.
+ */
+export interface PythonRewardJob {
+  code: string;
+  mode: 'check' | 'score';
+  prompts: readonly string[];
+  completions: readonly string[];
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  timeoutMs: number;
+}
+
+export type PythonRewardItem = { reward: number; breakdown: Breakdown } | { error: string; traceback: string | null };
+
+export interface PythonRewardOutcome {
+  /** `batch` (TRL's reward(prompts, completions, **kwargs)) or `per-sample` (reward(prompt, completion, **row)). */
+  style: 'batch' | 'per-sample' | null;
+  /** A failure of the whole batch (does not compile, refused by the policy, failed to load, raised, timed out, ...). */
+  error: string | null;
+  traceback: string | null;
+  /** One per completion when `error` is null and the mode was `score`. */
+  items: PythonRewardItem[];
+  /** What the function printed (capped). */
+  stdout: string;
+  ms: number;
+}
+
 export interface Verifier {
   verify(job: VerifyJob): Promise<VerifyResult>;
+  /** Run a custom task's Python reward function (Python verifiers only). */
+  pythonReward?(job: PythonRewardJob): Promise<PythonRewardOutcome>;
   /** Verify jobs concurrently (as many at once as the verifier has workers); results in job order. */
   verifyMany(jobs: readonly VerifyJob[]): Promise<VerifyResult[]>;
   /** Terminate every worker. The verifier cannot be used afterwards. */
@@ -49,6 +80,8 @@ export const OUTPUT_CAP_BYTES = 64 * 1024;
 export interface PythonRequest {
   id: number;
   code: string;
+  /** A reward function request instead of a sample: `code` is the reward module; payload JSON {prompts, completions, rows}. */
+  reward?: { mode: 'check' | 'score'; payload: string };
   tests: string[];
   stdin: string;
   outputCap: number;
@@ -72,6 +105,8 @@ export interface PythonReply {
   stderrTruncated: boolean;
   /** Size of the Pyodide heap after the sample; the verifier recycles a worker whose heap grew large. */
   heapBytes: number;
+  /** A reward request's result: JSON text of {style, error, traceback, items} (see PythonRewardOutcome). */
+  rewardJson?: string;
 }
 
 /** C compiler worker: compile one translation unit to wasm32-wasip1 with -Wall. */

@@ -19,6 +19,8 @@ import {
   type CompileRequest,
   type PythonReply,
   type PythonRequest,
+  type PythonRewardJob,
+  type PythonRewardOutcome,
   type RunReply,
   type RunRequest,
   type Verifier,
@@ -62,9 +64,26 @@ export function createPythonVerifier(factory: WorkerFactory<PythonRequest, Pytho
     const reply = out.kind === 'reply' ? out.reply : out.kind === 'timeout' ? { timeout: true as const } : { dead: out.error };
     return pythonReward(job.code, reply, job.expectedStdout, { ms, timeoutMs });
   };
+  const runRewardFunction = async (job: PythonRewardJob): Promise<PythonRewardOutcome> => {
+    const t0 = performance.now();
+    const payload = job.mode === 'score' ? JSON.stringify({ prompts: job.prompts, completions: job.completions, rows: job.rows }) : '{}';
+    const req: PythonRequest = { id: nextId++, code: job.code, tests: [], stdin: '', outputCap: opts.outputCap ?? OUTPUT_CAP_BYTES, reward: { mode: job.mode, payload } };
+    const out = await pool.run(req, job.timeoutMs, undefined, (r) => r.heapBytes > recycleAt);
+    const ms = Math.round(performance.now() - t0);
+    const failed = (error: string): PythonRewardOutcome => ({ style: null, error, traceback: null, items: [], stdout: '', ms });
+    if (out.kind === 'timeout') return failed(`the reward function ran longer than its time limit (${job.timeoutMs} ms for ${job.completions.length} samples)`);
+    if (out.kind === 'dead') return failed(`the Python worker died running the reward function (${out.error.slice(0, 200)}); it was replaced`);
+    try {
+      const r = JSON.parse(out.reply.rewardJson ?? '') as Omit<PythonRewardOutcome, 'stdout' | 'ms'>;
+      return { ...r, stdout: out.reply.stdout, ms };
+    } catch {
+      return failed('the Python worker sent no reward result');
+    }
+  };
   return {
     pool,
     verify,
+    pythonReward: runRewardFunction,
     verifyMany: verifyAll(verify),
     dispose: async () => pool.terminate(),
   };
@@ -136,6 +155,7 @@ export function combineVerifiers(python: VerifierSet['python'], c: VerifierSet['
     python,
     c,
     verify,
+    pythonReward: python.pythonReward,
     verifyMany: verifyAll(verify),
     dispose: async () => {
       await python.dispose();

@@ -33,6 +33,7 @@ try {
   const ns = pyodide.globals.get('dict')();
   pyodide.runPython(workerData.harness, { globals: ns });
   const run = ns.get('run');
+  const rewardRun = ns.get('reward_run');
   // Python code that removes the harness's import blocker must not find these JS modules again
   for (const name of ['js', 'pyodide_js']) {
     try { pyodide.unregisterJsModule(name); } catch { /* not registered */ }
@@ -40,7 +41,7 @@ try {
   lockdownGlobals();
   port.on('message', (msg) => {
     try {
-      post({ type: 'reply', reply: harnessReply(pyodide, run, msg.req) });
+      post({ type: 'reply', reply: harnessReply(pyodide, run, msg.req, rewardRun) });
     } catch (err) {
       post({ type: 'fatal', message: String(err?.message ?? err).slice(0, 500) });
     }

@@ -67,9 +67,14 @@ export function arithmeticReward(prompt: string, completion: string): RewardResu
   return { reward: correct ? 1 : 0, breakdown: { working: parsed.working, answer: parsed.answer, expected, parsed: true, correct } };
 }
 
+/** Worksheet lines of the held-out problems, mistakes included: the perplexity text. */
+export function arithmeticHeldOutText(): string[] {
+  const heldOutRng = Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/heldout-answers');
+  return heldOutProblems().textSet.map((p) => corpusLine(p, heldOutRng));
+}
+
 export function createArithmeticTask(): Task {
   const { evalSet, textSet } = heldOutProblems();
-  const heldOutRng = Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/heldout-answers');
   const heldOut = new Set([...evalSet, ...textSet].map(key));
   const trainPrompts = distinctProblems(Rng.derive(ARITHMETIC_PRETRAIN_SEED, 'arithmetic/train'), TRAIN_PROMPTS, heldOut).map(key);
   // demonstrations (UFT, SFT) come from the task's corpus, like every task's: the sloppy worksheet, mistakes included
@@ -80,7 +85,7 @@ export function createArithmeticTask(): Task {
     trainPrompts,
     evalPrompts: evalSet.map(key),
     // the same distribution as the corpus (mistakes included): perplexity measures drift from pre-training
-    heldOutText: textSet.map((p) => corpusLine(p, heldOutRng)),
+    heldOutText: arithmeticHeldOutText(),
     demonstrations: demos,
     passThreshold: 1,
     reward: arithmeticReward,

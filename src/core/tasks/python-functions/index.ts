@@ -85,13 +85,18 @@ export function pythonFunctionsJob(prompt: string, completion: string) {
 
 const notAProblem: RewardResult = { reward: 0, breakdown: { error: 'prompt is not a python-functions problem' } };
 
+/** Held-out reference solutions (prompt + completion) of the eval problems: the perplexity texts. */
+export function pythonFunctionsHeldOutText(): string[] {
+  return pythonFunctionsSplit().evalSet.flatMap((p) => referenceCompletions(p).map((c) => promptText(p) + c));
+}
+
 export function createPythonFunctionsTask(ctx: TaskContext = {}): Task {
   const verifier: Verifier | undefined = ctx.verifier;
   if (!verifier) throw new Error('python-functions: this task runs generated Python and needs a verifier (TaskContext.verifier)');
   const { evalSet, trainByFamily } = pythonFunctionsSplit();
   const pick = Rng.derive(PYTHON_FUNCTIONS_PRETRAIN_SEED, 'python-functions/train');
   const trainPrompts = pick.shuffled(trainByFamily.flatMap((fam) => pick.shuffled(fam).slice(0, TRAIN_PER_FAMILY))).map(promptText);
-  const heldOutText = evalSet.flatMap((p) => referenceCompletions(p).map((c) => promptText(p) + c));
+  const heldOutText = pythonFunctionsHeldOutText();
   const rewardMany = async (items: ReadonlyArray<{ prompt: string; completion: string }>): Promise<RewardResult[]> => {
     const jobs = items.map((it) => pythonFunctionsJob(it.prompt, it.completion));
     const real = jobs.filter((j) => j !== null);
