@@ -15,7 +15,7 @@ const PROMPTS = [{ prompt: 'the cat', topic: 'a' }, { prompt: 'a dog', topic: 'o
 const docOf = (code: string, timeLimitMs = 5000) => parseTaskDocument({
   raftlabTask: 1, name: 'python reward', prompts: PROMPTS, evalPrompts: [{ prompt: 'one day', topic: 'a' }], reward: { kind: 'python', code, timeLimitMs },
 });
-const score = (code: string, completions: string[], timeLimitMs = 5000) => verifier.pythonReward({
+const score = (code: string, completions: string[], timeLimitMs = 5000) => verifier.pythonReward!({
   code, mode: 'score', prompts: completions.map(() => 'p'), completions, rows: completions.map((_, i) => ({ topic: 'abc'[i % 3] })), timeoutMs: timeLimitMs,
 });
 

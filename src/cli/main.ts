@@ -91,7 +91,8 @@ async function runWith(asGiven: RunConfig, log: (line: string) => void, verifier
       runDir,
       log,
       header: tableHeader(),
-      row: tableRow,
+      // a cycle with reward errors names its first one (message and traceback) under its row
+      row: (s) => tableRow(s) + (s.rewardErrors ? `\n      reward errors: ${s.rewardErrors}; first: ${(s.rewardError ?? '').split('\n').join('\n      ')}` : ''),
       samplesOf: (r) => [
         ...r.samples.map((s) => ({ split: 'train' as const, ...s })),
         ...r.evalSamples.map((s) => ({ split: 'eval' as const, ...s })),
