@@ -10,6 +10,7 @@
  * resource tarball are found by Vite through the package's `new URL('./x', import.meta.url)` and emitted as assets
  * (it is kept out of dev pre-bundling so that those URLs still point into its folder). verify.html is a small
  * page of the build that drives the verifiers for test/e2e/verify.test.ts.
+ * ONNX Runtime Web's wasm files (learned rewards through transformers.js) are copied the same way into dist/ort/.
  * The page is cross-origin isolated: COOP/COEP headers in `vite dev` and `vite preview`, and on static hosts the
  * coi-serviceworker script (plugin below) adds them.
  */
@@ -60,26 +61,31 @@ const PYODIDE_FETCHED_BYTES = ['pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide
   .reduce((n, f) => n + statSync(join(PYODIDE_DIR, f)).size, 0);
 const CONTENT_TYPES: Record<string, string> = { '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.zip': 'application/zip', '.json': 'application/json' };
 
-/** Pyodide from the app's own origin: dist/pyodide/ at build time, /pyodide/ in `vite dev`. Never a CDN. */
-function pyodideRuntime(): Plugin {
+/**
+ * A package's runtime files from the app's own origin, never a CDN: dist/<prefix>/ at build time, /<prefix>/ in
+ * `vite dev`. Pyodide (its runtime) and ONNX Runtime Web's wasm build (what transformers.js runs learned rewards on).
+ */
+function packageRuntime(prefix: string, dir: string, files: readonly string[]): Plugin {
   return {
-    name: 'raftlab:pyodide-runtime',
+    name: `raftlab:${prefix}-runtime`,
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const m = /^\/pyodide\/([\w.-]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+        const m = new RegExp(`^/${prefix}/([\\w.-]+)$`).exec(new URL(req.url ?? '/', 'http://x').pathname);
         const file = m?.[1];
-        if (!file || !PYODIDE_FILES.includes(file)) return next();
+        if (!file || !files.includes(file)) return next();
         res.setHeader('content-type', CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream');
-        createReadStream(join(PYODIDE_DIR, file)).pipe(res);
+        createReadStream(join(dir, file)).pipe(res);
       });
     },
     generateBundle() {
-      for (const file of PYODIDE_FILES) {
-        this.emitFile({ type: 'asset', fileName: `pyodide/${file}`, source: readFileSync(join(PYODIDE_DIR, file)) });
-      }
+      for (const file of files) this.emitFile({ type: 'asset', fileName: `${prefix}/${file}`, source: readFileSync(join(dir, file)) });
     },
   };
 }
+
+const ORT_DIR = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+/** ONNX Runtime Web's threaded SIMD build with asyncify (WebGPU and WASM), as transformers.js picks it by default. */
+const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 
 const COI_SW = join(dirname(createRequire(import.meta.url).resolve('coi-serviceworker/package.json')), 'coi-serviceworker.min.js');
 /** Cross-origin isolation (SharedArrayBuffer, so TF.js WASM runs on every core) where the server sets headers. */
@@ -108,7 +114,7 @@ function isolationServiceWorker(): Plugin {
 
 export default defineConfig({
   base: './',
-  plugins: [uiWithoutTfjs(), pyodideRuntime(), isolationServiceWorker(), svelte()],
+  plugins: [uiWithoutTfjs(), packageRuntime('pyodide', PYODIDE_DIR, PYODIDE_FILES), packageRuntime('ort', ORT_DIR, ORT_FILES), isolationServiceWorker(), svelte()],
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
   worker: {

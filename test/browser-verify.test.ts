@@ -8,7 +8,7 @@ import { currentVerifiers, describeVerifierProgress, taskContextFor } from '../s
 
 describe('browser verifier task context', () => {
   it('gives tasks that run no code an empty context and creates no verifier', () => {
-    expect(taskContextFor('sentiment', 'http://localhost/')).toEqual({});
+    expect(taskContextFor({ task: 'sentiment', taskDoc: '' }, 'http://localhost/', 'https://huggingface.co')).toEqual({});
     expect(currentVerifiers()).toBeNull();
   });
 

@@ -27,7 +27,15 @@ export interface TrainerClient {
   exportModel(kind: 'adapter' | 'merged'): Promise<{ name: string; zip: Uint8Array }>;
   /** Score a text or token ids with a Hub model in the worker. */
   score(model: string, input: { text?: string; ids?: number[] }, settings?: MachineSettings): Promise<ScoreOutput>;
+  /** Check a task document's reward and score one sample with it. */
+  tryReward(taskDoc: string, sample: { prompt: string; completion: string; row?: Record<string, unknown> }, settings?: MachineSettings): Promise<RewardOutput>;
   terminate(): void;
+}
+
+export interface RewardOutput {
+  reward: number;
+  breakdown?: Record<string, string | number | boolean | null>;
+  error?: string;
 }
 
 export interface ScoreOutput {
@@ -55,6 +63,7 @@ export function createTrainer(onCrash?: (message: string) => void): TrainerClien
     markRun: (runId) => api.markRun(runId),
     exportModel: (kind) => api.exportModel(kind),
     score: (model, input, settings) => api.score(model, { ...input, ...(input.ids ? { ids: [...input.ids] } : {}) }, { ...settings }),
+    tryReward: (taskDoc, sample, settings) => api.tryReward(taskDoc, { ...sample, ...(sample.row ? { row: { ...sample.row } } : {}) }, { ...settings }),
     terminate: () => {
       api[Comlink.releaseProxy]();
       worker.terminate();

@@ -9,7 +9,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkConfig, type RunConfig } from '../../src/core/config/schema';
 import { RaftEngine } from '../../src/core/raft/engine';
-import { createTask, isImageTask } from '../../src/core/tasks/registry';
+import { isImageTask } from '../../src/core/tasks/registry';
+import { createRunTask, embeddedModelTask, runTaskDocument } from '../../src/core/tasks/run-task';
+import { checkCustomTask } from '../../src/core/tasks/custom/task';
+import { parseTaskDocument } from '../../src/core/tasks/custom/document';
+import { DEFAULT_HF_ENDPOINT } from '../../src/core/hub/source';
+import type { RewardResult, Task } from '../../src/core/tasks/types';
 import type { LanguageModel } from '../../src/core/lm/language-model';
 import type { Tokenizer } from '../../src/core/tasks/types';
 import type { DeviceLimits } from '../../src/core/hub/memory';
@@ -256,15 +261,36 @@ export class RunSession {
     this.#lock.release();
   }
 
+  /**
+   * "Try the reward": check a task document's reward (Python compiles and passes the sandbox's policy, a classifier
+   * has its label) and score one completion of one of its prompts, in the same sandboxed workers a run uses.
+   */
+  async tryReward(taskDoc: string, sample: { prompt: string; completion: string; row?: Record<string, unknown> }, settings: MachineSettings = {}): Promise<RewardResult> {
+    const doc = parseTaskDocument(taskDoc);
+    const config = { task: 'custom' as const, taskDoc };
+    const ctx = taskContextFor(config, this.pageUrl, settings.hfEndpoint ?? DEFAULT_HF_ENDPOINT);
+    await checkCustomTask(doc, ctx);
+    const task = createRunTask(config, ctx);
+    const [r] = await task.rewardMany!([{ prompt: sample.prompt, completion: sample.completion, row: { prompt: sample.prompt, ...(sample.row ?? {}) } }]);
+    return r!;
+  }
+
   // ---------------------------------------------------------------------------------------------------------
 
   /** Load a run's base model (the task's embedded one, or a Hub model), and a recorder for it. */
-  async #loadBase(config: RunConfig, settings: MachineSettings): Promise<{ task: ReturnType<typeof createTask>; loaded: LoadedBase }> {
-    const taskName = config.task;
-    const task = createTask(taskName, taskContextFor(taskName, this.pageUrl));
+  async #loadBase(config: RunConfig, settings: MachineSettings): Promise<{ task: Task; loaded: LoadedBase }> {
+    // a custom task runs on the embedded model it names; its reward is checked before anything runs
+    const taskName = embeddedModelTask(config);
+    const ctx = taskContextFor(config, this.pageUrl, settings.hfEndpoint ?? DEFAULT_HF_ENDPOINT);
+    const doc = runTaskDocument(config);
+    if (doc) {
+      send({ type: 'status', message: `checking the reward of "${doc.name}"` });
+      await checkCustomTask(doc, ctx);
+    }
+    const task = createRunTask(config, ctx);
     let loaded: LoadedBase;
     if (config.model === 'embedded') {
-      send({ type: 'status', message: `loading task "${taskName}" and its base model` });
+      send({ type: 'status', message: `loading task "${doc ? doc.name : taskName}" and its base model` });
       const e = await loadEmbeddedModelFromUrl(taskName, this.pageUrl);
       const params = e.model.numParams();
       send({ type: 'loaded', task: task.name, params, backend: tf.getBackend(), meta: e.manifest.meta });
@@ -305,7 +331,7 @@ export class RunSession {
     return this.#makeEngine(this.#pin ? { ...config, model: this.#pin.pinned } : config, task, loaded);
   }
 
-  #makeEngine(config: RunConfig, task: ReturnType<typeof createTask>, loaded: LoadedBase): RaftEngine {
+  #makeEngine(config: RunConfig, task: Task, loaded: LoadedBase): RaftEngine {
     this.#model = loaded.model;
     this.#exportInfo = loaded.exportInfo;
     try {

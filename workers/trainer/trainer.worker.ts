@@ -12,7 +12,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../src/core/config/schema';
-import { onVerifierProgress } from '../../src/browser/verify/task-context';
+import { onClassifierProgress, onVerifierProgress } from '../../src/browser/verify/task-context';
 import { initBackend, type BackendName, type InitOptions, type InitResult } from './backend';
 import { message, send, subscribe, type EventSink } from './events';
 import { RunSession, type MachineSettings, type ResumeInfo, type RunOutcome } from './run-session';
@@ -26,6 +26,8 @@ let busy = false;
 let session = new RunSession(self.location.href);
 
 onVerifierProgress((progress) => send({ type: 'verifier', progress }));
+// a learned reward's model downloads like a Hub model: the page shows its progress
+onClassifierProgress((p) => send({ type: 'download', file: `${p.model}/${p.file}`, loaded: p.loaded, total: p.total || null, fromCache: false }));
 
 /** Watch the WebGPU device: when it is lost the run cannot go on in this worker. */
 function watchDevice(): void {
@@ -109,6 +111,11 @@ const api = {
   async exportModel(kind: 'adapter' | 'merged'): Promise<{ name: string; zip: Uint8Array }> {
     const out = await exclusive('download', () => session.exportModel(kind));
     return Comlink.transfer(out, [out.zip.buffer as ArrayBuffer]);
+  },
+
+  /** Check a task's reward and score one sample with it (the task editor's "Try the reward"). */
+  tryReward(taskDoc: string, sample: { prompt: string; completion: string; row?: Record<string, unknown> }, settings: MachineSettings = {}) {
+    return session.tryReward(taskDoc, sample, settings);
   },
 
   /** The backend in use (null before init). */

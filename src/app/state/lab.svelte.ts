@@ -7,6 +7,8 @@
  * their fields for the components.
  */
 import { DEFAULT_CONFIG, isImageTaskName, type AnyConfigField, type RunConfig } from '../../core/config/schema';
+import { embeddedModelOf, parseTaskDocument, taskDocumentJson } from '../../core/tasks/custom/document';
+import { TaskEditor } from './task-editor.svelte';
 import type { Phase } from '../../core/raft/engine';
 import { differsBeyondLive, LIVE_KEYS } from '../config-controls';
 import { download, isImageStats, type CycleRecord } from '../export';
@@ -44,6 +46,15 @@ export class Lab {
   readonly hub = new HubModels();
   /** The guided first run, opened by Run the demo (once per browser). */
   readonly tour = new Tour();
+  /** The "Your task" editor and the saved tasks. */
+  readonly tasks = new TaskEditor();
+  /**
+   * Python reward code the user has allowed to run in this page (their own from the editor, or a link's after they
+   * read it). A run whose task has other Python code waits for the user's consent (PythonConsent shows the code).
+   */
+  approvedPython = $state<string[]>([]);
+  /** Python code of the configured task that has not been allowed yet. */
+  readonly unapprovedPython = $derived(pythonCodes(this.config.taskDoc).filter((c) => !this.approvedPython.includes(c)));
 
   /** 'auto' = WebGPU, else WebGL, WASM, CPU. */
   backendChoice = $state<'auto' | BackendName>('auto');
@@ -80,8 +91,8 @@ export class Lab {
   readonly busy = $derived(this.status === 'loading' || this.status === 'running' || this.status === 'pausing');
   readonly nextCycle = $derived(this.cycles.length ? this.cycles.at(-1)!.stats.cycle + 1 : 0);
   readonly ready = $derived(this.backend !== null && !this.backendBusy);
-  readonly canRun = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.nextCycle <= this.config.cycles);
-  readonly canStep = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0);
+  readonly canRun = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.unapprovedPython.length === 0 && this.nextCycle <= this.config.cycles);
+  readonly canStep = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.unapprovedPython.length === 0);
   readonly canReset = $derived(this.busy || this.runConfig !== null || this.cycles.length > 0 || this.status === 'error' || this.crash !== null);
   /** An image task's run (shapes): its cycles, or else the run's or the form's task. The page shows image views then. */
   readonly imageRun = $derived(this.cycles.some((c) => isImageStats(c.stats)) || isImageTaskName((this.runConfig ?? this.config).task));
@@ -279,8 +290,48 @@ export class Lab {
 
   /** Measure the backends again (automatic choice), forgetting the remembered figures. */
   async remeasure(): Promise<void> {
-    forgetMeasurement(this.config.task);
+    forgetMeasurement(embeddedModelOf(this.config));
     await this.chooseBackend('auto');
+  }
+
+  /** Allow the configured task's Python reward code to run (in the sandboxed verifier worker). */
+  allowPython(): void {
+    this.approvedPython = [...this.approvedPython, ...this.unapprovedPython];
+  }
+
+  /**
+   * Run on a task document (the editor's "Use this task", a saved task): task custom with it, its generation
+   * default for max new tokens; the user's own Python code is allowed. Not while a run is in memory.
+   */
+  useTask(json: string): void {
+    if (this.busy || this.runConfig) {
+      this.error = 'a run is in memory: press Reset before switching to another task';
+      return;
+    }
+    const doc = parseTaskDocument(json);
+    const taskDoc = taskDocumentJson(doc);
+    this.approvedPython = [...this.approvedPython, ...pythonCodes(taskDoc)];
+    this.link.load({ ...($state.snapshot(this.config) as RunConfig), task: 'custom', taskDoc, maxNewTokens: doc.generation.maxNewTokens });
+  }
+
+  /** "Try the reward": the editor's task checked and one sample scored in the trainer worker's sandboxed workers. */
+  async tryReward(): Promise<void> {
+    const t = this.tasks;
+    const b = t.built;
+    if (!b.ok) {
+      t.tryResult = { busy: false, text: b.message, error: true };
+      return;
+    }
+    if (!this.#trainer) return;
+    const row = b.doc.prompts.find((r) => r.prompt === t.tryPrompt) ?? b.doc.prompts[0]!;
+    t.tryResult = { busy: true, text: null, error: false };
+    try {
+      const r = await this.#trainer.tryReward(b.json, { prompt: row.prompt, completion: t.tryCompletion, row: { ...row } }, this.hub.snapshot());
+      const parts = Object.entries(r.breakdown ?? {}).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
+      t.tryResult = r.error ? { busy: false, text: r.error, error: true } : { busy: false, text: `reward ${r.reward.toFixed(4)}${parts ? ` (${parts})` : ''}`, error: false };
+    } catch (e) {
+      t.tryResult = { busy: false, text: errorText(e), error: true };
+    }
   }
 
   /** One click: reset, load the demo configuration and run it. */
@@ -451,7 +502,8 @@ export class Lab {
 
   /** Start the backend: the one chosen, or automatic with the figures remembered for this task (saved when new). */
   async #init(trainer: TrainerClient): Promise<InitResult> {
-    const task = this.config.task;
+    // measured on the model the task runs on (a custom task names an embedded one)
+    const task = embeddedModelOf(this.config);
     const choice = this.backendChoice;
     const r = choice === 'auto' ? await trainer.init(undefined, task, rememberedMeasurement(task)) : await trainer.init(choice, task);
     if (r.measurement && !r.remembered) rememberMeasurement(task, r.measurement);
@@ -466,6 +518,16 @@ export class Lab {
   #stopTimer(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+  }
+}
+
+/** The Python reward code of a task document's JSON ('' or unreadable: none). */
+function pythonCodes(taskDoc: string): string[] {
+  if (!taskDoc) return [];
+  try {
+    return parseTaskDocument(taskDoc).reward.terms.flatMap((t) => (t.kind === 'python' ? [t.code] : []));
+  } catch {
+    return [];
   }
 }
 

@@ -9,6 +9,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { completeConfig, type RunConfig } from '../../core/config/schema';
 import { decodeCheckpoint } from '../../core/store/checkpoint';
+import { taskLabel } from '../../core/tasks/custom/document';
 import { formatBytes, StoreError, type CycleRecord, type LoadedCheckpoint, type RunRecord, type RunStatus, type RunStorage, type SaveResult } from '../../core/store/records';
 
 export { StoreError, formatBytes, type CycleRecord, type LoadedCheckpoint, type RunRecord, type RunStatus, type SaveResult } from '../../core/store/records';
@@ -53,7 +54,7 @@ export class RunStore implements RunStorage {
     const now = Date.now();
     const run: RunRecord = {
       id: newId(),
-      name: name ?? `${config.task} seed ${config.seed}`,
+      name: name ?? `${taskLabel(config)} seed ${config.seed}`,
       task: config.task,
       config,
       createdAt: now,

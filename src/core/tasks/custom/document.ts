@@ -306,3 +306,25 @@ export function taskNeedsVerifiers(doc: TaskDocument): boolean {
 export function taskClassifiers(doc: TaskDocument): Array<Extract<RewardTerm, { kind: 'classifier' }>> {
   return doc.reward.terms.filter((t): t is Extract<RewardTerm, { kind: 'classifier' }> => t.kind === 'classifier');
 }
+
+/** The name people see for a run's task: a custom task's own name, else the built-in task's id. Never throws. */
+export function taskLabel(config: { task: string; taskDoc: string }): string {
+  if (config.task !== 'custom') return config.task;
+  try {
+    const name = (JSON.parse(config.taskDoc) as { name?: unknown }).name;
+    return typeof name === 'string' && name.trim() ? name : 'custom task';
+  } catch {
+    return 'custom task';
+  }
+}
+
+/** The embedded model a config's task runs on (`model: embedded`), read without a full parse. Never throws. */
+export function embeddedModelOf(config: { task: string; taskDoc: string }): string {
+  if (config.task !== 'custom') return config.task;
+  try {
+    const m = (JSON.parse(config.taskDoc) as { embeddedModel?: unknown }).embeddedModel;
+    return typeof m === 'string' && (EMBEDDED_MODELS as readonly string[]).includes(m) ? m : 'sentiment';
+  } catch {
+    return 'sentiment';
+  }
+}
