@@ -110,7 +110,7 @@ describe('schema table and defaults', () => {
     expect(fieldOf('keepTopPercent').cliFlag).toBe('--keep-top-percent');
     expect(fieldOf('lora').cliFlag).toBe('--lora');
     expect(DEFAULT_CONFIG).toEqual({
-      task: 'sentiment', model: 'embedded', chatTemplate: false, seed: 1, cycles: 4, promptsPerCycle: 32, samplesPerPrompt: 6, select: 'per-prompt', method: 'raft', softBeta: 0.1, quotaTrials: 0,
+      task: 'sentiment', taskDoc: '', model: 'embedded', chatTemplate: false, seed: 1, cycles: 4, promptsPerCycle: 32, samplesPerPrompt: 6, select: 'per-prompt', method: 'raft', softBeta: 0.1, quotaTrials: 0,
       uftBeta: 0.01, uftDemoRatio: 1, uftScored: 'all',
       keepPerPrompt: 1, keepTopPercent: 20, rewardThreshold: 0.7, minKept: 4, temperature: 1, topK: 0, topP: 1,
       maxNewTokens: 48, lr: 3e-4, lrDecay: 1, epochsPerCycle: 2, batchSize: 16, gradClip: 1, lora: 0, loraLr: 3e-3, loraAlpha: 16,

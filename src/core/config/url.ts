@@ -26,8 +26,8 @@ import { MAX_TASK_LINK_CHARS } from './task-link';
 export const CONFIG_HASH_VERSION = '2';
 /** Older versions that are still read (migrated to the current one). */
 export const LEGACY_HASH_VERSIONS: readonly string[] = ['1'];
-/** The longest hash read: settings, plus a task document in its link form. */
-export const MAX_CONFIG_HASH_LENGTH = 2000 + MAX_TASK_LINK_CHARS;
+/** The longest hash read, its task document (`td=`, whose own limit is MAX_TASK_LINK_CHARS) aside. */
+export const MAX_CONFIG_HASH_LENGTH = 2000;
 
 /** `v=1&seed=…&<urlKey>=<value>…` for the fields that differ from the defaults (no leading '#'). */
 export function encodeConfigHash(config: RunConfig): string {
@@ -49,11 +49,15 @@ export function splitConfigHash(hash: string): { entries: Array<[string, string]
   const problems: ConfigProblem[] = [];
   const entries: Array<[string, string]> = [];
   const body = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (body.length > MAX_CONFIG_HASH_LENGTH) {
+  // a task document travels in the hash (td=...): the settings around it keep their own limit
+  const task = /(?:^|&)td=([^&]*)/.exec(body)?.[1] ?? '';
+  const settings = body.length - task.length;
+  if (settings > MAX_CONFIG_HASH_LENGTH || task.length > MAX_TASK_LINK_CHARS + 1) {
+    const what = task.length > MAX_TASK_LINK_CHARS + 1 ? `its task is ${task.length} characters; a link carries at most ${MAX_TASK_LINK_CHARS}` : `${settings} characters; at most ${MAX_CONFIG_HASH_LENGTH}`;
     problems.push({
       key: '#',
       value: body.slice(0, 60),
-      message: `the URL hash is too long (${body.length} characters; at most ${MAX_CONFIG_HASH_LENGTH}), so it was ignored and the defaults are used`,
+      message: `the URL hash is too long (${what}), so it was ignored and the defaults are used${task.length > MAX_TASK_LINK_CHARS + 1 ? '; open a large task as a file' : ''}`,
     });
     return { entries, problems };
   }
