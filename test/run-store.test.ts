@@ -172,6 +172,23 @@ describe('run files with bad content', () => {
     expect(await store.listRuns()).toHaveLength(1);
   });
 
+  it('a custom task travels in the run file whole, beyond a link\'s size; a broken task document is refused', async () => {
+    const { decodeRunFile, encodeRunFile } = await import('../src/core/store/run-file');
+    const { parseTaskDocument, taskDocumentJson } = await import('../src/core/tasks/custom/document');
+    const { MAX_TASK_LINK_CHARS, encodeTaskLink } = await import('../src/core/config/task-link');
+    const store = newStore();
+    const { run } = await recordRun(store, 1);
+    // 6000 distinct prompts of scrambled digits (they compress badly): more than a link carries
+    const prompts = Array.from({ length: 6000 }, (_, i) => ({ prompt: `review ${((i * 2654435761) >>> 0).toString(36)} ${((i * 40503 + 7) >>> 0).toString(36)}`, id: i }));
+    const taskDoc = taskDocumentJson(parseTaskDocument({ raftlabTask: 1, name: 'big', prompts, reward: { kind: 'builtin', name: 'sentiment' } }));
+    expect(encodeTaskLink(taskDoc).length).toBeGreaterThan(MAX_TASK_LINK_CHARS);
+    const config = { ...run.config, task: 'custom' as const, taskDoc };
+    const back = decodeRunFile(encodeRunFile({ run: { ...run, config }, cycles: [], checkpoint: null }));
+    expect(back.run.config).toEqual(config);
+    const broken = encodeRunFile({ run: { ...run, config: { ...config, taskDoc: '{"raftlabTask": 1, "name": "<b>x</b>", "prompts": [], "reward": {}}' } }, cycles: [], checkpoint: null });
+    await expect(importRun(store, broken)).rejects.toThrow(/invalid configuration \(taskDoc: prompts must have at least one prompt/);
+  });
+
   it('a run saved before the newer settings existed reads back, imports and resumes with their defaults', async () => {
     const { encodeRunFile } = await import('../src/core/store/run-file');
     const store = newStore();

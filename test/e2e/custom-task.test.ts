@@ -4,6 +4,8 @@
  *   per-sample signature), its code in the CodeMirror editor, "Try the reward" on one sample, "Use this task",
  *   a run whose link carries the task; the task saved in IndexedDB and listed after a reload; the run reloaded
  *   mid-cycle resumes (after the consent to its Python code) and ends with the stats of an uninterrupted run;
+ * - a learned reward: the project's tiny ONNX classifier from a local Hub-layout server, run by transformers.js in
+ *   the trainer worker (ONNX Runtime Web's files from the lab's own origin), scores as the fixture's numpy reference;
  * - a link whose task has Python shows the code and asks before anything runs (no Pyodide is fetched until the
  *   user allows it), and the task's name with markup stays text; a 1 MB task link is refused as text.
  */
@@ -14,6 +16,8 @@ import { chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
 import { storedStats } from './stored-stats';
 import { encodeTaskLink } from '../../src/core/config/task-link';
 import { parseTaskDocument, taskDocumentJson } from '../../src/core/tasks/custom/document';
+import { FIXTURES, startHubServer } from '../hub-server';
+import { join } from 'node:path';
 
 const baseUrl = inject('e2eBaseUrl');
 const TINY3 = '#v=2&seed=1&c=3&p=2&k=2&len=8&ev=2&evk=1&evt=8&ep=2';
@@ -140,5 +144,32 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('your own task in Chromium', (
     expect(await problems.textContent()).toMatch(/too long/);
     expect(await big.getByTestId('python-consent').count()).toBe(0);
     expect(await big.locator('#cfg-task').inputValue()).toBe('sentiment');
+  });
+
+  it('a learned reward runs in the trainer worker through transformers.js and scores as the independent reference', { timeout: 300_000 }, async () => {
+    const requests: string[] = [];
+    const { server, endpoint } = await startHubServer([]);
+    try {
+      const reference = JSON.parse(readFileSync(join(FIXTURES, 'sentiment-classifier', 'reference.json'), 'utf8')) as { texts: Array<{ text: string; probs: number[] }> };
+      const page = await open('#v=2&seed=1', undefined, requests);
+      await page.getByText('Where models come from').click();
+      await page.locator('#hf-endpoint').fill(endpoint);
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      const panel = page.getByTestId('task-panel');
+      await panel.getByText('Write or open a task').click();
+      const task = { raftlabTask: 1, name: 'positive', prompts: ['This movie was', 'The plot'], reward: { kind: 'classifier', model: 'tiny/sentiment-classifier', label: 'POSITIVE' } };
+      await panel.getByLabel('Open a task file').setInputFiles({ name: 'positive.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(task)) });
+      await panel.getByTestId('try-completion').fill(' great and the acting was wonderful!');
+      await click(page, 'Try the reward');
+      await page.getByTestId('try-result').waitFor({ timeout: WAIT });
+      const text = (await page.getByTestId('try-result').textContent()) ?? '';
+      expect(text).toMatch(/^reward 0\.\d{4} \(label: POSITIVE\)$/);
+      expect(Number(text.split(' ')[1])).toBeCloseTo(reference.texts[0]!.probs[1]!, 4);
+      // the runtime came from the lab's own origin, the model from the endpoint; nothing else was fetched
+      expect(requests.some((u) => u.startsWith(baseUrl) && u.includes('/ort/ort-wasm-simd-threaded'))).toBe(true);
+      expect(requests.filter((u) => !u.startsWith(baseUrl) && !u.startsWith(endpoint) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -4,7 +4,7 @@
  * or foreign file changes nothing.
  */
 import { decodeConfigHash, encodeConfigHash } from '../config/url';
-import { completeConfig, type RunConfig } from '../config/schema';
+import { checkConfig, completeConfig, fieldOf, parseFieldValue, type ConfigProblem, type RunConfig } from '../config/schema';
 import { decodeCheckpoint } from './checkpoint';
 import { ContainerError, packContainer, unpackContainer } from './container';
 import type { CycleRecord, RunRecord, RunStorage } from './records';
@@ -32,7 +32,7 @@ export function decodeRunFile(bytes: Uint8Array): RunFile {
   if (!h || typeof h !== 'object' || !h.run || typeof h.run !== 'object' || !Array.isArray(h.cycles)) {
     throw new ContainerError('run file: missing run or cycles');
   }
-  const { config, problems } = decodeConfigHash(safeHash(h.run.config));
+  const { config, problems } = checkedConfig(h.run.config);
   if (problems.length > 0) throw new ContainerError(`run file: invalid configuration (${problems.map((p) => p.message).join('; ')})`);
   for (const c of h.cycles) {
     if (!c || typeof c !== 'object' || !Number.isInteger(c.cycle) || !c.stats || typeof c.stats.evalReward !== 'number') {
@@ -73,6 +73,26 @@ function fromBase64(text: string): Uint8ClampedArray {
   const out = new Uint8ClampedArray(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
+}
+
+/**
+ * A stored configuration checked as strictly as a link: every setting through the URL hash's parser, and a custom
+ * task's document on its own (the run file carries it whole: a link's size limit does not apply to files).
+ */
+function checkedConfig(stored: unknown): { config: RunConfig; problems: ConfigProblem[] } {
+  const raw = stored && typeof stored === 'object' ? (stored as { taskDoc?: unknown }).taskDoc : undefined;
+  const taskDoc = typeof raw === 'string' ? raw : '';
+  const decoded = decodeConfigHash(safeHash(stored && typeof stored === 'object' ? { ...stored, taskDoc: '' } : stored));
+  const config = decoded.config;
+  // the missing document was taken out above; it is checked here and the cross-field checks run again
+  const problems = decoded.problems.filter((p) => p.key !== 'taskDoc');
+  if (taskDoc !== '') {
+    const parsed = parseFieldValue(fieldOf('taskDoc'), taskDoc);
+    if (parsed.ok) config.taskDoc = parsed.value;
+    else problems.push({ key: 'taskDoc', value: taskDoc.slice(0, 60), message: parsed.message });
+  }
+  for (const p of checkConfig(config)) if (!problems.some((q) => q.message === p.message)) problems.push(p);
+  return { config, problems };
 }
 
 function safeHash(config: unknown): string {
