@@ -5,7 +5,7 @@
  * - the learned reward: the project's tiny ONNX sentiment classifier (test/fixtures/hf-tiny/sentiment-classifier)
  *   through transformers.js' text-classification pipeline on its Node runtime (ONNX Runtime's CPU build), served by
  *   a local server in the Hub's layout.
- * Usage: npx tsx scripts/bench-rewards.ts [samples=2048]
+ * Usage: npx tsx scripts/bench-rewards.ts [samples=16384]
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { transformersClassifierLoader } from '../src/core/hub/text-classifier';
 import { createNodeVerifiers } from '../src/node/verify/index';
 import { startHubServer } from '../test/hub-server';
 
-const N = Number(process.argv[2] ?? 2048);
+const N = Number(process.argv[2] ?? 16384);
 const CHUNK = 32;
 const rows = readFileSync('examples/praise/prompts.jsonl', 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { prompt: string; topic: string });
 const words = ['the', 'acting', 'was', 'great', 'and', 'the', 'plot', 'dull', 'but', 'the', 'ending', 'superb', '.'];
