@@ -18,7 +18,9 @@ export interface CompareRun {
 /** Keys the label always names (or that do not change a run's curves: `cycles` only makes them longer). */
 const NAMED = new Set(['method', 'seed', 'cycles', 'task']);
 /** Keys named in the head of the label, by method. */
-const HEAD_KEYS: Record<RunConfig['method'], string[]> = { raft: ['select'], uft: ['uftBeta'], 'best-of-k': ['samplesPerPrompt'], sft: [] };
+const HEAD_KEYS: Record<RunConfig['method'], string[]> = {
+  raft: ['select'], uft: ['uftBeta'], 'best-of-k': ['samplesPerPrompt'], sft: [], grpo: ['grpoBeta'], rloo: ['rlooBeta'], 'online-dpo': ['dpoBeta'],
+};
 
 /**
  * e.g. "raft (per-prompt) seed 1", "uft beta 0.01 seed 1", "best-of-6 seed 1", "sft seed 1", followed by the other
@@ -72,6 +74,15 @@ function labelHead(config: RunConfig): string {
       break;
     case 'best-of-k':
       head = `best-of-${config.samplesPerPrompt}`;
+      break;
+    case 'grpo':
+      head = `grpo beta ${config.grpoBeta}`;
+      break;
+    case 'rloo':
+      head = `rloo beta ${config.rlooBeta}`;
+      break;
+    case 'online-dpo':
+      head = `online-dpo beta ${config.dpoBeta}`;
       break;
     default:
       head = config.method;

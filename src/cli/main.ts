@@ -225,6 +225,9 @@ function methodLabel(config: RunConfig): string {
   if (config.method === 'raft') return `raft (${config.select})`;
   if (config.method === 'uft') return `uft (beta ${config.uftBeta}, ${config.uftScored})`;
   if (config.method === 'best-of-k') return `best-of-${config.samplesPerPrompt}`;
+  if (config.method === 'grpo') return `grpo (beta ${config.grpoBeta}, eps ${config.epsilon}, ${config.scaleRewards})`;
+  if (config.method === 'rloo') return `rloo (beta ${config.rlooBeta})`;
+  if (config.method === 'online-dpo') return `online-dpo (beta ${config.dpoBeta})`;
   return config.method;
 }
 

@@ -30,7 +30,7 @@ import { parseTaskDocument, taskDocumentJson } from '../tasks/custom/document';
 export { LORA_TARGETS, SELECT_MODES, type LoraTarget, type SelectMode };
 
 /** Alignment methods the lab compares. */
-export const METHODS = ['raft', 'uft', 'sft', 'best-of-k'] as const;
+export const METHODS = ['raft', 'uft', 'sft', 'best-of-k', 'grpo', 'rloo', 'online-dpo'] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface RunConfig {
@@ -66,6 +66,16 @@ export interface RunConfig {
   uftDemoRatio: number;
   /** UFT: train on all scored samples or only the selected ones. */
   uftScored: 'all' | 'selected';
+  /** GRPO: beta of the k3 KL penalty to the reference (TRL's `beta`). */
+  grpoBeta: number;
+  /** GRPO: the clip range of the policy ratio (TRL's `epsilon`). */
+  epsilon: number;
+  /** GRPO: how advantages are scaled (TRL's `scale_rewards`). */
+  scaleRewards: 'group' | 'batch' | 'none';
+  /** RLOO: beta of the KL to the reference folded into the reward (TRL's `beta`). */
+  rlooBeta: number;
+  /** Online DPO: beta of the DPO loss (TRL's `beta`). */
+  dpoBeta: number;
   keepPerPrompt: number;
   keepTopPercent: number;
   rewardThreshold: number;
@@ -208,7 +218,7 @@ const FIELDS = [
   // method
   {
     key: 'method', type: 'choice', default: 'raft', choices: METHODS, urlKey: 'm', cliFlag: '--method',
-    label: 'Method', help: 'RAFT fine-tunes on the best samples; UFT trains on all scored samples and demonstrations with one loss; SFT trains on the corpus only; best-of-K trains nothing and keeps the best of K samples at evaluation.', group: 'run',
+    label: 'Method', help: 'RAFT fine-tunes on the best samples; UFT trains on all scored samples and demonstrations with one loss; SFT trains on the corpus only; best-of-K trains nothing and keeps the best of K samples at evaluation; GRPO and RLOO push up samples that beat their prompt\'s others (policy gradients); online DPO prefers each prompt\'s best sample over its worst.', group: 'run',
   },
   {
     key: 'uftBeta', type: 'number', default: 0.01, min: 0.0001, max: 10, urlKey: 'ub', cliFlag: '--uft-beta',
@@ -221,6 +231,26 @@ const FIELDS = [
   {
     key: 'uftScored', type: 'choice', default: 'all', choices: ['all', 'selected'], urlKey: 'us', cliFlag: '--uft-scored',
     label: 'UFT scored samples', help: 'Whether UFT trains on every scored sample (with its reward as score) or only on the ones selection kept.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'grpoBeta', type: 'number', default: 0.04, min: 0, max: 10, urlKey: 'grb', cliFlag: '--grpo-beta',
+    label: 'GRPO beta', help: 'GRPO: how strongly the model is held near the base model (a KL penalty per token; 0 turns it off).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'epsilon', type: 'number', default: 0.2, min: 0.01, max: 1, urlKey: 'eps', cliFlag: '--epsilon',
+    label: 'GRPO clip range', help: 'GRPO: how far the probability of a sampled token may move from when it was sampled before its update stops counting.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'scaleRewards', type: 'choice', default: 'group', choices: ['group', 'batch', 'none'], urlKey: 'gsr', cliFlag: '--scale-rewards',
+    label: 'GRPO reward scaling', help: 'GRPO: a sample\'s advantage is its reward minus its prompt\'s mean, divided by the standard deviation of its prompt\'s rewards (group), of the whole batch (batch), or not divided (none).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'rlooBeta', type: 'number', default: 0.05, min: 0, max: 10, urlKey: 'rlb', cliFlag: '--rloo-beta',
+    label: 'RLOO beta', help: 'RLOO: the KL to the base model, times this, is taken off each sample\'s reward (0 turns it off).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'dpoBeta', type: 'number', default: 0.1, min: 0.001, max: 10, urlKey: 'dpb', cliFlag: '--dpo-beta',
+    label: 'DPO beta', help: 'Online DPO: how sharply the model is pushed to prefer the best over the worst sample of a prompt, relative to the base model.', group: 'training', scope: 'language',
   },
   // selection
   {

@@ -95,10 +95,11 @@ export function sliceBatch(batch: Batch, start: number, n: number): Batch {
  * Gradients of sum over micro-batches of `lossOf(part)` (each a share of the whole batch's loss), summed; returns
  * the loss and the gradients (caller disposes). One part when the batch is small enough.
  */
-export function accumulatedGrads(model: LanguageModel, batch: Batch, lossOf: (part: Batch, start: number) => tf.Scalar): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+export function accumulatedGrads(model: LanguageModel, batch: Batch, lossOf: (part: Batch, start: number) => tf.Scalar, multiple = 1): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   const vars = model.trainableVariables();
   const [B, T] = batch.ids.shape;
-  const rows = microBatchRows(T, model.config.vocabSize);
+  // `multiple`: micro-batches hold whole groups of rows (a DPO pair's two sequences stay together)
+  const rows = Math.max(multiple, microBatchRows(T, model.config.vocabSize) - (microBatchRows(T, model.config.vocabSize) % multiple));
   if (rows >= B) return tf.variableGrads(() => lossOf(batch, 0), vars);
   let value = tf.scalar(0);
   let grads: tf.NamedTensorMap = {};
@@ -117,6 +118,22 @@ export function accumulatedGrads(model: LanguageModel, batch: Batch, lossOf: (pa
     grads = next;
   }
   return { value, grads };
+}
+
+/**
+ * One optimizer step on a batch with a loss of its own: `lossOf(part, start)` is a micro-batch's share of the
+ * batch's loss (rows from `start`). Returns the loss before the step.
+ */
+export async function lossStep(model: LanguageModel, opt: Adam, batch: Batch, lossOf: (part: Batch, start: number) => tf.Scalar, lr: number, clip: number, multiple = 1): Promise<number> {
+  const vars = model.trainableVariables();
+  const loss = tf.tidy(() => {
+    const { value, grads } = accumulatedGrads(model, batch, lossOf, multiple);
+    opt.apply(vars, grads, lr, clip);
+    return value;
+  });
+  const v = (await loss.data())[0]!;
+  loss.dispose();
+  return v;
 }
 
 /** One optimizer step on a batch; returns the loss before the step. */

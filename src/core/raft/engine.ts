@@ -12,7 +12,10 @@ import type { EngineState } from './engine-state';
 import { generate, type Generation } from '../lm/generate';
 import type { LanguageModel } from '../lm/language-model';
 import { resolveLoraTargets } from '../lm/lora';
-import { totalNll, trainStep, makeBatch, disposeBatch, sequenceLogProbs, type Sequence } from '../lm/train';
+import { totalNll, makeBatch, disposeBatch, sequenceLogProbs, type Batch, type Sequence } from '../lm/train';
+import { perTokenLogProbs } from '../lm/token-values';
+import { METHOD_MODULES, type CycleContext, type Method, type Scored, type TrainStats } from './methods/index';
+import { NO_TRAINING } from './methods/types';
 import { sequenceKl } from '../lm/kl';
 import { tokenLogProbs } from '../lm/score';
 import type * as tf from '@tensorflow/tfjs';
@@ -23,7 +26,6 @@ import { PromptOrder } from './prompt-order';
 import { earlyStopDue } from './early-stop';
 import { nextTask } from '../next-task';
 import { selectSamples } from './select';
-import { uftStep } from './uft';
 import { distinct2, emptyBudget, mean, type CycleBudget, type CycleStats } from './stats';
 
 /**
@@ -80,13 +82,6 @@ export interface RaftEngineOptions {
   onProgress?: (p: Progress) => void;
 }
 
-interface Scored {
-  promptIndex: number;
-  promptTokens: number[];
-  gen: Generation;
-  completion: string;
-  result: RewardResult;
-}
 
 export class RaftEngine {
   readonly model: LanguageModel;
@@ -115,8 +110,11 @@ export class RaftEngine {
   #rewardErrors: { count: number; first: string | null } = { count: 0, first: null };
   /** What the current cycle's training spent (stats.budget). */
   #budget: CycleBudget = emptyBudget();
+  /** The method's update step (methods/). */
+  readonly #method: Method;
 
   constructor(opts: RaftEngineOptions) {
+    this.#method = METHOD_MODULES[opts.config.method];
     this.model = opts.model;
     this.tokenizer = opts.tokenizer;
     this.task = opts.task;
@@ -131,7 +129,7 @@ export class RaftEngine {
       const targets = resolveLoraTargets(this.model.architecture, this.config.loraTargets);
       this.model.attachLora({ rank: lora, alpha: this.config.loraAlpha, targets }, seed);
     }
-    if (lora === 0 && this.config.method !== 'best-of-k') this.#reference = this.model.frozenCopy();
+    if (lora === 0 && !this.#method.trainsNothing) this.#reference = this.model.frozenCopy();
     const eos = this.tokenizer.eosId;
     this.#heldOut = this.task.heldOutText
       .slice(0, this.config.evalTexts)
@@ -146,56 +144,13 @@ export class RaftEngine {
     this.#rewardErrors = { count: 0, first: null };
     this.#budget = emptyBudget();
     let samples: SampleRecord[] = [];
-    let trainStats: Pick<CycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> = {
-      rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null,
-    };
-    const method = this.config.method;
-    if (cycle > 0 && method === 'sft') {
-      const lr = this.#lr(cycle);
-      const demos = this.#nextDemos(this.config.promptsPerCycle);
+    let trainStats: TrainStats = NO_TRAINING;
+    if (cycle > 0) {
       const t0 = now();
-      const trainLoss = await this.#trainSequences(cycle, demos, lr);
-      ms.train = now() - t0;
-      trainStats = { ...trainStats, keptCount: demos.length, trainLoss, lr };
-    } else if (cycle > 0 && (method === 'raft' || method === 'uft')) {
-      const prompts = this.#nextPrompts();
-      const scored = await this.#sampleAndScore(cycle, prompts, ms);
-      this.#progress(cycle, 'select', 0, 1);
-      const keptIdx = new Set(selectSamples(scored.map((s) => ({ promptIndex: s.promptIndex, reward: s.result.reward })), {
-        mode: this.config.select,
-        keepPerPrompt: this.config.keepPerPrompt,
-        keepTopPercent: this.config.keepTopPercent,
-        rewardThreshold: this.config.rewardThreshold,
-        minKept: this.config.minKept,
-        softBeta: this.config.softBeta,
-      }, this.#selectRng));
-      this.#progress(cycle, 'select', 1, 1);
-      samples = scored.map((s, i) => this.#record(s, keptIdx.has(i)));
-      const kept = scored.filter((_, i) => keptIdx.has(i));
-      const lr = this.#lr(cycle);
-      const t0 = now();
-      let trainLoss: number | null;
-      if (method === 'raft') {
-        trainLoss = await this.#trainSequences(cycle, kept.map((s) => this.#sequenceOf(s)), lr);
-      } else {
-        const pool = this.config.uftScored === 'all' ? scored : kept;
-        const demos = this.#nextDemos(Math.round(this.config.uftDemoRatio * pool.length));
-        trainLoss = await this.#trainUft(cycle, [
-          ...pool.map((s) => ({ seq: this.#sequenceOf(s), score: s.result.reward })),
-          ...demos.map((seq) => ({ seq, score: 1 })),
-        ], lr);
-      }
-      ms.train = now() - t0;
-      const rewards = scored.map((s) => s.result.reward);
-      trainStats = {
-        rewardMean: mean(rewards),
-        rewardMeanKept: mean(kept.map((s) => s.result.reward)),
-        rewardMax: rewards.length ? Math.max(...rewards) : null,
-        keptCount: kept.length,
-        keptFraction: rewards.length ? kept.length / rewards.length : null,
-        trainLoss,
-        lr,
-      };
+      const update = await this.#method.update(this.#context(cycle, ms));
+      samples = update.samples;
+      trainStats = update.stats;
+      ms.train = now() - t0 - ms.generate - ms.reward;
     }
     const t0 = now();
     const ev = await this.evaluate(cycle);
@@ -232,7 +187,7 @@ export class RaftEngine {
    * its KL is null and `klBound` holds the analytic bound log K - (K - 1) / K of best-of-K sampling.
    */
   async evaluate(cycle = this.cycle) {
-    const bestOfK = this.config.method === 'best-of-k' && cycle > 0 ? this.config.samplesPerPrompt : 1;
+    const bestOfK = this.#method.bestOfKAtEval && cycle > 0 ? this.config.samplesPerPrompt : 1;
     const prompts = this.task.evalPrompts.slice(0, this.config.evalPrompts).map((_, i) => i);
     const k = this.config.evalSamplesPerPrompt * bestOfK;
     const gens = await this.#generate(cycle, prompts, k, Rng.derive(this.config.seed, 'raft/eval'), true);
@@ -267,16 +222,7 @@ export class RaftEngine {
 
   /** Summed completion log-probs under the reference model (the base: frozen copy, or adapters off). */
   async referenceLogProbs(seqs: Sequence[]): Promise<number[]> {
-    const eos = this.tokenizer.eosId;
-    if (this.#reference) return sequenceLogProbs(this.#reference, seqs, eos);
-    const lora = this.model.lora;
-    if (!lora) return sequenceLogProbs(this.model, seqs, eos); // best-of-K never trains: the model is the base
-    lora.enabled = false;
-    try {
-      return await sequenceLogProbs(this.model, seqs, eos);
-    } finally {
-      lora.enabled = true;
-    }
+    return this.#withReference((m) => sequenceLogProbs(m, seqs, this.tokenizer.eosId));
   }
 
   /**
@@ -489,24 +435,63 @@ export class RaftEngine {
     return out;
   }
 
-  /** Fine-tune with the completion-token NLL (RAFT on kept samples, SFT on demonstrations). */
-  async #trainSequences(cycle: number, seqs: Sequence[], lr: number): Promise<number | null> {
-    if (seqs.length === 0) return null;
+  /** The services a method's update uses this cycle (methods/types.ts); sampling and scoring time goes to `ms`. */
+  #context(cycle: number, ms: { generate: number; reward: number }): CycleContext {
     const eos = this.tokenizer.eosId;
-    const { batchSize, epochsPerCycle, gradClip } = this.config;
-    const steps = epochsPerCycle * Math.ceil(seqs.length / batchSize);
+    return {
+      config: this.config,
+      cycle,
+      model: this.model,
+      optimizer: this.#optimizer,
+      lr: this.#lr(cycle),
+      eosId: eos,
+      nextPrompts: () => this.#nextPrompts(),
+      sampleAndScore: (prompts) => this.#sampleAndScore(cycle, prompts, ms),
+      select: (scored) => {
+        this.#progress(cycle, 'select', 0, 1);
+        const kept = new Set(selectSamples(scored.map((s) => ({ promptIndex: s.promptIndex, reward: s.result.reward })), {
+          mode: this.config.select,
+          keepPerPrompt: this.config.keepPerPrompt,
+          keepTopPercent: this.config.keepTopPercent,
+          rewardThreshold: this.config.rewardThreshold,
+          minKept: this.config.minKept,
+          softBeta: this.config.softBeta,
+        }, this.#selectRng));
+        this.#progress(cycle, 'select', 1, 1);
+        return kept;
+      },
+      record: (s, kept) => this.#record(s, kept),
+      sequenceOf: (s) => this.#sequenceOf(s),
+      nextDemos: (n) => this.#nextDemos(n),
+      train: (items, seqsOf, step, opts) => this.#train(cycle, items, seqsOf, step, opts?.skipEmpty ?? false),
+      referenceLogProbs: (seqs) => this.referenceLogProbs(seqs),
+      tokenLogProbs: (seqs, which) => (which === 'policy' ? perTokenLogProbs(this.model, seqs, eos) : this.#withReference((m) => perTokenLogProbs(m, seqs, eos))),
+      progress: (phase, done, total) => this.#progress(cycle, phase, done, total),
+    };
+  }
+
+  /** The training loop of every method: epochs of batches shuffled by the train stream (methods/types.ts). */
+  async #train<T>(cycle: number, items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, skipEmpty: boolean): Promise<number | null> {
+    if (items.length === 0) return null;
+    const eos = this.tokenizer.eosId;
+    const { batchSize, epochsPerCycle } = this.config;
+    const steps = epochsPerCycle * Math.ceil(items.length / batchSize);
     const losses: number[] = [];
     this.#progress(cycle, 'train', 0, steps);
     for (let e = 0; e < epochsPerCycle; e++) {
-      const order = this.#trainRng.shuffled(seqs);
+      const order = this.#trainRng.shuffled(items);
       for (let i = 0; i < order.length; i += batchSize) {
         const part = order.slice(i, i + batchSize);
-        const batch = makeBatch(part, this.model.config.blockSize, eos);
-        if (batch.tokens > 0) {
-          losses.push(await trainStep(this.model, this.#optimizer, batch, lr, gradClip));
-          this.#spendBackward(part);
+        const seqs = seqsOf(part);
+        const batch = makeBatch(seqs, this.model.config.blockSize, eos);
+        try {
+          if (!skipEmpty || batch.tokens > 0) {
+            this.#spendBackward(seqs);
+            losses.push(await step(batch, part));
+          }
+        } finally {
+          disposeBatch(batch);
         }
-        disposeBatch(batch);
         this.#progress(cycle, 'train', losses.length, steps);
         await nextTask();
       }
@@ -514,29 +499,17 @@ export class RaftEngine {
     return mean(losses);
   }
 
-  /** Fine-tune with the UFT loss on scored sequences (score = reward; demonstrations score 1). */
-  async #trainUft(cycle: number, items: Array<{ seq: Sequence; score: number }>, lr: number): Promise<number | null> {
-    if (items.length === 0) return null;
-    const eos = this.tokenizer.eosId;
-    const { batchSize, epochsPerCycle, gradClip, uftBeta } = this.config;
-    const ref = await this.referenceLogProbs(items.map((it) => it.seq)); // the reference is frozen: once per cycle
-    const indexed = items.map((it, i) => ({ ...it, ref: ref[i]! }));
-    const steps = epochsPerCycle * Math.ceil(items.length / batchSize);
-    const losses: number[] = [];
-    this.#progress(cycle, 'train', 0, steps);
-    for (let e = 0; e < epochsPerCycle; e++) {
-      const order = this.#trainRng.shuffled(indexed);
-      for (let i = 0; i < order.length; i += batchSize) {
-        const part = order.slice(i, i + batchSize);
-        const batch = makeBatch(part.map((p) => p.seq), this.model.config.blockSize, eos);
-        this.#spendBackward(part.map((p) => p.seq));
-        losses.push(await uftStep(this.model, this.#optimizer, batch, part.map((p) => p.ref), part.map((p) => p.score), uftBeta, lr, gradClip));
-        disposeBatch(batch);
-        this.#progress(cycle, 'train', losses.length, steps);
-        await nextTask();
-      }
+  /** `f` on the reference model: the frozen copy, or this model with its adapters off (best-of-K: the model). */
+  async #withReference<R>(f: (m: LanguageModel) => Promise<R>): Promise<R> {
+    if (this.#reference) return f(this.#reference);
+    const lora = this.model.lora;
+    if (!lora) return f(this.model);
+    lora.enabled = false;
+    try {
+      return await f(this.model);
+    } finally {
+      lora.enabled = true;
     }
-    return mean(losses);
   }
 
   /** A training batch's rows and input tokens (what its backward pass covers; layoutBatch cuts to blockSize + 1). */

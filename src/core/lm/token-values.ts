@@ -1,0 +1,42 @@
+/**
+ * Per-token quantities of training sequences, laid out as a batch lays out its targets (train.ts layoutBatch: right
+ * padding, a sequence longer than blockSize + 1 keeps its end): a value per completion token, in order, becomes a
+ * (B*T) array aligned with the batch's mask. Used by the policy-gradient methods (GRPO, RLOO) for the per-token
+ * log-probs of the sampling policy and of the reference, and advantages.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LanguageModel } from './language-model';
+import { disposeBatch, layoutBatch, makeBatch, maskedNll, type Sequence } from './train';
+
+/** `values[b][k]` (the k-th completion token of sequence b) at its place in the batch layout of `seqs`. */
+export function layoutTokenValues(seqs: readonly Sequence[], blockSize: number, values: readonly (readonly number[])[]): Float32Array {
+  const l = layoutBatch(seqs, blockSize, 0);
+  const out = new Float32Array(l.B * l.T);
+  for (let b = 0; b < l.B; b++) {
+    let k = 0;
+    for (let j = 0; j < l.T; j++) {
+      if (l.mask[b * l.T + j] === 1) out[b * l.T + j] = values[b]![k++] ?? 0;
+    }
+  }
+  return out;
+}
+
+/** Per-token completion log-probs of each sequence (in order), no gradient. */
+export async function perTokenLogProbs(model: LanguageModel, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let i = 0; i < seqs.length; i += batchSize) {
+    const part = seqs.slice(i, i + batchSize);
+    const batch = makeBatch(part, model.config.blockSize, padId);
+    const nll = tf.tidy(() => maskedNll(model, batch, false));
+    const [values, mask] = await Promise.all([nll.data(), batch.mask.data()]);
+    const T = batch.ids.shape[1];
+    tf.dispose(nll);
+    disposeBatch(batch);
+    for (let b = 0; b < part.length; b++) {
+      const row: number[] = [];
+      for (let j = 0; j < T; j++) if (mask[b * T + j] === 1) row.push(-values[b * T + j]!);
+      out.push(row);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,22 @@
+/** The methods the engine runs, by the schema's method name (types.ts says what a method is). */
+import type { Method as MethodName } from '../../config/schema';
+import { bestOfK } from './best-of-k';
+import { grpo } from './grpo';
+import { onlineDpo } from './online-dpo';
+import { raft } from './raft';
+import { rloo } from './rloo';
+import { sft } from './sft';
+import type { Method } from './types';
+import { uft } from './uft';
+
+export const METHOD_MODULES: Readonly<Record<MethodName, Method>> = {
+  raft,
+  uft,
+  sft,
+  'best-of-k': bestOfK,
+  grpo,
+  rloo,
+  'online-dpo': onlineDpo,
+};
+
+export type { CycleContext, Method, MethodUpdate, Scored, TrainStats } from './types';

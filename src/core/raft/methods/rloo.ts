@@ -1,0 +1,42 @@
+/**
+ * RLOO (REINFORCE leave-one-out; TRL's RLOOTrainer): each sample's reward with `beta` x its sampled KL to the
+ * reference taken off, minus the mean of the other K - 1 samples of its prompt; REINFORCE on the sequence log-prob
+ * (../policy-losses.ts). Every sample is trained on (kept).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { lossStep } from '../../lm/train';
+import { rlooAdvantages, rlooLoss } from '../policy-losses';
+import { sequenceLogProb } from '../uft';
+import { groupByPrompt, samplingStats, type Method } from './types';
+
+export const rloo: Method = {
+  async update(ctx) {
+    const { rlooBeta: beta, gradClip } = ctx.config;
+    const scored = await ctx.sampleAndScore(ctx.nextPrompts());
+    const groups = groupByPrompt(scored);
+    const seqsOf = groups.map((g) => g.map((s) => ctx.sequenceOf(s)));
+    const flat = seqsOf.flat();
+    // the KL of each sample at sampling time: log pi - log ref summed over its completion
+    let kl = flat.map(() => 0);
+    if (beta > 0) {
+      const [policy, ref] = await Promise.all([ctx.tokenLogProbs(flat, 'policy'), ctx.referenceLogProbs(flat)]);
+      kl = policy.map((p, i) => p.reduce((a, b) => a + b, 0) - ref[i]!);
+    }
+    let at = 0;
+    const items = groups.flatMap((g, gi) => {
+      const adv = rlooAdvantages(g.map((s) => s.result.reward), g.map((_, j) => kl[at + j]!), beta);
+      at += g.length;
+      return g.map((_, j) => ({ seq: seqsOf[gi]![j]!, adv: adv[j]! }));
+    });
+    const trainLoss = await ctx.train(items, (part) => part.map((p) => p.seq), (batch, part) => {
+      const B = batch.ids.shape[0];
+      const advT = tf.tensor1d(part.map((p) => p.adv));
+      const done = lossStep(ctx.model, ctx.optimizer, batch, (mb, start) => {
+        const n = mb.ids.shape[0];
+        return tf.mul(rlooLoss(sequenceLogProb(ctx.model, mb), tf.slice(advT, [start], [n])), n / B) as tf.Scalar;
+      }, ctx.lr, gradClip);
+      return done.finally(() => advT.dispose());
+    });
+    return { samples: scored.map((s) => ctx.record(s, true)), stats: samplingStats(scored, scored, trainLoss, ctx.lr) };
+  },
+};

@@ -1,0 +1,98 @@
+/**
+ * Methods as plug-ins. The cycle (prompts -> generate -> score -> select or weight -> update -> evaluate) is written
+ * once, in the engine (engine.ts); a method is one module with its update step, given the engine's services as a
+ * `CycleContext`: the next prompts, sampling and scoring (K per prompt, the reward, quotas), selection, the training
+ * loop (epochs of shuffled batches, progress, the budget), log-probabilities under the policy and the reference.
+ * Adding a method means adding one module here, its entry in index.ts and its name in the schema's METHODS.
+ */
+import type { RunConfig } from '../../config/schema';
+import type { Generation } from '../../lm/generate';
+import type { LanguageModel } from '../../lm/language-model';
+import type { Adam } from '../../lm/adam';
+import type { Batch, Sequence } from '../../lm/train';
+import type { RewardResult } from '../../tasks/types';
+import type { Phase, SampleRecord } from '../engine';
+import { mean, type CycleStats } from '../stats';
+
+/** A generated sample with its reward. */
+export interface Scored {
+  promptIndex: number;
+  promptTokens: number[];
+  gen: Generation;
+  completion: string;
+  result: RewardResult;
+}
+
+/** The training fields of a cycle's stats. */
+export type TrainStats = Pick<CycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'>;
+
+export const NO_TRAINING: TrainStats = { rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null };
+
+export interface MethodUpdate {
+  /** The cycle's training samples, those the update used marked `kept`. */
+  samples: SampleRecord[];
+  stats: TrainStats;
+}
+
+/** What the engine lends a method for one cycle's update. */
+export interface CycleContext {
+  readonly config: RunConfig;
+  readonly cycle: number;
+  readonly model: LanguageModel;
+  readonly optimizer: Adam;
+  /** This cycle's learning rate (the LoRA rate with LoRA, decayed per cycle). */
+  readonly lr: number;
+  readonly eosId: number;
+  /** The next promptsPerCycle train-prompt indices (a seeded shuffle, redrawn each pass). */
+  nextPrompts(): number[];
+  /** K samples per prompt, scored (and quota rounds when configured); counts the budget. */
+  sampleAndScore(prompts: number[]): Promise<Scored[]>;
+  /** Indices of the samples the configured selection keeps. */
+  select(scored: readonly Scored[]): Set<number>;
+  record(s: Scored, kept: boolean): SampleRecord;
+  /** A sample as a training sequence (prompt + completion + EOS when it ended; loss on the completion). */
+  sequenceOf(s: Scored): Sequence;
+  /** The next n demonstrations of the task (UFT, SFT). */
+  nextDemos(n: number): Sequence[];
+  /**
+   * The training loop: epochsPerCycle passes over `items` shuffled by the run's train stream, in batches of
+   * batchSize, one `step` per batch (an optimizer step that returns its loss); progress and the backward budget are
+   * counted. `skipEmpty`: a batch with no completion token is skipped. Returns the mean loss (null with no items).
+   */
+  train<T>(items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, opts?: { skipEmpty?: boolean }): Promise<number | null>;
+  /** Summed completion log-probs under the reference (the base model), no gradient. */
+  referenceLogProbs(seqs: Sequence[]): Promise<number[]>;
+  /** Per-token completion log-probs (in order) under the policy now and under the reference, no gradient. */
+  tokenLogProbs(seqs: Sequence[], which: 'policy' | 'reference'): Promise<number[][]>;
+  progress(phase: Phase, done: number, total: number): void;
+}
+
+export interface Method {
+  /** One cycle's update (cycles 1, 2, ...). */
+  update(ctx: CycleContext): Promise<MethodUpdate>;
+  /** The method trains nothing (best-of-K): no frozen reference copy is kept. */
+  readonly trainsNothing?: boolean;
+  /** Evaluation keeps the best of K samples per eval sample after cycle 0 (best-of-K). */
+  readonly bestOfKAtEval?: boolean;
+}
+
+/** The training stats of a cycle that sampled `scored` and used `kept`. */
+export function samplingStats(scored: readonly Scored[], kept: readonly Scored[], trainLoss: number | null, lr: number): TrainStats {
+  const rewards = scored.map((s) => s.result.reward);
+  return {
+    rewardMean: mean(rewards),
+    rewardMeanKept: mean(kept.map((s) => s.result.reward)),
+    rewardMax: rewards.length ? Math.max(...rewards) : null,
+    keptCount: kept.length,
+    keptFraction: rewards.length ? kept.length / rewards.length : null,
+    trainLoss,
+    lr,
+  };
+}
+
+/** Samples grouped by prompt, in order of first appearance (a prompt's K samples, quota rounds included). */
+export function groupByPrompt(scored: readonly Scored[]): Scored[][] {
+  const groups = new Map<number, Scored[]>();
+  for (const s of scored) groups.set(s.promptIndex, [...(groups.get(s.promptIndex) ?? []), s]);
+  return [...groups.values()];
+}

@@ -1,0 +1,158 @@
+// Methods as plug-ins (src/core/raft/methods/): the refactor changed no run (seeded runs of raft, uft, sft and
+// best-of-K equal, stats and samples, those recorded by the engine before the methods were modules:
+// test/fixtures/methods-before-plugins.json, written by that engine with the same settings); GRPO, RLOO and online
+// DPO: their advantages, pairs and losses against hand computations, no update at all when a group's rewards are
+// equal (beta 0), flat tensor counts, resume equal to an uninterrupted run, and the same sample budget as RAFT.
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { METHODS, type RunConfig } from '../src/core/config/schema';
+import { RaftEngine } from '../src/core/raft/engine';
+import { dpoLoss, dpoPair, grpoAdvantages, grpoLoss, rlooAdvantages } from '../src/core/raft/policy-losses';
+import type { CycleStats } from '../src/core/raft/stats';
+import type { Task } from '../src/core/tasks/types';
+import { charTokenizer, tinyConfig, tinyModel, toyTask } from './helpers';
+
+const withDemos: Task = { ...toyTask, demonstrations: [{ prompt: 'the cat', completion: ' sat on a mat' }, { prompt: 'a dog', completion: ' ran far' }, { prompt: 'so far', completion: ' a sea' }] };
+const untimed = ({ ms: _ms, verifyPerSec: _v, ...rest }: CycleStats) => rest;
+
+describe('the cycle written once: the methods that existed run as before', () => {
+  const golden = JSON.parse(readFileSync('test/fixtures/methods-before-plugins.json', 'utf8')) as Record<string, unknown[]>;
+  for (const method of ['raft', 'uft', 'sft', 'best-of-k'] as const) {
+    for (const lora of [0, 4]) {
+      it(`${method}, lora ${lora}: stats and samples equal the engine's before the refactor`, async () => {
+        const e = new RaftEngine({ model: tinyModel(2), tokenizer: charTokenizer, task: withDemos, config: tinyConfig({ method, lora, seed: 5 }) });
+        const got = [];
+        for (let c = 0; c <= 3; c++) {
+          const r = await e.runCycle();
+          got.push({ ...untimed(r.stats), samples: r.samples, evalSamples: r.evalSamples });
+        }
+        e.dispose();
+        expect(JSON.parse(JSON.stringify(got))).toEqual(golden[`${method}/lora${lora}`]);
+      });
+    }
+  }
+});
+
+describe('advantages, pairs and losses', () => {
+  it('GRPO: group-normalised advantages (unbiased std), batch and none; equal rewards give zero', () => {
+    const [g] = grpoAdvantages([[1, 0, 0, 1]], 'group');
+    const s = Math.sqrt(1 / 3); // unbiased std of 1, 0, 0, 1
+    g!.forEach((a, i) => expect(a).toBeCloseTo(((i === 0 || i === 3 ? 1 : 0) - 0.5) / (s + 1e-4), 10));
+    expect(grpoAdvantages([[0.3, 0.3, 0.3]], 'group')[0]).toEqual([0, 0, 0]);
+    expect(grpoAdvantages([[1, 0], [0.5, 0.5]], 'none')).toEqual([[0.5, -0.5], [0, 0]]);
+    const batch = grpoAdvantages([[1, 0], [0.5, 0.5]], 'batch');
+    const bs = Math.sqrt(((0.5 ** 2) * 2) / 3); // unbiased std of 1, 0, 0.5, 0.5
+    expect(batch[0]![0]).toBeCloseTo(0.5 / (bs + 1e-4), 10);
+  });
+
+  it('RLOO: the leave-one-out baseline, with the KL taken off the reward', () => {
+    expect(rlooAdvantages([1, 0, 0.5], [0, 0, 0], 0)).toEqual([1 - 0.25, 0 - 0.75, 0.5 - 0.5]);
+    const a = rlooAdvantages([1, 1], [2, 0], 0.1); // r' = 0.8, 1
+    expect(a[0]).toBeCloseTo(-0.2, 12);
+    expect(a[1]).toBeCloseTo(0.2, 12);
+    for (const a of rlooAdvantages([0.4, 0.4, 0.4], [0, 0, 0], 0)) expect(Math.abs(a)).toBeLessThan(1e-15);
+  });
+
+  it('online DPO: the pair is the best and the worst of a prompt; ties are skipped; log 2 when the policy is the reference', () => {
+    expect(dpoPair([0.2, 0.9, 0.1, 0.5])).toEqual([1, 2]);
+    expect(dpoPair([0.5, 0.5, 0.5])).toBeNull();
+    const loss = tf.tidy(() => dpoLoss(tf.tensor1d([-3, -7]), tf.tensor1d([-5, -2]), tf.tensor1d([-3, -7]), tf.tensor1d([-5, -2]), 0.1).dataSync()[0]!);
+    expect(loss).toBeCloseTo(Math.log(2), 6);
+    // by hand: margin (0 - (-1)) - (0 - 0) = 1, beta 0.5: softplus(-0.5)
+    const hand = tf.tidy(() => dpoLoss(tf.tensor1d([0]), tf.tensor1d([-1]), tf.tensor1d([-1]), tf.tensor1d([-1]), 0.5).dataSync()[0]!);
+    expect(hand).toBeCloseTo(Math.log(1 + Math.exp(-0.5)), 6);
+  });
+
+  it('GRPO loss: the clipped objective per token, averaged per sequence; zero gradient outside the clip range on the favoured side', () => {
+    // one sequence of 2 tokens: ratio 1.5 with A = +1 is clipped at 1.2 (no gradient), ratio 0.5 with A = +1 is not
+    const old = tf.tensor1d([0, 0]);
+    const adv = tf.tensor1d([1, 1]);
+    const mask = tf.tensor1d([1, 1]);
+    const f = (logp: tf.Tensor1D) => grpoLoss(logp, old, null, adv, mask, 1, 2, 0.2, 0);
+    const x = tf.tensor1d([Math.log(1.5), Math.log(0.5)]);
+    const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => f(t as tf.Tensor1D))([x]);
+    expect(value.dataSync()[0]).toBeCloseTo(-(1.2 + 0.5) / 2, 6);
+    const g = grads[0]!.dataSync();
+    expect(g[0]).toBe(0); // past 1 + epsilon with a positive advantage: clipped
+    expect(g[1]).toBeCloseTo(-0.5 / 2, 6); // d/dlogp of -ratio * A / 2 = -ratio / 2
+    tf.dispose([old, adv, mask, x, value, ...grads]);
+  });
+});
+
+/** A task whose reward is the same for every sample: every group's advantage is 0. */
+const flat: Task = { ...toyTask, reward: () => ({ reward: 0.5 }) };
+
+async function weights(e: RaftEngine): Promise<Float32Array[]> {
+  return Promise.all([...e.model.params.values()].map(async (v) => (await v.data()) as Float32Array));
+}
+
+describe('GRPO, RLOO and online DPO in the engine', () => {
+  for (const method of ['grpo', 'rloo'] as const) {
+    it(`${method}: equal rewards in every group and beta 0 leave the weights exactly as they were`, async () => {
+      const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: flat, config: tinyConfig({ method, grpoBeta: 0, rlooBeta: 0 }) });
+      await e.runCycle();
+      const before = await weights(e);
+      const r = await e.runCycle();
+      expect(r.stats.trainLoss).toBe(0);
+      expect(await weights(e)).toEqual(before);
+      e.dispose();
+    });
+  }
+
+  it('online DPO: no pair when a prompt\'s samples tie, so nothing is trained', async () => {
+    const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: flat, config: tinyConfig({ method: 'online-dpo' }) });
+    await e.runCycle();
+    const r = await e.runCycle();
+    expect(r.stats.keptCount).toBe(0);
+    expect(r.stats.trainLoss).toBeNull();
+    e.dispose();
+  });
+
+  for (const method of ['grpo', 'rloo', 'online-dpo'] as const) {
+    for (const lora of [0, 4]) {
+      it(`${method} (lora ${lora}): trains, keeps tensor counts flat, and resumes to the stats of an uninterrupted run`, async () => {
+        const config: RunConfig = tinyConfig({ method, lora, seed: 7, samplesPerPrompt: 4 });
+        const make = () => new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: toyTask, config });
+        const whole = make();
+        const all = [await whole.runCycle(), await whole.runCycle()];
+        const count = tf.memory().numTensors;
+        all.push(await whole.runCycle(), await whole.runCycle());
+        expect(tf.memory().numTensors).toBe(count);
+        // (online DPO skips a cycle whose prompts all tie)
+        expect(all.slice(1).some((r) => r.stats.trainLoss !== null && Number.isFinite(r.stats.trainLoss))).toBe(true);
+        expect(all.slice(1).map((r) => r.stats.budget!.samplesGenerated)).toEqual([12, 12, 12]);
+
+        const first = make();
+        await first.runCycle();
+        await first.runCycle();
+        const state = await first.exportState();
+        first.dispose();
+        first.model.dispose();
+        const resumed = make();
+        resumed.restoreState(state);
+        for (let c = 2; c <= 3; c++) {
+          const r = await resumed.runCycle();
+          expect(untimed(r.stats)).toEqual(untimed(all[c]!.stats));
+          expect(r.samples).toEqual(all[c]!.samples);
+        }
+        for (const e of [whole, resumed]) {
+          e.dispose();
+          e.model.dispose();
+        }
+      });
+    }
+  }
+
+  it('every sampling method spends the same sample budget per cycle', async () => {
+    const budgets: Record<string, number[]> = {};
+    for (const method of METHODS.filter((m) => m !== 'sft' && m !== 'best-of-k')) {
+      const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: withDemos, config: tinyConfig({ method, seed: 3 }) });
+      const got = [];
+      for (let c = 0; c <= 2; c++) got.push((await e.runCycle()).stats.budget!.samplesGenerated);
+      budgets[method] = got;
+      e.dispose();
+    }
+    for (const b of Object.values(budgets)) expect(b).toEqual([0, 9, 9]);
+  });
+});
