@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { METHODS, type RunConfig } from '../src/core/config/schema';
 import { RaftEngine } from '../src/core/raft/engine';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/core/store/checkpoint';
 import { dpoLoss, dpoPair, grpoAdvantages, grpoLoss, rlooAdvantages } from '../src/core/raft/policy-losses';
+import { adaptiveKlCoef, gae, ppoLoss } from '../src/core/raft/methods/ppo';
 import type { CycleStats } from '../src/core/raft/stats';
 import type { Task } from '../src/core/tasks/types';
 import { charTokenizer, tinyConfig, tinyModel, toyTask } from './helpers';
@@ -80,6 +82,53 @@ describe('advantages, pairs and losses', () => {
   });
 });
 
+describe('PPO', () => {
+  it('GAE on a hand-computed example', () => {
+    // rewards [0, 0, 1], values [0.5, 0.6, 0.7], gamma 0.9, lambda 0.8
+    const { advantages, returns } = gae([0, 0, 1], [0.5, 0.6, 0.7], 0.9, 0.8);
+    const d2 = 1 - 0.7; // no value after the last token
+    const d1 = 0 + 0.9 * 0.7 - 0.6;
+    const d0 = 0 + 0.9 * 0.6 - 0.5;
+    const a2 = d2;
+    const a1 = d1 + 0.72 * a2;
+    const a0 = d0 + 0.72 * a1;
+    [a0, a1, a2].forEach((a, i) => expect(advantages[i]).toBeCloseTo(a, 12));
+    [a0 + 0.5, a1 + 0.6, a2 + 0.7].forEach((r, i) => expect(returns[i]).toBeCloseTo(r, 12));
+  });
+
+  it('the adaptive KL coefficient moves toward its target, by at most 20% of nSteps / horizon', () => {
+    expect(adaptiveKlCoef(0.2, 12, 6, 10_000, 100)).toBeCloseTo(0.2 * (1 + 0.2 * 100 / 10_000), 12); // KL too high: up
+    expect(adaptiveKlCoef(0.2, 3, 6, 10_000, 100)).toBeCloseTo(0.2 * (1 - 0.2 * 100 / 10_000), 12); // too low: down
+    expect(adaptiveKlCoef(0.2, 6.6, 6, 1000, 100)).toBeCloseTo(0.2 * (1 + 0.1 * 0.1), 12);
+    expect(adaptiveKlCoef(0.2, 6, 6, 1000, 100)).toBe(0.2);
+  });
+
+  it('the clipped objective has no gradient for a token past the clip range on the side its advantage favours', () => {
+    const old = tf.tensor1d([0, 0, 0, 0]);
+    const adv = tf.tensor1d([1, 1, -1, -1]);
+    const zeros = tf.tensor1d([0, 0, 0, 0]);
+    const mask = tf.tensor1d([1, 1, 1, 1]);
+    // ratios 1.5 (A > 0: past 1.2, clipped), 1.1 (inside), 0.5 (A < 0: past 0.8, clipped), 0.9 (inside)
+    const x = tf.tensor1d([Math.log(1.5), Math.log(1.1), Math.log(0.5), Math.log(0.9)]);
+    const { grads } = tf.valueAndGrads((t: tf.Tensor) => ppoLoss(t as tf.Tensor1D, old, adv, zeros, zeros, zeros, mask, 4, 0.2, 0.2, 0))([x]);
+    const g = grads[0]!.dataSync();
+    expect(g[0]).toBe(0);
+    expect(g[2]).toBe(0);
+    expect(g[1]).toBeCloseTo(-1.1 / 4, 6);
+    expect(g[3]).toBeCloseTo(0.9 / 4, 6);
+    tf.dispose([old, adv, zeros, mask, x, ...grads]);
+  });
+
+  it('the value loss is clipped: 0.5 max((v - R)^2, (clip(v, v_old +- c) - R)^2)', () => {
+    const one = tf.tensor1d([1]);
+    const z = tf.tensor1d([0]);
+    // v = 1, v_old = 0, c = 0.2, R = 1: unclipped error 0, clipped (0.2 - 1)^2 = 0.64: the max is kept
+    const loss = tf.tidy(() => ppoLoss(z, z, z, one, z, one, one, 1, 0.2, 0.2, 1).dataSync()[0]!);
+    expect(loss).toBeCloseTo(0.5 * 0.64, 6);
+    tf.dispose([one, z]);
+  });
+});
+
 /** A task whose reward is the same for every sample: every group's advantage is 0. */
 const flat: Task = { ...toyTask, reward: () => ({ reward: 0.5 }) };
 
@@ -87,7 +136,7 @@ async function weights(e: RaftEngine): Promise<Float32Array[]> {
   return Promise.all([...e.model.params.values()].map(async (v) => (await v.data()) as Float32Array));
 }
 
-describe('GRPO, RLOO and online DPO in the engine', () => {
+describe('PPO, GRPO, RLOO and online DPO in the engine', () => {
   for (const method of ['grpo', 'rloo'] as const) {
     it(`${method}: equal rewards in every group and beta 0 leave the weights exactly as they were`, async () => {
       const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: flat, config: tinyConfig({ method, grpoBeta: 0, rlooBeta: 0 }) });
@@ -109,7 +158,7 @@ describe('GRPO, RLOO and online DPO in the engine', () => {
     e.dispose();
   });
 
-  for (const method of ['grpo', 'rloo', 'online-dpo'] as const) {
+  for (const method of ['ppo', 'grpo', 'rloo', 'online-dpo'] as const) {
     for (const lora of [0, 4]) {
       it(`${method} (lora ${lora}): trains, keeps tensor counts flat, and resumes to the stats of an uninterrupted run`, async () => {
         const config: RunConfig = tinyConfig({ method, lora, seed: 7, samplesPerPrompt: 4 });
@@ -126,7 +175,12 @@ describe('GRPO, RLOO and online DPO in the engine', () => {
         const first = make();
         await first.runCycle();
         await first.runCycle();
-        const state = await first.exportState();
+        // through the checkpoint's encoding, as a saved run resumes (PPO: its value head and KL coefficient too)
+        const { state } = decodeCheckpoint(encodeCheckpoint(await first.exportState(), { config, baseModel: 'tiny' }));
+        if (method === 'ppo') {
+          expect([...state.weights.keys()].filter((k) => k.startsWith('method.'))).toEqual(['method.value.w', 'method.value.b']);
+          expect(state.methodState!.klCoef).toBeGreaterThan(0);
+        }
         first.dispose();
         first.model.dispose();
         const resumed = make();

@@ -19,7 +19,7 @@ export interface CompareRun {
 const NAMED = new Set(['method', 'seed', 'cycles', 'task']);
 /** Keys named in the head of the label, by method. */
 const HEAD_KEYS: Record<RunConfig['method'], string[]> = {
-  raft: ['select'], uft: ['uftBeta'], 'best-of-k': ['samplesPerPrompt'], sft: [], grpo: ['grpoBeta'], rloo: ['rlooBeta'], 'online-dpo': ['dpoBeta'],
+  raft: ['select'], uft: ['uftBeta'], 'best-of-k': ['samplesPerPrompt'], sft: [], grpo: ['grpoBeta'], rloo: ['rlooBeta'], 'online-dpo': ['dpoBeta'], ppo: ['initKlCoef'],
 };
 
 /**
@@ -83,6 +83,9 @@ function labelHead(config: RunConfig): string {
       break;
     case 'online-dpo':
       head = `online-dpo beta ${config.dpoBeta}`;
+      break;
+    case 'ppo':
+      head = `ppo kl ${config.initKlCoef}`;
       break;
     default:
       head = config.method;

@@ -228,6 +228,7 @@ function methodLabel(config: RunConfig): string {
   if (config.method === 'grpo') return `grpo (beta ${config.grpoBeta}, eps ${config.epsilon}, ${config.scaleRewards})`;
   if (config.method === 'rloo') return `rloo (beta ${config.rlooBeta})`;
   if (config.method === 'online-dpo') return `online-dpo (beta ${config.dpoBeta})`;
+  if (config.method === 'ppo') return `ppo (kl ${config.initKlCoef}${config.adapKlCtrl ? ', adaptive' : ''})`;
   return config.method;
 }
 

@@ -30,7 +30,7 @@ import { parseTaskDocument, taskDocumentJson } from '../tasks/custom/document';
 export { LORA_TARGETS, SELECT_MODES, type LoraTarget, type SelectMode };
 
 /** Alignment methods the lab compares. */
-export const METHODS = ['raft', 'uft', 'sft', 'best-of-k', 'grpo', 'rloo', 'online-dpo'] as const;
+export const METHODS = ['raft', 'uft', 'sft', 'best-of-k', 'ppo', 'grpo', 'rloo', 'online-dpo'] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface RunConfig {
@@ -76,6 +76,18 @@ export interface RunConfig {
   rlooBeta: number;
   /** Online DPO: beta of the DPO loss (TRL's `beta`). */
   dpoBeta: number;
+  /** PPO (TRL's names): passes over a cycle's samples, discount, GAE lambda, clip ranges, value-loss weight. */
+  ppoEpochs: number;
+  gamma: number;
+  lam: number;
+  cliprange: number;
+  cliprangeValue: number;
+  vfCoef: number;
+  /** PPO: the KL penalty's first coefficient and the adaptive controller (TRL's init_kl_coef, target, horizon, adap_kl_ctrl). */
+  initKlCoef: number;
+  klTarget: number;
+  klHorizon: number;
+  adapKlCtrl: boolean;
   keepPerPrompt: number;
   keepTopPercent: number;
   rewardThreshold: number;
@@ -218,7 +230,7 @@ const FIELDS = [
   // method
   {
     key: 'method', type: 'choice', default: 'raft', choices: METHODS, urlKey: 'm', cliFlag: '--method',
-    label: 'Method', help: 'RAFT fine-tunes on the best samples; UFT trains on all scored samples and demonstrations with one loss; SFT trains on the corpus only; best-of-K trains nothing and keeps the best of K samples at evaluation; GRPO and RLOO push up samples that beat their prompt\'s others (policy gradients); online DPO prefers each prompt\'s best sample over its worst.', group: 'run',
+    label: 'Method', help: 'RAFT fine-tunes on the best samples; UFT trains on all scored samples and demonstrations with one loss; SFT trains on the corpus only; best-of-K trains nothing and keeps the best of K samples at evaluation; PPO (with a value head and a KL penalty), GRPO and RLOO push up samples that beat what was expected of them (policy gradients); online DPO prefers each prompt\'s best sample over its worst.', group: 'run',
   },
   {
     key: 'uftBeta', type: 'number', default: 0.01, min: 0.0001, max: 10, urlKey: 'ub', cliFlag: '--uft-beta',
@@ -251,6 +263,46 @@ const FIELDS = [
   {
     key: 'dpoBeta', type: 'number', default: 0.1, min: 0.001, max: 10, urlKey: 'dpb', cliFlag: '--dpo-beta',
     label: 'DPO beta', help: 'Online DPO: how sharply the model is pushed to prefer the best over the worst sample of a prompt, relative to the base model.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'ppoEpochs', type: 'int', default: 4, min: 1, max: 50, urlKey: 'ppe', cliFlag: '--ppo-epochs',
+    label: 'PPO epochs', help: 'PPO: how many passes over a cycle\'s samples the update makes (TRL\'s ppo_epochs; PPO uses it instead of Epochs per cycle).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'gamma', type: 'number', default: 1, min: 0, max: 1, urlKey: 'gam', cliFlag: '--gamma',
+    label: 'PPO gamma', help: 'PPO: the discount of later rewards within a completion (1 = none).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'lam', type: 'number', default: 0.95, min: 0, max: 1, urlKey: 'lam', cliFlag: '--lam',
+    label: 'PPO GAE lambda', help: 'PPO: how far advantages look ahead (GAE): 0 trusts the value head, 1 the rewards.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'cliprange', type: 'number', default: 0.2, min: 0.01, max: 1, urlKey: 'cr', cliFlag: '--cliprange',
+    label: 'PPO clip range', help: 'PPO: how far a token\'s probability may move from when it was sampled before its update stops counting.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'cliprangeValue', type: 'number', default: 0.2, min: 0.01, max: 10, urlKey: 'crv', cliFlag: '--cliprange-value',
+    label: 'PPO value clip range', help: 'PPO: how far the value head\'s estimate may move in one cycle.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'vfCoef', type: 'number', default: 0.1, min: 0, max: 10, urlKey: 'vfc', cliFlag: '--vf-coef',
+    label: 'PPO value-loss weight', help: 'PPO: the weight of the value head\'s loss beside the policy\'s.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'initKlCoef', type: 'number', default: 0.2, min: 0, max: 10, urlKey: 'ikl', cliFlag: '--init-kl-coef',
+    label: 'PPO KL coefficient', help: 'PPO: the first weight of the per-token KL penalty to the base model in the reward (TRL\'s init_kl_coef).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'klTarget', type: 'number', default: 6, min: 0.01, max: 1000, urlKey: 'klt', cliFlag: '--kl-target',
+    label: 'PPO KL target', help: 'PPO with the adaptive controller: the KL per sample the coefficient steers toward (TRL\'s target).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'klHorizon', type: 'number', default: 10000, min: 1, max: 10000000, urlKey: 'klh', cliFlag: '--kl-horizon',
+    label: 'PPO KL horizon', help: 'PPO with the adaptive controller: how slowly the coefficient moves (TRL\'s horizon, in samples).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'adapKlCtrl', type: 'boolean', default: true, urlKey: 'akl', cliFlag: '--adap-kl-ctrl',
+    label: 'PPO adaptive KL', help: 'PPO: adjust the KL coefficient after each cycle toward the KL target (off: it stays at its first value).', group: 'training', scope: 'language',
   },
   // selection
   {

@@ -128,8 +128,10 @@ export class Gpt extends ModelBase implements LanguageModel {
   }
 
   /** Final LayerNorm and tied head: (N, C) -> (N, V). `trains`: the embedding gets a gradient through the head. */
-  #head(x: tf.Tensor2D, trains = false): tf.Tensor2D {
-    return this.tiedHead(this.#layerNorm('lnf', x), 'wte', trains);
+  #head(x: tf.Tensor2D, trains = false, hidden?: (h: tf.Tensor2D) => void): tf.Tensor2D {
+    const n = this.#layerNorm('lnf', x);
+    hidden?.(n);
+    return this.tiedHead(n, 'wte', trains);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -164,7 +166,7 @@ export class Gpt extends ModelBase implements LanguageModel {
       x = tf.add(x, this.#linear(`h${i}.o`, this.#merge(this.#attend(q, k, v, bias), B, T)));
       x = tf.add(x, this.#mlp(i, this.#layerNorm(`h${i}.ln2`, x)));
     }
-    return this.#head(x, trainsEmbedding);
+    return this.#head(x, trainsEmbedding, opts.hidden);
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -23,11 +23,13 @@ export interface ForwardOptions {
   keyMask?: tf.Tensor2D;
   /** Receives each layer's keys and values (B, heads, T, D). */
   kvOut?: KvCache;
+  /** Receives the last hidden state (B*T, nEmbd), after the final norm: what a value head reads (PPO). */
+  hidden?: (h: tf.Tensor2D) => void;
 }
 
 export interface LanguageModel {
   readonly architecture: Architecture;
-  readonly config: { readonly vocabSize: number; readonly blockSize: number };
+  readonly config: { readonly vocabSize: number; readonly blockSize: number; readonly nEmbd: number };
   /** Base weights by the lab's names. */
   readonly params: Map<string, tf.Variable>;
   lora: LoraSet | null;

@@ -139,8 +139,9 @@ export class LlamaModel extends ModelBase implements LanguageModel {
   }
 
   /** Final RMSNorm and the head: (N, C) -> (N, V). `trains`: a tied embedding gets a gradient through the head. */
-  #head(x: tf.Tensor2D, trains = false): tf.Tensor2D {
+  #head(x: tf.Tensor2D, trains = false, hidden?: (h: tf.Tensor2D) => void): tf.Tensor2D {
     const n = this.#rmsNorm('norm', x);
+    hidden?.(n);
     if (!this.config.tiedHead) return this.matmul(n, this.param('head') as tf.Tensor2D);
     return this.tiedHead(n, 'embed', trains);
   }
@@ -170,7 +171,7 @@ export class LlamaModel extends ModelBase implements LanguageModel {
       x = tf.add(x, this.#linear(`h${i}.o`, this.#attend(q, k, v, bias)));
       x = tf.add(x, this.#mlp(i, x));
     }
-    return this.#head(x, trainsEmbedding);
+    return this.#head(x, trainsEmbedding, opts.hidden);
   }
 
   step(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, cache: KvCache, t: number): tf.Tensor2D {

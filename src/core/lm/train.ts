@@ -95,8 +95,9 @@ export function sliceBatch(batch: Batch, start: number, n: number): Batch {
  * Gradients of sum over micro-batches of `lossOf(part)` (each a share of the whole batch's loss), summed; returns
  * the loss and the gradients (caller disposes). One part when the batch is small enough.
  */
-export function accumulatedGrads(model: LanguageModel, batch: Batch, lossOf: (part: Batch, start: number) => tf.Scalar, multiple = 1): { value: tf.Scalar; grads: tf.NamedTensorMap } {
-  const vars = model.trainableVariables();
+export function accumulatedGrads(model: LanguageModel, batch: Batch, lossOf: (part: Batch, start: number) => tf.Scalar, multiple = 1, extra: readonly tf.Variable[] = []): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  // `extra`: trainable variables outside the model (PPO's value head)
+  const vars = [...model.trainableVariables(), ...extra];
   const [B, T] = batch.ids.shape;
   // `multiple`: micro-batches hold whole groups of rows (a DPO pair's two sequences stay together)
   const rows = Math.max(multiple, microBatchRows(T, model.config.vocabSize) - (microBatchRows(T, model.config.vocabSize) % multiple));
@@ -124,10 +125,10 @@ export function accumulatedGrads(model: LanguageModel, batch: Batch, lossOf: (pa
  * One optimizer step on a batch with a loss of its own: `lossOf(part, start)` is a micro-batch's share of the
  * batch's loss (rows from `start`). Returns the loss before the step.
  */
-export async function lossStep(model: LanguageModel, opt: Adam, batch: Batch, lossOf: (part: Batch, start: number) => tf.Scalar, lr: number, clip: number, multiple = 1): Promise<number> {
-  const vars = model.trainableVariables();
+export async function lossStep(model: LanguageModel, opt: Adam, batch: Batch, lossOf: (part: Batch, start: number) => tf.Scalar, lr: number, clip: number, multiple = 1, extra: readonly tf.Variable[] = []): Promise<number> {
+  const vars = [...model.trainableVariables(), ...extra];
   const loss = tf.tidy(() => {
-    const { value, grads } = accumulatedGrads(model, batch, lossOf, multiple);
+    const { value, grads } = accumulatedGrads(model, batch, lossOf, multiple, extra);
     opt.apply(vars, grads, lr, clip);
     return value;
   });

@@ -15,4 +15,6 @@ export interface EngineState {
   optimizer: AdamState;
   /** Trained weights by local name: every weight for full fine-tuning, only `lora.*` adapters with LoRA. */
   weights: Map<string, { shape: number[]; values: Float32Array }>;
+  /** A stateful method's numbers (PPO: the KL coefficient); its weights are in `weights` under `method.*`. */
+  methodState?: Record<string, number>;
 }

@@ -114,7 +114,8 @@ export class RaftEngine {
   readonly #method: Method;
 
   constructor(opts: RaftEngineOptions) {
-    this.#method = METHOD_MODULES[opts.config.method];
+    const method = METHOD_MODULES[opts.config.method];
+    this.#method = method.create ? method.create({ model: opts.model, config: opts.config }) : method;
     this.model = opts.model;
     this.tokenizer = opts.tokenizer;
     this.task = opts.task;
@@ -271,7 +272,10 @@ export class RaftEngine {
     const weights = new Map<string, { shape: number[]; values: Float32Array }>();
     const named = this.model.lora ? this.model.lora.named() : this.model.params;
     for (const [name, v] of named) weights.set(name, { shape: v.shape.slice(), values: ((await v.data()) as Float32Array).slice() });
-    const optimizer = await this.#optimizer.exportState((n) => this.model.localName(n));
+    const optimizer = await this.#optimizer.exportState((n) => this.#localName(n));
+    // a stateful method's weights (PPO's value head) travel with the model's, under method.*; its numbers apart
+    const own = this.#method.exportState ? await this.#method.exportState() : null;
+    for (const [name, w] of own?.weights ?? []) weights.set(name, w);
     return {
       cycle: this.cycle,
       stopped: this.stopped,
@@ -281,15 +285,27 @@ export class RaftEngine {
       prompts: this.#prompts.state(),
       optimizer,
       weights,
+      ...(own ? { methodState: own.values } : {}),
     };
+  }
+
+  /** The stable name of a trainable variable: the model's local name, or the method's for its own. */
+  #localName(variableName: string): string {
+    return this.#method.localName?.(variableName) ?? this.model.localName(variableName);
   }
 
   /** Continue from a state exported by an engine of the same configuration and base model. */
   restoreState(state: EngineState): void {
     const values = new Map<string, Float32Array>();
-    for (const [name, w] of state.weights) values.set(name, w.values);
+    const own = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const [name, w] of state.weights) {
+      if (name.startsWith('method.')) own.set(name, w);
+      else values.set(name, w.values);
+    }
     this.model.assignWeights(values);
-    this.#optimizer.importState(state.optimizer, this.model.trainableVariables(), (v) => this.model.localName(v.name));
+    if (this.#method.restoreState) this.#method.restoreState({ weights: own, values: state.methodState ?? {} });
+    else if (own.size) throw new Error(`this checkpoint holds weights of another method (${[...own.keys()].join(', ')})`);
+    this.#optimizer.importState(state.optimizer, [...this.model.trainableVariables(), ...(this.#method.variables?.() ?? [])], (v) => this.#localName(v.name));
     this.#sampleRng.setState(state.rng.sample);
     this.#trainRng.setState(state.rng.train);
     this.#selectRng.setState(state.rng.select);
@@ -304,6 +320,7 @@ export class RaftEngine {
   dispose(): void {
     this.#optimizer.dispose();
     this.#reference?.dispose();
+    this.#method.dispose?.();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -463,7 +480,7 @@ export class RaftEngine {
       record: (s, kept) => this.#record(s, kept),
       sequenceOf: (s) => this.#sequenceOf(s),
       nextDemos: (n) => this.#nextDemos(n),
-      train: (items, seqsOf, step, opts) => this.#train(cycle, items, seqsOf, step, opts?.skipEmpty ?? false),
+      train: (items, seqsOf, step, opts) => this.#train(cycle, items, seqsOf, step, opts?.skipEmpty ?? false, opts?.epochs ?? this.config.epochsPerCycle),
       referenceLogProbs: (seqs) => this.referenceLogProbs(seqs),
       tokenLogProbs: (seqs, which) => (which === 'policy' ? perTokenLogProbs(this.model, seqs, eos) : this.#withReference((m) => perTokenLogProbs(m, seqs, eos))),
       progress: (phase, done, total) => this.#progress(cycle, phase, done, total),
@@ -471,10 +488,10 @@ export class RaftEngine {
   }
 
   /** The training loop of every method: epochs of batches shuffled by the train stream (methods/types.ts). */
-  async #train<T>(cycle: number, items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, skipEmpty: boolean): Promise<number | null> {
+  async #train<T>(cycle: number, items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, skipEmpty: boolean, epochsPerCycle: number): Promise<number | null> {
     if (items.length === 0) return null;
     const eos = this.tokenizer.eosId;
-    const { batchSize, epochsPerCycle } = this.config;
+    const { batchSize } = this.config;
     const steps = epochsPerCycle * Math.ceil(items.length / batchSize);
     const losses: number[] = [];
     this.#progress(cycle, 'train', 0, steps);

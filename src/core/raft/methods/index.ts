@@ -3,6 +3,7 @@ import type { Method as MethodName } from '../../config/schema';
 import { bestOfK } from './best-of-k';
 import { grpo } from './grpo';
 import { onlineDpo } from './online-dpo';
+import { ppo } from './ppo';
 import { raft } from './raft';
 import { rloo } from './rloo';
 import { sft } from './sft';
@@ -17,6 +18,7 @@ export const METHOD_MODULES: Readonly<Record<MethodName, Method>> = {
   grpo,
   rloo,
   'online-dpo': onlineDpo,
+  ppo,
 };
 
 export type { CycleContext, Method, MethodUpdate, Scored, TrainStats } from './types';

@@ -5,6 +5,7 @@
  * loop (epochs of shuffled batches, progress, the budget), log-probabilities under the policy and the reference.
  * Adding a method means adding one module here, its entry in index.ts and its name in the schema's METHODS.
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../config/schema';
 import type { Generation } from '../../lm/generate';
 import type { LanguageModel } from '../../lm/language-model';
@@ -59,7 +60,7 @@ export interface CycleContext {
    * batchSize, one `step` per batch (an optimizer step that returns its loss); progress and the backward budget are
    * counted. `skipEmpty`: a batch with no completion token is skipped. Returns the mean loss (null with no items).
    */
-  train<T>(items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, opts?: { skipEmpty?: boolean }): Promise<number | null>;
+  train<T>(items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, opts?: { skipEmpty?: boolean; epochs?: number }): Promise<number | null>;
   /** Summed completion log-probs under the reference (the base model), no gradient. */
   referenceLogProbs(seqs: Sequence[]): Promise<number[]>;
   /** Per-token completion log-probs (in order) under the policy now and under the reference, no gradient. */
@@ -67,9 +68,30 @@ export interface CycleContext {
   progress(phase: Phase, done: number, total: number): void;
 }
 
+/** What a stateful method is created with (once per engine). */
+export interface MethodEnv {
+  model: LanguageModel;
+  config: RunConfig;
+}
+
+/** A stateful method's state at a cycle boundary: weights (binary in the checkpoint) and numbers. */
+export interface MethodState {
+  weights: Map<string, { shape: number[]; values: Float32Array }>;
+  values: Record<string, number>;
+}
+
 export interface Method {
   /** One cycle's update (cycles 1, 2, ...). */
   update(ctx: CycleContext): Promise<MethodUpdate>;
+  /** A method with state of its own (PPO: a value head, a KL controller) makes an instance per engine. */
+  create?(env: MethodEnv): Method;
+  /** Trainable variables outside the model: the optimizer updates them and the checkpoint keeps them. */
+  variables?(): tf.Variable[];
+  /** The stable name of one of `variables()` (the optimizer's state is saved under it). */
+  localName?(variableName: string): string | undefined;
+  exportState?(): Promise<MethodState>;
+  restoreState?(state: MethodState): void;
+  dispose?(): void;
   /** The method trains nothing (best-of-K): no frozen reference copy is kept. */
   readonly trainsNothing?: boolean;
   /** Evaluation keeps the best of K samples per eval sample after cycle 0 (best-of-K). */
