@@ -26,6 +26,7 @@ import { SafetensorsError } from '../core/hub/safetensors';
 import { join, resolve } from 'node:path';
 import { createNodeVerifiers } from '../node/verify/index';
 import { verifyCommand } from './verify';
+import { sweepCommand } from './sweep';
 import { scoreCommand } from './score';
 import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
 import { RunDir, RunDirError } from '../node/run-dir';
@@ -156,6 +157,20 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (parsed.command === 'compare' && parsed.errors.length === 0) {
     return compareCommand(config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out);
+  }
+  if (parsed.command === 'sweep') {
+    const { grid, seeds, out, methods } = parsed.options;
+    if (out === undefined) parsed.errors.push('sweep needs --out FILE.json (where its runs and summary go; running it again resumes it)');
+    if (seeds === undefined) parsed.errors.push('sweep needs --seeds, e.g. --seeds 1,2,3');
+    if (isImageTask(config.task)) parsed.errors.push('sweep is for language tasks');
+    if (parsed.errors.length === 0) {
+      try {
+        return await sweepCommand(config, methods ?? ['raft'], grid ?? '', seeds!, out!, (line) => console.log(line));
+      } catch (e) {
+        if (!(e instanceof Error) || !/^--grid|not a sweep file|summary row/.test(e.message)) throw e;
+        parsed.errors.push(e.message);
+      }
+    }
   }
   const { resume, runDir } = parsed.options;
   if (resume !== undefined) {

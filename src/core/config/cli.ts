@@ -29,7 +29,7 @@ import {
 import { migrateLegacyLink, splitConfigHash } from './url';
 
 /** Commands the CLI knows. */
-export const CLI_COMMANDS = ['run', 'config', 'compare', 'verify', 'score'] as const;
+export const CLI_COMMANDS = ['run', 'config', 'compare', 'sweep', 'verify', 'score'] as const;
 
 export interface CliOptions {
   /** Where to write the run's JSON results. */
@@ -50,6 +50,9 @@ export interface CliOptions {
   merge?: boolean;
   /** Where Hub models come from (a mirror or a local server); else $HF_ENDPOINT, else the Hub. Never part of a run. */
   hfEndpoint?: string;
+  /** `sweep`: the grid (`lr=1e-4,3e-4;loraLr=...`) and the seeds. */
+  grid?: string;
+  seeds?: number[];
   /** A task document (JSON file): runs task custom with it. */
   taskFile?: string;
   /** The shortcut for a task: prompts (JSONL or text lines), a Python reward file, optional held-out prompts. */
@@ -70,7 +73,7 @@ export interface CliParseResult {
 
 const SEE_HELP = '(see raftlab run --help)';
 const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0']);
-const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume', '--save', '--merge', '--hf-endpoint', '--task-file', '--prompts', '--reward-py']);
+const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume', '--save', '--merge', '--hf-endpoint', '--task-file', '--prompts', '--reward-py', '--grid', '--seeds']);
 const FILE_OPTIONS: Record<string, 'taskFile' | 'promptsFile' | 'rewardPy'> = { '--task-file': 'taskFile', '--prompts': 'promptsFile', '--reward-py': 'rewardPy' };
 
 function looksLikeFlag(token: string): boolean {
@@ -142,6 +145,17 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
         if (bad.length || methods.length === 0) errors.push(`--methods: unknown method ${quoteRaw(bad.join(',') || value)} (expected a comma list of ${METHODS.join(', ')})`);
         else if (new Set(methods).size !== methods.length) errors.push('--methods: a method is listed twice');
         else options.methods = methods as Method[];
+        continue;
+      }
+      if (flag === '--grid') {
+        options.grid = value;
+        continue;
+      }
+      if (flag === '--seeds') {
+        const seeds = value.split(',').map((x) => x.trim());
+        if (seeds.length === 0 || !seeds.every((x) => /^\d{1,10}$/.test(x) && Number(x) <= 2 ** 31 - 1)) errors.push(`--seeds must be a comma list of seeds (integers 0..2147483647; got ${quoteRaw(value)})`);
+        else if (new Set(seeds).size !== seeds.length) errors.push('--seeds: a seed is listed twice');
+        else options.seeds = seeds.map(Number);
         continue;
       }
       if (flag in FILE_OPTIONS) {
@@ -239,6 +253,8 @@ export function cliHelp(): string {
     'Usage: raftlab run [options]',
     '       raftlab config --url URL    print the configuration of a lab link as JSON, with its problems (exit 2 if any)',
     `       raftlab compare --methods ${METHODS.join(',')} [options]    run each method with the same settings and seed`,
+    "       raftlab sweep --methods raft,ppo --grid 'lr=1e-4,3e-4,1e-3' --seeds 1,2,3 --out sweep.json [options]",
+    '                                   every method x grid point x seed (resumable: runs in --out are kept); per point and cycle the mean and a 95% interval over seeds',
     '       raftlab verify --lang c|python --code FILE [--stdin FILE] [--expect FILE] [--tests FILE] [--timeout-ms N]',
     '                                   score one program as a code task would; prints {reward, breakdown} (see verify --help)',
     '       raftlab score --model DIR (--text TEXT | --ids 1,2,3)',
