@@ -6,16 +6,26 @@ import { isImageStats, type AnyCycleStats } from './export';
 
 export type Series = Array<Array<number | null>>;
 
-export function rewardSeries(h: readonly AnyCycleStats[]): Series {
-  return [h.map((s) => s.cycle), h.map((s) => s.evalReward), h.map((s) => s.rewardMeanKept), h.map((s) => s.rewardMean)];
+/** What the charts' x axis counts: cycles, or the samples generated so far (methods compared at equal cost). */
+export type XAxis = 'cycle' | 'samples';
+
+/** The x values of a run's cycles: the cycle, or the samples its training generated up to that cycle. */
+export function xValues(h: readonly AnyCycleStats[], axis: XAxis = 'cycle'): number[] {
+  if (axis === 'cycle') return h.map((s) => s.cycle);
+  let spent = 0;
+  return h.map((s) => (spent += s.budget?.samplesGenerated ?? 0));
 }
 
-export function perplexitySeries(h: readonly AnyCycleStats[]): Series {
-  return [h.map((s) => s.cycle), h.map((s) => s.perplexity)];
+export function rewardSeries(h: readonly AnyCycleStats[], axis: XAxis = 'cycle'): Series {
+  return [xValues(h, axis), h.map((s) => s.evalReward), h.map((s) => s.rewardMeanKept), h.map((s) => s.rewardMean)];
 }
 
-export function keptFractionSeries(h: readonly AnyCycleStats[]): Series {
-  return [h.map((s) => s.cycle), h.map((s) => s.keptFraction)];
+export function perplexitySeries(h: readonly AnyCycleStats[], axis: XAxis = 'cycle'): Series {
+  return [xValues(h, axis), h.map((s) => s.perplexity)];
+}
+
+export function keptFractionSeries(h: readonly AnyCycleStats[], axis: XAxis = 'cycle'): Series {
+  return [xValues(h, axis), h.map((s) => s.keptFraction)];
 }
 
 /** The fidelity score of a cycle: perplexity for language tasks, the held-out denoising loss for image tasks. */
@@ -24,8 +34,8 @@ export function fidelity(s: AnyCycleStats): number | null {
 }
 
 /** Image tasks: the held-out denoising loss per cycle (the counterpart of perplexity). */
-export function heldOutLossSeries(h: readonly AnyCycleStats[]): Series {
-  return [h.map((s) => s.cycle), h.map((s) => (isImageStats(s) ? s.heldOutLoss : null))];
+export function heldOutLossSeries(h: readonly AnyCycleStats[], axis: XAxis = 'cycle'): Series {
+  return [xValues(h, axis), h.map((s) => (isImageStats(s) ? s.heldOutLoss : null))];
 }
 
 /** Reward-fidelity trade-off: one point per cycle (x = perplexity or held-out loss, y = eval reward), in cycle order. */

@@ -9,6 +9,8 @@
 import { DEFAULT_CONFIG, isImageTaskName, type AnyConfigField, type RunConfig } from '../../core/config/schema';
 import { embeddedModelOf, parseTaskDocument, taskDocumentJson } from '../../core/tasks/custom/document';
 import { TaskEditor } from './task-editor.svelte';
+import { gridPoints, parseGrid, parseSweepFile, runId, summarizeSweep, SWEEP_VERSION, type SweepFile, type SweepRun } from '../../core/sweep';
+import type { Method } from '../../core/config/schema';
 import type { Phase } from '../../core/raft/engine';
 import { differsBeyondLive, LIVE_KEYS } from '../config-controls';
 import { download, isImageStats, type CycleRecord } from '../export';
@@ -53,6 +55,10 @@ export class Lab {
    * read it). A run whose task has other Python code waits for the user's consent (PythonConsent shows the code).
    */
   approvedPython = $state<string[]>([]);
+  /** The sweep shown in the Sweep panel (run here, or a CLI sweep file opened), and the one running. */
+  sweep = $state<{ file: SweepFile | null; running: { done: number; total: number; label: string } | null; error: string | null; stop: boolean }>({
+    file: null, running: null, error: null, stop: false,
+  });
   /** Python code of the configured task that has not been allowed yet. */
   readonly unapprovedPython = $derived(pythonCodes(this.config.taskDoc).filter((c) => !this.approvedPython.includes(c)));
 
@@ -331,6 +337,61 @@ export class Lab {
       t.tryResult = r.error ? { busy: false, text: r.error, error: true } : { busy: false, text: `reward ${r.reward.toFixed(4)}${parts ? ` (${parts})` : ''}`, error: false };
     } catch (e) {
       t.tryResult = { busy: false, text: errorText(e), error: true };
+    }
+  }
+
+  /**
+   * Run a sweep here: every method x grid point x seed on the current settings, one run after another (each is an
+   * ordinary run: saved, resumable), the summary updated after each. "Stop" ends it after the run in progress.
+   */
+  async runSweep(methods: Method[], gridSpec: string, seeds: number[]): Promise<void> {
+    if (this.busy || this.sweep.running) return;
+    let points;
+    try {
+      points = gridPoints(parseGrid(gridSpec));
+    } catch (e) {
+      this.sweep = { ...this.sweep, error: errorText(e) };
+      return;
+    }
+    if (methods.length === 0 || seeds.length === 0) {
+      this.sweep = { ...this.sweep, error: 'choose at least one method and one seed' };
+      return;
+    }
+    const base = $state.snapshot(this.config) as RunConfig;
+    const grid = parseGrid(gridSpec);
+    const runs: SweepRun[] = [];
+    const total = methods.length * points.length * seeds.length;
+    this.sweep = { file: null, running: { done: 0, total, label: '' }, error: null, stop: false };
+    try {
+      for (const method of methods) {
+        for (const point of points) {
+          for (const seed of seeds) {
+            if (this.sweep.stop) return;
+            const config = { ...base, ...point, method, seed } as RunConfig;
+            this.sweep.running = { done: runs.length, total, label: `${method} ${Object.entries(point).map(([k, v]) => `${k}=${v}`).join(' ')} seed ${seed}` };
+            await this.reset();
+            this.link.load(config);
+            await this.run();
+            if (this.status !== 'finished' || this.cycles.length === 0) {
+              this.sweep = { ...this.sweep, error: `the sweep stopped: the run ${this.sweep.running.label} did not finish${this.error ? ` (${this.error})` : this.unapprovedPython.length ? ' (allow the task\'s Python code first)' : ''}` };
+              return;
+            }
+            runs.push({ id: runId(method, point, seed), method, point, seed, config, cycles: this.cycles.map((c) => $state.snapshot(c.stats) as SweepRun['cycles'][number]) });
+            this.sweep.file = { raftlabSweep: SWEEP_VERSION, base, methods, grid, seeds, runs: [...runs], summary: summarizeSweep(runs) };
+          }
+        }
+      }
+    } finally {
+      this.sweep = { ...this.sweep, running: null, stop: false };
+    }
+  }
+
+  /** A sweep file (the CLI's `raftlab sweep --out`) shown in the Sweep panel. */
+  openSweep(text: string, name: string): void {
+    try {
+      this.sweep = { ...this.sweep, file: parseSweepFile(text), error: null };
+    } catch (e) {
+      this.sweep = { ...this.sweep, error: `${name}: ${errorText(e)}` };
     }
   }
 

@@ -1,0 +1,40 @@
+/**
+ * Images of a sweep's fronts for the README: builds the lab, opens it in headless Chromium, opens the sweep file in
+ * the Sweep panel (the lab's own uPlot charts) and saves a screenshot of each chart and of the table.
+ * Usage: npx tsx scripts/sweep-plots.ts SWEEP.json OUT_PREFIX   (writes OUT_PREFIX-perplexity.png, -kl.png, -samples.png, -table.png)
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'vite';
+import { launchChromium, PAGE_OPTIONS } from '../test/e2e/chromium';
+import { serveStatic } from '../test/e2e/static-server';
+
+const [file, prefix] = process.argv.slice(2);
+if (!file || !prefix) {
+  console.error('usage: npx tsx scripts/sweep-plots.ts SWEEP.json OUT_PREFIX');
+  process.exit(2);
+}
+const root = resolve(import.meta.dirname, '..');
+const outDir = mkdtempSync(join(tmpdir(), 'raftlab-plots-'));
+await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+const server = await serveStatic(outDir);
+const browser = await launchChromium();
+try {
+  const page = await (await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1500, height: 1200 } })).newPage();
+  await page.goto(`${server.url}index.html?backend=wasm`);
+  await page.getByTestId('backend').waitFor({ timeout: 120_000 });
+  const panel = page.getByTestId('sweep-panel');
+  await panel.getByLabel('Open a sweep file').setInputFiles(resolve(file));
+  await panel.getByTestId('sweep-table').waitFor();
+  const charts = panel.locator('figure');
+  const names = ['perplexity', 'kl', 'samples'];
+  for (let i = 0; i < names.length; i++) {
+    await charts.nth(i).screenshot({ path: `${prefix}-${names[i]}.png` });
+    console.log(`wrote ${prefix}-${names[i]}.png`);
+  }
+  await panel.getByTestId('sweep-table').screenshot({ path: `${prefix}-table.png` });
+} finally {
+  await browser.close();
+  await server.close?.();
+}
