@@ -1,12 +1,17 @@
-// Methods as plug-ins (src/core/raft/methods/): the refactor changed no run (seeded runs of raft, uft, sft and
-// best-of-K equal, stats and samples, those recorded by the engine before the methods were modules:
-// test/fixtures/methods-before-plugins.json, written by that engine with the same settings); GRPO, RLOO and online
+// Methods as plug-ins (src/core/raft/methods/, the cycle in src/core/raft/cycle.ts): the refactor changed no run
+// (seeded runs of raft, uft, sft and best-of-K, and of the image task's RAFT, equal, stats and samples, those recorded
+// by the engines before the refactor: test/fixtures/methods-before-plugins.json and image-raft-before-plugins.json,
+// written by those engines with the same settings); GRPO, RLOO and online
 // DPO: their advantages, pairs and losses against hand computations, no update at all when a group's rewards are
 // equal (beta 0), flat tensor counts, resume equal to an uninterrupted run, and the same sample budget as RAFT.
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { METHODS, type RunConfig } from '../src/core/config/schema';
+import { defaultConfig, METHODS, type RunConfig } from '../src/core/config/schema';
+import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
+import { UNet, type UNetConfig } from '../src/core/diffusion/unet';
+import { NUM_CLASSES } from '../src/core/diffusion/dataset';
+import { Rng } from '../src/core/rng';
 import { RaftEngine } from '../src/core/raft/engine';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/core/store/checkpoint';
 import { dpoLoss, dpoPair, grpoAdvantages, grpoLoss, rlooAdvantages } from '../src/core/raft/policy-losses';
@@ -34,6 +39,28 @@ describe('the cycle written once: the methods that existed run as before', () =>
       });
     }
   }
+});
+
+describe('the cycle written once: the image engine runs as before', () => {
+  it('shapes RAFT: stats and samples (first pixels) equal the engine\'s before it used the shared cycle', async () => {
+    const golden = JSON.parse(readFileSync('test/fixtures/image-raft-before-plugins.json', 'utf8')) as unknown[];
+    const TINY: UNetConfig = { size: 16, channels: [8, 8], embDim: 16, timeDim: 8, groups: 4, numClasses: NUM_CLASSES };
+    const model = new UNet(TINY, undefined, 1);
+    const rng = new Rng(5);
+    for (const v of model.variables()) tf.tidy(() => v.assign(tf.add(v, tf.tensor(Float32Array.from({ length: v.size }, () => 0.05 * rng.normal()), v.shape))));
+    const config = { ...defaultConfig(), task: 'shapes' as const, seed: 3, promptsPerCycle: 2, samplesPerPrompt: 2, evalPrompts: 2, evalSamplesPerPrompt: 2, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2, ddimSteps: 2, noiseDraws: 1 };
+    const engine = new DiffusionRaftEngine({ model, config, heldOutImages: 4 });
+    const got = [];
+    for (let c = 0; c < 3; c++) {
+      const r = await engine.runCycle();
+      const { ms: _ms, ...stats } = r.stats;
+      const first = (list: typeof r.samples) => list.map((x) => ({ ...x, pixels: Array.from(x.pixels.slice(0, 12)) }));
+      got.push({ stats, samples: first(r.samples), evalSamples: first(r.evalSamples) });
+    }
+    engine.dispose();
+    model.dispose();
+    expect(JSON.parse(JSON.stringify(got))).toEqual(golden);
+  });
 });
 
 describe('advantages, pairs and losses', () => {

@@ -19,10 +19,11 @@ import type { EngineState } from '../raft/engine-state';
 import { Adam } from '../lm/adam';
 import type { Phase, Progress } from '../raft/engine';
 import { PromptOrder } from '../raft/prompt-order';
-import { earlyStopDue } from '../raft/early-stop';
+import { CycleEngine, selectionOptions, type CycleTimes } from '../raft/cycle';
+import { NO_TRAINING, type TrainStats } from '../raft/methods/types';
 import { nextTask } from '../next-task';
 import { selectSamples } from '../raft/select';
-import { emptyBudget, mean } from '../raft/stats';
+import { emptyBudget, mean, type CycleBudget } from '../raft/stats';
 import { hashString, Rng } from '../rng';
 import type { RewardResult } from '../tasks/types';
 import { labelIndex, SHAPE_LABELS, shapeImages } from './dataset';
@@ -63,16 +64,20 @@ export interface DiffusionEngineOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export class DiffusionRaftEngine {
+/** What an image cycle's update gives its stats and result. */
+interface ImageUpdate {
+  samples: ImageSample[];
+  budget: CycleBudget;
+  train: TrainStats;
+}
+
+export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdate, ImageCycleResult> {
   readonly model: UNet;
   readonly config: RunConfig;
   readonly schedule: NoiseSchedule;
   readonly sampler: SampleOptions;
   readonly rewardWeights: RewardWeights;
   readonly noiseDraws: number;
-  cycle = 0;
-  stopped = false;
-  readonly history: ImageCycleStats[] = [];
   readonly #onProgress?: (p: Progress) => void;
   readonly #optimizer = new Adam();
   readonly #sampleRng: Rng;
@@ -83,6 +88,7 @@ export class DiffusionRaftEngine {
   readonly #prompts: PromptOrder;
 
   constructor(opts: DiffusionEngineOptions) {
+    super();
     this.model = opts.model;
     this.config = opts.config;
     this.#prompts = new PromptOrder(SHAPE_LABELS.length, this.config.seed, 'diffusion/prompts');
@@ -140,52 +146,44 @@ export class DiffusionRaftEngine {
     return imageReward(this.rewardWeights, pixels, label);
   }
 
-  async runCycle(): Promise<ImageCycleResult> {
-    const cycle = this.cycle;
-    const ms = { generate: 0, reward: 0, train: 0, eval: 0 };
+  /** RAFT's update on the denoiser: sample K images per label, reward them, select, train the adapters on the kept. */
+  protected async update(cycle: number, ms: CycleTimes): Promise<ImageUpdate> {
     const budget = emptyBudget(false);
-    let samples: ImageSample[] = [];
-    let train: Pick<ImageCycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> = {
-      rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null,
-    };
-    if (cycle > 0) {
-      const labels = this.#nextPrompts();
-      const K = this.config.samplesPerPrompt;
-      const items = labels.flatMap((label, p) => Array.from({ length: K }, () => ({ promptIndex: p, label, seed: this.#sampleRng.nextU32() })));
-      let t0 = now();
-      const images = await sampleImages(this.model, this.schedule, items, this.sampler, (d, n) => this.#progress(cycle, 'generate', d, n));
-      ms.generate = now() - t0;
-      budget.samplesGenerated = items.length;
-      budget.rewardCalls = items.length;
-      t0 = now();
-      const results = images.map((px, i) => this.#reward(px, items[i]!.label));
-      ms.reward = now() - t0;
-      this.#progress(cycle, 'select', 0, 1);
-      const kept = new Set(selectSamples(items.map((it, i) => ({ promptIndex: it.promptIndex, reward: results[i]!.reward })), {
-        mode: this.config.select,
-        keepPerPrompt: this.config.keepPerPrompt,
-        keepTopPercent: this.config.keepTopPercent,
-        rewardThreshold: this.config.rewardThreshold,
-        minKept: this.config.minKept,
-        softBeta: this.config.softBeta,
-      }, this.#selectRng));
-      this.#progress(cycle, 'select', 1, 1);
-      samples = items.map((it, i) => ({
-        promptIndex: it.promptIndex, prompt: SHAPE_LABELS[it.label]!.text, seed: it.seed, pixels: images[i]!,
-        reward: results[i]!.reward, breakdown: results[i]!.breakdown, kept: kept.has(i),
-      }));
-      const keptSamples = samples.filter((s) => s.kept);
-      const lr = this.#lr(cycle);
-      t0 = now();
-      const trainLoss = await this.#train(cycle, keptSamples, lr);
-      budget.backwardExamples = keptSamples.length ? this.config.epochsPerCycle * keptSamples.length * this.noiseDraws : 0;
-      ms.train = now() - t0;
-      const rewards = samples.map((s) => s.reward);
-      train = {
+    const labels = this.#nextPrompts();
+    const K = this.config.samplesPerPrompt;
+    const items = labels.flatMap((label, p) => Array.from({ length: K }, () => ({ promptIndex: p, label, seed: this.#sampleRng.nextU32() })));
+    let t0 = now();
+    const images = await sampleImages(this.model, this.schedule, items, this.sampler, (d, n) => this.#progress(cycle, 'generate', d, n));
+    ms.generate = now() - t0;
+    budget.samplesGenerated = items.length;
+    budget.rewardCalls = items.length;
+    t0 = now();
+    const results = images.map((px, i) => this.#reward(px, items[i]!.label));
+    ms.reward = now() - t0;
+    this.#progress(cycle, 'select', 0, 1);
+    const kept = new Set(selectSamples(items.map((it, i) => ({ promptIndex: it.promptIndex, reward: results[i]!.reward })), selectionOptions(this.config), this.#selectRng));
+    this.#progress(cycle, 'select', 1, 1);
+    const samples = items.map((it, i) => ({
+      promptIndex: it.promptIndex, prompt: SHAPE_LABELS[it.label]!.text, seed: it.seed, pixels: images[i]!,
+      reward: results[i]!.reward, breakdown: results[i]!.breakdown, kept: kept.has(i),
+    }));
+    const keptSamples = samples.filter((s) => s.kept);
+    const lr = this.#lr(cycle);
+    const trainLoss = await this.#train(cycle, keptSamples, lr);
+    budget.backwardExamples = keptSamples.length ? this.config.epochsPerCycle * keptSamples.length * this.noiseDraws : 0;
+    const rewards = samples.map((s) => s.reward);
+    return {
+      samples,
+      budget,
+      train: {
         rewardMean: mean(rewards), rewardMeanKept: mean(keptSamples.map((s) => s.reward)), rewardMax: Math.max(...rewards),
         keptCount: keptSamples.length, keptFraction: keptSamples.length / samples.length, trainLoss, lr,
-      };
-    }
+      },
+    };
+  }
+
+  /** Evaluate on the fixed eval prompts and seeds, the held-out denoising loss, and the cycle's stats. */
+  protected async measure(cycle: number, update: ImageUpdate | null, ms: CycleTimes): Promise<{ stats: ImageCycleStats; result: ImageCycleResult }> {
     const t0 = now();
     const evalSamples = await this.#evaluate(cycle);
     const heldOutLoss = await meanDenoiseLoss(this.model, this.#heldOut, this.schedule);
@@ -193,18 +191,15 @@ export class DiffusionRaftEngine {
     const byPrompt = new Map<number, Float32Array[]>();
     for (const s of evalSamples) byPrompt.set(s.promptIndex, [...(byPrompt.get(s.promptIndex) ?? []), s.pixels]);
     const stats: ImageCycleStats = {
-      cycle, ...train,
+      cycle, ...(update?.train ?? NO_TRAINING),
       evalReward: mean(evalSamples.map((s) => s.reward)) ?? 0,
       evalPassRate: null, perplexity: null, distinct2: null, meanLength: null, klToRef: null,
       heldOutLoss,
       evalDiversity: mean([...byPrompt.values()].map(pairwiseDiversity)) ?? 0,
       ms,
-      budget,
+      budget: update?.budget ?? emptyBudget(false),
     };
-    this.history.push(stats);
-    this.cycle++;
-    if (this.config.earlyStop && earlyStopDue(this.history.map((h) => h.evalReward), this.config.patience, this.config.minDelta)) this.stopped = true;
-    return { stats, samples, evalSamples };
+    return { stats, result: { stats, samples: update?.samples ?? [], evalSamples } };
   }
 
   async #evaluate(cycle: number): Promise<ImageSample[]> {

@@ -14,7 +14,7 @@ import type { LanguageModel } from '../lm/language-model';
 import { resolveLoraTargets } from '../lm/lora';
 import { totalNll, makeBatch, disposeBatch, sequenceLogProbs, type Batch, type Sequence } from '../lm/train';
 import { perTokenLogProbs } from '../lm/token-values';
-import { METHOD_MODULES, type CycleContext, type Method, type Scored, type TrainStats } from './methods/index';
+import { METHOD_MODULES, type CycleContext, type Method, type MethodUpdate, type Scored } from './methods/index';
 import { NO_TRAINING } from './methods/types';
 import { sequenceKl } from '../lm/kl';
 import { tokenLogProbs } from '../lm/score';
@@ -23,7 +23,7 @@ import { Rng } from '../rng';
 import { cutAtStop } from '../lm/stop';
 import { promptIds, type RewardItem, type RewardResult, type Task, type Tokenizer } from '../tasks/types';
 import { PromptOrder } from './prompt-order';
-import { earlyStopDue } from './early-stop';
+import { CycleEngine, selectionOptions, type CycleTimes } from './cycle';
 import { nextTask } from '../next-task';
 import { selectSamples } from './select';
 import { distinct2, emptyBudget, mean, type CycleBudget, type CycleStats } from './stats';
@@ -83,16 +83,11 @@ export interface RaftEngineOptions {
 }
 
 
-export class RaftEngine {
+export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResult> {
   readonly model: LanguageModel;
   readonly tokenizer: Tokenizer;
   readonly task: Task;
   readonly config: RunConfig;
-  /** Next cycle to run (0 = the base-model evaluation). */
-  cycle = 0;
-  /** Set when early stopping ended the run. */
-  stopped = false;
-  readonly history: CycleStats[] = [];
   readonly #onProgress?: (p: Progress) => void;
   readonly #optimizer = new Adam();
   readonly #sampleRng: Rng;
@@ -114,6 +109,7 @@ export class RaftEngine {
   readonly #method: Method;
 
   constructor(opts: RaftEngineOptions) {
+    super();
     const method = METHOD_MODULES[opts.config.method];
     this.#method = method.create ? method.create({ model: opts.model, config: opts.config }) : method;
     this.model = opts.model;
@@ -137,28 +133,25 @@ export class RaftEngine {
       .map((text) => ({ tokens: [...promptIds(this.tokenizer, text), eos], lossFrom: 1 }));
   }
 
-  /** Run the next cycle (cycle 0 evaluates the base model). */
-  async runCycle(): Promise<CycleResult> {
-    const cycle = this.cycle;
-    const ms = { generate: 0, reward: 0, train: 0, eval: 0 };
+  protected override beginCycle(): void {
     this.#verified = { samples: 0, ms: 0 };
     this.#rewardErrors = { count: 0, first: null };
     this.#budget = emptyBudget();
-    let samples: SampleRecord[] = [];
-    let trainStats: TrainStats = NO_TRAINING;
-    if (cycle > 0) {
-      const t0 = now();
-      const update = await this.#method.update(this.#context(cycle, ms));
-      samples = update.samples;
-      trainStats = update.stats;
-      ms.train = now() - t0 - ms.generate - ms.reward;
-    }
+  }
+
+  /** The method's update step (methods/), with the engine's services. */
+  protected async update(cycle: number, ms: CycleTimes): Promise<MethodUpdate> {
+    return this.#method.update(this.#context(cycle, ms));
+  }
+
+  /** Evaluate, and the cycle's stats from the update's (none at cycle 0). */
+  protected async measure(cycle: number, update: MethodUpdate | null, ms: CycleTimes): Promise<{ stats: CycleStats; result: CycleResult }> {
     const t0 = now();
     const ev = await this.evaluate(cycle);
     ms.eval = now() - t0;
     const stats: CycleStats = {
       cycle,
-      ...trainStats,
+      ...(update?.stats ?? NO_TRAINING),
       evalReward: ev.reward,
       evalPassRate: ev.passRate,
       perplexity: ev.perplexity,
@@ -174,10 +167,7 @@ export class RaftEngine {
         ? (this.#verified.ms > 0 ? Math.round((this.#verified.samples / (this.#verified.ms / 1000)) * 10) / 10 : null)
         : null,
     };
-    this.history.push(stats);
-    if (this.config.earlyStop && earlyStopDue(this.history.map((h) => h.evalReward), this.config.patience, this.config.minDelta)) this.stopped = true;
-    this.cycle++;
-    return { stats, samples, evalSamples: ev.samples };
+    return { stats, result: { stats, samples: update?.samples ?? [], evalSamples: ev.samples } };
   }
 
   /**
@@ -466,14 +456,7 @@ export class RaftEngine {
       sampleAndScore: (prompts) => this.#sampleAndScore(cycle, prompts, ms),
       select: (scored) => {
         this.#progress(cycle, 'select', 0, 1);
-        const kept = new Set(selectSamples(scored.map((s) => ({ promptIndex: s.promptIndex, reward: s.result.reward })), {
-          mode: this.config.select,
-          keepPerPrompt: this.config.keepPerPrompt,
-          keepTopPercent: this.config.keepTopPercent,
-          rewardThreshold: this.config.rewardThreshold,
-          minKept: this.config.minKept,
-          softBeta: this.config.softBeta,
-        }, this.#selectRng));
+        const kept = new Set(selectSamples(scored.map((s) => ({ promptIndex: s.promptIndex, reward: s.result.reward })), selectionOptions(this.config), this.#selectRng));
         this.#progress(cycle, 'select', 1, 1);
         return kept;
       },
