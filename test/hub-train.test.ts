@@ -13,6 +13,7 @@ import { createTask } from '../src/core/tasks/registry';
 import { promptIds } from '../src/core/tasks/types';
 import { loadHubFolder } from '../src/node/hub-folder';
 import { HF_TINY } from './hub-golden';
+import { toyTask } from './helpers';
 
 async function logits(model: LanguageModel, ids: number[][]): Promise<Float32Array> {
   const x = tf.tensor2d(ids, [ids.length, ids[0]!.length], 'int32');
@@ -138,6 +139,27 @@ describe.each(['gpt2', 'llama'] as const)('Hub %s fixture as a trainable model',
     lora.mergeInto(model.params);
     expect(maxAbs(await logits(model, ids), tuned)).toBeLessThan(1e-4);
     model.dispose();
+  });
+
+  it('PPO, GRPO, RLOO and online DPO train the Hub model with LoRA (two cycles each, tensor counts flat)', async () => {
+    for (const method of ['ppo', 'grpo', 'rloo', 'online-dpo'] as const) {
+      const { model, tokenizer } = await loadHubFolder(dir);
+      const config = {
+        ...defaultConfig(), task: 'sentiment' as const, method, lora: 4, loraTargets: arch === 'gpt2' ? 'c_attn' : 'q_proj,v_proj',
+        promptsPerCycle: 3, samplesPerPrompt: 3, maxNewTokens: 8, evalPrompts: 2, evalSamplesPerPrompt: 1, evalTexts: 2, epochsPerCycle: 1, ppoEpochs: 1, batchSize: 4,
+      };
+      // the toy reward (share of the letter a) varies between random samples, so every prompt has a DPO pair
+      const engine = new RaftEngine({ model, tokenizer, task: toyTask, config });
+      await engine.runCycle();
+      const c1 = await engine.runCycle();
+      const count = tf.memory().numTensors;
+      const c2 = await engine.runCycle();
+      expect(tf.memory().numTensors, method).toBe(count);
+      expect([c1, c2].some((c) => c.stats.trainLoss !== null && Number.isFinite(c.stats.trainLoss)), method).toBe(true);
+      expect(c2.stats.klToRef, method).toBeGreaterThanOrEqual(0);
+      engine.dispose();
+      model.dispose();
+    }
   });
 
   it('one LoRA RAFT cycle (sentiment) lowers the loss on its kept samples; reference = adapters off; tensor counts flat', async () => {
