@@ -264,14 +264,15 @@ async function compareCommand(base: RunConfig, methods: RunConfig['method'][], o
   }
   const last = base.cycles;
   console.log(`\nfinal cycle (${last}) per method, task ${base.task}, seed ${base.seed}:`);
-  console.log(['method'.padEnd(28), 'evalR'.padStart(7), 'pass'.padStart(6), 'ppl'.padStart(7), 'KL'.padStart(7), 'KLmax'.padStart(7), 'dist2'.padStart(7), 'len'.padStart(6), 'errs'.padStart(5), 'gen'.padStart(6), 'genTok'.padStart(7), 'bwdTok'.padStart(8)].join(' '));
+  const width = Math.max(28, ...runs.map((r) => r.label.length + 1));
+  console.log(['method'.padEnd(width), 'evalR'.padStart(7), 'pass'.padStart(6), 'ppl'.padStart(7), 'KL'.padStart(7), 'KLmax'.padStart(7), 'dist2'.padStart(7), 'len'.padStart(6), 'errs'.padStart(5), 'gen'.padStart(6), 'genTok'.padStart(7), 'bwdTok'.padStart(8)].join(' '));
   // what the whole run's training spent (cycle budgets summed): generated samples and tokens, tokens through backward
   const total = (r: (typeof runs)[number], k: 'samplesGenerated' | 'tokensGenerated' | 'backwardTokens') => r.cycles.reduce((n, c) => n + (c.budget?.[k] ?? 0), 0);
   const num = (v: number | null | undefined, digits: number, width: number) => (v === null || v === undefined ? '-' : v.toFixed(digits)).padStart(width);
   for (const r of runs) {
     const s = r.cycles.at(-1)!;
     console.log([
-      r.label.padEnd(28), num(s.evalReward, 3, 7), num(s.evalPassRate, 3, 6), num(s.perplexity, 3, 7), num(s.klToRef, 3, 7),
+      r.label.padEnd(width), num(s.evalReward, 3, 7), num(s.evalPassRate, 3, 6), num(s.perplexity, 3, 7), num(s.klToRef, 3, 7),
       num(s.klBound, 3, 7), num(s.distinct2, 3, 7), num(s.meanLength, 1, 6), String(s.rewardErrors ?? 0).padStart(5),
       String(total(r, 'samplesGenerated')).padStart(6), String(total(r, 'tokensGenerated')).padStart(7), String(total(r, 'backwardTokens')).padStart(8),
     ].join(' '));
