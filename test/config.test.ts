@@ -32,6 +32,8 @@ const ALL_KEYS = [
   'rewardThreshold', 'minKept', 'temperature', 'topK', 'topP', 'maxNewTokens', 'lr', 'lrDecay', 'epochsPerCycle',
   'batchSize', 'gradClip', 'lora', 'loraLr', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'evalTexts', 'earlyStop', 'imageReward',
   'patience', 'minDelta', 'ddimSteps', 'guidance', 'noiseDraws', 'rewardChunk', 'genBatch',
+  'grpoBeta', 'epsilon', 'scaleRewards', 'rlooBeta', 'dpoBeta', 'ppoEpochs', 'gamma', 'lam', 'cliprange', 'cliprangeValue', 'vfCoef',
+  'initKlCoef', 'klTarget', 'klHorizon', 'adapKlCtrl',
 ].sort();
 
 /** A valid value different from the default, derived from the table; null when the field has only one valid value. */
@@ -116,6 +118,8 @@ describe('schema table and defaults', () => {
       maxNewTokens: 48, lr: 3e-4, lrDecay: 1, epochsPerCycle: 2, batchSize: 16, gradClip: 1, lora: 0, loraLr: 3e-3, loraAlpha: 16,
       loraTargets: 'q,k,v,o', evalPrompts: 64, evalSamplesPerPrompt: 4, evalTexts: 256, earlyStop: false, imageReward: 'redness',
       patience: 1, minDelta: 0, ddimSteps: 20, guidance: 2, noiseDraws: 16, rewardChunk: 32, genBatch: 64,
+      grpoBeta: 0.04, epsilon: 0.2, scaleRewards: 'group', rlooBeta: 0.05, dpoBeta: 0.1, ppoEpochs: 4, gamma: 1, lam: 0.95, cliprange: 0.2,
+      cliprangeValue: 0.2, vfCoef: 0.1, initKlCoef: 0.2, klTarget: 6, klHorizon: 10000, adapKlCtrl: true,
     });
   });
 
@@ -520,7 +524,7 @@ describe('CLI', () => {
     expect(parseCliArgs(['run', '--cycles', '3', '5']).errors).toEqual([
       'unexpected argument "5": values go after a flag, e.g. --cycles 4 (see raftlab run --help)',
     ]);
-    expect(parseCliArgs(['train']).errors).toEqual(['unknown command "train" (expected one of: run, config, compare, verify, score)']);
+    expect(parseCliArgs(['train']).errors).toEqual(['unknown command "train" (expected one of: run, config, compare, sweep, verify, score)']);
     const rep = parseCliArgs(['run', '--seed', '2', '--seed', '3']);
     expect(rep.errors).toEqual(['--seed is given more than once (see raftlab run --help)']);
     expect(rep.config.seed).toBe(3);

@@ -154,7 +154,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('saved runs in Chromium', () =
   it('a run training in another tab is neither offered nor resumed here', { timeout: 180_000 }, async () => {
     const ctx = await browser.newContext({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     contexts.push(ctx);
-    const first = await open('#v=2&seed=1&c=40&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1', ctx);
+    const first = await open('#v=2&seed=1&c=200&p=2&k=2&len=8&ev=2&evk=1&evt=4&ep=1', ctx); // long enough to outlast the test
     await click(first, 'Run');
     await waitRows(first, 1);
     const second = await open(TINY2, ctx); // the same origin and storage: it sees the run, 'running', in IndexedDB
