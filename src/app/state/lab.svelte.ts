@@ -347,8 +347,10 @@ export class Lab {
   async runSweep(methods: Method[], gridSpec: string, seeds: number[]): Promise<void> {
     if (this.busy || this.sweep.running) return;
     let points;
+    let grid;
     try {
-      points = gridPoints(parseGrid(gridSpec));
+      grid = parseGrid(gridSpec);
+      points = gridPoints(grid);
     } catch (e) {
       this.sweep = { ...this.sweep, error: errorText(e) };
       return;
@@ -358,7 +360,6 @@ export class Lab {
       return;
     }
     const base = $state.snapshot(this.config) as RunConfig;
-    const grid = parseGrid(gridSpec);
     const runs: SweepRun[] = [];
     const total = methods.length * points.length * seeds.length;
     this.sweep = { file: null, running: { done: 0, total, label: '' }, error: null, stop: false };

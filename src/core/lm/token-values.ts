@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from './language-model';
-import { disposeBatch, layoutBatch, makeBatch, maskedNll, type Sequence } from './train';
+import { disposeBatch, layoutBatch, makeBatch, maskedNll, type Batch, type Sequence } from './train';
 
 /** `values[b][k]` (the k-th completion token of sequence b) at its place in the batch layout of `seqs`. */
 export function layoutTokenValues(seqs: readonly Sequence[], blockSize: number, values: readonly (readonly number[])[]): Float32Array {
@@ -21,22 +21,30 @@ export function layoutTokenValues(seqs: readonly Sequence[], blockSize: number, 
   return out;
 }
 
-/** Per-token completion log-probs of each sequence (in order), no gradient. */
-export async function perTokenLogProbs(model: LanguageModel, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<number[][]> {
+/**
+ * A per-position quantity of each sequence's completion tokens (in order), no gradient: `perPosition(batch)` gives
+ * one value per position of a batch (B*T), computed inside tf.tidy; batches of `batchSize` sequences.
+ */
+export async function perTokenValues(model: LanguageModel, seqs: readonly Sequence[], padId: number, perPosition: (batch: Batch) => tf.Tensor1D, batchSize = 32): Promise<number[][]> {
   const out: number[][] = [];
   for (let i = 0; i < seqs.length; i += batchSize) {
     const part = seqs.slice(i, i + batchSize);
     const batch = makeBatch(part, model.config.blockSize, padId);
-    const nll = tf.tidy(() => maskedNll(model, batch, false));
-    const [values, mask] = await Promise.all([nll.data(), batch.mask.data()]);
+    const v = tf.tidy(() => perPosition(batch));
+    const [values, mask] = await Promise.all([v.data(), batch.mask.data()]);
     const T = batch.ids.shape[1];
-    tf.dispose(nll);
+    tf.dispose(v);
     disposeBatch(batch);
     for (let b = 0; b < part.length; b++) {
       const row: number[] = [];
-      for (let j = 0; j < T; j++) if (mask[b * T + j] === 1) row.push(-values[b * T + j]!);
+      for (let j = 0; j < T; j++) if (mask[b * T + j] === 1) row.push(values[b * T + j]!);
       out.push(row);
     }
   }
   return out;
+}
+
+/** Per-token completion log-probs of each sequence (in order), no gradient. */
+export async function perTokenLogProbs(model: LanguageModel, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<number[][]> {
+  return perTokenValues(model, seqs, padId, (batch) => tf.neg(maskedNll(model, batch, false)) as tf.Tensor1D, batchSize);
 }

@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../../lm/language-model';
-import { disposeBatch, lossStep, makeBatch, type Batch, type Sequence } from '../../lm/train';
-import { layoutTokenValues } from '../../lm/token-values';
+import { lossStep, type Batch, type Sequence } from '../../lm/train';
+import { layoutTokenValues, perTokenValues } from '../../lm/token-values';
 import { crossEntropy } from '../../lm/variables';
 import { Rng } from '../../rng';
 import { samplingStats, type Method, type MethodEnv, type MethodState } from './types';
@@ -92,23 +92,8 @@ class Ppo implements Method {
   }
 
   /** Per-token values of each sequence's completion (in order), no gradient. */
-  async #rolloutValues(seqs: readonly Sequence[], padId: number): Promise<number[][]> {
-    const out: number[][] = [];
-    for (let i = 0; i < seqs.length; i += 32) {
-      const part = seqs.slice(i, i + 32);
-      const batch = makeBatch(part, this.#model.config.blockSize, padId);
-      const v = tf.tidy(() => this.#forward(batch, false).values);
-      const [values, mask] = await Promise.all([v.data(), batch.mask.data()]);
-      const T = batch.ids.shape[1];
-      v.dispose();
-      disposeBatch(batch);
-      for (let b = 0; b < part.length; b++) {
-        const row: number[] = [];
-        for (let j = 0; j < T; j++) if (mask[b * T + j] === 1) row.push(values[b * T + j]!);
-        out.push(row);
-      }
-    }
-    return out;
+  #rolloutValues(seqs: readonly Sequence[], padId: number): Promise<number[][]> {
+    return perTokenValues(this.#model, seqs, padId, (batch) => this.#forward(batch, false).values);
   }
 
   async update(ctx: Parameters<Method['update']>[0]) {
