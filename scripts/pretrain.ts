@@ -1,13 +1,14 @@
 /**
  * Pre-trains a task's embedded base model on its synthetic corpus and writes public/models/<task>/.
  * Seeded and reproducible on the same backend.   Run: npm run pretrain -- [--task sentiment] [--steps N]
+ * `--task generalist`: the shared model of the four language tasks (registry.ts SHARED_MODELS).
  * Image tasks (`--task shapes`) run scripts/pretrain-diffusion.ts (a denoiser, not a GPT).
  */
 import { parseArgs } from 'node:util';
 import { Gpt } from '../src/core/lm/gpt';
 import { pretrain } from '../src/core/lm/pretrain';
 import { totalNll, type Sequence } from '../src/core/lm/train';
-import { createTask, isImageTask, pretrainRecipe, taskNeedsVerifier } from '../src/core/tasks/registry';
+import { createTask, isImageTask, isSharedModel, pretrainRecipe, taskNeedsVerifier } from '../src/core/tasks/registry';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
 import { loadTokenizer, saveEmbeddedModel } from '../src/node/model-files';
 import { createNodeVerifiers } from '../src/node/verify/index';
@@ -27,12 +28,14 @@ const steps = values.steps ? Number(values.steps) : recipe.steps;
 const backend = await initNodeBackend(values.backend as NodeBackend);
 const tokenizer = await loadTokenizer(taskName);
 // code tasks are created with a verifier (its workers start only when used: pre-training reads the texts only)
-const verifier = taskNeedsVerifier(taskName) ? createNodeVerifiers() : undefined;
-const task = createTask(taskName, { verifier });
+// a shared model (generalist) has no task: its recipe names its held-out text
+const shared = isSharedModel(taskName);
+const verifier = !shared && taskNeedsVerifier(taskName) ? createNodeVerifiers() : undefined;
+const heldOutText = recipe.heldOutText?.() ?? createTask(taskName, { verifier }).heldOutText;
 const eos = tokenizer.eosId;
 const asDoc = (t: string): Sequence => ({ tokens: [eos, ...tokenizer.encode(t), eos], lossFrom: 1 });
 const docs = recipe.corpus(recipe.seed).map(asDoc);
-const heldOut = task.heldOutText.map(asDoc);
+const heldOut = heldOutText.map(asDoc);
 const model = new Gpt({ ...recipe.model, vocabSize: tokenizer.vocabSize }, undefined, recipe.seed);
 console.log(`pretrain ${taskName}: ${model.numParams()} params, ${docs.length} docs, ${steps} steps of ${recipe.batchSize}, backend ${backend}`);
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/raftlab.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['bin/raftlab.mjs', ...args], { encoding: 'utf8', timeout: 240_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -60,5 +60,31 @@ describe('raftlab CLI', () => {
     }
     // every method starts from the same base model evaluation
     expect(new Set(file.runs.map((x) => JSON.stringify({ ...x.cycles[0], ms: null }))).size).toBe(1);
+  });
+
+  it('compare --general on the generalist: a forgetting report per method and cycle (ablation rows with --ablations), in the JSON too', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'raftlab-')), 'forgetting.json');
+    const r = cli('compare', '--task', 'answer-key', '--model', 'generalist', '--methods', 'sft,domain-raft', '--ablations', '--general', 'sentiment',
+      '--cycles', '1', '--prompts-per-cycle', '4', '--eval-prompts', '4', '--eval-samples-per-prompt', '1', '--eval-texts', '4', '--max-new-tokens', '8', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/forgetting: domain accuracy and the general tasks \(sentiment\)/);
+    const file = JSON.parse(readFileSync(out, 'utf8')) as {
+      runs: Array<{ label: string; config: { drRewrite: boolean; drTopK: number }; cycles: Array<{ general: Record<string, { reward: number; perplexity: number }> }> }>;
+      forgetting: Array<{ label: string; cycle: number; dAccuracy: number; general: Record<string, { reward: number; dReward: number; dPerplexity: number }> }>;
+    };
+    expect(file.runs.map((x) => x.label)).toEqual([
+      'sft', 'domain-raft (top 8, tau 1, ema)', 'domain-raft (no rewrite)', 'domain-raft (no filter)', 'domain-raft (no distill)', 'domain-raft (all tokens (no top-K))', 'domain-raft (fixed balance)',
+    ]);
+    expect(file.runs[2]!.config.drRewrite).toBe(false);
+    expect(file.runs[5]!.config.drTopK).toBe(0);
+    // every run measured sentiment on the same base model at cycle 0; changes are from there
+    expect(new Set(file.runs.map((x) => JSON.stringify(x.cycles[0]!.general))).size).toBe(1);
+    expect(file.forgetting).toHaveLength(14);
+    for (const row of file.forgetting) {
+      const g = row.general.sentiment!;
+      expect(g.reward).toBeGreaterThanOrEqual(0);
+      if (row.cycle === 0) expect([row.dAccuracy, g.dReward, g.dPerplexity]).toEqual([0, 0, 0]);
+    }
+    expect(file.forgetting.filter((x) => x.cycle === 1).some((x) => x.general.sentiment!.dPerplexity !== 0)).toBe(true);
   });
 });

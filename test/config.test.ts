@@ -34,6 +34,7 @@ const ALL_KEYS = [
   'patience', 'minDelta', 'ddimSteps', 'guidance', 'noiseDraws', 'rewardChunk', 'genBatch',
   'grpoBeta', 'epsilon', 'scaleRewards', 'rlooBeta', 'dpoBeta', 'ppoEpochs', 'gamma', 'lam', 'cliprange', 'cliprangeValue', 'vfCoef',
   'initKlCoef', 'klTarget', 'klHorizon', 'adapKlCtrl',
+  'drRewrite', 'drFilter', 'drDistill', 'drTopK', 'drTau', 'drBalance', 'drEmaDecay', 'general',
 ].sort();
 
 /** A valid value different from the default, derived from the table; null when the field has only one valid value. */
@@ -55,6 +56,7 @@ function nonDefault(field: AnyConfigField): ConfigValue | null {
     case 'choice':
       return field.choices!.find((c) => c !== field.default) ?? null;
     case 'list':
+      if (field.key === 'general') return 'sentiment,c-programs';
       return field.default === 'up,down' ? 'q' : 'up,down';
     case 'model':
       return 'HuggingFaceTB/SmolLM2-135M@main';
@@ -120,6 +122,7 @@ describe('schema table and defaults', () => {
       patience: 1, minDelta: 0, ddimSteps: 20, guidance: 2, noiseDraws: 16, rewardChunk: 32, genBatch: 64,
       grpoBeta: 0.04, epsilon: 0.2, scaleRewards: 'group', rlooBeta: 0.05, dpoBeta: 0.1, ppoEpochs: 4, gamma: 1, lam: 0.95, cliprange: 0.2,
       cliprangeValue: 0.2, vfCoef: 0.1, initKlCoef: 0.2, klTarget: 6, klHorizon: 10000, adapKlCtrl: true,
+      drRewrite: true, drFilter: true, drDistill: true, drTopK: 8, drTau: 1, drBalance: 'ema', drEmaDecay: 0.9, general: '',
     });
   });
 

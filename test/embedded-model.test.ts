@@ -9,6 +9,7 @@ import { createTask } from '../src/core/tasks/registry';
 import { parseProblem, pythonResult, type Op } from '../src/core/tasks/arithmetic/problems';
 import { loadEmbeddedModel, modelDir } from '../src/node/model-files';
 import { weightsFingerprint } from '../src/core/store/base-model';
+import { answerKeyCompletion } from '../src/core/tasks/answer-key/index';
 
 describe('embedded sentiment model', () => {
   it('is small, matches its manifest and its tokenizer', () => {
@@ -80,5 +81,34 @@ describe('weights fingerprints (what a checkpoint names as its base model)', () 
     const retrained = new Uint8Array(data.slice(0));
     retrained[retrained.length >> 1]! ^= 1; // one bit of one weight differs: same shape, another model
     expect(weightsFingerprint(retrained.buffer)).not.toBe(weightsFingerprint(data));
+  });
+});
+
+describe('embedded generalist model (the domain-RAFT experiment)', () => {
+  it('is one small model of the four language tasks under one tokenizer', () => {
+    const manifest = JSON.parse(readFileSync(join(modelDir('generalist'), 'model.json'), 'utf8')) as ModelManifest;
+    expect(manifest.meta.task).toBe('generalist');
+    expect(readFileSync(join(modelDir('generalist'), 'weights.bin')).byteLength).toBeLessThan(4e6);
+  });
+
+  it('writes its working first, is a sloppy student without the hint and a good teacher with it', async () => {
+    const { model, tokenizer } = await loadEmbeddedModel('generalist');
+    const task = createTask('answer-key');
+    const eos = tokenizer.eosId;
+    const prompts = task.evalPrompts.slice(0, 64);
+    const accuracy = async (texts: string[]) => {
+      const gens = await generate(model, texts.map((t) => [eos, ...tokenizer.encode(t)]), { maxNewTokens: 16, temperature: 1, topK: 0, topP: 1, eosId: eos }, new Rng(2));
+      const completions = gens.map((g) => tokenizer.decode(g.tokens));
+      const rewards = await Promise.all(completions.map((c, i) => task.reward(prompts[i]!, c)));
+      return { acc: rewards.filter((r) => r.reward === 1).length / prompts.length, worked: rewards.filter((r) => typeof r.breakdown?.working === 'string').length / prompts.length };
+    };
+    const plain = await accuracy(prompts);
+    // the eval prompts are not among the answer key's demonstrations: the hint is the answer key's line for each
+    const hinted = await accuracy(prompts.map((p) => task.referenceHint!.hint(p, answerKeyCompletion(parseProblem(p)!))));
+    console.info(`generalist on answer-key eval prompts: accuracy ${plain.acc.toFixed(3)} without the hint, ${hinted.acc.toFixed(3)} with it; working shown ${plain.worked.toFixed(3)}`);
+    expect(plain.worked).toBeGreaterThan(0.8); // its natural style: the working, then the answer (the references are bare numbers)
+    expect(plain.acc).toBeLessThan(0.5);
+    expect(hinted.acc).toBeGreaterThan(plain.acc + 0.4);
+    model.dispose();
   });
 });

@@ -19,7 +19,7 @@ export interface CompareRun {
 const NAMED = new Set(['method', 'seed', 'cycles', 'task']);
 /** Keys named in the head of the label, by method. */
 const HEAD_KEYS: Record<RunConfig['method'], string[]> = {
-  raft: ['select'], uft: ['uftBeta'], 'best-of-k': ['samplesPerPrompt'], sft: [], grpo: ['grpoBeta'], rloo: ['rlooBeta'], 'online-dpo': ['dpoBeta'], ppo: ['initKlCoef'],
+  raft: ['select'], uft: ['uftBeta'], 'best-of-k': ['samplesPerPrompt'], sft: [], grpo: ['grpoBeta'], rloo: ['rlooBeta'], 'online-dpo': ['dpoBeta'], ppo: ['initKlCoef'], 'domain-raft': [],
 };
 
 /**

@@ -6,11 +6,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cliHelp, parseCliArgs } from '../core/config/cli';
+import { DOMAIN_RAFT_ABLATIONS, forgettingRows, forgettingTable, generalTasksOf } from '../core/forgetting';
 import type { RunConfig } from '../core/config/schema';
 import { decodeConfigHash, migrateLegacyLink } from '../core/config/url';
 import { RaftEngine, RewardFailureError } from '../core/raft/engine';
 import { tableHeader, tableRow, type CycleStats } from '../core/raft/stats';
-import { createRunTask, runNeedsClassifier, runNeedsVerifier, runTaskDocument } from '../core/tasks/run-task';
+import { createGeneralTasks, createRunTask, runNeedsClassifier, runNeedsVerifier, runTaskDocument } from '../core/tasks/run-task';
 import { checkCustomTask } from '../core/tasks/custom/task';
 import { TaskDocumentError, taskDocumentJson } from '../core/tasks/custom/document';
 import { taskDocumentFromFiles } from '../node/task-files';
@@ -61,11 +62,13 @@ async function runWith(asGiven: RunConfig, log: (line: string) => void, verifier
   const ctx = { verifier, ...(runNeedsClassifier(asGiven) ? { classifier: nodeClassifierLoader(endpoint, log) } : {}) };
   let loaded: RunModel;
   let task;
+  let general;
   try {
     // a custom task's reward is checked before anything runs: Python that does not compile, a missing label
     const doc = runTaskDocument(asGiven);
     if (doc) await checkCustomTask(doc, ctx);
     task = createRunTask(asGiven, ctx);
+    general = createGeneralTasks(asGiven, ctx);
     loaded = await loadRunModel(asGiven, endpoint);
   } catch (e) {
     stopWatching();
@@ -80,7 +83,7 @@ async function runWith(asGiven: RunConfig, log: (line: string) => void, verifier
   log(`link: ${url}`);
   const t0 = performance.now();
   try {
-    engine = new RaftEngine({ model, tokenizer, task, config });
+    engine = new RaftEngine({ model, tokenizer, task, general, config });
   } catch (e) {
     stopWatching();
     model.dispose();
@@ -93,7 +96,7 @@ async function runWith(asGiven: RunConfig, log: (line: string) => void, verifier
       log,
       header: tableHeader(),
       // a cycle with reward errors names its first one (message and traceback) under its row
-      row: (s) => tableRow(s) + (s.rewardErrors ? `\n      reward errors: ${s.rewardErrors}; first: ${(s.rewardError ?? '').split('\n').join('\n      ')}` : ''),
+      row: (s) => tableRow(s) + generalLine(s) + (s.rewardErrors ? `\n      reward errors: ${s.rewardErrors}; first: ${(s.rewardError ?? '').split('\n').join('\n      ')}` : ''),
       samplesOf: (r) => [
         ...r.samples.map((s) => ({ split: 'train' as const, ...s })),
         ...r.evalSamples.map((s) => ({ split: 'eval' as const, ...s })),
@@ -156,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
     parsed.errors.push(e.message);
   }
   if (parsed.command === 'compare' && parsed.errors.length === 0) {
-    return compareCommand(config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out);
+    return compareCommand(config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out, parsed.options.ablations === true);
   }
   if (parsed.command === 'sweep') {
     const { grid, seeds, out, methods } = parsed.options;
@@ -235,6 +238,12 @@ function configCommand(url: string | undefined, errors: string[]): number {
   return problems.length > 0 ? 2 : 0;
 }
 
+/** The general tasks' metrics of a cycle, on a line under its row ('' when the run measures none). */
+function generalLine(s: CycleStats): string {
+  const parts = Object.entries(s.general ?? {}).map(([t, g]) => `${t} reward ${g.reward.toFixed(3)}${g.passRate === null ? '' : ` pass ${g.passRate.toFixed(3)}`} ppl ${g.perplexity.toFixed(3)}`);
+  return parts.length ? `\n      general: ${parts.join('; ')}` : '';
+}
+
 /** Methods of `compare` that take the run's selection setting, named for the table and legend. */
 function methodLabel(config: RunConfig): string {
   if (config.method === 'raft') return `raft (${config.select})`;
@@ -244,20 +253,32 @@ function methodLabel(config: RunConfig): string {
   if (config.method === 'rloo') return `rloo (beta ${config.rlooBeta})`;
   if (config.method === 'online-dpo') return `online-dpo (beta ${config.dpoBeta})`;
   if (config.method === 'ppo') return `ppo (kl ${config.initKlCoef}${config.adapKlCtrl ? ', adaptive' : ''})`;
+  if (config.method === 'domain-raft') {
+    const off = DOMAIN_RAFT_ABLATIONS.filter((a) => Object.entries(a.change).every(([k, v]) => config[k as keyof RunConfig] === v)).map((a) => a.name);
+    return off.length ? `domain-raft (${off.join(', ')})` : `domain-raft (top ${config.drTopK || 'all'}, tau ${config.drTau}, ${config.drBalance})`;
+  }
   return config.method;
 }
 
+/** The runs of a comparison: each method with the base settings; with `ablations`, domain-raft with each part off too. */
+function compareRuns(base: RunConfig, methods: RunConfig['method'][], ablations: boolean): RunConfig[] {
+  return methods.flatMap((method) => {
+    const config = { ...base, method };
+    if (method !== 'domain-raft' || !ablations) return [config];
+    return [config, ...DOMAIN_RAFT_ABLATIONS.map((a) => ({ ...config, ...a.change }))];
+  });
+}
+
 /** `raftlab compare`: each method on the same task, seed and settings; a table of the final cycles. */
-async function compareCommand(base: RunConfig, methods: RunConfig['method'][], out: string | undefined): Promise<number> {
+async function compareCommand(base: RunConfig, methods: RunConfig['method'][], out: string | undefined, ablations = false): Promise<number> {
   const runs: Array<{ method: string; label: string; config: RunConfig; cycles: CycleStats[] }> = [];
   // one set of verifiers for every method of a code task (Pyodide and clang load once)
   const verifier = runNeedsVerifier(base) ? createNodeVerifiers() : undefined;
   try {
-    for (const method of methods) {
-      const config = { ...base, method };
+    for (const config of compareRuns(base, methods, ablations)) {
       console.log(`\n== ${methodLabel(config)}`);
       const r = await runCommand(config, (line) => console.log(line), verifier);
-      runs.push({ method, label: methodLabel(config), config, cycles: r.cycles });
+      runs.push({ method: config.method, label: methodLabel(config), config, cycles: r.cycles });
     }
   } finally {
     await verifier?.dispose();
@@ -277,8 +298,15 @@ async function compareCommand(base: RunConfig, methods: RunConfig['method'][], o
       String(total(r, 'samplesGenerated')).padStart(6), String(total(r, 'tokensGenerated')).padStart(7), String(total(r, 'backwardTokens')).padStart(8),
     ].join(' '));
   }
+  // the forgetting report: every cycle's domain accuracy and general metrics, as changes from the base model
+  const forgetting = runs.flatMap((r) => forgettingRows(r.label, r.cycles));
+  const general = generalTasksOf(forgetting);
+  if (general.length > 0) {
+    console.log(`\nforgetting: domain accuracy and the general tasks (${general.join(', ')}) per method and cycle, changes from the base model (cycle 0):`);
+    for (const line of forgettingTable(forgetting)) console.log(line);
+  }
   if (out) {
-    writeFileSync(out, JSON.stringify({ runs: runs.map(({ method, config, cycles }) => ({ method, config, cycles })) }, null, 2) + '\n');
+    writeFileSync(out, JSON.stringify({ runs: runs.map(({ method, label, config, cycles }) => ({ method, label, config, cycles })), ...(general.length ? { forgetting } : {}) }, null, 2) + '\n');
     console.log(`wrote ${out}`);
   }
   return 0;

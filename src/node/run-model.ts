@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RunConfig } from '../core/config/schema';
+import { isEmbeddedModel, type RunConfig } from '../core/config/schema';
 import { HubModelError } from '../core/hub/gpt2';
 import { hubFingerprint } from '../core/hub/fingerprint';
 import { parseModelSource } from '../core/hub/source';
@@ -37,13 +37,13 @@ export interface RunModel {
 }
 
 export async function loadRunModel(config: RunConfig, endpoint?: string): Promise<RunModel> {
-  if (config.model === 'embedded') {
+  if (isEmbeddedModel(config.model)) {
     // a custom task names the embedded model it runs on
     const name = embeddedModelTask(config);
     const { model, tokenizer, manifest, fingerprint } = await loadEmbeddedModel(name);
     return {
       model, tokenizer, baseId: baseModelId(config.task, 'gpt', model.numParams(), fingerprint), label: `embedded ${name} model`,
-      linkModel: 'embedded', hubName: null, revision: null,
+      linkModel: config.model, hubName: null, revision: null,
       origin: { folder: null, tokenizerJson: join(modelDir(name), 'tokenizer.json'), eosId: tokenizer.eosId }, meta: manifest.meta,
     };
   }

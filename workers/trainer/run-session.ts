@@ -7,10 +7,10 @@
  * sample and kept across runs). Image cycles are sent with their images as RGBA bytes (src/browser/image-samples.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkConfig, type RunConfig } from '../../src/core/config/schema';
+import { checkConfig, isEmbeddedModel, type RunConfig } from '../../src/core/config/schema';
 import { RaftEngine } from '../../src/core/raft/engine';
 import { isImageTask } from '../../src/core/tasks/registry';
-import { createRunTask, embeddedModelTask, runTaskDocument } from '../../src/core/tasks/run-task';
+import { createGeneralTasks, createRunTask, embeddedModelTask, runTaskDocument } from '../../src/core/tasks/run-task';
 import { checkCustomTask } from '../../src/core/tasks/custom/task';
 import { parseTaskDocument } from '../../src/core/tasks/custom/document';
 import { DEFAULT_HF_ENDPOINT } from '../../src/core/hub/source';
@@ -188,7 +188,7 @@ export class RunSession {
       // the model first: its recorder names the base model (weights fingerprint) the checkpoint must match
       const r = isImageTask(saved.config.task)
         ? await this.#makeImageEngine(saved.config).then((fresh) => this.#recorder!.resume(id, async () => fresh))
-        : await this.#loadBase(saved.config, settings).then(({ task, loaded }) => this.#recorder!.resume(id, async (config) => this.#makeEngine(config, task, loaded)));
+        : await this.#loadBase(saved.config, settings).then(({ task, general, loaded }) => this.#recorder!.resume(id, async (config) => this.#makeEngine(config, task, loaded, general)));
       this.#runId = id;
       send({ type: 'saved-run', runId: id, name: r.run.name });
       return { runId: id, name: r.run.name, config: r.run.config, cycles: r.cycles, notes: r.notes, nextCycle: r.engine.cycle };
@@ -278,7 +278,7 @@ export class RunSession {
   // ---------------------------------------------------------------------------------------------------------
 
   /** Load a run's base model (the task's embedded one, or a Hub model), and a recorder for it. */
-  async #loadBase(config: RunConfig, settings: MachineSettings): Promise<{ task: Task; loaded: LoadedBase }> {
+  async #loadBase(config: RunConfig, settings: MachineSettings): Promise<{ task: Task; general: Task[]; loaded: LoadedBase }> {
     // a custom task runs on the embedded model it names; its reward is checked before anything runs
     const taskName = embeddedModelTask(config);
     const ctx = taskContextFor(config, this.pageUrl, settings.hfEndpoint ?? DEFAULT_HF_ENDPOINT);
@@ -288,8 +288,9 @@ export class RunSession {
       await checkCustomTask(doc, ctx);
     }
     const task = createRunTask(config, ctx);
+    const general = createGeneralTasks(config, ctx);
     let loaded: LoadedBase;
-    if (config.model === 'embedded') {
+    if (isEmbeddedModel(config.model)) {
       send({ type: 'status', message: `loading task "${doc ? doc.name : taskName}" and its base model` });
       const e = await loadEmbeddedModelFromUrl(taskName, this.pageUrl);
       const params = e.model.numParams();
@@ -319,23 +320,23 @@ export class RunSession {
     }
     const s = runStore();
     this.#recorder = s ? new RunRecorder(s, loaded.baseId) : null;
-    return { task, loaded };
+    return { task, general, loaded };
   }
 
   /** The engine for `config` unless one for the same settings exists (then the run continues). */
   async #ensureEngine(config: RunConfig, settings: MachineSettings): Promise<RaftEngine> {
     if (this.#engine && this.#engineKey === keyOf(config)) return this.#engine;
     if (this.#engine || this.#imageEngine) throw new Error('the settings changed since this run started: press Reset to start a new run with them');
-    const { task, loaded } = await this.#loadBase(config, settings);
+    const { task, general, loaded } = await this.#loadBase(config, settings);
     // a Hub model's run is recorded with the commit it resolved to
-    return this.#makeEngine(this.#pin ? { ...config, model: this.#pin.pinned } : config, task, loaded);
+    return this.#makeEngine(this.#pin ? { ...config, model: this.#pin.pinned } : config, task, loaded, general);
   }
 
-  #makeEngine(config: RunConfig, task: Task, loaded: LoadedBase): RaftEngine {
+  #makeEngine(config: RunConfig, task: Task, loaded: LoadedBase, general: Task[]): RaftEngine {
     this.#model = loaded.model;
     this.#exportInfo = loaded.exportInfo;
     try {
-      this.#engine = new RaftEngine({ model: loaded.model, tokenizer: loaded.tokenizer, task, config, onProgress: progressSender() });
+      this.#engine = new RaftEngine({ model: loaded.model, tokenizer: loaded.tokenizer, task, general, config, onProgress: progressSender() });
     } catch (e) {
       loaded.model.dispose();
       this.#model = null;

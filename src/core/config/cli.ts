@@ -48,6 +48,8 @@ export interface CliOptions {
   save?: string;
   /** With --save on a LoRA run: merge the adapters into the weights. */
   merge?: boolean;
+  /** `compare` with domain-raft: also run domain-raft with each of its parts off. */
+  ablations?: boolean;
   /** Where Hub models come from (a mirror or a local server); else $HF_ENDPOINT, else the Hub. Never part of a run. */
   hfEndpoint?: string;
   /** `sweep`: the grid (`lr=1e-4,3e-4;loraLr=...`) and the seeds. */
@@ -73,7 +75,7 @@ export interface CliParseResult {
 
 const SEE_HELP = '(see raftlab run --help)';
 const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0']);
-const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume', '--save', '--merge', '--hf-endpoint', '--task-file', '--prompts', '--reward-py', '--grid', '--seeds']);
+const CLI_OPTION_FLAGS = new Set(['--out', '--url', '--methods', '--images', '--run-dir', '--resume', '--save', '--merge', '--ablations', '--hf-endpoint', '--task-file', '--prompts', '--reward-py', '--grid', '--seeds']);
 const FILE_OPTIONS: Record<string, 'taskFile' | 'promptsFile' | 'rewardPy'> = { '--task-file': 'taskFile', '--prompts': 'promptsFile', '--reward-py': 'rewardPy' };
 
 function looksLikeFlag(token: string): boolean {
@@ -113,9 +115,10 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
       if (given.has(flag)) errors.push(`${flag} is given more than once ${SEE_HELP}`);
       given.add(flag);
 
-      if (flag === '--merge') {
-        if (inline !== undefined) errors.push(`--merge takes no value (got ${quoteRaw(inline)})`);
-        else options.merge = true;
+      if (flag === '--merge' || flag === '--ablations') {
+        if (inline !== undefined) errors.push(`${flag} takes no value (got ${quoteRaw(inline)})`);
+        else if (flag === '--merge') options.merge = true;
+        else options.ablations = true;
         continue;
       }
       let value: string | undefined = inline;
@@ -253,6 +256,7 @@ export function cliHelp(): string {
     'Usage: raftlab run [options]',
     '       raftlab config --url URL    print the configuration of a lab link as JSON, with its problems (exit 2 if any)',
     `       raftlab compare --methods ${METHODS.join(',')} [options]    run each method with the same settings and seed`,
+    '                                   with --general TASKS: a forgetting report (each general task\'s change from the base model); --ablations: domain-raft with each part off too',
     "       raftlab sweep --methods raft,ppo --grid 'lr=1e-4,3e-4,1e-3' --seeds 1,2,3 --out sweep.json [options]",
     '                                   every method x grid point x seed (resumable: runs in --out are kept); per point and cycle the mean and a 95% interval over seeds',
     '       raftlab verify --lang c|python --code FILE [--stdin FILE] [--expect FILE] [--tests FILE] [--timeout-ms N]',

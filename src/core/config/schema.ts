@@ -10,7 +10,7 @@
  */
 
 /** Tasks the lab can train on. Add a task id here (and its implementation elsewhere) to offer it. */
-export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions', 'shapes', 'custom'] as const;
+export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions', 'answer-key', 'shapes', 'custom'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 /** Tasks that run on the diffusion engine (images) instead of a language model. */
@@ -29,8 +29,14 @@ import { decodeTaskLink, encodeTaskLink } from './task-link';
 import { parseTaskDocument, taskDocumentJson } from '../tasks/custom/document';
 export { LORA_TARGETS, SELECT_MODES, type LoraTarget, type SelectMode };
 
+/** Tasks without a model of their own: `model: embedded` is this shared embedded model (public/models/<name>). */
+export const TASK_SHARED_MODEL: Readonly<Partial<Record<TaskName, 'generalist'>>> = { 'answer-key': 'generalist' };
+
+/** Built-in language tasks a run can measure as general capability (the `general` setting). */
+export const GENERAL_TASKS = ['sentiment', 'arithmetic', 'python-functions', 'c-programs', 'answer-key'] as const;
+
 /** Alignment methods the lab compares. */
-export const METHODS = ['raft', 'uft', 'sft', 'best-of-k', 'ppo', 'grpo', 'rloo', 'online-dpo'] as const;
+export const METHODS = ['raft', 'uft', 'sft', 'best-of-k', 'ppo', 'grpo', 'rloo', 'online-dpo', 'domain-raft'] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface RunConfig {
@@ -88,6 +94,20 @@ export interface RunConfig {
   klTarget: number;
   klHorizon: number;
   adapKlCtrl: boolean;
+  /**
+   * Domain-RAFT (methods/domain-raft.ts), each part switchable for ablation: rewriting the references in the model's
+   * own words, keeping only rewrites that agree with the reference, answer-conditioned on-policy distillation over the
+   * teacher's top K tokens at temperature drTau, and EMA balancing of the SFT and distillation losses.
+   */
+  drRewrite: boolean;
+  drFilter: boolean;
+  drDistill: boolean;
+  drTopK: number;
+  drTau: number;
+  drBalance: 'ema' | 'fixed';
+  drEmaDecay: number;
+  /** Other tasks evaluated on the same model every cycle (general capability: forgetting); '' = none. */
+  general: string;
   keepPerPrompt: number;
   keepTopPercent: number;
   rewardThreshold: number;
@@ -150,6 +170,8 @@ export interface ConfigField<K extends ConfigKey = ConfigKey> {
   max?: number;
   /** Allowed values for 'choice'; allowed items for 'list'. */
   choices?: readonly string[];
+  /** 'list': the empty list is allowed (written '' or none). */
+  emptyOk?: boolean;
   /** Short key in the URL hash: unique, [a-z0-9]+, never 'v' (the version key). */
   urlKey: string;
   /** Kebab-case CLI flag including the leading dashes. */
@@ -188,7 +210,7 @@ const FIELDS = [
   },
   {
     key: 'model', type: 'model', default: 'embedded', urlKey: 'model', cliFlag: '--model',
-    label: 'Model', help: 'The language model to fine-tune: embedded (the task\'s own small model), a Hugging Face Hub id such as distilgpt2 or HuggingFaceTB/SmolLM2-135M (optionally @revision), or the URL of a folder in the Hub\'s layout.', group: 'run', scope: 'language',
+    label: 'Model', help: 'The language model to fine-tune: embedded (the task\'s own small model), generalist (one small model of all four language tasks), a Hugging Face Hub id such as distilgpt2 or HuggingFaceTB/SmolLM2-135M (optionally @revision), or the URL of a folder in the Hub\'s layout.', group: 'run', scope: 'language',
   },
   {
     key: 'chatTemplate', type: 'boolean', default: false, urlKey: 'chat', cliFlag: '--chat-template',
@@ -304,6 +326,34 @@ const FIELDS = [
     key: 'adapKlCtrl', type: 'boolean', default: true, urlKey: 'akl', cliFlag: '--adap-kl-ctrl',
     label: 'PPO adaptive KL', help: 'PPO: adjust the KL coefficient after each cycle toward the KL target (off: it stays at its first value).', group: 'training', scope: 'language',
   },
+  {
+    key: 'drRewrite', type: 'boolean', default: true, urlKey: 'drw', cliFlag: '--dr-rewrite',
+    label: 'Domain-RAFT: rewrite', help: 'Domain-RAFT: the base model, shown the reference answer as a hint, rewrites each reference in its own words, and those rewrites are trained on.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'drFilter', type: 'boolean', default: true, urlKey: 'drf', cliFlag: '--dr-filter',
+    label: 'Domain-RAFT: filter', help: 'Domain-RAFT: keep a rewrite only when it reaches the reference\'s answer; otherwise train on the reference itself.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'drDistill', type: 'boolean', default: true, urlKey: 'drd', cliFlag: '--dr-distill',
+    label: 'Domain-RAFT: distill', help: 'Domain-RAFT: the model also learns, on its own samples, to predict what the base model would write if it were shown the answer.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'drTopK', type: 'int', default: 8, min: 0, max: 100000, urlKey: 'drk', cliFlag: '--dr-top-k',
+    label: 'Domain-RAFT: top K', help: 'Domain-RAFT distillation: match the teacher only on its K most likely next tokens (0: on every token).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'drTau', type: 'number', default: 1, min: 0.05, max: 20, urlKey: 'drt', cliFlag: '--dr-tau',
+    label: 'Domain-RAFT: temperature', help: 'Domain-RAFT distillation: both distributions are softened by this temperature before they are compared (the loss is scaled by its square).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'drBalance', type: 'choice', default: 'ema', choices: ['ema', 'fixed'], urlKey: 'drb', cliFlag: '--dr-balance',
+    label: 'Domain-RAFT: balance', help: 'Domain-RAFT: weigh the SFT and distillation losses so that each contributes alike, from running averages of their sizes (ema), or half and half (fixed).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'drEmaDecay', type: 'number', default: 0.9, min: 0, max: 0.9999, urlKey: 'dre', cliFlag: '--dr-ema-decay',
+    label: 'Domain-RAFT: EMA decay', help: 'Domain-RAFT with EMA balance: how slowly the running averages of the two losses follow each step (0: only the last step counts).', group: 'training', scope: 'language',
+  },
   // selection
   {
     key: 'select', type: 'choice', default: 'per-prompt', choices: SELECT_MODES, urlKey: 'sel', cliFlag: '--select',
@@ -383,6 +433,10 @@ const FIELDS = [
   {
     key: 'evalTexts', type: 'int', default: 256, min: 1, max: 4096, urlKey: 'evt', cliFlag: '--eval-texts',
     label: 'Perplexity texts', help: 'How many held-out texts of the pre-training corpus perplexity is measured on (the alignment tax).', group: 'eval',
+  },
+  {
+    key: 'general', type: 'list', default: '', emptyOk: true, choices: GENERAL_TASKS, urlKey: 'gen', cliFlag: '--general',
+    label: 'General tasks', help: 'Other tasks measured on the same model every cycle (their reward, pass rate and perplexity), to see what fine-tuning on this task costs them: forgetting. Most useful on the generalist model.', group: 'eval', scope: 'language',
   },
   {
     key: 'earlyStop', type: 'boolean', default: false, urlKey: 'es', cliFlag: '--early-stop',
@@ -486,6 +540,9 @@ export const TASK_DEFAULTS: Readonly<Partial<Record<TaskName, Readonly<Partial<R
   // (measured, seed 1: eval redness .085 -> .256 in 4 cycles, held-out denoising loss +17%; the language defaults,
   // per-prompt at 3e-3, pay more fidelity for the same reward)
   shapes: { select: 'global', loraLr: 0.00025, promptsPerCycle: 7, evalPrompts: 7 },
+  // the domain-RAFT experiment on the generalist: like arithmetic (only right answers for RAFT), and the general
+  // tasks whose metrics show forgetting measured every cycle
+  'answer-key': { select: 'threshold', rewardThreshold: 1, minKept: 0, promptsPerCycle: 128, samplesPerPrompt: 8, evalPrompts: 128, general: 'sentiment,python-functions,c-programs' },
 };
 
 /**
@@ -496,7 +553,12 @@ export const HUB_MODEL_DEFAULTS: Readonly<Partial<RunConfig>> = { lora: 8 };
 
 /** The defaults of a task on a model: DEFAULT_CONFIG, TASK_DEFAULTS[task], and HUB_MODEL_DEFAULTS for a Hub model. */
 export function runDefaults(task: TaskName, model = 'embedded'): RunConfig {
-  return { ...DEFAULT_CONFIG, ...(TASK_DEFAULTS[task] ?? {}), ...(model === 'embedded' ? {} : HUB_MODEL_DEFAULTS), task, model };
+  return { ...DEFAULT_CONFIG, ...(TASK_DEFAULTS[task] ?? {}), ...(isEmbeddedModel(model) ? {} : HUB_MODEL_DEFAULTS), task, model };
+}
+
+/** `embedded` (the task's shipped model) and `generalist` (the shared model of the language tasks) are shipped models, not Hub ids. */
+export function isEmbeddedModel(model: string): boolean {
+  return model === 'embedded' || model === 'generalist';
 }
 
 /** The defaults of one task (DEFAULT_CONFIG plus TASK_DEFAULTS[task]) on the embedded model. */
@@ -565,7 +627,7 @@ export function describeFieldRange(field: AnyConfigField): string {
     case 'list':
       return `comma list of ${(field.choices ?? []).join(',')}`;
     case 'model':
-      return 'embedded|org/name[@revision]|https://folder/|DIR';
+      return 'embedded|generalist|org/name[@revision]|https://folder/|DIR';
     case 'task':
       return 'a task document (JSON, or its link form z...)';
   }
@@ -613,6 +675,7 @@ export function parseFieldValue(field: ConfigField, raw: string): ParseResult<Co
     case 'list': {
       const allowed = field.choices ?? [];
       const expected = `${field.key} must be a non-empty comma-separated list of ${allowed.join(', ')} without repeats`;
+      if (field.emptyOk && (raw.trim() === '' || raw.trim() === 'none')) return { ok: true, value: '' };
       const items = raw.split(',').map((s) => s.trim());
       if (raw.trim() === '') return { ok: false, message: `${expected} ${got}` };
       const seen = new Set<string>();

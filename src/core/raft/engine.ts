@@ -6,7 +6,7 @@
  * the best of K samples). Every cycle reports KL to the reference (the base model: a frozen copy, or with LoRA the
  * same model with its adapters off). Framework-free: the same code runs in the worker, the CLI and the tests.
  */
-import type { RunConfig } from '../config/schema';
+import { runDefaults, type RunConfig, type TaskName } from '../config/schema';
 import { Adam } from '../lm/adam';
 import type { EngineState } from './engine-state';
 import { generate, type Generation } from '../lm/generate';
@@ -26,7 +26,7 @@ import { PromptOrder } from './prompt-order';
 import { CycleEngine, selectionOptions, type CycleTimes } from './cycle';
 import { nextTask } from '../next-task';
 import { selectSamples } from './select';
-import { distinct2, emptyBudget, mean, type CycleBudget, type CycleStats } from './stats';
+import { distinct2, emptyBudget, mean, type CycleBudget, type CycleStats, type GeneralMetrics } from './stats';
 
 /**
  * A cycle in which more than this share of the samples' rewards failed (threw, or gave no number in [0, 1]) stops
@@ -79,8 +79,13 @@ export interface RaftEngineOptions {
   tokenizer: Tokenizer;
   task: Task;
   config: RunConfig;
+  /** The tasks of `config.general` (createGeneralTasks), measured on the model at every evaluation. */
+  general?: readonly Task[];
   onProgress?: (p: Progress) => void;
 }
+
+/** How a general task is measured: its first prompts, a few samples each (its own generation length), its held-out text. */
+export const GENERAL_EVAL = { prompts: 32, samplesPerPrompt: 2, texts: 128 } as const;
 
 
 export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResult> {
@@ -88,6 +93,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   readonly tokenizer: Tokenizer;
   readonly task: Task;
   readonly config: RunConfig;
+  readonly general: readonly Task[];
   readonly #onProgress?: (p: Progress) => void;
   readonly #optimizer = new Adam();
   readonly #sampleRng: Rng;
@@ -116,6 +122,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
     this.tokenizer = opts.tokenizer;
     this.task = opts.task;
     this.config = opts.config;
+    this.general = opts.general ?? [];
     this.#prompts = new PromptOrder(this.task.trainPrompts.length, this.config.seed, 'raft/prompts');
     this.#onProgress = opts.onProgress;
     const { seed, lora } = this.config;
@@ -166,6 +173,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       verifyPerSec: this.task.rewardMany
         ? (this.#verified.ms > 0 ? Math.round((this.#verified.samples / (this.#verified.ms / 1000)) * 10) / 10 : null)
         : null,
+      ...(ev.general ? { general: ev.general } : {}),
     };
     return { stats, result: { stats, samples: update?.samples ?? [], evalSamples: ev.samples } };
   }
@@ -198,8 +206,10 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
     // bound; every other method's KL is the exact per-token KL of the sampling distributions (lm/kl.ts)
     const klBound = bestOfK > 1 ? Math.log(bestOfK) - (bestOfK - 1) / bestOfK : null;
     const klToRef = bestOfK > 1 ? null : mean(await this.sampleKl(scored.map((s) => this.#sequenceOf(s)))) ?? 0;
+    const general = this.general.length ? await this.#evaluateGeneral(cycle) : null;
     this.#progress(cycle, 'evaluate', 1, 1);
     return {
+      general,
       reward: mean(rewards) ?? 0,
       passRate: this.task.passThreshold === undefined ? null : rewards.filter((r) => r >= this.task.passThreshold!).length / Math.max(1, rewards.length),
       perplexity: Math.exp(nll / Math.max(1, tokens)),
@@ -327,10 +337,15 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       const promptTokens = promptIds(this.tokenizer, texts[p]!, this.config.chatTemplate);
       for (let j = 0; j < k; j++) rows.push({ promptIndex: p, promptTokens });
     }
-    const phase: Phase = heldOut ? 'evaluate' : 'generate';
-    this.#progress(cycle, phase, 0, rows.length);
-    const gens = await generate(this.model, rows.map((r) => r.promptTokens), {
-      maxNewTokens: this.config.maxNewTokens,
+    const gens = await this.#sample(this.model, cycle, rows.map((r) => r.promptTokens), rng, heldOut ? 'evaluate' : 'generate', this.config.maxNewTokens, this.task.stop);
+    return rows.map((r, i) => ({ ...r, gen: gens[i]! }));
+  }
+
+  /** Samples of `model` for prompt token rows with the run's sampling settings, cut at `stops`. */
+  async #sample(model: LanguageModel, cycle: number, prompts: number[][], rng: Rng, phase: Phase, maxNewTokens: number, stops: readonly string[] = []): Promise<Generation[]> {
+    this.#progress(cycle, phase, 0, prompts.length);
+    const gens = await generate(model, prompts, {
+      maxNewTokens,
       temperature: this.config.temperature,
       topK: this.config.topK,
       topP: this.config.topP,
@@ -338,9 +353,45 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       maxBatch: this.config.genBatch,
       onProgress: (done, total) => this.#progress(cycle, phase, done, total),
     }, rng);
-    const stops = this.task.stop ?? [];
     const decode = (ids: readonly number[]) => this.tokenizer.decode(ids);
-    return rows.map((r, i) => ({ ...r, gen: stops.length ? cutAtStop(gens[i]!, decode, stops) : gens[i]! }));
+    return stops.length ? gens.map((g) => cutAtStop(g, decode, stops)) : gens;
+  }
+
+  /** One sample per prompt text from the policy or the reference (domain-RAFT's rewrites and student samples). */
+  async #generateTexts(cycle: number, texts: readonly string[], which: 'policy' | 'reference'): Promise<Array<{ promptTokens: number[]; gen: Generation; completion: string }>> {
+    const prompts = texts.map((t) => promptIds(this.tokenizer, t, this.config.chatTemplate));
+    const gens = await (which === 'policy'
+      ? this.#sample(this.model, cycle, prompts, this.#sampleRng, 'generate', this.config.maxNewTokens, this.task.stop)
+      : this.#withReference((m) => this.#sample(m, cycle, prompts, this.#sampleRng, 'generate', this.config.maxNewTokens, this.task.stop)));
+    this.#budget.samplesGenerated += gens.length;
+    this.#budget.tokensGenerated! += gens.reduce((n, g) => n + g.tokens.length + (g.ended ? 1 : 0), 0);
+    return gens.map((gen, i) => ({ promptTokens: prompts[i]!, gen, completion: this.tokenizer.decode(gen.tokens) }));
+  }
+
+  /**
+   * General capability: each general task's eval reward and pass rate (its first GENERAL_EVAL.prompts eval prompts,
+   * GENERAL_EVAL.samplesPerPrompt samples each with the task's own generation length, a fixed random stream) and the
+   * perplexity of its held-out text, on this model. A reward that fails counts 0 (it is a measurement, not training).
+   */
+  async #evaluateGeneral(cycle: number): Promise<Record<string, GeneralMetrics>> {
+    const out: Record<string, GeneralMetrics> = {};
+    const eos = this.tokenizer.eosId;
+    for (const task of this.general) {
+      const prompts = task.evalPrompts.slice(0, GENERAL_EVAL.prompts);
+      const rows = prompts.flatMap((p) => Array.from({ length: GENERAL_EVAL.samplesPerPrompt }, () => p));
+      const maxNew = runDefaults(task.name as TaskName).maxNewTokens;
+      const gens = await this.#sample(this.model, cycle, rows.map((p) => promptIds(this.tokenizer, p, this.config.chatTemplate)), Rng.derive(this.config.seed, `raft/general/${task.name}`), 'evaluate', maxNew, task.stop);
+      const items = rows.map((prompt, i) => ({ prompt, completion: this.tokenizer.decode(gens[i]!.tokens) }));
+      const rewards = await scoreForMeasurement(task, items);
+      const texts = task.heldOutText.slice(0, GENERAL_EVAL.texts).map((text) => ({ tokens: [...promptIds(this.tokenizer, text), eos], lossFrom: 1 }));
+      const { nll, tokens } = await totalNll(this.model, texts, eos);
+      out[task.name] = {
+        reward: mean(rewards) ?? 0,
+        passRate: task.passThreshold === undefined ? null : rewards.filter((r) => r >= task.passThreshold!).length / Math.max(1, rewards.length),
+        perplexity: Math.exp(nll / Math.max(1, tokens)),
+      };
+    }
+    return out;
   }
 
   /**
@@ -429,15 +480,22 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
 
   /** The next n demonstrations of the task corpus (seeded order, wrapping), as training sequences. */
   #nextDemos(n: number): Sequence[] {
-    const demos = this.task.demonstrations;
-    if (!demos || demos.length === 0) throw new Error(`task "${this.task.name}" has no demonstrations (needed by UFT and SFT)`);
-    this.#demoOrder ??= Rng.derive(this.config.seed, 'raft/demos').shuffled(demos.map((_, i) => i));
     const eos = this.tokenizer.eosId;
-    const out: Sequence[] = [];
-    for (let i = 0; i < n; i++) {
-      const d = demos[this.#demoOrder[this.#demoCursor++ % demos.length]!]!;
+    return this.#nextDemoTexts(n).map((d) => {
       const prompt = promptIds(this.tokenizer, d.prompt, this.config.chatTemplate);
-      out.push({ tokens: [...prompt, ...this.tokenizer.encode(d.completion), eos], lossFrom: prompt.length });
+      return { tokens: [...prompt, ...this.tokenizer.encode(d.completion), eos], lossFrom: prompt.length };
+    });
+  }
+
+  /** The next n demonstrations as text, with their index in the task's list (the same order and cursor as #nextDemos). */
+  #nextDemoTexts(n: number): Array<{ index: number; prompt: string; completion: string }> {
+    const demos = this.task.demonstrations;
+    if (!demos || demos.length === 0) throw new Error(`task "${this.task.name}" has no demonstrations (needed by UFT, SFT and domain-RAFT)`);
+    this.#demoOrder ??= Rng.derive(this.config.seed, 'raft/demos').shuffled(demos.map((_, i) => i));
+    const out: Array<{ index: number; prompt: string; completion: string }> = [];
+    for (let i = 0; i < n; i++) {
+      const index = this.#demoOrder[this.#demoCursor++ % demos.length]!;
+      out.push({ index, ...demos[index]! });
     }
     return out;
   }
@@ -463,6 +521,12 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       record: (s, kept) => this.#record(s, kept),
       sequenceOf: (s) => this.#sequenceOf(s),
       nextDemos: (n) => this.#nextDemos(n),
+      nextDemoTexts: (n) => this.#nextDemoTexts(n),
+      referenceHint: this.task.referenceHint ?? null,
+      generateTexts: (texts, which) => this.#generateTexts(cycle, texts, which),
+      promptTokens: (text) => promptIds(this.tokenizer, text, this.config.chatTemplate),
+      encode: (text) => this.tokenizer.encode(text),
+      withReference: (f) => this.#withReference(f),
       train: (items, seqsOf, step, opts) => this.#train(cycle, items, seqsOf, step, opts?.skipEmpty ?? false, opts?.epochs ?? this.config.epochsPerCycle),
       referenceLogProbs: (seqs) => this.referenceLogProbs(seqs),
       tokenLogProbs: (seqs, which) => (which === 'policy' ? perTokenLogProbs(this.model, seqs, eos) : this.#withReference((m) => perTokenLogProbs(m, seqs, eos))),
@@ -525,6 +589,29 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   #progress(cycle: number, phase: Phase, done: number, total: number): void {
     this.#onProgress?.({ cycle, phase, done, total });
   }
+}
+
+/** Rewards of items for a measurement: batched where the task can, a failing reward counts 0. */
+async function scoreForMeasurement(task: Task, items: RewardItem[]): Promise<number[]> {
+  const valid = (r: RewardResult | undefined) => (r && typeof r.reward === 'number' && Number.isFinite(r.reward) ? Math.min(1, Math.max(0, r.reward)) : 0);
+  if (task.rewardMany) {
+    const out: number[] = [];
+    for (let i = 0; i < items.length; i += 32) {
+      const part = items.slice(i, i + 32);
+      const got = await task.rewardMany(part).catch(() => [] as RewardResult[]);
+      out.push(...part.map((_, j) => valid(got[j])));
+    }
+    return out;
+  }
+  const out: number[] = [];
+  for (const it of items) {
+    try {
+      out.push(valid(await task.reward(it.prompt, it.completion, it.row)));
+    } catch {
+      out.push(0);
+    }
+  }
+  return out;
 }
 
 /** A reward call's outcome as a RewardResult; anything but a number in [0, 1] becomes reward 0 with the error. */

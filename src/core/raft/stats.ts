@@ -61,6 +61,18 @@ export interface CycleStats {
    * `rewardMany`; absent in runs saved before the field existed. A timing, like `ms`: it varies between identical runs.
    */
   verifyPerSec?: number | null;
+  /**
+   * General capability (the `general` setting): other tasks measured on the same model, by task name. Absent when
+   * the run measures none. Their change from cycle 0 is what fine-tuning on this task cost them (forgetting).
+   */
+  general?: Record<string, GeneralMetrics>;
+}
+
+/** One general task on the run's model: its eval reward, pass rate (null without a pass notion), held-out perplexity. */
+export interface GeneralMetrics {
+  reward: number;
+  passRate: number | null;
+  perplexity: number;
 }
 
 export function mean(xs: readonly number[]): number | null {

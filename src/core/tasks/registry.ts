@@ -4,8 +4,10 @@ import { ARITHMETIC_PRETRAIN_SEED, arithmeticCorpus, createArithmeticTask } from
 import { C_PROGRAMS_PRETRAIN_SEED, cProgramsCorpus, createCProgramsTask } from './c-programs/index';
 import { createPythonFunctionsTask, PYTHON_FUNCTIONS_PRETRAIN_SEED, pythonFunctionsCorpus } from './python-functions/index';
 import { createSentimentTask, sentimentCorpus, SENTIMENT_PRETRAIN_SEED } from './sentiment/index';
+import { createAnswerKeyTask } from './answer-key/index';
+import { GENERALIST_PRETRAIN_SEED, generalistCorpus, generalistHeldOutText } from './generalist';
 import type { Task, TaskContext } from './types';
-import { isImageTaskName } from '../config/schema';
+import { isImageTaskName, TASK_SHARED_MODEL } from '../config/schema';
 
 export interface PretrainRecipe {
   /** Architecture; vocabSize comes from the task's tokenizer. */
@@ -14,6 +16,8 @@ export interface PretrainRecipe {
   corpus: (seed: number) => string[];
   /** Vocabulary size of the task's byte-level BPE tokenizer (256 bytes + special tokens + merges). */
   tokenizerVocab: number;
+  /** Held-out text for the pre-training log; default: the task's heldOutText. */
+  heldOutText?: () => string[];
   seed: number;
   steps: number;
   batchSize: number;
@@ -26,7 +30,31 @@ interface TaskEntry {
   pretrain: PretrainRecipe;
   /** The task's reward runs generated code: callers pass a verifier in the TaskContext. */
   needsVerifier?: boolean;
+  /** The task has no model of its own: `model: embedded` is this shared one (public/models/<name>). */
+  embeddedModel?: EmbeddedModel;
 }
+
+/**
+ * Embedded models not tied to one task: `generalist`, pre-trained on the mixture of the language tasks' corpora
+ * (generalist.ts); the answer-key task runs on it, and `model: generalist` runs any language task on it.
+ */
+export const SHARED_MODELS = ['generalist'] as const;
+export type EmbeddedModel = (typeof SHARED_MODELS)[number];
+
+const GENERALIST_RECIPE: PretrainRecipe = {
+  // four tasks in one model: wider than each task's own, and as long a context as the code tasks'
+  model: { blockSize: 80, nLayer: 4, nHead: 4, nEmbd: 96 },
+  corpus: (seed) => generalistCorpus(seed),
+  tokenizerVocab: 768,
+  heldOutText: generalistHeldOutText,
+  seed: GENERALIST_PRETRAIN_SEED,
+  steps: 2000,
+  batchSize: 32,
+  lr: 2e-3,
+  warmup: 100,
+};
+
+const MODEL_RECIPES: Record<EmbeddedModel, PretrainRecipe> = { generalist: GENERALIST_RECIPE };
 
 const TASKS: Record<string, TaskEntry> = {
   sentiment: {
@@ -70,6 +98,11 @@ const TASKS: Record<string, TaskEntry> = {
       lr: 3e-3,
       warmup: 30,
     },
+  },
+  'answer-key': {
+    create: () => createAnswerKeyTask(),
+    embeddedModel: TASK_SHARED_MODEL['answer-key'],
+    pretrain: GENERALIST_RECIPE,
   },
   'python-functions': {
     create: (ctx) => createPythonFunctionsTask(ctx),
@@ -117,6 +150,17 @@ export function createTask(name: string, ctx: TaskContext = {}): Task {
   return entry(name).create(ctx);
 }
 
+/** The recipe of an embedded model: a task's own, or a shared model's (`generalist`). */
 export function pretrainRecipe(name: string): PretrainRecipe {
+  if (isSharedModel(name)) return MODEL_RECIPES[name];
   return entry(name).pretrain;
+}
+
+export function isSharedModel(name: string): name is EmbeddedModel {
+  return (SHARED_MODELS as readonly string[]).includes(name);
+}
+
+/** The embedded model (public/models/<name>) a built-in task's `model: embedded` loads: its own or a shared one. */
+export function taskEmbeddedModel(task: string): string {
+  return entry(task).embeddedModel ?? task;
 }

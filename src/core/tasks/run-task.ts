@@ -9,7 +9,8 @@ import { arithmeticHeldOutText } from './arithmetic/index';
 import { cProgramsHeldOutText } from './c-programs/index';
 import { pythonFunctionsHeldOutText } from './python-functions/index';
 import { createSentimentTask } from './sentiment/index';
-import { createTask, taskNeedsVerifier } from './registry';
+import { createTask, taskEmbeddedModel, taskNeedsVerifier } from './registry';
+import { generalistHeldOutText } from './generalist';
 import type { Task, TaskContext } from './types';
 
 let last: { json: string; doc: TaskDocument } | null = null;
@@ -21,9 +22,13 @@ export function runTaskDocument(config: Pick<RunConfig, 'task' | 'taskDoc'>): Ta
   return last.doc;
 }
 
-/** The built-in task whose embedded model `model: embedded` loads for this run. */
-export function embeddedModelTask(config: Pick<RunConfig, 'task' | 'taskDoc'>): string {
-  return runTaskDocument(config)?.embeddedModel ?? config.task;
+/**
+ * The embedded model (public/models/<name>) a run on a shipped model loads: `model: generalist` the shared one,
+ * `model: embedded` the task's own (a custom task names one; answer-key runs on the generalist).
+ */
+export function embeddedModelTask(config: Pick<RunConfig, 'task' | 'taskDoc'> & { model?: string }): string {
+  if (config.model === 'generalist') return 'generalist';
+  return runTaskDocument(config)?.embeddedModel ?? taskEmbeddedModel(config.task);
 }
 
 /** Held-out text of an embedded model's pre-training distribution (perplexity of custom tasks without their own). */
@@ -37,15 +42,28 @@ export function embeddedHeldOutText(name: string): string[] {
       return cProgramsHeldOutText();
     case 'python-functions':
       return pythonFunctionsHeldOutText();
+    case 'generalist':
+      return generalistHeldOutText();
     default:
       throw new Error(`no embedded model ${JSON.stringify(name)}`);
   }
 }
 
-/** Does the run's task need the code verifiers (a built-in code task, or a custom task with Python or code terms)? */
-export function runNeedsVerifier(config: Pick<RunConfig, 'task' | 'taskDoc'>): boolean {
+/** The names of the run's general tasks (the `general` setting), without the run's own task. */
+export function generalTaskNames(config: Pick<RunConfig, 'task'> & { general?: string }): string[] {
+  return (config.general ?? '').split(',').filter((t) => t !== '' && t !== config.task);
+}
+
+/** Does the run need the code verifiers (a built-in code task, a custom task with Python or code terms, a general code task)? */
+export function runNeedsVerifier(config: Pick<RunConfig, 'task' | 'taskDoc'> & { general?: string }): boolean {
   const doc = runTaskDocument(config);
-  return doc ? taskNeedsVerifiers(doc) : taskNeedsVerifier(config.task);
+  const own = doc ? taskNeedsVerifiers(doc) : taskNeedsVerifier(config.task);
+  return own || generalTaskNames(config).some((t) => taskNeedsVerifier(t));
+}
+
+/** The run's general tasks, created with the same context (code tasks need its verifier). */
+export function createGeneralTasks(config: Pick<RunConfig, 'task'> & { general?: string }, ctx: TaskContext = {}): Task[] {
+  return generalTaskNames(config).map((t) => createTask(t, ctx));
 }
 
 /** Does the run's reward use a Hub text classifier? */

@@ -11,6 +11,14 @@ export interface RewardResult {
   error?: string;
 }
 
+/** How a task puts a reference answer in front of a prompt, and whether a completion agrees with it (domain-RAFT). */
+export interface ReferenceHint {
+  /** The prompt with the reference as a hint (what the teacher and the rewriter see). */
+  hint(prompt: string, reference: string): string;
+  /** Does a completion reach the reference's answer (semantic filtering)? */
+  agrees(prompt: string, completion: string, reference: string): boolean;
+}
+
 /** A prompt's row: its other fields (custom tasks: the JSONL row's fields besides `prompt`), passed to the reward. */
 export type PromptRow = Readonly<Record<string, unknown>>;
 
@@ -42,6 +50,8 @@ export interface Task {
   readonly evalRows?: readonly PromptRow[];
   /** Generation stops after any of these strings (the completion keeps it). */
   readonly stop?: readonly string[];
+  /** How the task shows a reference answer as a hint and checks agreement with it (domain-RAFT); absent = it cannot. */
+  readonly referenceHint?: ReferenceHint;
   /** Score one completion of one prompt. */
   reward(prompt: string, completion: string, row?: PromptRow): RewardResult | Promise<RewardResult>;
   /**

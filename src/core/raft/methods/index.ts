@@ -1,6 +1,7 @@
 /** The methods the engine runs, by the schema's method name (types.ts says what a method is). */
 import type { Method as MethodName } from '../../config/schema';
 import { bestOfK } from './best-of-k';
+import { domainRaft } from './domain-raft';
 import { grpo } from './grpo';
 import { onlineDpo } from './online-dpo';
 import { ppo } from './ppo';
@@ -19,6 +20,7 @@ export const METHOD_MODULES: Readonly<Record<MethodName, Method>> = {
   rloo,
   'online-dpo': onlineDpo,
   ppo,
+  'domain-raft': domainRaft,
 };
 
 export type { CycleContext, Method, MethodUpdate, Scored, TrainStats } from './types';

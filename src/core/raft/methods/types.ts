@@ -11,7 +11,7 @@ import type { Generation } from '../../lm/generate';
 import type { LanguageModel } from '../../lm/language-model';
 import type { Adam } from '../../lm/adam';
 import type { Batch, Sequence } from '../../lm/train';
-import type { RewardResult } from '../../tasks/types';
+import type { ReferenceHint, RewardResult } from '../../tasks/types';
 import type { Phase, SampleRecord } from '../engine';
 import { mean, type CycleStats } from '../stats';
 
@@ -55,6 +55,21 @@ export interface CycleContext {
   sequenceOf(s: Scored): Sequence;
   /** The next n demonstrations of the task (UFT, SFT). */
   nextDemos(n: number): Sequence[];
+  /** The next n demonstrations as text, with their index in the task's list (the same order and cursor as nextDemos). */
+  nextDemoTexts(n: number): Array<{ index: number; prompt: string; completion: string }>;
+  /** The task's reference hint (domain-RAFT), or null when it has none. */
+  readonly referenceHint: ReferenceHint | null;
+  /**
+   * One sample per prompt text, from the policy or the reference (the frozen base model), with the run's sampling
+   * settings and stop strings; counts the budget's samples and tokens generated.
+   */
+  generateTexts(prompts: readonly string[], which: 'policy' | 'reference'): Promise<Array<{ promptTokens: number[]; gen: Generation; completion: string }>>;
+  /** The token ids a prompt text is generated from. */
+  promptTokens(text: string): number[];
+  /** Token ids of a text (no special tokens). */
+  encode(text: string): number[];
+  /** `f` on the reference model (the frozen copy, or this model with its adapters off). */
+  withReference<R>(f: (m: LanguageModel) => Promise<R>): Promise<R>;
   /**
    * The training loop: epochsPerCycle passes over `items` shuffled by the run's train stream, in batches of
    * batchSize, one `step` per batch (an optimizer step that returns its loss); progress and the backward budget are

@@ -9,6 +9,8 @@
  * always serializes (`taskDocumentJson`) to the same text, which is what a run's config stores.
  */
 
+import { TASK_SHARED_MODEL, type TaskName } from '../../config/schema';
+
 export const TASK_DOCUMENT_VERSION = 1;
 
 /** Limits: a task is data a link or a file may carry, so every part of it is bounded. */
@@ -319,8 +321,9 @@ export function taskLabel(config: { task: string; taskDoc: string }): string {
 }
 
 /** The embedded model a config's task runs on (`model: embedded`), read without a full parse. Never throws. */
-export function embeddedModelOf(config: { task: string; taskDoc: string }): string {
-  if (config.task !== 'custom') return config.task;
+export function embeddedModelOf(config: { task: string; taskDoc: string; model?: string }): string {
+  if (config.model === 'generalist') return 'generalist';
+  if (config.task !== 'custom') return TASK_SHARED_MODEL[config.task as TaskName] ?? config.task;
   try {
     const m = (JSON.parse(config.taskDoc) as { embeddedModel?: unknown }).embeddedModel;
     return typeof m === 'string' && (EMBEDDED_MODELS as readonly string[]).includes(m) ? m : 'sentiment';
