@@ -119,14 +119,17 @@ export function summariseSeeds(rows: readonly ForgettingRow[]): SeedSummary[] {
   });
 }
 
-/** A markdown table of seed summaries: mean ± sd of each column. */
+/** A markdown table of seed summaries: mean ± sd of each column (a task's pass column only where it has a pass rate). */
 export function summaryMarkdown(summary: readonly SeedSummary[]): string[] {
   const tasks = [...new Set(summary.flatMap((s) => Object.keys(s.general)))];
+  const withPass = new Set(tasks.filter((t) => summary.some((s) => s.general[t]?.dPassRate)));
   const pm = (v: { mean: number; sd: number } | null | undefined, digits = 3) => (v ? `${fmt(v.mean, digits, true)} ± ${v.sd.toFixed(digits)}` : '-');
-  const head = ['method', 'cycle', 'seeds', 'domain accuracy', 'Δ accuracy', 'Δ domain ppl', ...tasks.flatMap((t) => [`${t} Δ reward`, `${t} Δ pass`, `${t} Δ ppl`])];
+  const columns = (t: string) => [`${t} Δ reward`, ...(withPass.has(t) ? [`${t} Δ pass`] : []), `${t} Δ ppl`];
+  const head = ['method', 'cycle', 'seeds', 'domain accuracy', 'Δ accuracy', 'Δ domain ppl', ...tasks.flatMap(columns)];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const s of summary) {
-    lines.push(`| ${[s.label, String(s.cycle), String(s.seeds), `${s.accuracy.mean.toFixed(3)} ± ${s.accuracy.sd.toFixed(3)}`, pm(s.dAccuracy), pm(s.dPerplexity), ...tasks.flatMap((t) => [pm(s.general[t]?.dReward), pm(s.general[t]?.dPassRate), pm(s.general[t]?.dPerplexity)])].join(' | ')} |`);
+    const cells = (t: string) => [pm(s.general[t]?.dReward), ...(withPass.has(t) ? [pm(s.general[t]?.dPassRate)] : []), pm(s.general[t]?.dPerplexity)];
+    lines.push(`| ${[s.label, String(s.cycle), String(s.seeds), `${s.accuracy.mean.toFixed(3)} ± ${s.accuracy.sd.toFixed(3)}`, pm(s.dAccuracy), pm(s.dPerplexity), ...tasks.flatMap(cells)].join(' | ')} |`);
   }
   return lines;
 }
