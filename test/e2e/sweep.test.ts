@@ -48,6 +48,8 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('the Sweep panel in Chromium',
     // a CLI sweep file opened from Compare runs, and a file that is not one
     const file = readFileSync('test/fixtures/sweep-tiny.json');
     await page.getByLabel(/Or open a sweep file/).setInputFiles({ name: 'sweep.json', mimeType: 'application/json', buffer: file });
+    // the file is read asynchronously: wait for its four summary rows (2 methods x 2 grid points at its last cycle)
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=sweep-table] tbody tr').length === 4, undefined, { timeout: 30_000 });
     expect(await table.locator('tbody tr').count()).toBe(4);
     await page.getByLabel(/Or open a sweep file/).setInputFiles({ name: 'nope.json', mimeType: 'application/json', buffer: Buffer.from('{"runs": 1}') });
     expect(await panel.getByRole('alert').textContent()).toMatch(/nope.json: not a sweep file of this lab/);
