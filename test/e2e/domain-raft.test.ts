@@ -38,6 +38,8 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('domain-RAFT and general metri
     await pick.first().locator('input').check();
     await page.getByTestId('compare-general-head').first().waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('compare-general-head').first().textContent()).toBe('sentiment: reward (Δ)');
+    // sentiment has no pass notion: no pass column for it
+    expect(await page.locator('[data-testid=compare-table] th').allTextContents()).not.toContain('sentiment: pass (Δ)');
     // the final cycle's sentiment reward and its change from cycle 0, e.g. "0.412 (-0.031)"
     expect(await page.getByTestId('compare-general').first().textContent()).toMatch(/^\d\.\d{3} \([+-]\d\.\d{3}\)$/);
     const charts = await page.locator('[data-testid=runs-compare] h3, [data-testid=runs-compare] figcaption').allTextContents();
