@@ -134,10 +134,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       this.model.attachLora({ rank: lora, alpha: this.config.loraAlpha, targets }, seed);
     }
     if (lora === 0 && !this.#method.trainsNothing) this.#reference = this.model.frozenCopy();
-    const eos = this.tokenizer.eosId;
-    this.#heldOut = this.task.heldOutText
-      .slice(0, this.config.evalTexts)
-      .map((text) => ({ tokens: [...promptIds(this.tokenizer, text), eos], lossFrom: 1 }));
+    this.#heldOut = this.#heldOutSequences(this.task.heldOutText.slice(0, this.config.evalTexts));
   }
 
   protected override beginCycle(): void {
@@ -211,7 +208,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
     return {
       general,
       reward: mean(rewards) ?? 0,
-      passRate: this.task.passThreshold === undefined ? null : rewards.filter((r) => r >= this.task.passThreshold!).length / Math.max(1, rewards.length),
+      passRate: passRate(this.task, rewards),
       perplexity: Math.exp(nll / Math.max(1, tokens)),
       distinct2: distinct2(scored.map((s) => s.completion)),
       meanLength: mean(scored.map((s) => s.gen.tokens.length)) ?? 0,
@@ -341,6 +338,12 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
     return rows.map((r, i) => ({ ...r, gen: gens[i]! }));
   }
 
+  /** Held-out texts as whole documents for perplexity (every token after the document start counts). */
+  #heldOutSequences(texts: readonly string[]): Sequence[] {
+    const eos = this.tokenizer.eosId;
+    return texts.map((text) => ({ tokens: [...promptIds(this.tokenizer, text), eos], lossFrom: 1 }));
+  }
+
   /** Samples of `model` for prompt token rows with the run's sampling settings, cut at `stops`. */
   async #sample(model: LanguageModel, cycle: number, prompts: number[][], rng: Rng, phase: Phase, maxNewTokens: number, stops: readonly string[] = []): Promise<Generation[]> {
     this.#progress(cycle, phase, 0, prompts.length);
@@ -363,8 +366,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
     const gens = await (which === 'policy'
       ? this.#sample(this.model, cycle, prompts, this.#sampleRng, 'generate', this.config.maxNewTokens, this.task.stop)
       : this.#withReference((m) => this.#sample(m, cycle, prompts, this.#sampleRng, 'generate', this.config.maxNewTokens, this.task.stop)));
-    this.#budget.samplesGenerated += gens.length;
-    this.#budget.tokensGenerated! += gens.reduce((n, g) => n + g.tokens.length + (g.ended ? 1 : 0), 0);
+    this.#spendGenerated(gens);
     return gens.map((gen, i) => ({ promptTokens: prompts[i]!, gen, completion: this.tokenizer.decode(gen.tokens) }));
   }
 
@@ -382,14 +384,9 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       const maxNew = runDefaults(task.name as TaskName).maxNewTokens;
       const gens = await this.#sample(this.model, cycle, rows.map((p) => promptIds(this.tokenizer, p, this.config.chatTemplate)), Rng.derive(this.config.seed, `raft/general/${task.name}`), 'evaluate', maxNew, task.stop);
       const items = rows.map((prompt, i) => ({ prompt, completion: this.tokenizer.decode(gens[i]!.tokens) }));
-      const rewards = await scoreForMeasurement(task, items);
-      const texts = task.heldOutText.slice(0, GENERAL_EVAL.texts).map((text) => ({ tokens: [...promptIds(this.tokenizer, text), eos], lossFrom: 1 }));
-      const { nll, tokens } = await totalNll(this.model, texts, eos);
-      out[task.name] = {
-        reward: mean(rewards) ?? 0,
-        passRate: task.passThreshold === undefined ? null : rewards.filter((r) => r >= task.passThreshold!).length / Math.max(1, rewards.length),
-        perplexity: Math.exp(nll / Math.max(1, tokens)),
-      };
+      const rewards = await scoreForMeasurement(task, items, this.config.rewardChunk);
+      const { nll, tokens } = await totalNll(this.model, this.#heldOutSequences(task.heldOutText.slice(0, GENERAL_EVAL.texts)), eos);
+      out[task.name] = { reward: mean(rewards) ?? 0, passRate: passRate(task, rewards), perplexity: Math.exp(nll / Math.max(1, tokens)) };
     }
     return out;
   }
@@ -461,9 +458,8 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       let t0 = now();
       const gens = await this.#generate(cycle, todo, K, this.#sampleRng);
       ms.generate += now() - t0;
-      this.#budget.samplesGenerated += gens.length;
+      this.#spendGenerated(gens.map((g) => g.gen));
       this.#budget.rewardCalls += gens.length;
-      this.#budget.tokensGenerated! += gens.reduce((n, g) => n + g.gen.tokens.length + (g.gen.ended ? 1 : 0), 0);
       t0 = now();
       scored.push(...(await this.#score(cycle, gens)));
       ms.reward += now() - t0;
@@ -576,6 +572,12 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
     }
   }
 
+  /** Generated samples and their tokens (an end-of-sequence token counts) in the cycle's budget. */
+  #spendGenerated(gens: readonly Generation[]): void {
+    this.#budget.samplesGenerated += gens.length;
+    this.#budget.tokensGenerated! += gens.reduce((n, g) => n + g.tokens.length + (g.ended ? 1 : 0), 0);
+  }
+
   /** A training batch's rows and input tokens (what its backward pass covers; layoutBatch cuts to blockSize + 1). */
   #spendBackward(seqs: readonly Sequence[]): void {
     this.#budget.backwardExamples += seqs.length;
@@ -591,27 +593,32 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   }
 }
 
-/** Rewards of items for a measurement: batched where the task can, a failing reward counts 0. */
-async function scoreForMeasurement(task: Task, items: RewardItem[]): Promise<number[]> {
-  const valid = (r: RewardResult | undefined) => (r && typeof r.reward === 'number' && Number.isFinite(r.reward) ? Math.min(1, Math.max(0, r.reward)) : 0);
+/** Rewards of items for a measurement: batched (chunks of `chunk`) where the task can; a failing reward counts 0 (checkedReward). */
+async function scoreForMeasurement(task: Task, items: RewardItem[], chunk: number): Promise<number[]> {
+  const out: number[] = [];
   if (task.rewardMany) {
-    const out: number[] = [];
-    for (let i = 0; i < items.length; i += 32) {
-      const part = items.slice(i, i + 32);
-      const got = await task.rewardMany(part).catch(() => [] as RewardResult[]);
-      out.push(...part.map((_, j) => valid(got[j])));
+    for (let i = 0; i < items.length; i += chunk) {
+      const part = items.slice(i, i + chunk);
+      const got = await task.rewardMany(part).catch((error: unknown) => part.map(() => ({ error })));
+      out.push(...part.map((_, j) => checkedReward(got[j] ?? { error: 'no result' }).reward));
     }
     return out;
   }
-  const out: number[] = [];
   for (const it of items) {
+    let r: RewardResult | { error: unknown };
     try {
-      out.push(valid(await task.reward(it.prompt, it.completion, it.row)));
-    } catch {
-      out.push(0);
+      r = await task.reward(it.prompt, it.completion, it.row);
+    } catch (error) {
+      r = { error };
     }
+    out.push(checkedReward(r).reward);
   }
   return out;
+}
+
+/** The share of rewards at or above the task's pass threshold; null for a task without one. */
+function passRate(task: Task, rewards: readonly number[]): number | null {
+  return task.passThreshold === undefined ? null : rewards.filter((r) => r >= task.passThreshold!).length / Math.max(1, rewards.length);
 }
 
 /** A reward call's outcome as a RewardResult; anything but a number in [0, 1] becomes reward 0 with the error. */

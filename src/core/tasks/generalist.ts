@@ -5,7 +5,7 @@
  */
 import { Rng } from '../rng';
 import { arithmeticCorpus, arithmeticHeldOutText } from './arithmetic/index';
-import { problemText } from './arithmetic/problems';
+import { splitLine } from './arithmetic/problems';
 import { hintedLines } from './answer-key/index';
 import { cProgramsCorpus, cProgramsHeldOutText } from './c-programs/index';
 import { pythonFunctionsCorpus, pythonFunctionsHeldOutText } from './python-functions/index';
@@ -13,29 +13,21 @@ import { createSentimentTask, sentimentCorpus } from './sentiment/index';
 
 export const GENERALIST_PRETRAIN_SEED = 8642;
 
-/** The tasks the generalist learned, whose metrics are its general capability. */
-export const GENERALIST_TASKS = ['sentiment', 'arithmetic', 'python-functions', 'c-programs'] as const;
-
-/** Documents per part for `scale` = 1. */
+/** Documents per part. */
 const MIX = { sentiment: 8000, arithmetic: 10000, hinted: 4000, python: 7000, c: 7000 };
 
 /** The mixture, shuffled: each part drawn from its task's corpus stream with `seed`. */
-export function generalistCorpus(seed: number, scale = 1): string[] {
-  const n = (k: keyof typeof MIX) => Math.round(MIX[k] * scale);
-  const heldOutProblems = new Set(arithmeticHeldOutText().map((line) => problemText(parseLine(line))));
+export function generalistCorpus(seed: number): string[] {
+  // the hinted lines avoid the worksheet's held-out problems too (a line's prompt is its problem, `a op b =`)
+  const heldOutProblems = new Set(arithmeticHeldOutText().map((line) => splitLine(line).prompt));
   const docs = [
-    ...sentimentCorpus(seed, n('sentiment')),
-    ...arithmeticCorpus(seed, n('arithmetic')),
-    ...hintedLines(seed, n('hinted'), heldOutProblems),
-    ...pythonFunctionsCorpus(seed, n('python')),
-    ...cProgramsCorpus(seed, n('c')),
+    ...sentimentCorpus(seed, MIX.sentiment),
+    ...arithmeticCorpus(seed, MIX.arithmetic),
+    ...hintedLines(seed, MIX.hinted, heldOutProblems),
+    ...pythonFunctionsCorpus(seed, MIX.python),
+    ...cProgramsCorpus(seed, MIX.c),
   ];
   return Rng.derive(seed, 'generalist/mix').shuffled(docs);
-}
-
-function parseLine(line: string) {
-  const m = /^(-?\d+) (\S+) (-?\d+) =/.exec(line)!;
-  return { a: Number(m[1]), op: m[2] as '+', b: Number(m[3]) };
 }
 
 /** Held-out text of every part (perplexity of the generalist as a whole). */

@@ -19,12 +19,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { denseTargets, teacherTargets, topKDistillLoss, type TopKTarget } from '../../lm/distill';
 import type { LanguageModel } from '../../lm/language-model';
-import { layoutBatch, lossStep, type Sequence } from '../../lm/train';
+import { layoutBatch, lossStep, type Batch, type Sequence } from '../../lm/train';
 import { crossEntropy } from '../../lm/variables';
 import type { RunConfig } from '../../config/schema';
 import { mean } from '../stats';
 import type { SampleRecord } from '../engine';
-import type { Method, MethodEnv, MethodState } from './types';
+import type { CycleContext, Method, MethodEnv, MethodState } from './types';
 
 /** The SFT weight a of the balance, from the moving averages (null before the first step). */
 export function balanceWeight(emaSft: number | null, emaKd: number | null, mode: RunConfig['drBalance']): number {
@@ -44,6 +44,12 @@ interface Item {
   targets: TopKTarget[] | null;
 }
 
+/** A batch's rows: the items' SFT sequences, then the distilled ones (items without distillation have none). */
+function batchRows(part: readonly Item[]): { kd: Item[]; seqs: Sequence[] } {
+  const kd = part.filter((p) => p.kd);
+  return { kd, seqs: [...part.map((p) => p.sft), ...kd.map((p) => p.kd!)] };
+}
+
 class DomainRaft implements Method {
   readonly #model: LanguageModel;
   #emaSft: number | null = null;
@@ -57,7 +63,7 @@ class DomainRaft implements Method {
     return { sft: this.#emaSft, kd: this.#emaKd };
   }
 
-  async update(ctx: Parameters<Method['update']>[0]) {
+  async update(ctx: CycleContext) {
     const { config } = ctx;
     const hint = ctx.referenceHint;
     if (!hint) throw new Error('domain-raft needs a task that can show its reference answer as a hint (answer-key); this task cannot');
@@ -97,7 +103,7 @@ class DomainRaft implements Method {
       samples.forEach((s, i) => records.push({ promptIndex: demos[i]!.index, prompt: demos[i]!.prompt, completion: s.completion, reward: studentAgrees[i]!, breakdown: { reference: demos[i]!.completion, agrees: studentAgrees[i] === 1, role: 'student' }, kept: true }));
     }
 
-    const trainLoss = await ctx.train(items, (part) => [...part.map((p) => p.sft), ...part.flatMap((p) => (p.kd ? [p.kd] : []))], (batch, part) => this.#step(ctx, batch, part));
+    const trainLoss = await ctx.train(items, (part) => batchRows(part).seqs, (batch, part) => this.#step(ctx, batch, part));
     const agreeRate = rewrites ? mean(records.filter((r) => r.breakdown?.trainedOn !== undefined).map((r) => r.reward)) : null;
     return {
       samples: records,
@@ -115,13 +121,13 @@ class DomainRaft implements Method {
   }
 
   /** One step: rows [0, m) are SFT targets, rows [m, 2m) the student's samples with the teacher's targets. */
-  async #step(ctx: Parameters<Method['update']>[0], batch: Parameters<Parameters<Parameters<Method['update']>[0]['train']>[2]>[0], part: readonly Item[]): Promise<number> {
+  async #step(ctx: CycleContext, batch: Batch, part: readonly Item[]): Promise<number> {
     const { drTau: tau, drBalance, drEmaDecay, gradClip } = ctx.config;
     const V = this.#model.config.vocabSize;
     const m = part.length;
-    const kdRows = part.filter((p) => p.kd).length;
-    const seqs = [...part.map((p) => p.sft), ...part.flatMap((p) => (p.kd ? [p.kd] : []))];
-    const layout = layoutBatch(seqs, this.#model.config.blockSize, ctx.eosId);
+    const rows = batchRows(part);
+    const kdRows = rows.kd.length;
+    const layout = layoutBatch(rows.seqs, this.#model.config.blockSize, ctx.eosId);
     const { B, T } = layout;
     // per position: the SFT weight (1 / SFT tokens) and the distillation weight (1 / distilled tokens) with its target
     const sftW = new Float32Array(B * T);
@@ -131,7 +137,7 @@ class DomainRaft implements Method {
     let kdTokens = 0;
     for (let b = 0; b < B; b++) {
       let k = 0;
-      const targets = b >= m ? part.filter((p) => p.kd)[b - m]!.targets! : null;
+      const targets = b >= m ? rows.kd[b - m]!.targets! : null;
       // a long completion keeps its end in the layout: align the targets to the last positions
       const masked = Array.from({ length: T }, (_, j) => j).filter((j) => layout.mask[b * T + j] === 1);
       const offset = targets ? targets.length - masked.length : 0;
@@ -164,10 +170,10 @@ class DomainRaft implements Method {
     try {
       const total = await lossStep(this.#model, ctx.optimizer, batch, (mb, start) => {
         const n = mb.ids.shape[0];
-        const rows = (t: tf.Tensor) => (t.rank === 1 ? tf.slice(t, [start * T], [n * T]) : tf.slice(t, [start * T, 0], [n * T, V]));
+        const slice = (t: tf.Tensor) => (t.rank === 1 ? tf.slice(t, [start * T], [n * T]) : tf.slice(t, [start * T, 0], [n * T, V]));
         const logits = this.#model.forward(mb.ids, { differentiable: true });
-        const sftLoss = tf.sum(tf.mul(crossEntropy(logits, mb.targets), rows(sftWT))) as tf.Scalar;
-        const kdLoss = dense ? topKDistillLoss(logits, rows(probsT!) as tf.Tensor2D, rows(supportT!) as tf.Tensor2D, rows(negEntT!) as tf.Tensor1D, rows(kdWT) as tf.Tensor1D, tau) : tf.scalar(0);
+        const sftLoss = tf.sum(tf.mul(crossEntropy(logits, mb.targets), slice(sftWT))) as tf.Scalar;
+        const kdLoss = dense ? topKDistillLoss(logits, slice(probsT!) as tf.Tensor2D, slice(supportT!) as tf.Tensor2D, slice(negEntT!) as tf.Tensor1D, slice(kdWT) as tf.Tensor1D, tau) : tf.scalar(0);
         parts.push(tf.keep(tf.stack([sftLoss, kdLoss])));
         return tf.add(tf.mul(sftLoss, a), tf.mul(kdLoss, 1 - a)) as tf.Scalar;
       }, ctx.lr, gradClip);
