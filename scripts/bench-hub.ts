@@ -16,10 +16,10 @@ import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { Adam } from '../src/core/lm/adam';
 import { generate } from '../src/core/lm/generate';
-import { Gpt } from '../src/core/lm/gpt';
+import { Gpt } from '../src/core/models/gpt2/model';
 import type { LanguageModel } from '../src/core/lm/language-model';
-import { LlamaModel, llamaParamShapes, type LlamaConfig } from '../src/core/lm/llama';
-import { resolveLoraTargets } from '../src/core/lm/lora-config';
+import { LlamaModel, llamaParamShapes, type LlamaConfig } from '../src/core/models/llama/model';
+import { resolveLoraTargets } from '../src/core/models/registry';
 import { disposeBatch, makeBatch, trainStep } from '../src/core/lm/train';
 import { Rng } from '../src/core/rng';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
@@ -27,7 +27,7 @@ import { initNodeBackend, type NodeBackend } from '../src/node/backend';
 const { values } = parseArgs({ options: { models: { type: 'string', default: 'gpt2,smollm2-135m' }, steps: { type: 'string', default: '2' } } });
 
 const SMOLLM2_135M: LlamaConfig = {
-  vocabSize: 49152, blockSize: 8192, nLayer: 30, nHead: 9, nKvHead: 3, nEmbd: 576, nInner: 1536, rmsEps: 1e-5, ropeTheta: 100000, tiedHead: true,
+  vocabSize: 49152, blockSize: 8192, nLayer: 30, nHead: 9, nKvHead: 3, nEmbd: 576, headDim: 64, nInner: 1536, rmsEps: 1e-5, ropeTheta: 100000, tiedHead: true, qkvBias: false, qkNorm: false,
 };
 
 function randomLlama(c: LlamaConfig): LlamaModel {

@@ -5,7 +5,7 @@
  * Image tasks (`--task shapes`) run scripts/pretrain-diffusion.ts (a denoiser, not a GPT).
  */
 import { parseArgs } from 'node:util';
-import { Gpt } from '../src/core/lm/gpt';
+import { Gpt } from '../src/core/models/gpt2/model';
 import { pretrain } from '../src/core/lm/pretrain';
 import { totalNll, type Sequence } from '../src/core/lm/train';
 import { createTask, isImageTask, isSharedModel, pretrainRecipe, taskNeedsVerifier } from '../src/core/tasks/registry';

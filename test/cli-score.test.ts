@@ -12,8 +12,8 @@ function cli(...args: string[]) {
 }
 
 describe('raftlab score (the conformance probe of a model folder)', () => {
-  it('prints the log-probs of both fixtures within 1e-4 of golden.json', { timeout: 120_000 }, () => {
-    for (const arch of ['gpt2', 'llama']) {
+  it('prints the log-probs of every fixture (GPT-2, Llama, Qwen2, Qwen3) within 1e-4 of golden.json', { timeout: 120_000 }, () => {
+    for (const arch of ['gpt2', 'llama', 'qwen2', 'qwen3']) {
       const golden = JSON.parse(readFileSync(join(FIXTURES, arch, 'golden.json'), 'utf8')) as { cases: Array<{ ids: number[]; logprobs: number[] }> };
       let worst = 0;
       for (const c of golden.cases) {
@@ -50,7 +50,7 @@ describe('raftlab score (the conformance probe of a model folder)', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'mamba' }));
     const mamba = cli('--model', dir, '--text', 'x y');
     expect(mamba.code).toBe(2);
-    expect(mamba.err).toContain('model_type "mamba" is not supported; supported: gpt2, llama');
+    expect(mamba.err).toContain('model_type "mamba" is not supported; supported: gpt2, llama, qwen2, qwen3');
     expect(cli('--text', 'x').code).toBe(2);
   });
 });

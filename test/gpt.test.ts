@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { Gpt, disposeCache, type GptConfig } from '../src/core/lm/gpt';
+import { Gpt, disposeCache, type GptConfig } from '../src/core/models/gpt2/model';
 
 const cfg: GptConfig = { vocabSize: 40, blockSize: 24, nLayer: 2, nHead: 2, nEmbd: 16 };
 

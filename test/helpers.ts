@@ -1,6 +1,6 @@
 // Small fixtures for unit tests: a character tokenizer, a toy task and a tiny random GPT.
 import { DEFAULT_CONFIG, type RunConfig } from '../src/core/config/schema';
-import { Gpt, type GptConfig } from '../src/core/lm/gpt';
+import { Gpt, type GptConfig } from '../src/core/models/gpt2/model';
 import type { Task, Tokenizer } from '../src/core/tasks/types';
 
 const CHARS = ' abcdefghijklmnopqrstuvwxyz.';

@@ -10,7 +10,7 @@ export interface GoldenCase {
   logprobs: number[];
 }
 
-export function goldenCases(arch: 'gpt2' | 'llama'): GoldenCase[] {
+export function goldenCases(arch: 'gpt2' | 'llama' | 'qwen2' | 'qwen3'): GoldenCase[] {
   return (JSON.parse(readFileSync(join(HF_TINY, arch, 'golden.json'), 'utf8')) as { cases: GoldenCase[] }).cases;
 }
 

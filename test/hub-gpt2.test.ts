@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Gpt } from '../src/core/lm/gpt';
-import { gptConfigFromHub, gptWeightsFromHub, HubModelError } from '../src/core/hub/gpt2';
+import { Gpt } from '../src/core/models/gpt2/model';
+import { HubModelError } from '../src/core/hub/errors';
+import { gptConfigFromHub } from '../src/core/models/gpt2/config';
+import { gptWeightsFromHub } from '../src/core/models/gpt2/hub';
 import { goldenCases, goldenDiff } from './hub-golden';
 import { halfToFloat, readSafetensors, readSafetensorsHeader, readShardIndex, SafetensorsError } from '../src/core/hub/safetensors';
 

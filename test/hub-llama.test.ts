@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LlamaModel } from '../src/core/lm/llama';
-import { HubModelError } from '../src/core/hub/gpt2';
-import { llamaConfigFromHub, llamaWeightsFromHub } from '../src/core/hub/llama';
+import { LlamaModel } from '../src/core/models/llama/model';
+import { HubModelError } from '../src/core/hub/errors';
+import { llamaConfigFromHub, llamaWeightsFromHub } from '../src/core/models/llama/hub';
 import { readSafetensors } from '../src/core/hub/safetensors';
 import { goldenCases, goldenDiff } from './hub-golden';
 

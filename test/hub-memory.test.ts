@@ -29,7 +29,7 @@ describe('memory estimate', () => {
     expect(checkFit(g, { budgetBytes: 4 * 2 ** 30 })).toBeNull();
     expect(checkFit(g, { budgetBytes: 256 * MiB })).toMatch(/the run needs 124\.4M parameters: .* more than the 256 MiB available/);
     expect(checkFit(g, { maxBufferBytes: 128 * MiB })).toMatch(/one buffer of 147 MiB, and this device allows 128 MiB per buffer/);
-    expect(() => estimateRunMemory({ model_type: 'mamba' }, run)).toThrow(/model_type "mamba" is not supported; supported: gpt2, llama/);
+    expect(() => estimateRunMemory({ model_type: 'mamba' }, run)).toThrow(/model_type "mamba" is not supported; supported: gpt2, llama, qwen2, qwen3/);
     expect(() => estimateRunMemory(GPT2, { ...run, loraTargets: 'gate' })).toThrow(/not a layer of a gpt2 model/);
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LanguageModel } from '../src/core/lm/language-model';
-import { resolveLoraTargets } from '../src/core/lm/lora-config';
+import { resolveLoraTargets } from '../src/core/models/registry';
 import { applyPeft, loraToPeft } from '../src/core/hub/peft';
 import { readSafetensors, writeSafetensors } from '../src/core/hub/safetensors';
 import { loadHubFolder } from '../src/node/hub-folder';
@@ -54,13 +54,13 @@ describe('PEFT LoRA adapters', () => {
     fresh.dispose();
   });
 
-  it('Llama q_proj ... down_proj round-trip through the adapter folder; tensor counts flat', async () => {
-    const { model } = await loadHubFolder(join(HF_TINY, 'llama'));
-    model.attachLora({ rank: 2, alpha: 16, targets: resolveLoraTargets('llama', 'q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj') }, 1);
+  it.each(['llama', 'qwen2', 'qwen3'] as const)('%s: q_proj ... down_proj round-trip through the PEFT adapter folder (same log-probs); tensor counts flat', async (arch) => {
+    const { model } = await loadHubFolder(join(HF_TINY, arch));
+    model.attachLora({ rank: 2, alpha: 16, targets: resolveLoraTargets(arch, 'q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj') }, 1);
     perturb(model, 3);
     const want = await logprobs(model);
     const dir = mkdtempSync(join(tmpdir(), 'raftlab-peft-'));
-    await saveAdapterFolder(dir, model, 'tiny/llama', null, { folder: join(HF_TINY, 'llama'), eosId: 0 });
+    await saveAdapterFolder(dir, model, `tiny/${arch}`, null, { folder: join(HF_TINY, arch), eosId: 0 });
     const config = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({ r: 2, lora_alpha: 16, fan_in_fan_out: false });
     expect([...(config.target_modules as string[])].sort()).toEqual(['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj']);
@@ -68,7 +68,7 @@ describe('PEFT LoRA adapters', () => {
     expect(names).toContain('base_model.model.model.layers.1.self_attn.k_proj.lora_B.weight');
     expect(names).toContain('base_model.model.model.layers.2.mlp.gate_proj.lora_A.weight');
     model.dispose();
-    const { model: fresh } = await loadHubFolder(join(HF_TINY, 'llama'));
+    const { model: fresh } = await loadHubFolder(join(HF_TINY, arch));
     await logprobs(fresh); // the head's cached transposed embedding is made once
     const before = tf.memory().numTensors;
     loadAdapterFolder(dir, fresh);
@@ -98,7 +98,7 @@ describe('PEFT LoRA adapters', () => {
     fresh.dispose();
   });
 
-  it.each(['gpt2', 'llama'] as const)('%s: the merged export (full model folder) scores like the live adapters, and leaves them as they were', async (arch) => {
+  it.each(['gpt2', 'llama', 'qwen2', 'qwen3'] as const)('%s: the merged export (full model folder) scores like the live adapters, and leaves them as they were', async (arch) => {
     const { model } = await loadHubFolder(join(HF_TINY, arch));
     model.attachLora({ rank: 3, alpha: 6, targets: resolveLoraTargets(arch, arch === 'gpt2' ? 'c_attn,c_fc' : 'q_proj,v_proj,down_proj') }, 1);
     perturb(model, 5);

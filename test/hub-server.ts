@@ -13,7 +13,8 @@ import { join } from 'node:path';
 export const FIXTURES = join(import.meta.dirname, 'fixtures', 'hf-tiny');
 export const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 
-export function hubServer(log: string[]): Server {
+/** `folders`: more models by name (`/tiny/<name>/...` served from the folder), e.g. a test's F16 variants. */
+export function hubServer(log: string[], folders: Record<string, string> = {}): Server {
   return createServer((req, res) => {
     const cors = {
       'access-control-allow-origin': '*',
@@ -24,7 +25,7 @@ export function hubServer(log: string[]): Server {
     log.push(req.url ?? '');
     if (!m || (m[2] !== 'main' && m[2] !== COMMIT)) return void res.writeHead(404, cors).end('Entry not found');
     const [, name, , file] = m;
-    const path = join(FIXTURES, ['broken', 'pastend', 'html', 'mamba'].includes(name!) ? 'gpt2' : name!, file!);
+    const path = join(folders[name!] ?? join(FIXTURES, ['broken', 'pastend', 'html', 'mamba'].includes(name!) ? 'gpt2' : name!), file!);
     if (!existsSync(path)) return void res.writeHead(404, cors).end('Entry not found');
     let body = readFileSync(path);
     if (name === 'pastend' && file === 'model.safetensors') body = body.subarray(0, body.length >> 1);
@@ -41,8 +42,8 @@ export function hubServer(log: string[]): Server {
 }
 
 /** Start a server on a free port of 127.0.0.1; returns it and its endpoint URL. */
-export async function startHubServer(log: string[], port = 0): Promise<{ server: Server; endpoint: string }> {
-  const server = hubServer(log);
+export async function startHubServer(log: string[], port = 0, folders: Record<string, string> = {}): Promise<{ server: Server; endpoint: string }> {
+  const server = hubServer(log, folders);
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/core/config/schema';
 import type { LanguageModel } from '../src/core/lm/language-model';
 import { generate } from '../src/core/lm/generate';
-import { resolveLoraTargets } from '../src/core/lm/lora-config';
+import { resolveLoraTargets } from '../src/core/models/registry';
 import { totalNll } from '../src/core/lm/train';
 import { RaftEngine } from '../src/core/raft/engine';
 import { Rng } from '../src/core/rng';
@@ -46,7 +46,7 @@ describe('chat templates', () => {
   });
 });
 
-describe.each(['gpt2', 'llama'] as const)('Hub %s fixture as a trainable model', (arch) => {
+describe.each(['gpt2', 'llama', 'qwen2', 'qwen3'] as const)('Hub %s fixture as a trainable model', (arch) => {
   const dir = join(HF_TINY, arch);
 
   it('cached generation equals full recomputation (left-padded batch, greedy)', async () => {

@@ -4,7 +4,7 @@ import { Adam } from '../src/core/lm/adam';
 import { disposeBatch, makeBatch, trainStep } from '../src/core/lm/train';
 import { tinyModel } from './helpers';
 import { crossEntropy, mm, mmFrozen, oneHotF } from '../src/core/lm/variables';
-import { gelu, geluPlain } from '../src/core/lm/gpt';
+import { gelu, geluPlain } from '../src/core/models/gpt2/model';
 
 const ids = () => tf.tensor2d([[0, 3, 4, 5, 6, 7]], [1, 6], 'int32');
 

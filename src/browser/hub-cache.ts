@@ -8,7 +8,7 @@
  * entry with its files, size and commit, which the Models panel lists; deleting a model deletes its entries.
  * Used by the trainer worker (loading) and the page (listing, deleting): no TF.js here.
  */
-import { HubModelError } from '../core/hub/gpt2';
+import { HubModelError } from '../core/hub/errors';
 import { fetchModelFile } from '../core/hub/fetch-file';
 import { describeSource, modelFileUrl, parseModelSource, type ModelSource } from '../core/hub/source';
 

@@ -2,12 +2,12 @@
  * A Hub model in the trainer worker: `config.json` first (an unsupported architecture is named before anything
  * large is fetched), then the memory estimate of the run, refused when it does not fit the device; then the
  * tokenizer files and the weights (single or sharded safetensors) through the cache (hub-cache.ts), with progress in
- * bytes; the model built as the lab's GPT-2 or Llama (core/hub/causal-lm.ts) and fingerprinted.
+ * bytes; the model built by its architecture's folder (core/models/, through core/hub/causal-lm.ts) and fingerprinted.
  */
 import { languageModelFromHub } from '../core/hub/causal-lm';
 import { parseJsonFile, readCheckpoint } from '../core/hub/checkpoint';
 import { hubFingerprint } from '../core/hub/fingerprint';
-import { HubModelError } from '../core/hub/gpt2';
+import { HubModelError } from '../core/hub/errors';
 import { checkFit, estimateRunMemory, type DeviceLimits, type MemoryEstimate, type RunShape } from '../core/hub/memory';
 import { describeSource } from '../core/hub/source';
 import type { LanguageModel } from '../core/lm/language-model';

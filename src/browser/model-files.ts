@@ -4,7 +4,7 @@
  * (same core helpers: tokenizerFromJson, unpackWeights, Gpt). Runs in the trainer worker (it creates TF.js
  * variables), so the page URL is passed in; it defaults to document.baseURI, or the worker's own location.
  */
-import { Gpt } from '../core/lm/gpt';
+import { Gpt } from '../core/models/gpt2/model';
 import { unpackWeights, type ModelManifest } from '../core/lm/weights-io';
 import type { Tokenizer } from '../core/tasks/types';
 import { weightsFingerprint } from '../core/store/base-model';

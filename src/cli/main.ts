@@ -21,7 +21,7 @@ import type { Verifier } from '../core/verify/types';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { saveAdapterFolder, saveModelFolder } from '../node/hub-save';
 import { loadRunModel, type RunModel } from '../node/run-model';
-import { HubModelError } from '../core/hub/gpt2';
+import { HubModelError } from '../core/hub/errors';
 import { LoraTargetError } from '../core/lm/lora-config';
 import { SafetensorsError } from '../core/hub/safetensors';
 import { join, resolve } from 'node:path';

@@ -2,19 +2,20 @@
  * `raftlab score --model M (--text TEXT | --ids 1,2,3) [--adapter DIR] [--hf-endpoint URL]`: the conformance probe
  * of a model source (with `--adapter`, of a PEFT LoRA adapter applied to it). M is a local folder in the Hub's layout, a Hub id `org/name[@revision]`, or an http(s) folder URL (Hub
  * models are downloaded once into the cache, src/node/hub-download.ts; the endpoint is --hf-endpoint, else
- * $HF_ENDPOINT, else the Hub). Loads the model (GPT-2 or Llama; src/node/hub-folder.ts), scores the token ids of the text (the
+ * $HF_ENDPOINT, else the Hub). Loads the model (any architecture of src/core/models/registry.ts; src/node/hub-folder.ts), scores the token ids of the text (the
  * tokenizer's ids, no special tokens added) or the ids given, and prints JSON
  * `{model, modelType, ids, logprobs, nll, perplexity}` with `logprobs[t-1] = log p(ids[t] | ids[:t])` (natural log),
  * `nll` their negated mean and `perplexity = exp(nll)`. Bad flags or a broken folder: a message and exit 2.
  */
 import { scoreIds, scoreProblem } from '../core/lm/score';
-import { HubModelError } from '../core/hub/gpt2';
+import { HubModelError } from '../core/hub/errors';
 import { SafetensorsError } from '../core/hub/safetensors';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadHubFolder } from '../node/hub-folder';
 import { loadAdapterFolder } from '../node/hub-save';
 import { downloadModel } from '../node/hub-download';
 import { parseModelSource } from '../core/hub/source';
+import { HUB_MODEL_TYPES } from '../core/models/registry';
 import { existsSync } from 'node:fs';
 
 export interface ScoreArgs {
@@ -68,7 +69,7 @@ export function parseScoreArgs(argv: readonly string[]): { args: ScoreArgs; erro
 export async function scoreCommand(argv: readonly string[]): Promise<number> {
   const { args, errors } = parseScoreArgs(argv);
   if (args.help) {
-    console.log(`${USAGE}\n\nScores a text (or token ids) with a model folder in the Hugging Face Hub's layout (config.json, model.safetensors or a sharded index, tokenizer.json; model_type gpt2 or llama), with --adapter a PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) applied to it, and prints {model, modelType, ids, logprobs, nll, perplexity} as JSON.`);
+    console.log(`${USAGE}\n\nScores a text (or token ids) with a model folder in the Hugging Face Hub's layout (config.json, model.safetensors or a sharded index, tokenizer.json; model_type ${HUB_MODEL_TYPES.join(', ')}), with --adapter a PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) applied to it, and prints {model, modelType, ids, logprobs, nll, perplexity} as JSON.`);
     return 0;
   }
   if (errors.length) {

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { HubModelError } from '../core/hub/gpt2';
+import { HubModelError } from '../core/hub/errors';
 import { fetchModelFile } from '../core/hub/fetch-file';
 import { readShardIndex } from '../core/hub/safetensors';
 import { readJson } from './hub-folder';

@@ -5,9 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hubModelType, languageModelFromHub } from '../core/hub/causal-lm';
+import { languageModelFromHub } from '../core/hub/causal-lm';
+import { architectureOfConfig } from '../core/models/registry';
 import type { LanguageModel } from '../core/lm/language-model';
-import { HubModelError } from '../core/hub/gpt2';
+import { HubModelError } from '../core/hub/errors';
 import { parseJsonFile, readCheckpoint } from '../core/hub/checkpoint';
 import { hubTokenizer, type HubTokenizer } from '../core/tokenizer/hub-tokenizer';
 
@@ -29,7 +30,7 @@ export function readFolderCheckpoint(dir: string): ReturnType<typeof readCheckpo
  */
 export async function loadHubFolder(dir: string): Promise<{ model: LanguageModel; tokenizer: HubTokenizer; config: unknown; files: Array<{ name: string; bytes: Uint8Array }> }> {
   const config = readJson(dir, 'config.json');
-  hubModelType(config); // an unsupported architecture is named before anything else is read
+  architectureOfConfig(config); // an unsupported architecture is named before anything else is read
   const tokenizer = hubTokenizer(readJson(dir, 'tokenizer.json'), existsSync(join(dir, 'tokenizer_config.json')) ? readJson(dir, 'tokenizer_config.json') : {}, config);
   const { tensors, files } = await readFolderCheckpoint(dir);
   const model = languageModelFromHub(config, tensors);

@@ -9,7 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LanguageModel } from '../core/lm/language-model';
-import { HubModelError } from '../core/hub/gpt2';
+import { HubModelError } from '../core/hub/errors';
 import { adapterExportFiles, modelExportFiles, type ExportFile } from '../core/hub/export';
 import { applyPeft } from '../core/hub/peft';
 import { readSafetensors } from '../core/hub/safetensors';

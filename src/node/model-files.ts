@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gpt } from '../core/lm/gpt';
+import { Gpt } from '../core/models/gpt2/model';
 import { packWeights, unpackWeights, type ModelManifest } from '../core/lm/weights-io';
 import type { Tokenizer } from '../core/tasks/types';
 import { tokenizerFromJson } from '../core/tokenizer/hf-tokenizer';

@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isEmbeddedModel, type RunConfig } from '../core/config/schema';
-import { HubModelError } from '../core/hub/gpt2';
+import { HubModelError } from '../core/hub/errors';
 import { hubFingerprint } from '../core/hub/fingerprint';
 import { parseModelSource } from '../core/hub/source';
 import type { LanguageModel } from '../core/lm/language-model';

@@ -15,7 +15,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { isImageTaskName } from '../../src/core/config/schema';
-import { Gpt } from '../../src/core/lm/gpt';
+import { Gpt } from '../../src/core/models/gpt2/model';
 import { unpackWeights, type ModelManifest } from '../../src/core/lm/weights-io';
 import { UNet } from '../../src/core/diffusion/unet';
 import { unpackUNet, type UNetManifest } from '../../src/core/diffusion/weights-io';

@@ -4,7 +4,7 @@
  * worker), the memory estimate of the run being loaded, and the models in the browser's cache (listed and deleted
  * here; the Cache API is the page's as much as the worker's).
  */
-import type { MemoryEstimate } from '../../core/hub/memory';
+import type { MemoryEstimate } from '../../core/hub/memory-fit';
 import { DEFAULT_HF_ENDPOINT } from '../../core/hub/source';
 import { deleteCachedModel, listCachedModels, type CachedModel } from '../../browser/hub-cache';
 import type { MachineSettings, ScoreOutput } from '../trainer-client';

@@ -262,7 +262,7 @@ export function cliHelp(): string {
     '       raftlab verify --lang c|python --code FILE [--stdin FILE] [--expect FILE] [--tests FILE] [--timeout-ms N]',
     '                                   score one program as a code task would; prints {reward, breakdown} (see verify --help)',
     '       raftlab score --model DIR (--text TEXT | --ids 1,2,3)',
-    '                                   log-probs of a text under a Hub-layout model folder (gpt2, llama) as JSON',
+    '                                   log-probs of a text under a Hub-layout model folder (gpt2, llama, qwen2, qwen3) as JSON',
     '',
     'RAFT (reward-ranked fine-tuning): each cycle samples K completions per prompt, keeps the',
     'highest-reward ones, and fine-tunes the model on them. Flags accept "--flag value" or "--flag=value".',

@@ -210,7 +210,7 @@ const FIELDS = [
   },
   {
     key: 'model', type: 'model', default: 'embedded', urlKey: 'model', cliFlag: '--model',
-    label: 'Model', help: 'The language model to fine-tune: embedded (the task\'s own small model), generalist (one small model of all four language tasks), a Hugging Face Hub id such as distilgpt2 or HuggingFaceTB/SmolLM2-135M (optionally @revision), or the URL of a folder in the Hub\'s layout.', group: 'run', scope: 'language',
+    label: 'Model', help: 'The language model to fine-tune: embedded (the task\'s own small model), generalist (one small model of all four language tasks), a Hugging Face Hub id such as distilgpt2, HuggingFaceTB/SmolLM2-135M or Qwen/Qwen3-0.6B (GPT-2, Llama, Qwen2 and Qwen3 models; optionally @revision), or the URL of a folder in the Hub\'s layout.', group: 'run', scope: 'language',
   },
   {
     key: 'chatTemplate', type: 'boolean', default: false, urlKey: 'chat', cliFlag: '--chat-template',
@@ -419,7 +419,7 @@ const FIELDS = [
   },
   {
     key: 'loraTargets', type: 'list', default: 'q,k,v,o', choices: LORA_TARGETS, urlKey: 'tgt', cliFlag: '--lora-targets',
-    label: 'LoRA targets', help: 'Which layers get adapters: attention q, k, v, o and MLP up, down (gate on Llama models), or the Hub\'s module names (GPT-2: c_attn, c_proj, c_fc; Llama: q_proj ... down_proj).', group: 'lora', scope: 'language',
+    label: 'LoRA targets', help: 'Which layers get adapters: attention q, k, v, o and MLP up, down (gate on Llama and Qwen models), or the Hub\'s module names (GPT-2: c_attn, c_proj, c_fc; Llama, Qwen2, Qwen3: q_proj ... down_proj).', group: 'lora', scope: 'language',
   },
   // eval
   {

@@ -3,7 +3,7 @@
  * `model.safetensors`, or `model.safetensors.index.json` and the shards it names, every tensor from the shard the
  * index gives it. Returns the files read (for the fingerprint) with the tensors.
  */
-import { HubModelError } from './gpt2';
+import { HubModelError } from './errors';
 import { readSafetensors, readShardIndex } from './safetensors';
 
 export type FileGetter = (file: string, optional: boolean) => Promise<Uint8Array | null>;

@@ -1,15 +1,14 @@
 /**
  * What a trained language model leaves the lab as, file by file (the CLI writes them into a folder, the page zips
  * them): the LoRA adapters in PEFT's format (peft.ts), or the whole model in the Hub's layout with the adapters
- * merged (GPT-2: gpt2.ts gptToHub; Llama: the source's config.json and llama.ts llamaTensorsToHub). Merging here does
+ * merged (by the architecture's folder, models/<type>/: GPT-2 writes a config.json of its own for the embedded GPT,
+ * the others keep the source's). Merging here does
  * not touch the live model: the merged weights are computed on copies, so a run can go on after a download.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Gpt } from '../lm/gpt';
 import type { LanguageModel } from '../lm/language-model';
-import type { LlamaModel } from '../lm/llama';
-import { gptToHub, HubModelError } from './gpt2';
-import { llamaTensorsToHub } from './llama';
+import { architectureOf } from '../models/registry';
+import { HubModelError } from './errors';
 import { loraToPeft } from './peft';
 import { writeSafetensors } from './safetensors';
 import { LoraSet } from '../lm/lora';
@@ -60,17 +59,7 @@ export async function modelExportFiles(
   adapters: 'merge' | 'drop' = 'merge',
 ): Promise<ExportFile[]> {
   const weights = await mergedWeights(model, adapters);
-  let config: unknown;
-  let tensors: Map<string, { shape: number[]; values: Float32Array }>;
-  if (model.architecture === 'gpt2') {
-    const out = gptToHub((model as Gpt).config, weights, eosId);
-    tensors = out.tensors;
-    config = hubConfig ?? out.config;
-  } else {
-    if (!hubConfig) throw new HubModelError('a Llama model needs the config.json it came with');
-    tensors = llamaTensorsToHub((model as LlamaModel).config, weights);
-    config = hubConfig;
-  }
+  const { config, tensors } = architectureOf(model.architecture).toHub(model.config, weights, hubConfig, eosId);
   const files: ExportFile[] = [{ name: 'config.json', bytes: json(config) }, { name: 'model.safetensors', bytes: writeSafetensors(tensors, { metadata }) }];
   if (!hubConfig) files.push({ name: 'generation_config.json', bytes: json({ bos_token_id: eosId, eos_token_id: eosId }) });
   return files;

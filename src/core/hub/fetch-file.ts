@@ -3,7 +3,7 @@
  * the body read with progress in bytes and checked against the length the server announced, so a broken transfer is
  * never taken for a whole file. The caches around it (the CLI's folder, the page's Cache API) keep what this returns.
  */
-import { HubModelError } from './gpt2';
+import { HubModelError } from './errors';
 
 export interface FetchedFile {
   bytes: Uint8Array;

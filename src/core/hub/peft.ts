@@ -4,10 +4,9 @@
  * (out, r). PEFT computes a module's delta as x A^T B^T * lora_alpha / r (alpha / sqrt(r) with `use_rslora`); the
  * lab's adapters are a (in, r), b (r, out), so A = a^T and B = b^T.
  *
- * Module paths: GPT-2 (GPT2LMHeadModel) `transformer.h.{i}.attn.c_attn` (q, k, v side by side on the output axis),
- * `transformer.h.{i}.attn.c_proj`, `transformer.h.{i}.mlp.c_fc`, `transformer.h.{i}.mlp.c_proj` (Conv1D, hence
- * `fan_in_fan_out: true`); Llama (LlamaForCausalLM) `model.layers.{i}.self_attn.{q,k,v,o}_proj`,
- * `model.layers.{i}.mlp.{gate,up,down}_proj`.
+ * Module paths are the architecture's (models/<type>/lora.ts): e.g. GPT-2's `transformer.h.{i}.attn.c_attn` (q, k, v
+ * side by side on the output axis; Conv1D, hence `fan_in_fan_out: true`), Llama's and Qwen's
+ * `model.layers.{i}.self_attn.{q,k,v,o}_proj` and `model.layers.{i}.mlp.{gate,up,down}_proj`.
  *
  * The lab's separate q, k, v adapters of a GPT-2 export exactly as one `c_attn` adapter of their summed rank (A
  * stacked, B block-diagonal), with `rank_pattern` / `alpha_pattern` keeping each module's scale; importing gives a
@@ -15,8 +14,9 @@
  */
 import type { LanguageModel } from '../lm/language-model';
 import type { LoraLayer } from '../lm/lora-config';
-import { HubModelError } from './gpt2';
-import { transpose } from './llama';
+import { architectureOf } from '../models/registry';
+import { HubModelError } from './errors';
+import { transpose } from './transpose';
 
 export interface PeftAdapter {
   config: Record<string, unknown>;
@@ -26,25 +26,11 @@ export interface PeftAdapter {
 const PREFIX = 'base_model.model.';
 
 /** The module (path, and its target_modules suffix) a lab adapter `h{i}.{layer}` sits in. */
-function moduleOf(arch: LanguageModel['architecture'], adapter: string): { path: string; target: string; part?: number } {
+function moduleOf(arch: string, adapter: string): { path: string; target: string; part?: number } {
   const m = /^h(\d+)\.(\w+)$/.exec(adapter);
-  if (!m) throw new HubModelError(`LoRA adapter ${adapter} has no Hub module`);
-  const [, i, layer] = m;
-  if (arch === 'gpt2') {
-    const h = `transformer.h.${i}`;
-    switch (layer) {
-      case 'qkv': return { path: `${h}.attn.c_attn`, target: 'c_attn' };
-      case 'q': case 'k': case 'v': return { path: `${h}.attn.c_attn`, target: 'c_attn', part: ['q', 'k', 'v'].indexOf(layer) };
-      case 'o': return { path: `${h}.attn.c_proj`, target: 'attn.c_proj' };
-      case 'up': return { path: `${h}.mlp.c_fc`, target: 'c_fc' };
-      case 'down': return { path: `${h}.mlp.c_proj`, target: 'mlp.c_proj' };
-    }
-  } else {
-    const l = `model.layers.${i}`;
-    if (['q', 'k', 'v', 'o'].includes(layer!)) return { path: `${l}.self_attn.${layer}_proj`, target: `${layer}_proj` };
-    if (['gate', 'up', 'down'].includes(layer!)) return { path: `${l}.mlp.${layer}_proj`, target: `${layer}_proj` };
-  }
-  throw new HubModelError(`LoRA adapter ${adapter} has no ${arch} module`);
+  const module = m ? architectureOf(arch).lora.peftModule(Number(m[1]), m[2] as LoraLayer) : null;
+  if (!module) throw new HubModelError(`LoRA adapter ${adapter} has no ${arch} module`);
+  return module;
 }
 
 /** The model's adapters as a PEFT LoRA adapter of the base model `base` (a Hub id or a path). */
@@ -109,7 +95,7 @@ export async function loraToPeft(model: LanguageModel, base: string, revision?: 
   }
   const config: Record<string, unknown> = {
     peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: base, revision: revision ?? null,
-    r: r0, lora_alpha: s0 * r0, target_modules: targetModules, fan_in_fan_out: model.architecture === 'gpt2',
+    r: r0, lora_alpha: s0 * r0, target_modules: targetModules, fan_in_fan_out: architectureOf(model.architecture).lora.fanInFanOut,
     lora_dropout: 0, bias: 'none', use_rslora: false, use_dora: false, modules_to_save: null, inference_mode: true,
     init_lora_weights: true, layers_to_transform: null, layers_pattern: null, rank_pattern: rankPattern, alpha_pattern: alphaPattern,
   };
@@ -127,17 +113,9 @@ function patternValue(pattern: unknown, path: string): number | undefined {
 
 /** The lab adapter (name, layer, in, out) of a PEFT module path, for the model's architecture. */
 function adapterOf(model: LanguageModel, path: string): { name: string; layer: LoraLayer } {
-  if (model.architecture === 'gpt2') {
-    const m = /^(?:transformer\.)?h\.(\d+)\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)$/.exec(path);
-    if (m) {
-      const layer = ({ 'attn.c_attn': 'qkv', 'attn.c_proj': 'o', 'mlp.c_fc': 'up', 'mlp.c_proj': 'down' } as const)[m[2] as 'attn.c_attn'];
-      return { name: `h${m[1]}.${layer}`, layer };
-    }
-  } else {
-    const m = /^model\.layers\.(\d+)\.(?:self_attn|mlp)\.(q|k|v|o|gate|up|down)_proj$/.exec(path);
-    if (m) return { name: `h${m[1]}.${m[2]}`, layer: m[2] as LoraLayer };
-  }
-  throw new HubModelError(`the adapter has a module ${path}, which a ${model.architecture} model does not have (or the lab does not adapt)`);
+  const found = architectureOf(model.architecture).lora.layerOfPeftModule(path);
+  if (!found) throw new HubModelError(`the adapter has a module ${path}, which a ${model.architecture} model does not have (or the lab does not adapt)`);
+  return { name: `h${found.block}.${found.layer}`, layer: found.layer };
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
- * What the RAFT engine, generation, training and evaluation need of a language model: the lab's GPT (GPT-2
- * architecture, lm/gpt.ts, also what Hub GPT-2 checkpoints load into) and the Llama (lm/llama.ts) both provide it.
+ * What the RAFT engine, generation, training and evaluation need of a language model: every architecture of
+ * src/core/models/ (GPT-2, also the embedded GPT; Llama, Qwen2, Qwen3) provides it.
  * Shapes: B = batch, T = time, V = vocabulary; ids are int32.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Architecture, LoraConfig } from './lora-config';
+import type { LoraConfig } from './lora-config';
 import type { LoraSet } from './lora';
 
 /** Per-layer key/value cache for generation (B, heads, Tmax, D) each; tMax is the cache's fixed length. */
@@ -28,7 +28,8 @@ export interface ForwardOptions {
 }
 
 export interface LanguageModel {
-  readonly architecture: Architecture;
+  /** config.json's model_type (gpt2 for the embedded GPT): its folder in src/core/models/ knows its names. */
+  readonly architecture: string;
   readonly config: { readonly vocabSize: number; readonly blockSize: number; readonly nEmbd: number };
   /** Base weights by the lab's names. */
   readonly params: Map<string, tf.Variable>;

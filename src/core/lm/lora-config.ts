@@ -1,10 +1,11 @@
 /**
  * LoRA settings, kept free of TF.js so the UI thread can import them through the config schema.
  *
- * A target is named either by the lab's short names (`q`, `k`, `v`, `o`, `up`, `down`, and `gate` on a Llama) or by
+ * A target is named either by the lab's short names (`q`, `k`, `v`, `o`, `up`, `down`, and `gate` on the Llama family) or by
  * the module names the Hub (and PEFT's `target_modules`) uses for the architecture: GPT-2 `c_attn` (q, k, v in one
- * Conv1D, so one adapter for the three), `c_proj` (attention output and MLP down), `c_fc` (MLP up); Llama
- * `q_proj` ... `down_proj`. `resolveLoraTargets` turns either into the layers a model attaches adapters to.
+ * Conv1D, so one adapter for the three), `c_proj` (attention output and MLP down), `c_fc` (MLP up); Llama, Qwen2, Qwen3
+ * `q_proj` ... `down_proj`. Each architecture's table of them is in its folder (src/core/models/<type>/lora.ts);
+ * `layersOfTargets` turns a list into the layers a model attaches adapters to.
  */
 
 /** Every target name a run may give, in canonical order: the lab's, then GPT-2's, then Llama's Hub names. */
@@ -18,33 +19,24 @@ export type LoraTarget = (typeof LORA_TARGETS)[number];
 /** A layer (kind) an adapter sits on inside the lab's models; `qkv` is GPT-2's joint q|k|v projection (`c_attn`). */
 export type LoraLayer = 'q' | 'k' | 'v' | 'o' | 'up' | 'down' | 'gate' | 'qkv';
 
-export type Architecture = 'gpt2' | 'llama';
-
-const NAMES: Record<Architecture, Partial<Record<LoraTarget, readonly LoraLayer[]>>> = {
-  gpt2: { q: ['q'], k: ['k'], v: ['v'], o: ['o'], up: ['up'], down: ['down'], c_attn: ['qkv'], c_proj: ['o', 'down'], c_fc: ['up'] },
-  llama: {
-    q: ['q'], k: ['k'], v: ['v'], o: ['o'], up: ['up'], down: ['down'], gate: ['gate'],
-    q_proj: ['q'], k_proj: ['k'], v_proj: ['v'], o_proj: ['o'], gate_proj: ['gate'], up_proj: ['up'], down_proj: ['down'],
-  },
-};
-
 /** A LoRA target list that does not fit the model (a message for people). */
 export class LoraTargetError extends Error {}
 
-/** The target names an architecture accepts. */
-export function loraTargetNames(arch: Architecture): LoraTarget[] {
-  return LORA_TARGETS.filter((t) => NAMES[arch][t] !== undefined);
+/** The target names an architecture accepts (its `targets` table, in canonical order). */
+export function loraTargetNames(targets: Partial<Record<LoraTarget, readonly LoraLayer[]>>): LoraTarget[] {
+  return LORA_TARGETS.filter((t) => targets[t] !== undefined);
 }
 
 /**
- * The layers a comma list of targets puts adapters on, for one architecture. A name the architecture does not have,
- * or `c_attn` together with one of q, k, v (two adapters on the same projection), is refused by name.
+ * The layers a comma list of targets puts adapters on, by an architecture's target table (`modelType` names it
+ * in messages). A name the architecture does not have, or `c_attn` together with one of q, k, v (two adapters on the
+ * same projection), is refused by name.
  */
-export function resolveLoraTargets(arch: Architecture, list: string): LoraLayer[] {
+export function layersOfTargets(targets: Partial<Record<LoraTarget, readonly LoraLayer[]>>, modelType: string, list: string): LoraLayer[] {
   const out = new Set<LoraLayer>();
   for (const raw of list.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const layers = NAMES[arch][raw as LoraTarget];
-    if (!layers) throw new LoraTargetError(`LoRA target ${JSON.stringify(raw.slice(0, 20))} is not a layer of a ${arch} model; it has ${loraTargetNames(arch).join(', ')}`);
+    const layers = targets[raw as LoraTarget];
+    if (!layers) throw new LoraTargetError(`LoRA target ${JSON.stringify(raw.slice(0, 20))} is not a layer of a ${modelType} model; it has ${loraTargetNames(targets).join(', ')}`);
     for (const l of layers) out.add(l);
   }
   if (out.has('qkv') && (out.has('q') || out.has('k') || out.has('v'))) {

@@ -1,5 +1,5 @@
 /**
- * LoRA adapters for a language model's linear layers (GPT-2 and Llama): y = x W + b + (alpha / r) * (x A) B.
+ * LoRA adapters for a language model's linear layers (every architecture of src/core/models/): y = x W + b + (alpha / r) * (x A) B.
  * A is small random, B is zero, so a fresh adapter is an exact no-op. RAFT then trains only A and B.
  * Adapters can be switched off (the base model, e.g. as a frozen reference) or merged into W.
  */
@@ -10,7 +10,7 @@ import { mm } from './variables';
 
 import type { LoraConfig, LoraLayer } from './lora-config';
 
-export { LORA_TARGETS, resolveLoraTargets, type LoraConfig, type LoraLayer, type LoraTarget } from './lora-config';
+export { LORA_TARGETS, type LoraConfig, type LoraLayer, type LoraTarget } from './lora-config';
 
 export class LoraSet extends LoraAdapters {
   readonly config: LoraConfig;

@@ -4,7 +4,7 @@
  * or fetching URLs is the caller's job (Node CLI: fs; browser worker: fetch).
  */
 import { packTensors, unpackTensors, type TensorManifest } from '../tensor-file';
-import type { GptConfig } from './gpt';
+import type { GptConfig } from '../models/gpt2/model';
 
 export type ModelManifest = TensorManifest<'raftlab-gpt/1', GptConfig>;
 

@@ -11,7 +11,7 @@ import { Adam } from '../lm/adam';
 import type { EngineState } from './engine-state';
 import { generate, type Generation } from '../lm/generate';
 import type { LanguageModel } from '../lm/language-model';
-import { resolveLoraTargets } from '../lm/lora';
+import { resolveLoraTargets } from '../models/registry';
 import { totalNll, makeBatch, disposeBatch, sequenceLogProbs, type Batch, type Sequence } from '../lm/train';
 import { perTokenLogProbs } from '../lm/token-values';
 import { METHOD_MODULES, type CycleContext, type Method, type MethodUpdate, type Scored } from './methods/index';

@@ -11,6 +11,7 @@ export function weightsFingerprint(data: ArrayBuffer | Uint8Array): string {
   return `crc32-${crc32(bytes).toString(16).padStart(8, '0')}-${bytes.byteLength}`;
 }
 
-export function baseModelId(task: string, kind: 'gpt' | 'gpt2' | 'llama' | 'denoiser', params: number, fingerprint: string): string {
+/** `kind`: gpt (the embedded GPT), a Hub model_type (gpt2, llama, qwen2, ...), or denoiser. */
+export function baseModelId(task: string, kind: string, params: number, fingerprint: string): string {
   return `${task}:${kind}:${params}:${fingerprint}`;
 }

@@ -1,5 +1,5 @@
 /** Task ids -> tasks, and the embedded base model's architecture and pre-training recipe for each. */
-import type { GptConfig } from '../lm/gpt';
+import type { GptConfig } from '../models/gpt2/config';
 import { ARITHMETIC_PRETRAIN_SEED, arithmeticCorpus, createArithmeticTask } from './arithmetic/index';
 import { C_PROGRAMS_PRETRAIN_SEED, cProgramsCorpus, createCProgramsTask } from './c-programs/index';
 import { createPythonFunctionsTask, PYTHON_FUNCTIONS_PRETRAIN_SEED, pythonFunctionsCorpus } from './python-functions/index';

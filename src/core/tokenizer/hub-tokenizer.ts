@@ -7,7 +7,7 @@
  */
 import * as transformers from '@huggingface/transformers';
 import type { Tokenizer } from '../tasks/types';
-import { HubModelError } from '../hub/gpt2';
+import { HubModelError } from '../hub/errors';
 import { countIds, type TokenizerJson } from './hf-tokenizer';
 
 type Special = string | { content?: string } | null | undefined;

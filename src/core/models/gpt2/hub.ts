@@ -8,47 +8,8 @@
  * a `transformer.` prefix; `h.{i}.attn.bias` / `masked_bias` (causal-mask buffers) are not weights and are skipped.
  * The weights are Conv1D, shape (in, out) and y = x W + b: the lab's orientation, so they are copied as they are.
  */
-import type { GptConfig } from '../lm/gpt';
-
-export class HubModelError extends Error {}
-
-/** The fields of a GPT-2 `config.json` that the lab reads. */
-export interface Gpt2HubConfig {
-  model_type: string;
-  vocab_size: number;
-  n_embd: number;
-  n_layer: number;
-  n_head: number;
-  n_positions: number;
-  n_inner?: number | null;
-  layer_norm_epsilon?: number;
-  activation_function?: string;
-  tie_word_embeddings?: boolean;
-}
-
-const SUPPORTED = ['gpt2'];
-
-/** The lab's GPT config of a Hub `config.json`; anything the lab's GPT does not compute is refused by name. */
-export function gptConfigFromHub(raw: unknown): GptConfig {
-  const c = raw as Partial<Gpt2HubConfig> | null;
-  if (!c || typeof c !== 'object') throw new HubModelError('config.json is not a JSON object');
-  if (c.model_type !== 'gpt2') {
-    throw new HubModelError(`model_type ${JSON.stringify(String(c.model_type).slice(0, 40))} is not supported here; supported: ${SUPPORTED.join(', ')}`);
-  }
-  for (const k of ['vocab_size', 'n_embd', 'n_layer', 'n_head', 'n_positions'] as const) {
-    if (!Number.isSafeInteger(c[k]) || (c[k] as number) <= 0) throw new HubModelError(`config.json: ${k} must be a positive integer (got ${JSON.stringify(c[k])})`);
-  }
-  const C = c.n_embd!;
-  if (c.n_inner != null && c.n_inner !== 4 * C) throw new HubModelError(`config.json: n_inner ${c.n_inner} (the lab's GPT has an MLP of 4 x n_embd = ${4 * C})`);
-  if (c.activation_function !== undefined && c.activation_function !== 'gelu_new') {
-    throw new HubModelError(`config.json: activation_function ${JSON.stringify(c.activation_function)} (the lab's GPT computes gelu_new)`);
-  }
-  if (c.layer_norm_epsilon !== undefined && Math.abs(c.layer_norm_epsilon - 1e-5) > 1e-12) {
-    throw new HubModelError(`config.json: layer_norm_epsilon ${c.layer_norm_epsilon} (the lab's GPT uses 1e-5)`);
-  }
-  if (C % c.n_head! !== 0) throw new HubModelError(`config.json: n_embd ${C} is not divisible by n_head ${c.n_head}`);
-  return { vocabSize: c.vocab_size!, blockSize: c.n_positions!, nLayer: c.n_layer!, nHead: c.n_head!, nEmbd: C };
-}
+import { HubModelError } from '../../hub/errors';
+import type { GptConfig } from './config';
 
 /** Hub tensors (by Hub name) -> the lab's weights (by the lab's names), checked against `config`. */
 export function gptWeightsFromHub(tensors: ReadonlyMap<string, { shape: number[]; values: Float32Array }>, config: GptConfig): Map<string, Float32Array> {

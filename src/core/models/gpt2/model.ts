@@ -7,20 +7,14 @@
  * uses a one-hot matMul when gradients are needed, since the WASM backend has no gradient for `gather`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../rng';
-import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from './language-model';
-import { ModelBase } from './model-base';
-import { mm, oneHotF, untaped } from './variables';
+import { Rng } from '../../rng';
+import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from '../../lm/language-model';
+import { ModelBase } from '../../lm/model-base';
+import { mm, oneHotF, untaped } from '../../lm/variables';
+import { paramSpecs, type GptConfig, type Init } from './config';
 
-export { disposeCache, type KvCache } from './language-model';
-
-export interface GptConfig {
-  vocabSize: number;
-  blockSize: number;
-  nLayer: number;
-  nHead: number;
-  nEmbd: number;
-}
+export { disposeCache, type KvCache } from '../../lm/language-model';
+export { paramSpecs, type GptConfig } from './config';
 
 const NEG = -1e9;
 
@@ -238,32 +232,6 @@ export const gelu = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
-
-type Init = { kind: 'normal'; std: number } | { kind: 'const'; value: number };
-
-/** Every parameter's name, shape and initialiser, in a fixed order (which fixes the random init stream). */
-export function paramSpecs(c: GptConfig): Array<[string, number[], Init]> {
-  const C = c.nEmbd;
-  const std: Init = { kind: 'normal', std: 0.02 };
-  const resid: Init = { kind: 'normal', std: 0.02 / Math.sqrt(2 * c.nLayer) };
-  const zero: Init = { kind: 'const', value: 0 };
-  const one: Init = { kind: 'const', value: 1 };
-  const specs: Array<[string, number[], Init]> = [
-    ['wte', [c.vocabSize, C], std],
-    ['wpe', [c.blockSize, C], { kind: 'normal', std: 0.01 }],
-  ];
-  for (let i = 0; i < c.nLayer; i++) {
-    const p = `h${i}`;
-    specs.push([`${p}.ln1.g`, [C], one], [`${p}.ln1.b`, [C], zero]);
-    for (const m of ['q', 'k', 'v']) specs.push([`${p}.${m}.w`, [C, C], std], [`${p}.${m}.b`, [C], zero]);
-    specs.push([`${p}.o.w`, [C, C], resid], [`${p}.o.b`, [C], zero]);
-    specs.push([`${p}.ln2.g`, [C], one], [`${p}.ln2.b`, [C], zero]);
-    specs.push([`${p}.up.w`, [C, 4 * C], std], [`${p}.up.b`, [4 * C], zero]);
-    specs.push([`${p}.down.w`, [4 * C, C], resid], [`${p}.down.b`, [C], zero]);
-  }
-  specs.push(['lnf.g', [C], one], ['lnf.b', [C], zero]);
-  return specs;
-}
 
 function initValues(size: number, init: Init, rng: Rng): Float32Array {
   const out = new Float32Array(size);

@@ -4,23 +4,26 @@
  * SwiGLU MLP, a final RMSNorm, and a head tied to the embedding or its own. Trains like the lab's GPT (full
  * fine-tuning or LoRA on q, k, v, o, gate, up, down) and generates with a KV cache: keys are rotated at their own
  * positions before they are cached, so a cached key needs no offset later.
- * Shapes: B = batch, T = time, C = hidden size, H = query heads, KV = key/value heads, D = C / H, F = MLP width.
+ * The Llama-family switches of LlamaConfig: biases on q, k, v (Qwen2), a per-head RMSNorm on q and k before the
+ * rotary embedding (Qwen3), and a head_dim D that need not be C / H (Qwen3).
+ * Shapes: B = batch, T = time, C = hidden size, H = query heads, KV = key/value heads, D = head_dim, F = MLP width.
  *
  * Weights are kept as the lab's linear layers want them, (in, out) with y = x W; the Hub stores nn.Linear as
- * (out, in), transposed once when loading (hub/llama.ts).
+ * (out, in), transposed once when loading (hub.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from './language-model';
-import { ModelBase } from './model-base';
-import { llamaParamShapes, type LlamaConfig } from './llama-config';
-import { mm, oneHotF, untaped } from './variables';
+import { disposeCache, type ForwardOptions, type KvCache, type LanguageModel } from '../../lm/language-model';
+import { ModelBase } from '../../lm/model-base';
+import { llamaParamShapes, type LlamaConfig } from './config';
+import { mm, oneHotF, untaped } from '../../lm/variables';
 
-export { llamaParamShapes, type LlamaConfig } from './llama-config';
+export { llamaParamShapes, type LlamaConfig } from './config';
 
 const NEG = -1e9;
 
 export class LlamaModel extends ModelBase implements LanguageModel {
-  readonly architecture = 'llama' as const;
+  /** config.json's model_type: llama, or a family built on it (qwen2, qwen3). */
+  readonly architecture: string;
   /** Rotary cos and sin tables (blockSize, D), "rotate half" layout; constants, not weights. */
   readonly #cos: tf.Tensor2D;
   readonly #sin: tf.Tensor2D;
@@ -29,10 +32,11 @@ export class LlamaModel extends ModelBase implements LanguageModel {
   constructor(
     readonly config: LlamaConfig,
     weights: ReadonlyMap<string, Float32Array> | null,
+    modelType = 'llama',
   ) {
     super('llama');
-    const { nEmbd, nHead, nKvHead } = config;
-    if (nEmbd % nHead !== 0) throw new Error(`hidden size ${nEmbd} is not divisible by ${nHead} heads`);
+    this.architecture = modelType;
+    const { nHead, nKvHead } = config;
     if (nHead % nKvHead !== 0) throw new Error(`${nHead} query heads are not a multiple of ${nKvHead} key/value heads`);
     for (const [name, shape] of llamaParamShapes(config)) {
       const size = shape.reduce((a, b) => a * b, 1);
@@ -40,7 +44,7 @@ export class LlamaModel extends ModelBase implements LanguageModel {
       if (!values || values.length !== size) throw new Error(`weight ${name}: expected ${size} values (${shape.join('x')})`);
       this.addParam(name, values, shape);
     }
-    const D = nEmbd / nHead;
+    const D = config.headDim;
     const half = D / 2;
     const T = config.blockSize;
     const cos = new Float32Array(T * D);
@@ -58,7 +62,7 @@ export class LlamaModel extends ModelBase implements LanguageModel {
   }
 
   frozenCopy(): LlamaModel {
-    return this.copyWeightsInto(new LlamaModel(this.config, null));
+    return this.copyWeightsInto(new LlamaModel(this.config, null, this.architecture));
   }
 
   /** Shapes (in, out) of the linear layers, for LoRA. */
@@ -70,17 +74,25 @@ export class LlamaModel extends ModelBase implements LanguageModel {
     return out;
   }
 
-  /** x (N, in) -> (N, out), with the LoRA delta when one is attached and on. */
+  /** x (N, in) -> (N, out), plus its bias where it has one (Qwen2's q, k, v) and the LoRA delta when on. */
   #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    const y = this.matmul(x, this.param(`${name}.w`) as tf.Tensor2D);
+    const w = this.matmul(x, this.param(`${name}.w`) as tf.Tensor2D);
+    const b = this.params.get(`${name}.b`);
+    const y = b ? (tf.add(w, b) as tf.Tensor2D) : w;
     const d = this.lora?.delta(name, x);
     return d ? tf.add(y, d) : y;
   }
 
-  /** x * rsqrt(mean(x^2) + eps) * w over the last axis. x (N, C). */
-  #rmsNorm(name: string, x: tf.Tensor2D): tf.Tensor2D {
+  /** x * rsqrt(mean(x^2) + eps) * w over the last axis. x (N, C), or (B, heads, T, D) for Qwen3's q/k norms. */
+  #rmsNorm<X extends tf.Tensor>(name: string, x: X): X {
     const ms = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.rmsEps))), this.param(name)) as tf.Tensor2D;
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.rmsEps))), this.param(name)) as X;
+  }
+
+  /** The block's queries or keys (B, heads, T, D), head-normed where the family does it (Qwen3), then rotated. */
+  #qk(i: number, which: 'q' | 'k', h: tf.Tensor2D, B: number, T: number, heads: number, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+    const x = this.#split(this.#linear(`h${i}.${which}`, h), B, T, heads);
+    return this.#rotate(this.config.qkNorm ? this.#rmsNorm(`h${i}.${which}norm`, x) : x, cos, sin);
   }
 
   /** cos and sin (B, 1, T, D) at positions pos (B, T). */
@@ -161,8 +173,8 @@ export class LlamaModel extends ModelBase implements LanguageModel {
     let x = this.#embed(ids, trainsEmbedding); // (B*T, C)
     for (let i = 0; i < nLayer; i++) {
       const h = this.#rmsNorm(`h${i}.norm1`, x);
-      const q = this.#rotate(this.#split(this.#linear(`h${i}.q`, h), B, T, H), cos, sin);
-      const k = this.#rotate(this.#split(this.#linear(`h${i}.k`, h), B, T, KV), cos, sin);
+      const q = this.#qk(i, 'q', h, B, T, H, cos, sin);
+      const k = this.#qk(i, 'k', h, B, T, KV, cos, sin);
       const v = this.#split(this.#linear(`h${i}.v`, h), B, T, KV);
       if (opts.kvOut) {
         opts.kvOut.k.push(tf.keep(k));
@@ -186,8 +198,8 @@ export class LlamaModel extends ModelBase implements LanguageModel {
       let x = this.#embed(ids, false);
       for (let i = 0; i < nLayer; i++) {
         const h = this.#rmsNorm(`h${i}.norm1`, x);
-        const q = this.#rotate(this.#split(this.#linear(`h${i}.q`, h), B, 1, H), cos, sin);
-        const kNew = this.#rotate(this.#split(this.#linear(`h${i}.k`, h), B, 1, KV), cos, sin);
+        const q = this.#qk(i, 'q', h, B, 1, H, cos, sin);
+        const kNew = this.#qk(i, 'k', h, B, 1, KV, cos, sin);
         const vNew = this.#split(this.#linear(`h${i}.v`, h), B, 1, KV);
         const k = tf.add(cache.k[i]!, tf.mul(at, kNew)) as tf.Tensor4D;
         const v = tf.add(cache.v[i]!, tf.mul(at, vNew)) as tf.Tensor4D;
