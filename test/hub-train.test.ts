@@ -162,6 +162,27 @@ describe.each(['gpt2', 'llama', 'qwen2', 'qwen3'] as const)('Hub %s fixture as a
     }
   });
 
+  it('UFT, SFT and best-of-K run on the Hub model with LoRA (sentiment, two cycles each; tensor counts flat)', async () => {
+    const task = createTask('sentiment');
+    for (const method of ['uft', 'sft', 'best-of-k'] as const) {
+      const { model, tokenizer } = await loadHubFolder(dir);
+      const config = {
+        ...defaultConfig(), task: 'sentiment' as const, method, lora: 4, loraTargets: arch === 'gpt2' ? 'c_attn' : 'q_proj,v_proj',
+        promptsPerCycle: 3, samplesPerPrompt: 2, maxNewTokens: 6, evalPrompts: 2, evalSamplesPerPrompt: 1, evalTexts: 2, epochsPerCycle: 1, batchSize: 4,
+      };
+      const engine = new RaftEngine({ model, tokenizer, task, config });
+      await engine.runCycle();
+      const c1 = await engine.runCycle();
+      const count = tf.memory().numTensors;
+      await engine.runCycle();
+      expect(tf.memory().numTensors, method).toBe(count);
+      if (method === 'best-of-k') expect(c1.stats.trainLoss).toBeNull();
+      else expect(Number.isFinite(c1.stats.trainLoss), method).toBe(true);
+      engine.dispose();
+      model.dispose();
+    }
+  });
+
   it('one LoRA RAFT cycle (sentiment) lowers the loss on its kept samples; reference = adapters off; tensor counts flat', async () => {
     const { model, tokenizer } = await loadHubFolder(dir);
     const task = createTask('sentiment');

@@ -3,7 +3,7 @@
  * test/fixtures/hf-tiny from a local server in the Hub's layout (the endpoint set in the Models panel), shows the
  * download in bytes and the memory estimate, runs a LoRA cycle on c_attn, pins the link to the commit the server
  * reported, lists the model as cached, downloads its PEFT adapter; after a reload it runs again from the cache with the
- * server stopped. Both fixtures score their golden log-probs on WebGPU. A model the endpoint does not have, a revision
+ * server stopped. The four fixtures (GPT-2, Llama, Qwen2, Qwen3) score their golden log-probs on WebGPU. A model the endpoint does not have, a revision
  * that does not exist, an unsupported model_type, a header that points past the end, a web page for weights, a
  * connection that drops, and a run over the memory budget each get a message, and the page goes on.
  */
@@ -41,12 +41,12 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('Hub models in Chromium (WebGP
   const waitStatus = (page: Page, s: string, timeout = WAIT) =>
     page.waitForFunction((v) => document.querySelector('[data-testid=run-status]')?.textContent === v, s, { timeout, polling: 200 });
 
-  it('the GPT-2 and Llama fixtures score their golden log-probs to 1e-4 on WebGPU (the Models panel\'s probe)', { timeout: 300_000 }, async () => {
+  it('the GPT-2, Llama, Qwen2 and Qwen3 fixtures score their golden log-probs to 1e-4 on WebGPU (the Models panel\'s probe)', { timeout: 300_000 }, async () => {
     const context = await browser.newContext({ ...PAGE_OPTIONS });
     const page = await context.newPage();
-    for (const arch of ['gpt2', 'llama'] as const) {
+    for (const arch of ['gpt2', 'llama', 'qwen2', 'qwen3'] as const) {
       await page.goto(`${baseUrl}index.html?backend=webgpu#v=2&model=tiny%2F${arch}`);
-      if (arch === 'llama') await page.reload(); // only the hash changed: load the page anew
+      if (arch !== 'gpt2') await page.reload(); // only the hash changed: load the page anew
       await page.getByTestId('backend').waitFor({ timeout: 60_000 });
       expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
       if (arch === 'gpt2') {
