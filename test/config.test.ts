@@ -527,7 +527,7 @@ describe('CLI', () => {
     expect(parseCliArgs(['run', '--cycles', '3', '5']).errors).toEqual([
       'unexpected argument "5": values go after a flag, e.g. --cycles 4 (see raftlab run --help)',
     ]);
-    expect(parseCliArgs(['train']).errors).toEqual(['unknown command "train" (expected one of: run, config, compare, sweep, verify, score)']);
+    expect(parseCliArgs(['train']).errors).toEqual(['unknown command "train" (expected one of: run, config, compare, sweep, verify, score, denoise)']);
     const rep = parseCliArgs(['run', '--seed', '2', '--seed', '3']);
     expect(rep.errors).toEqual(['--seed is given more than once (see raftlab run --help)']);
     expect(rep.config.seed).toBe(3);

@@ -1,6 +1,6 @@
-// A local server in the Hugging Face Hub's layout for tests: /tiny/{gpt2,llama,sentiment-classifier}/resolve/{main|COMMIT}/{file}
-// (and onnx/{file}) from
-// test/fixtures/hf-tiny; broken models: /tiny/broken drops the connection in the middle of its weights, /tiny/pastend
+// A local server in the Hugging Face Hub's layout for tests: /tiny/{gpt2,llama,qwen2,qwen3,sentiment-classifier}/resolve/
+// {main|COMMIT}/{file} (and onnx/{file}) from test/fixtures/hf-tiny, /tiny/tiny-ddpm{,-class}/... (with unet/ and
+// scheduler/) from test/fixtures/diffusers-tiny; broken models: /tiny/broken drops the connection in the middle of its weights, /tiny/pastend
 // serves half its weights file (whole, as far as HTTP knows: the header points past the end), /tiny/html serves a
 // web page as its weights, /tiny/mamba an unsupported model_type. CORS is open (the lab's
 // page fetches from another origin), and the resolved commit is in x-repo-commit as the Hub sends it.
@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures', 'hf-tiny');
+const DIFFUSERS = join(import.meta.dirname, 'fixtures', 'diffusers-tiny');
 export const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 
 /** `folders`: more models by name (`/tiny/<name>/...` served from the folder), e.g. a test's F16 variants. */
@@ -21,11 +22,11 @@ export function hubServer(log: string[], folders: Record<string, string> = {}): 
       'access-control-expose-headers': 'x-repo-commit, content-length',
       'cross-origin-resource-policy': 'cross-origin',
     };
-    const m = /^\/tiny\/([\w-]+)\/resolve\/([\w.-]+)\/((?:onnx\/)?[\w.-]+)$/.exec(req.url ?? '');
+    const m = /^\/tiny\/([\w-]+)\/resolve\/([\w.-]+)\/((?:(?:onnx|unet|scheduler)\/)?[\w.-]+)$/.exec(req.url ?? '');
     log.push(req.url ?? '');
     if (!m || (m[2] !== 'main' && m[2] !== COMMIT)) return void res.writeHead(404, cors).end('Entry not found');
     const [, name, , file] = m;
-    const path = join(folders[name!] ?? join(FIXTURES, ['broken', 'pastend', 'html', 'mamba'].includes(name!) ? 'gpt2' : name!), file!);
+    const path = join(folders[name!] ?? (name!.startsWith('tiny-ddpm') ? join(DIFFUSERS, name!) : join(FIXTURES, ['broken', 'pastend', 'html', 'mamba'].includes(name!) ? 'gpt2' : name!)), file!);
     if (!existsSync(path)) return void res.writeHead(404, cors).end('Entry not found');
     let body = readFileSync(path);
     if (name === 'pastend' && file === 'model.safetensors') body = body.subarray(0, body.length >> 1);

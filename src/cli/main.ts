@@ -29,6 +29,7 @@ import { createNodeVerifiers } from '../node/verify/index';
 import { verifyCommand } from './verify';
 import { sweepCommand } from './sweep';
 import { scoreCommand } from './score';
+import { denoiseCommand } from './denoise';
 import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
 import { RunDir, RunDirError } from '../node/run-dir';
 import { runImageCommand } from './image-run';
@@ -138,6 +139,7 @@ export async function main(argv: string[]): Promise<number> {
   // `verify` has flags of its own (not the run configuration's)
   if (argv.find((a) => !a.startsWith('-')) === 'verify') return verifyCommand(argv.filter((a, i) => i !== argv.indexOf('verify')));
   if (argv.find((a) => !a.startsWith('-')) === 'score') return scoreCommand(argv.filter((_a, i) => i !== argv.indexOf('score')));
+  if (argv.find((a) => !a.startsWith('-')) === 'denoise') return denoiseCommand(argv.filter((_a, i) => i !== argv.indexOf('denoise')));
   const parsed = parseCliArgs(argv);
   if (parsed.options.help || parsed.command === null) {
     console.log(cliHelp());

@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HubModelError } from '../core/hub/errors';
 import { fetchModelFile } from '../core/hub/fetch-file';
 import { readShardIndex } from '../core/hub/safetensors';
@@ -30,6 +30,7 @@ function folderOf(source: ModelSource): string {
 async function fetchFile(source: ModelSource, file: string, dir: string, endpoint: string, commit: { value: string | null }): Promise<boolean> {
   const path = join(dir, file);
   if (existsSync(path)) return true;
+  mkdirSync(dirname(path), { recursive: true });
   const got = await fetchModelFile(modelFileUrl(source, file, endpoint), `files already in the cache, ${dir}, need no network`);
   if (!got) return false;
   commit.value ??= got.commit;
@@ -72,4 +73,29 @@ export async function downloadModel(source: ModelSource, endpoint = process.env.
   if (commit.value) writeFileSync(join(dir, '.commit'), commit.value);
   const cached = existsSync(join(dir, '.commit')) ? readFileSync(join(dir, '.commit'), 'utf8') : null;
   return { dir, revision: commit.value ?? cached };
+}
+
+/**
+ * A reader of a model's files through the cache (a diffusers pipeline's `unet/config.json` and the like): each file
+ * downloaded once; a file the server does not have is remembered as absent, so a cached model needs no network.
+ * `revision()` is what the Hub resolved, when it said.
+ */
+export function cachedFileReader(source: ModelSource, endpoint = process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT): { dir: string; read: (file: string) => Promise<Uint8Array | null>; revision: () => string | null } {
+  const dir = folderOf(source);
+  mkdirSync(dir, { recursive: true });
+  const commit = { value: null as string | null };
+  return {
+    dir,
+    async read(file) {
+      const absent = join(dir, `${file}.absent`);
+      if (existsSync(absent)) return null;
+      if (!(await fetchFile(source, file, dir, endpoint, commit))) {
+        writeFileSync(absent, '');
+        return null;
+      }
+      if (commit.value) writeFileSync(join(dir, '.commit'), commit.value);
+      return new Uint8Array(readFileSync(join(dir, file)));
+    },
+    revision: () => commit.value ?? (existsSync(join(dir, '.commit')) ? readFileSync(join(dir, '.commit'), 'utf8') : null),
+  };
 }

@@ -29,7 +29,7 @@ import {
 import { migrateLegacyLink, splitConfigHash } from './url';
 
 /** Commands the CLI knows. */
-export const CLI_COMMANDS = ['run', 'config', 'compare', 'sweep', 'verify', 'score'] as const;
+export const CLI_COMMANDS = ['run', 'config', 'compare', 'sweep', 'verify', 'score', 'denoise'] as const;
 
 export interface CliOptions {
   /** Where to write the run's JSON results. */
@@ -263,6 +263,8 @@ export function cliHelp(): string {
     '                                   score one program as a code task would; prints {reward, breakdown} (see verify --help)',
     '       raftlab score --model DIR (--text TEXT | --ids 1,2,3)',
     '                                   log-probs of a text under a Hub-layout model folder (gpt2, llama, qwen2, qwen3) as JSON',
+    '       raftlab denoise --model DIR --noise IN.safetensors [--steps N] [--eta E] [--class-labels 0,1] --out OUT.safetensors',
+    '                                   a diffusers UNet2DModel\'s scheduler from given noise (or --timesteps with --sample: its outputs); see denoise --help',
     '',
     'RAFT (reward-ranked fine-tuning): each cycle samples K completions per prompt, keeps the',
     'highest-reward ones, and fine-tunes the model on them. Flags accept "--flag value" or "--flag=value".',

@@ -31,9 +31,9 @@ export function parseModelSource(text: string): ModelSource | null {
   return { kind: 'hub', id, revision };
 }
 
-/** The URL of one file of a model. */
+/** The URL of one file of a model: a name, or one folder down (`unet/config.json`, as diffusers pipelines keep them). */
 export function modelFileUrl(source: ModelSource, file: string, endpoint = DEFAULT_HF_ENDPOINT): string {
-  if (!/^[\w.-]+$/.test(file)) throw new Error(`bad model file name ${JSON.stringify(file)}`);
+  if (!/^(?:[\w-][\w.-]*\/)?[\w.-]+$/.test(file) || file.split('/').some((part) => part === '.' || part === '..')) throw new Error(`bad model file name ${JSON.stringify(file)}`);
   if (source.kind === 'url') return new URL(file, source.base).href;
   return `${endpoint.replace(/\/+$/, '')}/${source.id}/resolve/${encodeURIComponent(source.revision)}/${file}`;
 }

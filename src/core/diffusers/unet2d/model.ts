@@ -173,7 +173,7 @@ export class UNet2DModel {
       if (classLabels.length !== B || classLabels.some((l) => !Number.isInteger(l) || l < 0 || l >= c.numClassEmbeds!)) {
         throw new Error(`class labels must be ${B} integers from 0 to ${c.numClassEmbeds! - 1}`);
       }
-      temb = tf.add(temb, tf.gather(this.#p('class_embedding.weight'), tf.tensor1d(classLabels, 'int32'))) as tf.Tensor2D;
+      temb = tf.add(temb, tf.gather(this.#p('class_embedding.weight'), tf.tensor1d([...classLabels], 'int32'))) as tf.Tensor2D;
     }
     x = this.#conv('conv_in', x);
     const skips: tf.Tensor4D[] = [x];
