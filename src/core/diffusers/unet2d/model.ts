@@ -10,6 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ownVariable } from '../../lm/variables';
+import { conv3x3 } from '../../diffusion/unet';
+import { Rng } from '../../rng';
+import { UNetLora, unetLoraModules, type UNetLoraConfig } from './lora';
 import { unet2dPlan, unet2dParamShapes, type Activation, type ResnetShape, type UNet2DConfig, type UNet2DPlan } from './config';
 
 let nextId = 0;
@@ -63,6 +66,7 @@ export class UNet2DModel {
   readonly plan: UNet2DPlan;
   readonly params = new Map<string, tf.Variable>();
   readonly #prefix = `unet2d${nextId++}`;
+  lora: UNetLora | null = null;
 
   /** `weights` by diffusers name in the checkpoint's layout (unet2dWeights). */
   constructor(readonly config: UNet2DConfig, weights: ReadonlyMap<string, Float32Array>) {
@@ -87,14 +91,37 @@ export class UNet2DModel {
     return v;
   }
 
-  /** x (N, in) -> (N, out). */
-  #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.#p(`${name}.weight`) as tf.Tensor2D), this.#p(`${name}.bias`)) as tf.Tensor2D;
+  /** Fresh LoRA adapters on the targets (an exact no-op until trained); replaces any attached. */
+  attachLora(config: UNetLoraConfig, seed: number): UNetLora {
+    this.detachLora();
+    this.lora = new UNetLora(config, unetLoraModules(this.plan, config.targets), new Rng(seed), this.#prefix);
+    return this.lora;
   }
 
-  /** Conv2d 'same' (3x3 pad 1, or 1x1), stride 1. x (B, H, W, Cin) -> (B, H, W, Cout). */
+  detachLora(): void {
+    this.lora?.dispose();
+    this.lora = null;
+  }
+
+  /** x (N, in) -> (N, out), with the LoRA delta when the layer has an enabled adapter. */
+  #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
+    const y = tf.add(tf.matMul(x, this.#p(`${name}.weight`) as tf.Tensor2D), this.#p(`${name}.bias`)) as tf.Tensor2D;
+    const d = this.lora?.delta(name, x);
+    return d ? tf.add(y, d) : y;
+  }
+
+  /**
+   * Conv2d 'same' (3x3 pad 1, or 1x1), stride 1. x (B, H, W, Cin) -> (B, H, W, Cout). An adapted 3x3 conv runs as
+   * W + delta through conv3x3 (its weight gradient is im2col(x)^T dy: the WASM backend has no conv filter gradient).
+   */
   #conv(name: string, x: tf.Tensor4D): tf.Tensor4D {
-    return tf.add(tf.conv2d(x, this.#p(`${name}.weight`) as tf.Tensor4D, 1, 'same'), this.#p(`${name}.bias`)) as tf.Tensor4D;
+    const w = this.#p(`${name}.weight`) as tf.Tensor4D;
+    const d = this.lora?.weightDelta(name);
+    if (d) {
+      const [kh, kw, cin, cout] = w.shape;
+      return tf.add(conv3x3(x, tf.add(tf.reshape(w, [kh * kw * cin, cout]), d) as tf.Tensor2D), this.#p(`${name}.bias`)) as tf.Tensor4D;
+    }
+    return tf.add(tf.conv2d(x, w, 1, 'same'), this.#p(`${name}.bias`)) as tf.Tensor4D;
   }
 
   /** GroupNorm over (H, W, C / G) per group, then the per-channel affine. x (B, H, W, C). */
@@ -211,14 +238,29 @@ export class UNet2DModel {
     return tf.transpose(x, [0, 3, 1, 2]) as tf.Tensor4D;
   }
 
-  /** Weights by diffusers name in the checkpoint's layout (for a merged export). */
-  async exportWeights(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+  /**
+   * Weights by diffusers name in the checkpoint's layout: with the LoRA adapters merged in (`merge`, a merged
+   * export; the live model is left as it was) or the base weights.
+   */
+  async exportWeights(adapters: 'merge' | 'drop' = 'merge'): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
     const out = new Map<string, { shape: number[]; values: Float32Array }>();
-    for (const [name, v] of this.params) out.set(name, toHubLayout(name, v.shape, (await v.data()) as Float32Array));
+    for (const [name, v] of this.params) {
+      const module = name.slice(0, -'.weight'.length);
+      const ad = adapters === 'merge' && name.endsWith('.weight') ? this.lora?.get(module) : undefined;
+      let values = (await v.data()) as Float32Array;
+      if (ad) {
+        const delta = tf.tidy(() => tf.mul(tf.matMul(ad.a, ad.b), ad.scale)); // (in, out): the lab's layout, flattened
+        const d = (await delta.data()) as Float32Array;
+        delta.dispose();
+        values = values.map((x, i) => x + d[i]!);
+      }
+      out.set(name, toHubLayout(name, v.shape, values));
+    }
     return out;
   }
 
   dispose(): void {
+    this.detachLora();
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
   }
