@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config/schema';
 import type { EngineState } from '../raft/engine-state';
 import { Adam } from '../lm/adam';
-import type { Phase, Progress } from '../raft/engine';
+import type { Phase, Progress } from '../raft/types';
 import { PromptOrder } from '../raft/prompt-order';
 import { CycleEngine, selectionOptions, type CycleTimes } from '../raft/cycle';
 import { NO_TRAINING, type TrainStats } from '../raft/methods/types';
