@@ -21,6 +21,7 @@ import type { Phase, Progress } from '../raft/types';
 import { PromptOrder } from '../raft/prompt-order';
 import { CycleEngine, selectionOptions, type CycleTimes } from '../raft/cycle';
 import { NO_TRAINING, type TrainStats } from '../raft/methods/types';
+import { methodRunsOn } from '../raft/methods/catalog';
 import { nextTask } from '../next-task';
 import { selectSamples } from '../raft/select';
 import { emptyBudget, mean, type CycleBudget } from '../raft/stats';
@@ -93,7 +94,7 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
     this.config = opts.config;
     this.#prompts = new PromptOrder(SHAPE_LABELS.length, this.config.seed, 'diffusion/prompts');
     this.#onProgress = opts.onProgress;
-    if (this.config.method !== 'raft') throw new Error(`image tasks run RAFT only (got method ${this.config.method})`);
+    if (!methodRunsOn(this.config.method, 'image')) throw new Error(`image tasks run RAFT only (got method ${this.config.method})`);
     const reward = opts.reward ?? opts.config.imageReward;
     this.rewardWeights = typeof reward === 'string' ? IMAGE_REWARDS[reward] : reward;
     if (!this.rewardWeights) throw new Error(`unknown image reward ${String(reward)}`);

@@ -3,7 +3,8 @@
  * once, in the engine (engine.ts); a method is one module with its update step, given the engine's services as a
  * `CycleContext`: the next prompts, sampling and scoring (K per prompt, the reward, quotas), selection, the training
  * loop (epochs of shuffled batches, progress, the budget), log-probabilities under the policy and the reference.
- * Adding a method means adding one module here, its entry in index.ts and its name in the schema's METHODS.
+ * A method is a folder `<name>/`: `index.ts`, its update step (this interface), and `declaration.ts`, what it
+ * declares TF-free (its settings, labels, task kinds; declaration.ts here); catalog.ts says how to add one.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../config/schema';

@@ -3,7 +3,7 @@
  * draws (the engine's evaluation asks `evalSelection`); its KL to the base model is not measured but bounded
  * analytically: log K - (K - 1) / K.
  */
-import { NO_TRAINING, type Method, type Scored } from './types';
+import { NO_TRAINING, type Method, type Scored } from '../types';
 
 /** The best-scored sample of each consecutive group of `k` (ties: the first). */
 export function bestOfGroups(scored: readonly Scored[], k: number): Scored[] {

@@ -2,9 +2,9 @@
  * UFT (arXiv 2410.21438): scored samples (all, or the selected ones) with their reward as score and demonstrations
  * with score 1, trained with one loss, (sigmoid(beta * log-ratio to the reference) - score)^2 (../uft.ts).
  */
-import { uftStep } from '../uft';
-import { samplingStats, type Method } from './types';
-import type { Sequence } from '../../lm/train';
+import { uftStep } from '../../uft';
+import { samplingStats, type Method } from '../types';
+import type { Sequence } from '../../../lm/train';
 
 export const uft: Method = {
   async update(ctx) {

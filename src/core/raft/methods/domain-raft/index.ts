@@ -17,14 +17,15 @@
  * The SFT row of a demonstration and its distillation row share one optimizer step (one batch, two row groups).
  */
 import * as tf from '@tensorflow/tfjs';
-import { denseTargets, teacherTargets, topKDistillLoss, type TopKTarget } from '../../lm/distill';
-import type { LanguageModel } from '../../lm/language-model';
-import { layoutBatch, lossStep, type Batch, type Sequence } from '../../lm/train';
-import { crossEntropy } from '../../lm/variables';
-import type { RunConfig } from '../../config/schema';
-import { mean } from '../stats';
-import type { SampleRecord } from '../types';
-import type { CycleContext, Method, MethodEnv, MethodState } from './types';
+import { denseTargets, teacherTargets, topKDistillLoss, type TopKTarget } from '../../../lm/distill';
+import type { LanguageModel } from '../../../lm/language-model';
+import { layoutBatch, lossStep, type Batch, type Sequence } from '../../../lm/train';
+import { crossEntropy } from '../../../lm/variables';
+import type { RunConfig } from '../../../config/schema';
+import { mean } from '../../stats';
+import type { SampleRecord } from '../../types';
+import type { CycleContext, Method, MethodEnv, MethodState } from '../types';
+import { domainRaftDeclaration } from './declaration';
 
 /** The SFT weight a of the balance, from the moving averages (null before the first step). */
 export function balanceWeight(emaSft: number | null, emaKd: number | null, mode: RunConfig['drBalance']): number {
@@ -66,7 +67,7 @@ class DomainRaft implements Method {
   async update(ctx: CycleContext) {
     const { config } = ctx;
     const hint = ctx.domain.referenceHint;
-    if (!hint) throw new Error('domain-raft needs a task that can show its reference answer as a hint (answer-key); this task cannot');
+    if (!hint) throw new Error(`domain-raft needs ${domainRaftDeclaration.needs!.why}; this task cannot`);
     const demos = ctx.domain.nextDemoTexts(config.promptsPerCycle);
     const eos = ctx.eosId;
     const hinted = demos.map((d) => hint.hint(d.prompt, d.completion));

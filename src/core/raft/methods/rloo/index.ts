@@ -4,10 +4,10 @@
  * (../policy-losses.ts). Every sample is trained on (kept).
  */
 import * as tf from '@tensorflow/tfjs';
-import { lossStep } from '../../lm/train';
-import { rlooAdvantages, rlooLoss } from '../policy-losses';
-import { sequenceLogProb } from '../uft';
-import { groupByPrompt, samplingStats, type Method } from './types';
+import { lossStep } from '../../../lm/train';
+import { rlooAdvantages, rlooLoss } from '../../policy-losses';
+import { sequenceLogProb } from '../../uft';
+import { groupByPrompt, samplingStats, type Method } from '../types';
 
 export const rloo: Method = {
   async update(ctx) {

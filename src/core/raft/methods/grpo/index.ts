@@ -4,10 +4,10 @@
  * (`epsilon`) and `beta` x the k3 KL to the reference (../policy-losses.ts). Every sample is trained on (kept).
  */
 import * as tf from '@tensorflow/tfjs';
-import { lossStep, maskedNll } from '../../lm/train';
-import { layoutTokenValues } from '../../lm/token-values';
-import { grpoAdvantages, grpoLoss } from '../policy-losses';
-import { groupByPrompt, samplingStats, type Method } from './types';
+import { lossStep, maskedNll } from '../../../lm/train';
+import { layoutTokenValues } from '../../../lm/token-values';
+import { grpoAdvantages, grpoLoss } from '../../policy-losses';
+import { groupByPrompt, samplingStats, type Method } from '../types';
 
 export const grpo: Method = {
   async update(ctx) {

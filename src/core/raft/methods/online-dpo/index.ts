@@ -4,10 +4,10 @@
  * `beta` (../policy-losses.ts). The samples of the pairs are the kept ones.
  */
 import * as tf from '@tensorflow/tfjs';
-import { lossStep } from '../../lm/train';
-import { dpoLoss, dpoPair } from '../policy-losses';
-import { sequenceLogProb } from '../uft';
-import { groupByPrompt, samplingStats, type Method, type Scored } from './types';
+import { lossStep } from '../../../lm/train';
+import { dpoLoss, dpoPair } from '../../policy-losses';
+import { sequenceLogProb } from '../../uft';
+import { groupByPrompt, samplingStats, type Method, type Scored } from '../types';
 
 export const onlineDpo: Method = {
   async update(ctx) {

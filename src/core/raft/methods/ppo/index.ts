@@ -7,12 +7,12 @@
  * the KL coefficient are part of the run's checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LanguageModel } from '../../lm/language-model';
-import { lossStep, type Batch, type Sequence } from '../../lm/train';
-import { layoutTokenValues, perTokenValues } from '../../lm/token-values';
-import { crossEntropy } from '../../lm/variables';
-import { Rng } from '../../rng';
-import { samplingStats, type Method, type MethodEnv, type MethodState } from './types';
+import type { LanguageModel } from '../../../lm/language-model';
+import { lossStep, type Batch, type Sequence } from '../../../lm/train';
+import { layoutTokenValues, perTokenValues } from '../../../lm/token-values';
+import { crossEntropy } from '../../../lm/variables';
+import { Rng } from '../../../rng';
+import { samplingStats, type Method, type MethodEnv, type MethodState } from '../types';
 
 /** GAE over one sequence's tokens: advantages and returns (advantage + value); the value after the last token is 0. */
 export function gae(rewards: readonly number[], values: readonly number[], gamma: number, lam: number): { advantages: number[]; returns: number[] } {
