@@ -9,7 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { runDefaults, type RunConfig, type TaskName } from '../config/schema';
 import { sequenceKl } from '../lm/kl';
 import type { LanguageModel } from '../lm/language-model';
-import { tokenLogProbs } from '../lm/score';
+import { probeLogProbs } from '../lm/logprobs';
 import { totalNll, type Sequence } from '../lm/train';
 import { Rng } from '../rng';
 import type { Task, Tokenizer } from '../tasks/types';
@@ -127,7 +127,7 @@ export async function tokenChanges(p: EvalParts, prompt: string, completion: str
   if (ids.length === 0 || from < 1) return [];
   const V = p.model.config.vocabSize;
   // the completion's tokens are the last ids.length of the sequence's log-probs
-  const now = (await tokenLogProbs((x) => p.model.forward(x), seq, V)).slice(from - 1);
-  const base = (await tokenLogProbs((x) => p.reference.run((m) => m.forward(x)), seq, V)).slice(from - 1);
+  const now = (await probeLogProbs((x) => p.model.forward(x), seq, V)).slice(from - 1);
+  const base = (await probeLogProbs((x) => p.reference.run((m) => m.forward(x)), seq, V)).slice(from - 1);
   return ids.map((id, j) => ({ id, text: p.tokenizer.decode([id]), now: now[j]!, base: base[j]! }));
 }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { lossStep } from '../../../lm/train';
 import { dpoLoss, dpoPair } from '../../policy-losses';
-import { sequenceLogProb } from '../../uft';
+import { sequenceLogProb } from '../../../lm/logprobs';
 import { groupByPrompt, samplingStats, type Method, type Scored } from '../types';
 
 export const onlineDpo: Method = {

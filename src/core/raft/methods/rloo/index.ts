@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { lossStep } from '../../../lm/train';
 import { rlooAdvantages, rlooLoss } from '../../policy-losses';
-import { sequenceLogProb } from '../../uft';
+import { sequenceLogProb } from '../../../lm/logprobs';
 import { groupByPrompt, samplingStats, type Method } from '../types';
 
 export const rloo: Method = {
