@@ -11,12 +11,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from './language-model';
-import { disposeBatch, makeBatch, maskedNll, type Batch, type Sequence } from './train';
+import { disposeBatch, makeBatch, type Batch, type Sequence } from './train';
 import { perTokenValues } from './token-values';
+import { crossEntropy } from './variables';
+
+/** log p(target) of every position from its logits (B*T, V) and targets (B*T), unmasked (PPO reads the logits itself). */
+export function targetLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  return tf.neg(crossEntropy(logits, targets)) as tf.Tensor1D;
+}
 
 /** log p(target) of each position of a batch, 0 where the mask is 0 (not a completion token). (B*T) */
 export function tokenLogProbs(model: LanguageModel, batch: Batch, differentiable: boolean): tf.Tensor1D {
-  return tf.neg(maskedNll(model, batch, differentiable)) as tf.Tensor1D;
+  const logits = model.forward(batch.ids, { differentiable }); // (B*T, V)
+  return tf.mul(targetLogProbs(logits, batch.targets), batch.mask) as tf.Tensor1D;
 }
 
 /** Per-sequence summed log-probability of the completion tokens, differentiable. (B) */

@@ -1,7 +1,7 @@
 /**
  * Online DPO ("RLHF Workflow", iterative DPO): per prompt the best and the worst of its K fresh samples form a pair
  * (prompts whose samples all score the same are skipped), trained with the DPO loss against the reference with
- * `beta` (../policy-losses.ts). The samples of the pairs are the kept ones.
+ * `beta` (raft/policy-losses.ts). The samples of the pairs are the kept ones.
  */
 import * as tf from '@tensorflow/tfjs';
 import { lossStep } from '../../../lm/train';
