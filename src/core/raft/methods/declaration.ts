@@ -39,7 +39,7 @@ export const SELECTION_SETTINGS: readonly ConfigKey[] = ['select', 'softBeta', '
 /** Settings of every method that samples K per prompt (DART-style quotas: extra rounds below the reward threshold). */
 export const QUOTA_SETTINGS: readonly ConfigKey[] = ['quotaTrials', 'rewardThreshold'];
 
-/** `a` then the keys of `b` not in it (settings lists that share a key). */
+/** The keys of several settings lists, each once, in order of first appearance (lists that share a key). */
 export function settingsOf(...lists: ReadonlyArray<readonly ConfigKey[]>): ConfigKey[] {
   return [...new Set(lists.flat())];
 }
