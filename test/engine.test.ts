@@ -213,7 +213,7 @@ describe('RAFT engine', () => {
   });
 
   it('token changes: equal under the model and the base before training, apart after; they sum to the sequence log-prob', async () => {
-    const { sequenceLogProbs } = await import('../src/core/lm/train');
+    const { sequenceLogProbs } = await import('../src/core/lm/logprobs');
     const e = engine({ lora: 4, select: 'global', keepTopPercent: 50 });
     await e.runCycle();
     const before = await e.tokenChanges('the cat', 'a mat');

@@ -1,7 +1,7 @@
-// Methods as plug-ins (src/core/raft/methods/, the cycle in src/core/raft/cycle.ts): the refactor changed no run
-// (seeded runs of raft, uft, sft and best-of-K, and of the image task's RAFT, equal, stats and samples, those recorded
-// by the engines before the refactor: test/fixtures/methods-before-plugins.json and image-raft-before-plugins.json,
-// written by those engines with the same settings); GRPO, RLOO and online
+// Methods as plug-ins (src/core/raft/methods/, the cycle in src/core/raft/cycle.ts): seeded runs of raft, uft, sft and
+// best-of-K, and of the image task's RAFT, give their pinned stats and samples (test/fixtures/methods-before-plugins.json
+// and image-raft-before-plugins.json, written by the engines before methods became plug-ins and kept since: every
+// later change to the engine, its modules and the log-prob helpers must leave them equal); GRPO, RLOO and online
 // DPO: their advantages, pairs and losses against hand computations, no update at all when a group's rewards are
 // equal (beta 0), flat tensor counts, resume equal to an uninterrupted run, and the same sample budget as RAFT.
 import { readFileSync } from 'node:fs';
@@ -23,11 +23,11 @@ import { charTokenizer, tinyConfig, tinyModel, toyTask } from './helpers';
 const withDemos: Task = { ...toyTask, demonstrations: [{ prompt: 'the cat', completion: ' sat on a mat' }, { prompt: 'a dog', completion: ' ran far' }, { prompt: 'so far', completion: ' a sea' }] };
 const untimed = ({ ms: _ms, verifyPerSec: _v, ...rest }: CycleStats) => rest;
 
-describe('the cycle written once: the methods that existed run as before', () => {
+describe('seeded runs of raft, uft, sft and best-of-K give their pinned stats and samples', () => {
   const golden = JSON.parse(readFileSync('test/fixtures/methods-before-plugins.json', 'utf8')) as Record<string, unknown[]>;
   for (const method of ['raft', 'uft', 'sft', 'best-of-k'] as const) {
     for (const lora of [0, 4]) {
-      it(`${method}, lora ${lora}: stats and samples equal the engine's before the refactor`, async () => {
+      it(`${method}, lora ${lora}: the pinned stats and samples of its seeded run`, async () => {
         const e = new RaftEngine({ model: tinyModel(2), tokenizer: charTokenizer, task: withDemos, config: tinyConfig({ method, lora, seed: 5 }) });
         const got = [];
         for (let c = 0; c <= 3; c++) {
@@ -41,8 +41,8 @@ describe('the cycle written once: the methods that existed run as before', () =>
   }
 });
 
-describe('the cycle written once: the image engine runs as before', () => {
-  it('shapes RAFT: stats and samples (first pixels) equal the engine\'s before it used the shared cycle', async () => {
+describe('a seeded image RAFT run gives its pinned stats and samples', () => {
+  it('shapes RAFT: the pinned stats and samples (first pixels) of its seeded run', async () => {
     const golden = JSON.parse(readFileSync('test/fixtures/image-raft-before-plugins.json', 'utf8')) as unknown[];
     const TINY: UNetConfig = { size: 16, channels: [8, 8], embDim: 16, timeDim: 8, groups: 4, numClasses: NUM_CLASSES };
     const model = new UNet(TINY, undefined, 1);

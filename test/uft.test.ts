@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { sequenceLogProbs } from '../src/core/lm/train';
+import { sequenceLogProbs } from '../src/core/lm/logprobs';
 import { RaftEngine } from '../src/core/raft/engine';
 import { selectSamples } from '../src/core/raft/select';
 import { uftLoss } from '../src/core/raft/uft';

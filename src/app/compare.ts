@@ -3,6 +3,7 @@
  * of several runs overlaid on one x axis (uPlot's column format; a run without a cycle has a gap there).
  */
 import { configDiff, type RunConfig } from '../core/config/schema';
+import { METHOD_CATALOG } from '../core/raft/methods/catalog';
 import { fidelity, type Series } from './chart-data';
 import type { AnyCycleStats } from './export';
 
@@ -17,10 +18,6 @@ export interface CompareRun {
 
 /** Keys the label always names (or that do not change a run's curves: `cycles` only makes them longer). */
 const NAMED = new Set(['method', 'seed', 'cycles', 'task']);
-/** Keys named in the head of the label, by method. */
-const HEAD_KEYS: Record<RunConfig['method'], string[]> = {
-  raft: ['select'], uft: ['uftBeta'], 'best-of-k': ['samplesPerPrompt'], sft: [], grpo: ['grpoBeta'], rloo: ['rlooBeta'], 'online-dpo': ['dpoBeta'], ppo: ['initKlCoef'], 'domain-raft': [],
-};
 
 /**
  * e.g. "raft (per-prompt) seed 1", "uft beta 0.01 seed 1", "best-of-6 seed 1", "sft seed 1", followed by the other
@@ -54,7 +51,7 @@ export function compareLabels(runs: ReadonlyArray<{ config: RunConfig; name?: st
 
 function labelExtras(config: RunConfig): string[] {
   return configDiff(config)
-    .filter(([f]) => !NAMED.has(f.key) && !HEAD_KEYS[config.method].includes(f.key))
+    .filter(([f]) => !NAMED.has(f.key) && !METHOD_CATALOG[config.method].legend.keys.includes(f.key))
     .map(([f, v]) => (f.key === 'model' ? `model ${shortModel(String(v))}` : `${f.urlKey} ${String(v)}`));
 }
 
@@ -63,34 +60,9 @@ function shortModel(model: string): string {
   return model.replace(/@([0-9a-f]{12})[0-9a-f]{28}$/, '@$1');
 }
 
+/** The method's legend head (its declaration, methods/catalog.ts) and the seed. */
 function labelHead(config: RunConfig): string {
-  let head: string;
-  switch (config.method) {
-    case 'raft':
-      head = `raft (${config.select})`;
-      break;
-    case 'uft':
-      head = `uft beta ${config.uftBeta}`;
-      break;
-    case 'best-of-k':
-      head = `best-of-${config.samplesPerPrompt}`;
-      break;
-    case 'grpo':
-      head = `grpo beta ${config.grpoBeta}`;
-      break;
-    case 'rloo':
-      head = `rloo beta ${config.rlooBeta}`;
-      break;
-    case 'online-dpo':
-      head = `online-dpo beta ${config.dpoBeta}`;
-      break;
-    case 'ppo':
-      head = `ppo kl ${config.initKlCoef}`;
-      break;
-    default:
-      head = config.method;
-  }
-  return `${head} seed ${config.seed}`;
+  return `${METHOD_CATALOG[config.method].legend.head(config)} seed ${config.seed}`;
 }
 
 /** Per-cycle overlay: x = every cycle any run has, then one column per run (null where a run has no such cycle). */

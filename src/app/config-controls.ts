@@ -15,8 +15,10 @@ import {
   type AnyConfigField,
   type ConfigKey,
   type ConfigValue,
+  type Method,
   type RunConfig,
 } from '../core/config/schema';
+import { settingApplies } from '../core/raft/methods/catalog';
 import { isImageStats, type AnyCycleStats } from './export';
 
 /** Title and one-line explanation of each group of settings, in the order of the page. */
@@ -42,23 +44,29 @@ function groupFields(fields: readonly AnyConfigField[]): ControlGroup[] {
 }
 
 /**
- * The controls for a task: the settings that apply to it (image tasks have no temperature or UFT settings, language
- * tasks no image reward), grouped, and the labels of the ones left out. Hidden settings keep their values.
+ * The controls for a task and method: the settings that apply to the task (image tasks have no temperature or UFT
+ * settings, language tasks no image reward) and, of the methods' own settings (their declarations,
+ * core/raft/methods/catalog.ts), only the chosen method's; grouped. `hidden`: the labels of the settings the task
+ * leaves out; `otherMethods`: those of other methods. Hidden settings keep their values. Without a method every
+ * method's settings are shown.
  */
-export function controlsFor(task: string): { groups: ControlGroup[]; hidden: string[] } {
+export function controlsFor(task: string, method?: Method): { groups: ControlGroup[]; hidden: string[]; otherMethods: string[] } {
+  // the task document has its own editor ("Your task"), not a control
+  const forTask = CONFIG_FIELDS.filter((f) => fieldApplies(f, task) && f.type !== 'task');
+  const forMethod = (f: AnyConfigField) => method === undefined || settingApplies(f.key, method);
   return {
-    // the task document has its own editor ("Your task"), not a control
-    groups: groupFields(CONFIG_FIELDS.filter((f) => fieldApplies(f, task) && f.type !== 'task')),
+    groups: groupFields(forTask.filter(forMethod)),
     hidden: CONFIG_FIELDS.filter((f) => !fieldApplies(f, task) && f.type !== 'task').map((f) => f.label),
+    otherMethods: forTask.filter((f) => !forMethod(f)).map((f) => f.label),
   };
 }
 
 /**
- * The controls of a lesson: only the settings it shows (and that apply to the task), and one line naming the others
- * with their values ("Samples per prompt (K) 6, Temperature 1, ...") for the expandable rest.
+ * The controls of a lesson: only the settings it shows (and that apply to the task and method), and one line naming
+ * the others with their values ("Samples per prompt (K) 6, Temperature 1, ...") for the expandable rest.
  */
 export function lessonControls(config: RunConfig, show: readonly ConfigKey[]): { groups: ControlGroup[]; others: string } {
-  const applies = CONFIG_FIELDS.filter((f) => fieldApplies(f, config.task) && f.type !== 'task');
+  const applies = CONFIG_FIELDS.filter((f) => fieldApplies(f, config.task) && f.type !== 'task' && settingApplies(f.key, config.method));
   return {
     groups: groupFields(applies.filter((f) => show.includes(f.key))),
     others: applies.filter((f) => !show.includes(f.key)).map((f) => `${f.label} ${String(config[f.key])}`).join(', '),

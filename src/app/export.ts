@@ -4,7 +4,7 @@
  */
 import type { RunConfig } from '../core/config/schema';
 import { encodeConfigHash } from '../core/config/url';
-import type { SampleRecord } from '../core/raft/engine';
+import type { SampleRecord } from '../core/raft/types';
 import type { CycleStats } from '../core/raft/stats';
 import type { ImageCycleStats } from '../core/diffusion/stats';
 

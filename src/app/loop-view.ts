@@ -4,7 +4,7 @@
  * the lowest kept reward of the cycle, the threshold its setting; per-prompt and soft selection have no line.
  */
 import type { RunConfig } from '../core/config/schema';
-import type { SampleRecord } from '../core/raft/engine';
+import type { SampleRecord } from '../core/raft/types';
 import type { CycleRecord } from './export';
 
 export interface RankedSamples {

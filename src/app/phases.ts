@@ -2,7 +2,7 @@
  * Teaching text of the lab: what each phase of a RAFT cycle does, in the order the engine runs them.
  * Shown next to the progress bar and in the "How a cycle works" list.
  */
-import type { Phase } from '../core/raft/engine';
+import type { Phase } from '../core/raft/types';
 
 export interface PhaseInfo {
   phase: Phase;

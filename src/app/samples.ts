@@ -1,7 +1,7 @@
 /**
  * Grouping of a cycle's samples by prompt for the samples and compare views, and a readable breakdown text.
  */
-import type { SampleRecord } from '../core/raft/engine';
+import type { SampleRecord } from '../core/raft/types';
 
 export interface PromptGroup {
   promptIndex: number;

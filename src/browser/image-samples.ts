@@ -3,7 +3,7 @@
  * breakdown, kept; `completion` names the noise seed) plus the picture as RGBA bytes, small enough to structured-
  * clone every cycle (16x16 images: 1 kB each). Pure code: the worker converts, the page draws (no TF.js here).
  */
-import type { SampleRecord } from '../core/raft/engine';
+import type { SampleRecord } from '../core/raft/types';
 
 export interface RgbaImage {
   width: number;

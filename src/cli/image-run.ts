@@ -5,6 +5,7 @@
  * train-cycle-N.png (rows: the cycle's prompts, columns: K samples, kept ones framed green) and
  * eval-cycle-0-vs-N.png (cycle 0 left, the last cycle right).
  */
+import { methodRunsOn } from '../core/raft/methods/catalog';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../core/config/schema';
@@ -41,7 +42,7 @@ function byPrompt(samples: readonly ImageSample[]): { images: Float32Array[]; fr
 }
 
 export async function runImageCommand(config: RunConfig, log: (line: string) => void, imagesDir?: string, place: RunPlace = {}): Promise<ImageRunOutput> {
-  if (config.method !== 'raft') throw new Error(`image tasks run RAFT only (got --method ${config.method})`);
+  if (!methodRunsOn(config.method, 'image')) throw new Error(`image tasks run RAFT only (got --method ${config.method})`);
   let engine: DiffusionRaftEngine | null = null;
   const stopWatching = exitOnInterrupt(() => interruptMessage(engine, place.runDir), log);
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');

@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cliHelp, parseCliArgs } from '../core/config/cli';
-import { DOMAIN_RAFT_ABLATIONS, forgettingRows, forgettingTable, generalTasksOf } from '../core/forgetting';
+import { forgettingRows, forgettingTable, generalTasksOf } from '../core/forgetting';
+import { METHOD_CATALOG, methodLabel } from '../core/raft/methods/catalog';
 import type { RunConfig } from '../core/config/schema';
 import { decodeConfigHash, migrateLegacyLink } from '../core/config/url';
 import { RaftEngine, RewardFailureError } from '../core/raft/engine';
@@ -246,28 +247,13 @@ function generalLine(s: CycleStats): string {
   return parts.length ? `\n      general: ${parts.join('; ')}` : '';
 }
 
-/** Methods of `compare` that take the run's selection setting, named for the table and legend. */
-function methodLabel(config: RunConfig): string {
-  if (config.method === 'raft') return `raft (${config.select})`;
-  if (config.method === 'uft') return `uft (beta ${config.uftBeta}, ${config.uftScored})`;
-  if (config.method === 'best-of-k') return `best-of-${config.samplesPerPrompt}`;
-  if (config.method === 'grpo') return `grpo (beta ${config.grpoBeta}, eps ${config.epsilon}, ${config.scaleRewards})`;
-  if (config.method === 'rloo') return `rloo (beta ${config.rlooBeta})`;
-  if (config.method === 'online-dpo') return `online-dpo (beta ${config.dpoBeta})`;
-  if (config.method === 'ppo') return `ppo (kl ${config.initKlCoef}${config.adapKlCtrl ? ', adaptive' : ''})`;
-  if (config.method === 'domain-raft') {
-    const off = DOMAIN_RAFT_ABLATIONS.filter((a) => Object.entries(a.change).every(([k, v]) => config[k as keyof RunConfig] === v)).map((a) => a.name);
-    return off.length ? `domain-raft (${off.join(', ')})` : `domain-raft (top ${config.drTopK || 'all'}, tau ${config.drTau}, ${config.drBalance})`;
-  }
-  return config.method;
-}
 
-/** The runs of a comparison: each method with the base settings; with `ablations`, domain-raft with each part off too. */
+/** The runs of a comparison: each method with the base settings; with `ablations`, each method's declared ablations too (domain-raft: each part off). */
 function compareRuns(base: RunConfig, methods: RunConfig['method'][], ablations: boolean): RunConfig[] {
   return methods.flatMap((method) => {
     const config = { ...base, method };
-    if (method !== 'domain-raft' || !ablations) return [config];
-    return [config, ...DOMAIN_RAFT_ABLATIONS.map((a) => ({ ...config, ...a.change }))];
+    const declared = ablations ? METHOD_CATALOG[method].ablations ?? [] : [];
+    return [config, ...declared.map((a) => ({ ...config, ...a.change }))];
   });
 }
 

@@ -4,17 +4,10 @@
  * (cycle 0 of the same run); over seeds, the mean and the sample standard deviation of each. Also the ablation rows of
  * domain-RAFT: the method with each of its parts off.
  */
-import type { RunConfig } from './config/schema';
 import type { CycleStats, GeneralMetrics } from './raft/stats';
 
-/** Domain-RAFT with one part off (or changed), for the ablation rows. */
-export const DOMAIN_RAFT_ABLATIONS: ReadonlyArray<{ name: string; change: Partial<RunConfig> }> = [
-  { name: 'no rewrite', change: { drRewrite: false } },
-  { name: 'no filter', change: { drFilter: false } },
-  { name: 'no distill', change: { drDistill: false } },
-  { name: 'all tokens (no top-K)', change: { drTopK: 0 } },
-  { name: 'fixed balance', change: { drBalance: 'fixed' } },
-];
+// domain-RAFT's ablations are declared with the method (methods/domain-raft/declaration.ts)
+export { DOMAIN_RAFT_ABLATIONS } from './raft/methods/domain-raft/declaration';
 
 export interface ForgettingRow {
   label: string;

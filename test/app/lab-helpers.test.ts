@@ -1,7 +1,7 @@
 // The lab page's pure helpers: ETA, exports (JSON and JSONL), sample grouping, chart series, control groups.
 import { describe, expect, it } from 'vitest';
 import { CONFIG_FIELDS, DEFAULT_CONFIG, TASKS, isImageTaskName } from '../../src/core/config/schema';
-import type { SampleRecord } from '../../src/core/raft/engine';
+import type { SampleRecord } from '../../src/core/raft/types';
 import type { CycleStats } from '../../src/core/raft/stats';
 import { paddedRange, rewardSeries, tradeoffSeries } from '../../src/app/chart-data';
 import { CONTROL_GROUPS, controlsFor, differsBeyondLive } from '../../src/app/config-controls';

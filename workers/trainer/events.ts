@@ -2,7 +2,7 @@
  * What the trainer worker tells the page: the event types, the one sink they go to (a comlink-proxied callback the
  * page subscribes), and the throttle of progress events.
  */
-import type { Phase, SampleRecord } from '../../src/core/raft/engine';
+import type { Phase, SampleRecord } from '../../src/core/raft/types';
 import type { CycleStats } from '../../src/core/raft/stats';
 import type { ImageCycleStats } from '../../src/core/diffusion/stats';
 import type { ImageSampleRecord } from '../../src/browser/image-samples';

@@ -25,8 +25,11 @@ import {
   type ConfigGroup,
   type ConfigProblem,
   type RunConfig,
+  type AnyConfigField,
+  type ConfigKey,
 } from './schema';
 import { migrateLegacyLink, splitConfigHash } from './url';
+import { METHOD_DECLARATIONS, METHOD_SETTINGS } from '../raft/methods/catalog';
 
 /** Commands the CLI knows. */
 export const CLI_COMMANDS = ['run', 'config', 'compare', 'sweep', 'verify', 'score', 'denoise'] as const;
@@ -291,15 +294,26 @@ export function cliHelp(): string {
     '  -h, --help',
     '      Show this help.',
   ];
+  const flagLines = (f: AnyConfigField, indent: string) => {
+    const spec = f.type === 'boolean' ? `${f.cliFlag} [true|false]` : `${f.cliFlag} <${describeFieldRange(f)}>`;
+    return [`${indent}${spec}  (default: ${formatFieldValue(f, f.default)})`, `${indent}    ${f.help}`];
+  };
+  // the common settings by group; each method's own settings (its declaration) under the method, listed once
   for (const group of CONFIG_GROUPS) {
-    const fields = CONFIG_FIELDS.filter((f) => f.group === group);
+    const fields = CONFIG_FIELDS.filter((f) => f.group === group && !METHOD_SETTINGS.has(f.key));
     if (fields.length === 0) continue;
     lines.push('', `${GROUP_TITLES[group]}:`);
-    for (const f of fields) {
-      const spec = f.type === 'boolean' ? `${f.cliFlag} [true|false]` : `${f.cliFlag} <${describeFieldRange(f)}>`;
-      lines.push(`  ${spec}  (default: ${formatFieldValue(f, f.default)})`);
-      lines.push(`      ${f.help}`);
-    }
+    for (const f of fields) lines.push(...flagLines(f, '  '));
+  }
+  lines.push('', 'Methods (--method) and their own settings:');
+  const listed = new Set<ConfigKey>();
+  for (const d of METHOD_DECLARATIONS) {
+    const tasks = d.tasks.join(' and ') + ' tasks' + (d.needs ? `, ${d.needs.why}` : '');
+    lines.push(`  ${d.name}: ${d.summary} (${tasks})`);
+    const shared = d.settings.filter((k) => listed.has(k));
+    for (const k of d.settings.filter((k) => !listed.has(k))) lines.push(...flagLines(FIELD_BY_KEY.get(k)!, '    '));
+    if (shared.length) lines.push(`    also: ${shared.map((k) => fieldOf(k).cliFlag).join(', ')} (listed above)`);
+    for (const k of d.settings) listed.add(k);
   }
   const taskLines = Object.entries(TASK_DEFAULTS).map(([task, over]) => {
     const flags = CONFIG_FIELDS.filter((f) => over && f.key in over).map((f) => `${f.cliFlag} ${formatFieldValue(f, (over as Record<string, ConfigValue>)[f.key]!)}`);

@@ -1,12 +1,12 @@
 /**
  * Per-token quantities of training sequences, laid out as a batch lays out its targets (train.ts layoutBatch: right
  * padding, a sequence longer than blockSize + 1 keeps its end): a value per completion token, in order, becomes a
- * (B*T) array aligned with the batch's mask. Used by the policy-gradient methods (GRPO, RLOO) for the per-token
- * log-probs of the sampling policy and of the reference, and advantages.
+ * (B*T) array aligned with the batch's mask. Used by the policy-gradient methods (GRPO, RLOO, PPO) for the per-token
+ * log-probs of the sampling policy and of the reference (logprobs.ts), values and advantages.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from './language-model';
-import { disposeBatch, layoutBatch, makeBatch, maskedNll, type Batch, type Sequence } from './train';
+import { disposeBatch, layoutBatch, makeBatch, type Batch, type Sequence } from './train';
 
 /** `values[b][k]` (the k-th completion token of sequence b) at its place in the batch layout of `seqs`. */
 export function layoutTokenValues(seqs: readonly Sequence[], blockSize: number, values: readonly (readonly number[])[]): Float32Array {
@@ -42,9 +42,4 @@ export async function perTokenValues(model: LanguageModel, seqs: readonly Sequen
     }
   }
   return out;
-}
-
-/** Per-token completion log-probs of each sequence (in order), no gradient. */
-export async function perTokenLogProbs(model: LanguageModel, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<number[][]> {
-  return perTokenValues(model, seqs, padId, (batch) => tf.neg(maskedNll(model, batch, false)) as tf.Tensor1D, batchSize);
 }

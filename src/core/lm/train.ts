@@ -165,17 +165,3 @@ export async function totalNll(model: LanguageModel, seqs: readonly Sequence[], 
   }
   return { nll, tokens };
 }
-
-/** Per-sequence summed log-probability of the completion tokens (no gradient). */
-export async function sequenceLogProbs(model: LanguageModel, seqs: readonly Sequence[], padId: number, batchSize = 32): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < seqs.length; i += batchSize) {
-    const batch = makeBatch(seqs.slice(i, i + batchSize), model.config.blockSize, padId);
-    const [B, T] = batch.ids.shape;
-    const s = tf.tidy(() => tf.neg(tf.sum(tf.reshape(maskedNll(model, batch, false), [B, T]), 1)));
-    out.push(...(await s.data()));
-    s.dispose();
-    disposeBatch(batch);
-  }
-  return out;
-}

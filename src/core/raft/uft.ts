@@ -7,18 +7,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from '../lm/adam';
 import type { LanguageModel } from '../lm/language-model';
-import { accumulatedGrads, maskedNll, type Batch } from '../lm/train';
+import { sequenceLogProb } from '../lm/logprobs';
+import { accumulatedGrads, type Batch } from '../lm/train';
 
 /** UFT loss from per-sequence summed log-probs (B) under policy and reference, and scores (B). */
 export function uftLoss(logpPolicy: tf.Tensor1D, logpRef: tf.Tensor1D, scores: tf.Tensor1D, beta: number): tf.Scalar {
   const r = tf.mul(tf.sub(logpPolicy, logpRef), beta);
   return tf.mean(tf.square(tf.sub(tf.sigmoid(r), scores))) as tf.Scalar;
-}
-
-/** Per-sequence summed log-probability of the completion tokens, differentiable. (B) */
-export function sequenceLogProb(model: LanguageModel, batch: Batch): tf.Tensor1D {
-  const [B, T] = batch.ids.shape;
-  return tf.neg(tf.sum(tf.reshape(maskedNll(model, batch, true), [B, T]), 1)) as tf.Tensor1D;
 }
 
 /** One UFT optimizer step; `refLogp` and `scores` are per sequence of the batch, in order. Returns the loss. */

@@ -5,7 +5,7 @@
  */
 import type { RunConfig } from '../config/schema';
 import type { EngineState } from '../raft/engine-state';
-import type { SampleRecord } from '../raft/engine';
+import type { SampleRecord } from '../raft/types';
 import type { CycleStats } from '../raft/stats';
 import type { ImageCycleStats } from '../diffusion/stats';
 import type { CheckpointMeta } from './checkpoint';

@@ -1,4 +1,7 @@
-/** The methods the engine runs, by the schema's method name (types.ts says what a method is). */
+/**
+ * The methods the engine runs (their update steps, TF.js), by the schema's method name (types.ts says what a method
+ * is). Their TF-free declarations are in catalog.ts, one line each, as here.
+ */
 import type { Method as MethodName } from '../../config/schema';
 import { bestOfK } from './best-of-k';
 import { domainRaft } from './domain-raft';

@@ -3,7 +3,8 @@
  * once, in the engine (engine.ts); a method is one module with its update step, given the engine's services as a
  * `CycleContext`: the next prompts, sampling and scoring (K per prompt, the reward, quotas), selection, the training
  * loop (epochs of shuffled batches, progress, the budget), log-probabilities under the policy and the reference.
- * Adding a method means adding one module here, its entry in index.ts and its name in the schema's METHODS.
+ * A method is a folder `<name>/`: `index.ts`, its update step (this interface), and `declaration.ts`, what it
+ * declares TF-free (its settings, labels, task kinds; declaration.ts here); catalog.ts says how to add one.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../config/schema';
@@ -12,7 +13,7 @@ import type { LanguageModel } from '../../lm/language-model';
 import type { Adam } from '../../lm/adam';
 import type { Batch, Sequence } from '../../lm/train';
 import type { ReferenceHint, RewardResult } from '../../tasks/types';
-import type { Phase, SampleRecord } from '../engine';
+import type { SampleRecord } from '../types';
 import { mean, type CycleStats } from '../stats';
 
 /** A generated sample with its reward. */
@@ -38,7 +39,6 @@ export interface MethodUpdate {
 /** What the engine lends a method for one cycle's update. */
 export interface CycleContext {
   readonly config: RunConfig;
-  readonly cycle: number;
   readonly model: LanguageModel;
   readonly optimizer: Adam;
   /** This cycle's learning rate (the LoRA rate with LoRA, decayed per cycle). */
@@ -55,10 +55,26 @@ export interface CycleContext {
   sequenceOf(s: Scored): Sequence;
   /** The next n demonstrations of the task (UFT, SFT). */
   nextDemos(n: number): Sequence[];
+  /**
+   * The training loop: epochsPerCycle passes over `items` shuffled by the run's train stream, in batches of
+   * batchSize, one `step` per batch (an optimizer step that returns its loss); progress and the backward budget are
+   * counted. `skipEmpty`: a batch with no completion token is skipped. Returns the mean loss (null with no items).
+   */
+  train<T>(items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, opts?: { skipEmpty?: boolean; epochs?: number }): Promise<number | null>;
+  /** Summed completion log-probs under the reference (the base model), no gradient. */
+  referenceLogProbs(seqs: Sequence[]): Promise<number[]>;
+  /** Per-token completion log-probs (in order) under the policy now and under the reference, no gradient. */
+  tokenLogProbs(seqs: Sequence[], which: 'policy' | 'reference'): Promise<number[][]>;
+  /** Domain-RAFT's services (methods/domain-raft): demonstrations as text, generation from texts, the hint. */
+  readonly domain: DomainServices;
+}
+
+/** What only domain-RAFT uses of the engine: demonstrations as text, one sample per text, the reference model. */
+export interface DomainServices {
+  /** The task's reference hint, or null when it has none. */
+  readonly referenceHint: ReferenceHint | null;
   /** The next n demonstrations as text, with their index in the task's list (the same order and cursor as nextDemos). */
   nextDemoTexts(n: number): Array<{ index: number; prompt: string; completion: string }>;
-  /** The task's reference hint (domain-RAFT), or null when it has none. */
-  readonly referenceHint: ReferenceHint | null;
   /**
    * One sample per prompt text, from the policy or the reference (the frozen base model), with the run's sampling
    * settings and stop strings; counts the budget's samples and tokens generated.
@@ -70,19 +86,7 @@ export interface CycleContext {
   encode(text: string): number[];
   /** `f` on the reference model (the frozen copy, or this model with its adapters off). */
   withReference<R>(f: (m: LanguageModel) => Promise<R>): Promise<R>;
-  /**
-   * The training loop: epochsPerCycle passes over `items` shuffled by the run's train stream, in batches of
-   * batchSize, one `step` per batch (an optimizer step that returns its loss); progress and the backward budget are
-   * counted. `skipEmpty`: a batch with no completion token is skipped. Returns the mean loss (null with no items).
-   */
-  train<T>(items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, opts?: { skipEmpty?: boolean; epochs?: number }): Promise<number | null>;
-  /** Summed completion log-probs under the reference (the base model), no gradient. */
-  referenceLogProbs(seqs: Sequence[]): Promise<number[]>;
-  /** Per-token completion log-probs (in order) under the policy now and under the reference, no gradient. */
-  tokenLogProbs(seqs: Sequence[], which: 'policy' | 'reference'): Promise<number[][]>;
-  progress(phase: Phase, done: number, total: number): void;
 }
-
 /** What a stateful method is created with (once per engine). */
 export interface MethodEnv {
   model: LanguageModel;
@@ -109,8 +113,18 @@ export interface Method {
   dispose?(): void;
   /** The method trains nothing (best-of-K): no frozen reference copy is kept. */
   readonly trainsNothing?: boolean;
-  /** Evaluation keeps the best of K samples per eval sample after cycle 0 (best-of-K). */
-  readonly bestOfKAtEval?: boolean;
+  /** Evaluation draws several samples per eval sample after cycle 0 and keeps one (best-of-K). */
+  readonly evalSelection?: EvalSelection;
+}
+
+/** How a method's evaluation picks its eval samples from several draws each (best-of-K). */
+export interface EvalSelection {
+  /** Draws per eval sample (after cycle 0; 1 measures as every other method). */
+  draws(config: RunConfig): number;
+  /** The kept eval samples, one from each consecutive group of `draws`. */
+  keep(scored: readonly Scored[], draws: number): Scored[];
+  /** What is reported in place of the measured KL to the base model (klBound). */
+  klBound(draws: number): number;
 }
 
 /** The training stats of a cycle that sampled `scored` and used `kept`. */

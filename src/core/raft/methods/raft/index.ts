@@ -1,6 +1,6 @@
 /** RAFT (arXiv 2304.06767): keep the samples the selection ranks best, fine-tune on them with the completion NLL. */
-import { trainStep } from '../../lm/train';
-import { samplingStats, type Method } from './types';
+import { trainStep } from '../../../lm/train';
+import { samplingStats, type Method } from '../types';
 
 export const raft: Method = {
   async update(ctx) {

@@ -1,10 +1,10 @@
 /**
  * UFT (arXiv 2410.21438): scored samples (all, or the selected ones) with their reward as score and demonstrations
- * with score 1, trained with one loss, (sigmoid(beta * log-ratio to the reference) - score)^2 (../uft.ts).
+ * with score 1, trained with one loss, (sigmoid(beta * log-ratio to the reference) - score)^2 (raft/uft.ts).
  */
-import { uftStep } from '../uft';
-import { samplingStats, type Method } from './types';
-import type { Sequence } from '../../lm/train';
+import { uftStep } from '../../uft';
+import { samplingStats, type Method } from '../types';
+import type { Sequence } from '../../../lm/train';
 
 export const uft: Method = {
   async update(ctx) {

@@ -1,13 +1,13 @@
 /**
  * Online DPO ("RLHF Workflow", iterative DPO): per prompt the best and the worst of its K fresh samples form a pair
  * (prompts whose samples all score the same are skipped), trained with the DPO loss against the reference with
- * `beta` (../policy-losses.ts). The samples of the pairs are the kept ones.
+ * `beta` (raft/policy-losses.ts). The samples of the pairs are the kept ones.
  */
 import * as tf from '@tensorflow/tfjs';
-import { lossStep } from '../../lm/train';
-import { dpoLoss, dpoPair } from '../policy-losses';
-import { sequenceLogProb } from '../uft';
-import { groupByPrompt, samplingStats, type Method, type Scored } from './types';
+import { lossStep } from '../../../lm/train';
+import { dpoLoss, dpoPair } from '../../policy-losses';
+import { sequenceLogProb } from '../../../lm/logprobs';
+import { groupByPrompt, samplingStats, type Method, type Scored } from '../types';
 
 export const onlineDpo: Method = {
   async update(ctx) {

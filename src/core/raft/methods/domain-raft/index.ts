@@ -17,14 +17,15 @@
  * The SFT row of a demonstration and its distillation row share one optimizer step (one batch, two row groups).
  */
 import * as tf from '@tensorflow/tfjs';
-import { denseTargets, teacherTargets, topKDistillLoss, type TopKTarget } from '../../lm/distill';
-import type { LanguageModel } from '../../lm/language-model';
-import { layoutBatch, lossStep, type Batch, type Sequence } from '../../lm/train';
-import { crossEntropy } from '../../lm/variables';
-import type { RunConfig } from '../../config/schema';
-import { mean } from '../stats';
-import type { SampleRecord } from '../engine';
-import type { CycleContext, Method, MethodEnv, MethodState } from './types';
+import { denseTargets, teacherTargets, topKDistillLoss, type TopKTarget } from '../../../lm/distill';
+import type { LanguageModel } from '../../../lm/language-model';
+import { layoutBatch, lossStep, type Batch, type Sequence } from '../../../lm/train';
+import { crossEntropy } from '../../../lm/variables';
+import type { RunConfig } from '../../../config/schema';
+import { mean } from '../../stats';
+import type { SampleRecord } from '../../types';
+import type { CycleContext, Method, MethodEnv, MethodState } from '../types';
+import { domainRaftDeclaration } from './declaration';
 
 /** The SFT weight a of the balance, from the moving averages (null before the first step). */
 export function balanceWeight(emaSft: number | null, emaKd: number | null, mode: RunConfig['drBalance']): number {
@@ -65,24 +66,24 @@ class DomainRaft implements Method {
 
   async update(ctx: CycleContext) {
     const { config } = ctx;
-    const hint = ctx.referenceHint;
-    if (!hint) throw new Error('domain-raft needs a task that can show its reference answer as a hint (answer-key); this task cannot');
-    const demos = ctx.nextDemoTexts(config.promptsPerCycle);
+    const hint = ctx.domain.referenceHint;
+    if (!hint) throw new Error(`domain-raft needs ${domainRaftDeclaration.needs!.why}; this task cannot`);
+    const demos = ctx.domain.nextDemoTexts(config.promptsPerCycle);
     const eos = ctx.eosId;
     const hinted = demos.map((d) => hint.hint(d.prompt, d.completion));
 
     // 1-2: rewrites by the base model given the hint, kept when they agree with the reference (or always, unfiltered)
-    const rewrites = config.drRewrite ? await ctx.generateTexts(hinted, 'reference') : null;
+    const rewrites = config.drRewrite ? await ctx.domain.generateTexts(hinted, 'reference') : null;
     const records: SampleRecord[] = [];
     let used = 0;
     const sft: Sequence[] = demos.map((d, i) => {
-      const prompt = ctx.promptTokens(d.prompt);
+      const prompt = ctx.domain.promptTokens(d.prompt);
       const rw = rewrites?.[i];
       const agrees = rw ? hint.agrees(d.prompt, rw.completion, d.completion) : false;
       const useRewrite = !!rw && (agrees || !config.drFilter);
       if (useRewrite) used++;
       if (rw) records.push({ promptIndex: d.index, prompt: hinted[i]!, completion: rw.completion, reward: agrees ? 1 : 0, breakdown: { reference: d.completion, agrees, trainedOn: useRewrite ? 'rewrite' : 'reference' }, kept: useRewrite });
-      const completion = useRewrite ? [...rw!.gen.tokens, ...(rw!.gen.ended ? [eos] : [])] : [...ctx.encode(d.completion), eos];
+      const completion = useRewrite ? [...rw!.gen.tokens, ...(rw!.gen.ended ? [eos] : [])] : [...ctx.domain.encode(d.completion), eos];
       return { tokens: [...prompt, ...completion], lossFrom: prompt.length };
     });
 
@@ -90,14 +91,14 @@ class DomainRaft implements Method {
     let studentAgrees: number[] = [];
     let items: Item[] = sft.map((s) => ({ sft: s, kd: null, targets: null }));
     if (config.drDistill) {
-      const samples = await ctx.generateTexts(demos.map((d) => d.prompt), 'policy');
+      const samples = await ctx.domain.generateTexts(demos.map((d) => d.prompt), 'policy');
       const tail = (g: (typeof samples)[number]['gen']) => [...g.tokens, ...(g.ended ? [eos] : [])];
       const student = samples.map((s) => ({ tokens: [...s.promptTokens, ...tail(s.gen)], lossFrom: s.promptTokens.length }));
       const teacher = samples.map((s, i) => {
-        const p = ctx.promptTokens(hinted[i]!);
+        const p = ctx.domain.promptTokens(hinted[i]!);
         return { tokens: [...p, ...tail(s.gen)], lossFrom: p.length };
       });
-      const targets = await ctx.withReference((m) => teacherTargets(m, teacher, config.drTopK, config.drTau, eos));
+      const targets = await ctx.domain.withReference((m) => teacherTargets(m, teacher, config.drTopK, config.drTau, eos));
       studentAgrees = samples.map((s, i) => (hint.agrees(demos[i]!.prompt, s.completion, demos[i]!.completion) ? 1 : 0));
       items = sft.map((s, i) => ({ sft: s, kd: student[i]!, targets: targets[i]! }));
       samples.forEach((s, i) => records.push({ promptIndex: demos[i]!.index, prompt: demos[i]!.prompt, completion: s.completion, reward: studentAgrees[i]!, breakdown: { reference: demos[i]!.completion, agrees: studentAgrees[i] === 1, role: 'student' }, kept: true }));

@@ -1,6 +1,6 @@
 /** SFT: fine-tune on the task's demonstrations (promptsPerCycle of them a cycle) with the completion NLL; no sampling. */
-import { trainStep } from '../../lm/train';
-import { NO_TRAINING, type Method } from './types';
+import { trainStep } from '../../../lm/train';
+import { NO_TRAINING, type Method } from '../types';
 
 export const sft: Method = {
   async update(ctx) {

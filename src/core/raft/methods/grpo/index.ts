@@ -1,13 +1,14 @@
 /**
  * GRPO (DeepSeekMath; TRL's GRPOTrainer): K = samplesPerPrompt samples per prompt (TRL's `num_generations`),
  * group-normalised advantages (`scale_rewards`), the clipped ratio objective against the sampling policy
- * (`epsilon`) and `beta` x the k3 KL to the reference (../policy-losses.ts). Every sample is trained on (kept).
+ * (`epsilon`) and `beta` x the k3 KL to the reference (raft/policy-losses.ts). Every sample is trained on (kept).
  */
 import * as tf from '@tensorflow/tfjs';
-import { lossStep, maskedNll } from '../../lm/train';
-import { layoutTokenValues } from '../../lm/token-values';
-import { grpoAdvantages, grpoLoss } from '../policy-losses';
-import { groupByPrompt, samplingStats, type Method } from './types';
+import { tokenLogProbs } from '../../../lm/logprobs';
+import { lossStep } from '../../../lm/train';
+import { layoutTokenValues } from '../../../lm/token-values';
+import { grpoAdvantages, grpoLoss } from '../../policy-losses';
+import { groupByPrompt, samplingStats, type Method } from '../types';
 
 export const grpo: Method = {
   async update(ctx) {
@@ -30,7 +31,7 @@ export const grpo: Method = {
       const done = lossStep(ctx.model, ctx.optimizer, batch, (mb, start) => {
         const n = mb.ids.shape[0];
         const rows = (t: tf.Tensor1D) => tf.slice(t, [start * T], [n * T]);
-        const logp = tf.neg(maskedNll(ctx.model, mb, true));
+        const logp = tokenLogProbs(ctx.model, mb, true);
         return tf.mul(grpoLoss(logp, rows(oldT), refT ? rows(refT) : null, rows(advT), mb.mask, n, T, epsilon, beta), n / B) as tf.Scalar;
       }, ctx.lr, gradClip);
       return done.finally(() => tf.dispose([oldT, advT, ...(refT ? [refT] : [])]));

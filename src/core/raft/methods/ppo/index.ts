@@ -7,12 +7,12 @@
  * the KL coefficient are part of the run's checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LanguageModel } from '../../lm/language-model';
-import { lossStep, type Batch, type Sequence } from '../../lm/train';
-import { layoutTokenValues, perTokenValues } from '../../lm/token-values';
-import { crossEntropy } from '../../lm/variables';
-import { Rng } from '../../rng';
-import { samplingStats, type Method, type MethodEnv, type MethodState } from './types';
+import type { LanguageModel } from '../../../lm/language-model';
+import { lossStep, type Batch, type Sequence } from '../../../lm/train';
+import { layoutTokenValues, perTokenValues } from '../../../lm/token-values';
+import { targetLogProbs } from '../../../lm/logprobs';
+import { Rng } from '../../../rng';
+import { samplingStats, type Method, type MethodEnv, type MethodState } from '../types';
 
 /** GAE over one sequence's tokens: advantages and returns (advantage + value); the value after the last token is 0. */
 export function gae(rewards: readonly number[], values: readonly number[], gamma: number, lam: number): { advantages: number[]; returns: number[] } {
@@ -88,7 +88,7 @@ class Ppo implements Method {
         values = tf.reshape(tf.add(tf.matMul(h, this.#w), this.#b), [-1]) as tf.Tensor1D;
       },
     });
-    return { logp: tf.neg(crossEntropy(logits, batch.targets)) as tf.Tensor1D, values: values! };
+    return { logp: targetLogProbs(logits, batch.targets), values: values! };
   }
 
   /** Per-token values of each sequence's completion (in order), no gradient. */

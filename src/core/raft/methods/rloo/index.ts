@@ -1,13 +1,13 @@
 /**
  * RLOO (REINFORCE leave-one-out; TRL's RLOOTrainer): each sample's reward with `beta` x its sampled KL to the
  * reference taken off, minus the mean of the other K - 1 samples of its prompt; REINFORCE on the sequence log-prob
- * (../policy-losses.ts). Every sample is trained on (kept).
+ * (raft/policy-losses.ts). Every sample is trained on (kept).
  */
 import * as tf from '@tensorflow/tfjs';
-import { lossStep } from '../../lm/train';
-import { rlooAdvantages, rlooLoss } from '../policy-losses';
-import { sequenceLogProb } from '../uft';
-import { groupByPrompt, samplingStats, type Method } from './types';
+import { lossStep } from '../../../lm/train';
+import { rlooAdvantages, rlooLoss } from '../../policy-losses';
+import { sequenceLogProb } from '../../../lm/logprobs';
+import { groupByPrompt, samplingStats, type Method } from '../types';
 
 export const rloo: Method = {
   async update(ctx) {
