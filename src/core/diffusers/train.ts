@@ -43,16 +43,51 @@ export function unetLoss(unet: UNet2DModel, scheduler: Scheduler, batch: UNetBat
   return tf.mean(tf.square(tf.sub(pred, target))) as tf.Scalar;
 }
 
-/** One Adam step on `vars`; returns the batch loss. */
-export async function unetTrainStep(unet: UNet2DModel, scheduler: Scheduler, vars: tf.Variable[], opt: Adam, batch: UNetBatch, lr: number, clip: number): Promise<number> {
-  const loss = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => unetLoss(unet, scheduler, batch), vars);
-    opt.apply(vars, grads, lr, clip);
-    return value;
+/** The rows [from, to) of a batch. */
+function rows(batch: UNetBatch, from: number, to: number): UNetBatch {
+  const per = batch.images.length / batch.shape[0];
+  return {
+    images: batch.images.subarray(from * per, to * per), noise: batch.noise.subarray(from * per, to * per),
+    shape: [to - from, batch.shape[1], batch.shape[2], batch.shape[3]], t: batch.t.slice(from, to), classLabels: batch.classLabels?.slice(from, to),
+  };
+}
+
+/**
+ * One Adam step on `vars` over the batch; returns the batch loss. With `microBatch` < B the gradients of micro-batches
+ * are summed (weighted by their rows) before the one step: the same update, less activation memory (the WASM heap is
+ * 4 GiB; a 35.7M-parameter UNet at batch 16 and 32x32 does not fit in one pass).
+ */
+export async function unetTrainStep(unet: UNet2DModel, scheduler: Scheduler, vars: tf.Variable[], opt: Adam, batch: UNetBatch, lr: number, clip: number, microBatch = batch.shape[0]): Promise<number> {
+  const B = batch.shape[0];
+  if (microBatch >= B) {
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => unetLoss(unet, scheduler, batch), vars);
+      opt.apply(vars, grads, lr, clip);
+      return value;
+    });
+    const v = (await loss.data())[0]!;
+    loss.dispose();
+    return v;
+  }
+  let sum: tf.NamedTensorMap | null = null;
+  let lossSum = 0;
+  for (let from = 0; from < B; from += microBatch) {
+    const part = rows(batch, from, Math.min(B, from + microBatch));
+    const w = part.shape[0] / B;
+    const { value, grads } = tf.variableGrads(() => unetLoss(unet, scheduler, part), vars);
+    lossSum += (await value.data())[0]! * w;
+    value.dispose();
+    const prev: tf.NamedTensorMap | null = sum;
+    sum = tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, prev ? tf.add(prev[k]!, tf.mul(g, w)) : tf.mul(g, w)])));
+    tf.dispose(Object.values(grads));
+    if (prev) tf.dispose(Object.values(prev));
+  }
+  const total: tf.NamedTensorMap = sum!;
+  tf.tidy(() => {
+    opt.apply(vars, total, lr, clip);
   });
-  const v = (await loss.data())[0]!;
-  loss.dispose();
-  return v;
+  tf.dispose(Object.values(total));
+  return lossSum;
 }
 
 /** The loss without gradients (fixed t and noise: a held-out measure). */

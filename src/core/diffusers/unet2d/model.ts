@@ -62,6 +62,19 @@ function activation(x: tf.Tensor, act: Activation): tf.Tensor {
 
 const silu = (x: tf.Tensor) => activation(x, 'silu');
 
+/**
+ * A stride-1 'same' convolution whose weight does not train (LoRA runs): the input gradient is itself a convolution,
+ * with the filter turned 180 degrees and its in/out axes swapped. On the WASM backend that is ~5x faster than TF.js's
+ * own gradient (conv2dTranspose), and the weight gradient, which nothing asks for, is never computed.
+ */
+function frozenConv(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const f = tf.customGrad(((xIn: tf.Tensor4D) => ({
+    value: tf.conv2d(xIn, w, 1, 'same'),
+    gradFunc: (dy: tf.Tensor4D) => tf.conv2d(dy, tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, 'same'),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
+  return f(x);
+}
+
 export class UNet2DModel {
   readonly plan: UNet2DPlan;
   readonly params = new Map<string, tf.Variable>();
@@ -121,7 +134,7 @@ export class UNet2DModel {
       const [kh, kw, cin, cout] = w.shape;
       return tf.add(conv3x3(x, tf.add(tf.reshape(w, [kh * kw * cin, cout]), d) as tf.Tensor2D), this.#p(`${name}.bias`)) as tf.Tensor4D;
     }
-    return tf.add(tf.conv2d(x, w, 1, 'same'), this.#p(`${name}.bias`)) as tf.Tensor4D;
+    return tf.add(frozenConv(x, w), this.#p(`${name}.bias`)) as tf.Tensor4D;
   }
 
   /** GroupNorm over (H, W, C / G) per group, then the per-channel affine. x (B, H, W, C). */
