@@ -84,8 +84,6 @@ export interface RaftEngineOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** How a general task is measured: its first prompts, a few samples each (its own generation length), its held-out text. */
-export const GENERAL_EVAL = { prompts: 32, samplesPerPrompt: 2, texts: 128 } as const;
 
 
 export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResult> {
@@ -371,21 +369,21 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   }
 
   /**
-   * General capability: each general task's eval reward and pass rate (its first GENERAL_EVAL.prompts eval prompts,
-   * GENERAL_EVAL.samplesPerPrompt samples each with the task's own generation length, a fixed random stream) and the
+   * General capability: each general task's eval reward and pass rate (its first config.generalPrompts eval prompts,
+   * config.generalSamplesPerPrompt samples each with the task's own generation length, a fixed random stream) and the
    * perplexity of its held-out text, on this model. A reward that fails counts 0 (it is a measurement, not training).
    */
   async #evaluateGeneral(cycle: number): Promise<Record<string, GeneralMetrics>> {
     const out: Record<string, GeneralMetrics> = {};
     const eos = this.tokenizer.eosId;
     for (const task of this.general) {
-      const prompts = task.evalPrompts.slice(0, GENERAL_EVAL.prompts);
-      const rows = prompts.flatMap((p) => Array.from({ length: GENERAL_EVAL.samplesPerPrompt }, () => p));
+      const prompts = task.evalPrompts.slice(0, this.config.generalPrompts);
+      const rows = prompts.flatMap((p) => Array.from({ length: this.config.generalSamplesPerPrompt }, () => p));
       const maxNew = runDefaults(task.name as TaskName).maxNewTokens;
       const gens = await this.#sample(this.model, cycle, rows.map((p) => promptIds(this.tokenizer, p, this.config.chatTemplate)), Rng.derive(this.config.seed, `raft/general/${task.name}`), 'evaluate', maxNew, task.stop);
       const items = rows.map((prompt, i) => ({ prompt, completion: this.tokenizer.decode(gens[i]!.tokens) }));
       const rewards = await scoreForMeasurement(task, items, this.config.rewardChunk);
-      const { nll, tokens } = await totalNll(this.model, this.#heldOutSequences(task.heldOutText.slice(0, GENERAL_EVAL.texts)), eos);
+      const { nll, tokens } = await totalNll(this.model, this.#heldOutSequences(task.heldOutText.slice(0, this.config.generalTexts)), eos);
       out[task.name] = { reward: mean(rewards) ?? 0, passRate: passRate(task, rewards), perplexity: Math.exp(nll / Math.max(1, tokens)) };
     }
     return out;
@@ -439,7 +437,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       }
       return { ...g, completion: items[i]!.completion, result };
     });
-    if (gens.length > 0 && failed / gens.length > REWARD_FAILURE_LIMIT) {
+    if (gens.length > 0 && failed / gens.length > this.config.rewardFailureLimit) {
       throw new RewardFailureError(cycle, failed, gens.length, this.#rewardErrors.first ?? 'unknown error');
     }
     return scored;

@@ -7,7 +7,7 @@ import { createSentimentTask, sentimentCorpus, SENTIMENT_PRETRAIN_SEED } from '.
 import { createAnswerKeyTask } from './answer-key/index';
 import { GENERALIST_PRETRAIN_SEED, generalistCorpus, generalistHeldOutText } from './generalist';
 import type { Task, TaskContext } from './types';
-import { isImageTaskName, TASK_SHARED_MODEL } from '../config/schema';
+import { isImageTaskName, TASK_SHARED_MODEL } from './catalogue';
 
 export interface PretrainRecipe {
   /** Architecture; vocabSize comes from the task's tokenizer. */
