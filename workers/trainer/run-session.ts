@@ -1,6 +1,7 @@
 /**
  * The run in the trainer worker's memory: its engine (the language RaftEngine on the task's GPT, or the diffusion
- * engine on its denoiser), the recorder that saves each finished cycle in IndexedDB, and the run's Web Lock. The
+ * engine on its denoiser, both set up as the CLI sets them up: core/run/prepare.ts, with the model files from the
+ * page or the Hub: src/browser/run-model.ts), the recorder that saves each finished cycle in IndexedDB, and the run's Web Lock. The
  * engine is kept between commands, so Run after Pause or Step continues; Reset disposes it (the next run reloads the
  * base model). A run whose settings changed needs Reset first. Code tasks get the browser verifiers
  * (src/browser/verify/task-context.ts: Pyodide, clang and the WASI runner in nested workers, loaded at the first code
@@ -9,26 +10,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkConfig, type RunConfig } from '../../src/core/config/schema';
 import type { RaftEngine } from '../../src/core/raft/engine';
-import { createRunEngine, prepareRun, type PreparedRun } from '../../src/core/run/prepare';
+import { createRunEngine, prepareImageRun, prepareRun, type PreparedRun } from '../../src/core/run/prepare';
 import { isImageTask } from '../../src/core/tasks/registry';
-import { createRunTask } from '../../src/core/tasks/run-task';
-import { checkCustomTask } from '../../src/core/tasks/custom/task';
-import { parseTaskDocument } from '../../src/core/tasks/custom/document';
-import type { RewardResult } from '../../src/core/tasks/types';
 import type { LanguageModel } from '../../src/core/lm/language-model';
-import { loadHubModelFromUrl } from '../../src/browser/hub-model';
 import { browserModelSource, type BrowserRunModel, type ExportInfo } from '../../src/browser/run-model';
-import { scoreIds, type ScoreResult } from '../../src/core/lm/score';
-import { baseModelId } from '../../src/core/store/base-model';
 import { RunRecorder } from '../../src/core/store/run-recorder';
 import type { CycleRecord as StoredCycle } from '../../src/core/store/records';
-import { DiffusionRaftEngine } from '../../src/core/diffusion/engine';
+import type { DiffusionRaftEngine } from '../../src/core/diffusion/engine';
 import type { UNet } from '../../src/core/diffusion/unet';
 import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
 import { taskContextFor } from '../../src/browser/verify/task-context';
 import { toImageRecord } from '../../src/browser/image-samples';
 import { message, progressSender, send } from './events';
-import { deviceLimits, endpointOf, modelPlace, type MachineSettings } from './machine';
+import { endpointOf, modelPlace, type MachineSettings } from './machine';
 import { modelZip } from './model-export';
 import { recordCycle, RunLock, runStore } from './recording';
 
@@ -146,20 +140,6 @@ export class RunSession {
     }
   }
 
-  /** Score token ids (or a text, by the model's tokenizer) with a Hub model, loaded through the cache and disposed. */
-  async score(modelName: string, input: { text?: string; ids?: number[] }, settings: MachineSettings): Promise<ScoreResult & { architecture: string; pinned: string }> {
-    send({ type: 'status', message: `loading ${modelName} to score` });
-    const shape = { inferenceOnly: true, lora: 0, loraTargets: 'q', batchSize: 1, genBatch: 1, maxNewTokens: 0 };
-    const h = await loadHubModelFromUrl(modelName, settings.hfEndpoint, shape, deviceLimits(settings), modelPlace(this.pageUrl, modelName, settings));
-    try {
-      const ids = input.ids ?? h.tokenizer.encode(input.text ?? '');
-      return { ...(await scoreIds(h.model, ids)), architecture: h.model.architecture, pinned: h.pinned };
-    } finally {
-      h.model.dispose();
-      send({ type: 'status', message: '' });
-    }
-  }
-
   /**
    * The trained language model as a zip (model-export.ts): its LoRA adapters in PEFT's format, or the whole model
    * merged, in the Hub's layout. The run in memory is left as it is.
@@ -184,20 +164,6 @@ export class RunSession {
     this.#exportInfo = null;
     this.#runId = null;
     this.#lock.release();
-  }
-
-  /**
-   * "Try the reward": check a task document's reward (Python compiles and passes the sandbox's policy, a classifier
-   * has its label) and score one completion of one of its prompts, in the same sandboxed workers a run uses.
-   */
-  async tryReward(taskDoc: string, sample: { prompt: string; completion: string; row?: Record<string, unknown> }, settings: MachineSettings = {}): Promise<RewardResult> {
-    const doc = parseTaskDocument(taskDoc);
-    const config = { task: 'custom' as const, taskDoc };
-    const ctx = taskContextFor(config, this.pageUrl, endpointOf(settings));
-    await checkCustomTask(doc, ctx);
-    const task = createRunTask(config, ctx);
-    const [r] = await task.rewardMany!([{ prompt: sample.prompt, completion: sample.completion, row: { prompt: sample.prompt, ...(sample.row ?? {}) } }]);
-    return r!;
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -241,15 +207,14 @@ export class RunSession {
   /** Load the task's denoiser and a recorder for it, and build a diffusion engine at cycle 0. */
   async #makeImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> {
     send({ type: 'status', message: `loading task "${config.task}" and its denoiser` });
-    const loaded = await loadEmbeddedUNetFromUrl(config.task, this.pageUrl);
-    this.#unet = loaded.model;
-    const params = loaded.model.numParams();
-    send({ type: 'loaded', task: config.task, params, backend: tf.getBackend(), meta: loaded.manifest.meta });
-    this.#imageEngine = new DiffusionRaftEngine({ model: loaded.model, config, onProgress: progressSender() });
+    const { base, engine, baseId } = await prepareImageRun(config, (task) => loadEmbeddedUNetFromUrl(task, this.pageUrl), progressSender());
+    send({ type: 'loaded', task: config.task, params: base.model.numParams(), backend: tf.getBackend(), meta: base.manifest.meta });
+    this.#unet = base.model;
+    this.#imageEngine = engine;
     this.#engineKey = keyOf(config);
     const s = runStore();
-    this.#recorder = s ? new RunRecorder(s, baseModelId(config.task, 'denoiser', params, loaded.fingerprint)) : null;
-    return this.#imageEngine;
+    this.#recorder = s ? new RunRecorder(s, baseId) : null;
+    return engine;
   }
 
   /** Create the stored run of a new engine (cycle 0), take its lock and tell the page; the run goes on unsaved on failure. */

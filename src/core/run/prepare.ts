@@ -4,9 +4,13 @@
  * compile, a classifier without the label), the task and the general tasks are built, the base model is loaded from
  * wherever this machine keeps model files (`ModelSource`: src/node/run-model.ts reads folders and the Hub cache,
  * src/browser/run-model.ts the page's files and the Cache API), and the engine is built on it. The config the run
- * records names the model as the source pinned it (a Hub id at the commit it resolved).
+ * records names the model as the source pinned it (a Hub id at the commit it resolved). An image run's set-up is
+ * `prepareImageRun`: the task's denoiser, from where this machine keeps it, and the diffusion engine on it.
  */
 import type { RunConfig } from '../config/schema';
+import { DiffusionRaftEngine } from '../diffusion/engine';
+import type { UNet } from '../diffusion/unet';
+import { baseModelId } from '../store/base-model';
 import type { LanguageModel } from '../lm/language-model';
 import { RaftEngine, type Progress } from '../raft/engine';
 import { checkCustomTask } from '../tasks/custom/task';
@@ -60,4 +64,30 @@ export function createRunEngine(run: PreparedRun, onProgress?: (p: Progress) => 
     run.base.model.dispose();
     throw e;
   }
+}
+
+/** An image task's denoiser, however it was loaded (src/node/diffusion-files.ts, src/browser/diffusion-files.ts). */
+export interface LoadedDenoiser {
+  model: UNet;
+  fingerprint: string;
+}
+
+/**
+ * Load an image task's denoiser and build the diffusion engine on it (at cycle 0); `baseId` names the denoiser for
+ * stored runs and checkpoints. The model is disposed when the engine refuses the settings.
+ */
+export async function prepareImageRun<M extends LoadedDenoiser>(
+  config: RunConfig,
+  load: (task: string) => Promise<M>,
+  onProgress?: (p: Progress) => void,
+): Promise<{ base: M; engine: DiffusionRaftEngine; baseId: string }> {
+  const base = await load(config.task);
+  let engine: DiffusionRaftEngine;
+  try {
+    engine = new DiffusionRaftEngine({ model: base.model, config, ...(onProgress ? { onProgress } : {}) });
+  } catch (e) {
+    base.model.dispose();
+    throw e;
+  }
+  return { base, engine, baseId: baseModelId(config.task, 'denoiser', base.model.numParams(), base.fingerprint) };
 }
