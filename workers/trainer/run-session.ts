@@ -1,9 +1,9 @@
 /**
  * The run in the trainer worker's memory: its engine (the language RaftEngine on the task's GPT, or the diffusion
  * engine on its denoiser, both set up as the CLI sets them up: core/run/prepare.ts, with the model files from the
- * page or the Hub: src/browser/run-model.ts), the recorder that saves each finished cycle in IndexedDB, and the run's Web Lock. The
- * engine is kept between commands, so Run after Pause or Step continues; Reset disposes it (the next run reloads the
- * base model). A run whose settings changed needs Reset first. Code tasks get the browser verifiers
+ * page or the Hub: src/browser/run-model.ts), the recorder that saves each finished cycle in IndexedDB, and the run's
+ * Web Lock. The engine is kept between commands, so Run after Pause or Step continues; Reset disposes it (the next run
+ * reloads the base model). A run whose settings changed needs Reset first. Code tasks get the browser verifiers
  * (src/browser/verify/task-context.ts: Pyodide, clang and the WASI runner in nested workers, loaded at the first code
  * sample and kept across runs). Image cycles are sent with their images as RGBA bytes (src/browser/image-samples.ts).
  */
