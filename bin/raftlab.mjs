@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
+await import('./register-raw.mjs');
 await import('../src/cli/entry.ts');

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 
 register();
+await import('./register-raw.mjs');
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {
   console.error('usage: node bin/run-ts.mjs FILE.ts [args...]');

@@ -5,7 +5,7 @@
  * - the learned reward: the project's tiny ONNX sentiment classifier (test/fixtures/hf-tiny/sentiment-classifier)
  *   through transformers.js' text-classification pipeline on its Node runtime (ONNX Runtime's CPU build), served by
  *   a local server in the Hub's layout.
- * Usage: npx tsx scripts/bench-rewards.ts [samples=16384]
+ * Usage: node bin/run-ts.mjs scripts/bench-rewards.ts [samples=16384]
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

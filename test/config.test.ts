@@ -9,6 +9,7 @@ import {
   DEFAULT_CONFIG,
   LORA_TARGETS,
   checkConfig,
+  completeConfig,
   configDiff,
   fieldOf,
   parseFieldValue,
@@ -35,6 +36,7 @@ const ALL_KEYS = [
   'grpoBeta', 'epsilon', 'scaleRewards', 'rlooBeta', 'dpoBeta', 'ppoEpochs', 'gamma', 'lam', 'cliprange', 'cliprangeValue', 'vfCoef',
   'initKlCoef', 'klTarget', 'klHorizon', 'adapKlCtrl',
   'drRewrite', 'drFilter', 'drDistill', 'drTopK', 'drTau', 'drBalance', 'drEmaDecay', 'general',
+  'generalPrompts', 'generalSamplesPerPrompt', 'generalTexts', 'evalImages', 'imageLoraRank', 'rewardFailureLimit',
 ].sort();
 
 /** A valid value different from the default, derived from the table; null when the field has only one valid value. */
@@ -123,6 +125,7 @@ describe('schema table and defaults', () => {
       grpoBeta: 0.04, epsilon: 0.2, scaleRewards: 'group', rlooBeta: 0.05, dpoBeta: 0.1, ppoEpochs: 4, gamma: 1, lam: 0.95, cliprange: 0.2,
       cliprangeValue: 0.2, vfCoef: 0.1, initKlCoef: 0.2, klTarget: 6, klHorizon: 10000, adapKlCtrl: true,
       drRewrite: true, drFilter: true, drDistill: true, drTopK: 8, drTau: 1, drBalance: 'ema', drEmaDecay: 0.9, general: '',
+      generalPrompts: 32, generalSamplesPerPrompt: 2, generalTexts: 128, evalImages: 256, imageLoraRank: 4, rewardFailureLimit: 0.5,
     });
   });
 
@@ -143,6 +146,46 @@ describe('schema table and defaults', () => {
       expect(v).not.toEqual(f.default);
       expect(parseFieldValue(f, String(v))).toEqual({ ok: true, value: v });
     }
+  });
+});
+
+describe('settings that were constants of the engines are rows', () => {
+  // the general tasks' measurement (was GENERAL_EVAL), the reward-failure stop (REWARD_FAILURE_LIMIT), the image
+  // adapters' rank at lora 0 (SHAPES_RAFT.loraRank) and the held-out image count (was min(evalTexts, 256))
+  const ROWS = {
+    generalPrompts: { urlKey: 'gp', cliFlag: '--general-prompts', default: 32, other: 8 },
+    generalSamplesPerPrompt: { urlKey: 'gk', cliFlag: '--general-samples-per-prompt', default: 2, other: 3 },
+    generalTexts: { urlKey: 'gt', cliFlag: '--general-texts', default: 128, other: 16 },
+    evalImages: { urlKey: 'evi', cliFlag: '--eval-images', default: 256, other: 12 },
+    imageLoraRank: { urlKey: 'ilr', cliFlag: '--image-lora-rank', default: 4, other: 2 },
+    rewardFailureLimit: { urlKey: 'rfl', cliFlag: '--reward-failure-limit', default: 0.5, other: 0.25 },
+  } as const;
+
+  it('have URL keys, CLI flags and the values the engines used as defaults', () => {
+    for (const [key, want] of Object.entries(ROWS)) {
+      expect(fieldOf(key as keyof typeof ROWS)).toMatchObject({ urlKey: want.urlKey, cliFlag: want.cliFlag, default: want.default });
+    }
+  });
+
+  it('round-trip through the URL hash and the command line, and are left out at their defaults', () => {
+    for (const [key, want] of Object.entries(ROWS)) {
+      const task = key === 'evalImages' || key === 'imageLoraRank' ? 'shapes' : 'answer-key';
+      const config = { ...withTask(DEFAULT_CONFIG, task), [key]: want.other } as RunConfig;
+      const hash = encodeConfigHash(config);
+      expect(hash).toContain(`&${want.urlKey}=${want.other}`);
+      expect(decodeConfigHash(`#${hash}`)).toEqual({ config, problems: [], presentation: NO_LESSON });
+      const args = configToCliArgs(config);
+      expect(args).toContain(want.cliFlag);
+      expect(parseCliArgs(['run', ...args]).config).toEqual(config);
+      expect(encodeConfigHash(withTask(DEFAULT_CONFIG, task))).not.toContain(`&${want.urlKey}=`);
+    }
+  });
+
+  it('a stored image run from before evalImages resumes with the held-out images it measured', () => {
+    const { evalImages: _, ...old } = { ...withTask(DEFAULT_CONFIG, 'shapes'), evalTexts: 4 };
+    expect(completeConfig(old).evalImages).toBe(4);
+    expect(completeConfig({ ...old, evalTexts: 4096 }).evalImages).toBe(256);
+    expect(completeConfig({ ...DEFAULT_CONFIG, evalTexts: 4 }).evalImages).toBe(256);
   });
 });
 

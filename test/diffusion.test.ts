@@ -232,4 +232,13 @@ describe('diffusion RAFT engine', () => {
     const b = await run();
     expect(b.history.map(({ ms, ...s }) => s)).toEqual(a.history.map(({ ms, ...s }) => s));
   });
+  it('images always train adapters: at lora 0 of rank imageLoraRank (4 by default), else of rank lora', () => {
+    for (const [lora, imageLoraRank, rank] of [[0, 4, 4], [0, 2, 2], [8, 2, 8]] as const) {
+      const model = new UNet(TINY, undefined, 1);
+      const engine = new DiffusionRaftEngine({ model, config: { ...defaultConfig(), task: 'shapes', lora, imageLoraRank, loraAlpha: 16 }, heldOutImages: 1 });
+      expect(model.lora!.scale).toBe(16 / rank);
+      engine.dispose();
+      model.dispose();
+    }
+  });
 });

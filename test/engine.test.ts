@@ -178,6 +178,16 @@ describe('RAFT engine', () => {
     e2.model.dispose();
   });
 
+  it('the reward-failure limit is a setting: at 1 a cycle whose rewards all fail is recorded with its errors counted', async () => {
+    const task: Task = { ...toyTask, reward: () => ({ reward: Number.NaN }) };
+    const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task, config: tinyConfig({ rewardFailureLimit: 1 }) });
+    const c0 = await e.runCycle();
+    expect(c0.stats.rewardErrors).toBe(4);
+    expect(e.cycle).toBe(1);
+    e.dispose();
+    e.model.dispose();
+  });
+
   it('each cycle records what its training spent: samples and tokens generated, reward calls, backward tokens and rows', async () => {
     const e = engine({ samplesPerPrompt: 4, select: 'per-prompt', keepPerPrompt: 1, epochsPerCycle: 2 });
     const c0 = await e.runCycle();

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gridPoints, interval, parseGrid, parseSweepFile, summarizeSweep, type SweepRun } from '../src/core/sweep';
+import { gridPoints, interval, parseGrid, parseSweepFile, runId, summarizeSweep, sweepPlan, type SweepRun } from '../src/core/sweep';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
 import type { CycleStats } from '../src/core/raft/stats';
 import { raftlab } from './hub-server';
@@ -21,6 +21,18 @@ describe('sweep grids and intervals', () => {
     expect(() => parseGrid('lr=5')).toThrow(/lr must be a number between/);
     expect(() => parseGrid('seed=1,2')).toThrow(/not a grid axis/);
     expect(() => parseGrid('lr=1e-4;lr=1e-3')).toThrow(/appears twice/);
+  });
+
+  it('plans methods x grid points x seeds in one order, each run its own config (the CLI and the page run this plan)', () => {
+    const plan = sweepPlan(DEFAULT_CONFIG, ['raft', 'grpo'], parseGrid('lr=1e-4,3e-4'), [1, 2]);
+    expect(plan.map((r) => `${r.n} ${r.label}`)).toEqual([
+      '1 raft, lr=0.0001, seed 1', '2 raft, lr=0.0001, seed 2', '3 raft, lr=0.0003, seed 1', '4 raft, lr=0.0003, seed 2',
+      '5 grpo, lr=0.0001, seed 1', '6 grpo, lr=0.0001, seed 2', '7 grpo, lr=0.0003, seed 1', '8 grpo, lr=0.0003, seed 2',
+    ]);
+    for (const r of plan) {
+      expect(r.id).toBe(runId(r.method, r.point, r.seed));
+      expect(r.config).toEqual({ ...DEFAULT_CONFIG, ...r.point, method: r.method, seed: r.seed });
+    }
   });
 
   it('gives a mean and a 95% interval with Student\'s t (n - 1 degrees of freedom)', () => {

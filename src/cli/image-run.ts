@@ -9,13 +9,13 @@ import { methodRunsOn } from '../core/raft/methods/catalog';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../core/config/schema';
-import { DiffusionRaftEngine, type ImageSample } from '../core/diffusion/engine';
+import type { DiffusionRaftEngine, ImageSample } from '../core/diffusion/engine';
 import { imageGrid } from '../core/diffusion/png';
 import { imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/diffusion/stats';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedUNet, writePng } from '../node/diffusion-files';
 import type { SampleLine } from '../node/run-dir';
-import { baseModelId } from '../core/store/base-model';
+import { prepareImageRun } from '../core/run/prepare';
 import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
 
 export interface ImageRunOutput {
@@ -46,13 +46,13 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   let engine: DiffusionRaftEngine | null = null;
   const stopWatching = exitOnInterrupt(() => interruptMessage(engine, place.runDir), log);
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
-  const { model, manifest, fingerprint } = await loadEmbeddedUNet(config.task);
+  const { base, engine: eng, baseId } = await prepareImageRun(config, loadEmbeddedUNet);
+  engine = eng;
+  const { model, manifest } = base;
   const url = labLink(config);
   log(`raftlab run: task ${config.task}, reward ${config.imageReward}, ${model.numParams()} params (U-Net), backend ${backend}`);
   log(`link: ${url}`);
   if (imagesDir) mkdirSync(imagesDir, { recursive: true });
-  engine = new DiffusionRaftEngine({ model, config });
-  const eng = engine;
   log(`LoRA rank ${eng.model.lora!.config.rank}, alpha ${config.loraAlpha}; DDIM ${eng.sampler.steps} steps, guidance ${eng.sampler.guidance}`);
   const t0 = performance.now();
   let first: ImageSample[] | null = null;
@@ -64,7 +64,7 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   };
   const line = ({ pixels: _p, ...s }: ImageSample, split: 'train' | 'eval'): SampleLine => ({ split, ...s });
   try {
-    const runDir = prepareRunDir(place, config, baseModelId(config.task, 'denoiser', model.numParams(), fingerprint), eng, log);
+    const runDir = prepareRunDir(place, config, baseId, eng, log);
     await runCycles(eng, {
       runDir,
       log,

@@ -6,14 +6,14 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Method, RunConfig } from '../core/config/schema';
-import { gridPoints, parseGrid, parseSweepFile, pointLabel, runId, summarizeSweep, SWEEP_VERSION, type SweepFile, type SweepRun } from '../core/sweep';
+import { parseGrid, parseSweepFile, pointLabel, summarizeSweep, sweepFile, sweepPlan, type SweepRun } from '../core/sweep';
 import { runNeedsVerifier } from '../core/tasks/run-task';
 import { createNodeVerifiers } from '../node/verify/index';
-import { runCommand } from './main';
+import { runCommand } from './run';
 
 export async function sweepCommand(base: RunConfig, methods: Method[], gridSpec: string, seeds: number[], out: string, log: (line: string) => void): Promise<number> {
   const grid = parseGrid(gridSpec);
-  const points = gridPoints(grid);
+  const plan = sweepPlan(base, methods, grid, seeds);
   let runs: SweepRun[] = [];
   if (existsSync(out)) {
     const prev = parseSweepFile(readFileSync(out, 'utf8'));
@@ -21,27 +21,17 @@ export async function sweepCommand(base: RunConfig, methods: Method[], gridSpec:
     log(`resuming the sweep in ${out}: ${runs.length} finished runs kept`);
   }
   const write = () => {
-    const file: SweepFile = { raftlabSweep: SWEEP_VERSION, base, methods, grid, seeds, runs, summary: summarizeSweep(runs) };
-    writeFileSync(`${out}.tmp`, JSON.stringify(file) + '\n');
+    writeFileSync(`${out}.tmp`, JSON.stringify(sweepFile(base, methods, grid, seeds, runs)) + '\n');
     renameSync(`${out}.tmp`, out);
   };
-  const total = methods.length * points.length * seeds.length;
   const verifier = runNeedsVerifier(base) ? createNodeVerifiers() : undefined;
   try {
-    let n = 0;
-    for (const method of methods) {
-      for (const point of points) {
-        for (const seed of seeds) {
-          n++;
-          const id = runId(method, point, seed);
-          if (runs.some((r) => r.id === id)) continue;
-          const config = { ...base, ...point, method, seed } as RunConfig;
-          log(`\n== sweep run ${n}/${total}: ${method}, ${pointLabel(point)}, seed ${seed}`);
-          const r = await runCommand(config, log, verifier);
-          runs.push({ id, method, point, seed, config: r.config, cycles: r.cycles });
-          write();
-        }
-      }
+    for (const { n, id, method, point, seed, config, label } of plan) {
+      if (runs.some((r) => r.id === id)) continue;
+      log(`\n== sweep run ${n}/${plan.length}: ${label}`);
+      const r = await runCommand(config, log, verifier);
+      runs.push({ id, method, point, seed, config: r.config, cycles: r.cycles });
+      write();
     }
   } finally {
     await verifier?.dispose();

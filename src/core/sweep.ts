@@ -94,6 +94,41 @@ export function runId(method: Method, point: GridPoint, seed: number): string {
   return `${method}|${pointLabel(point)}|${seed}`;
 }
 
+/** One run of a sweep's plan: its place in the order, what identifies it, and its whole config. */
+export interface PlannedRun {
+  /** 1-based position in the plan. */
+  n: number;
+  id: string;
+  method: Method;
+  point: GridPoint;
+  seed: number;
+  config: RunConfig;
+  /** For progress lines: `raft, lr=0.001, seed 2`. */
+  label: string;
+}
+
+/**
+ * The sweep's plan: every method x grid point x seed on the base settings, in the order both the CLI
+ * (src/cli/sweep.ts) and the page (app/state/sweep.svelte.ts) run them.
+ */
+export function sweepPlan(base: RunConfig, methods: readonly Method[], grid: readonly GridAxis[], seeds: readonly number[]): PlannedRun[] {
+  const plan: PlannedRun[] = [];
+  for (const method of methods) {
+    for (const point of gridPoints(grid)) {
+      for (const seed of seeds) {
+        const config = { ...base, ...point, method, seed } as RunConfig;
+        plan.push({ n: plan.length + 1, id: runId(method, point, seed), method, point, seed, config, label: `${method}, ${pointLabel(point)}, seed ${seed}` });
+      }
+    }
+  }
+  return plan;
+}
+
+/** The sweep file of the runs done so far, with their summary. */
+export function sweepFile(base: RunConfig, methods: Method[], grid: GridAxis[], seeds: number[], runs: readonly SweepRun[]): SweepFile {
+  return { raftlabSweep: SWEEP_VERSION, base, methods, grid, seeds, runs: [...runs], summary: summarizeSweep(runs) };
+}
+
 /** Two-sided 95% Student's t quantiles for n - 1 degrees of freedom (n = 2..31), else the normal's. */
 const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
 

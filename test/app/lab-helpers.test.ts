@@ -98,8 +98,9 @@ describe('stats columns', () => {
     expect(controlsFor('shapes').hidden).toContain('Temperature');
     const sentiment = keysOf('sentiment');
     expect(sentiment).not.toContain('imageReward');
-    expect(controlsFor('sentiment').hidden).toEqual(['Image reward', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image']);
-    for (const k of ['ddimSteps', 'guidance', 'noiseDraws']) expect(shapes).toContain(k);
+    expect(controlsFor('sentiment').hidden).toEqual(['Image reward', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'Image LoRA rank']);
+    for (const k of ['ddimSteps', 'guidance', 'noiseDraws', 'evalImages', 'imageLoraRank']) expect(shapes).toContain(k);
+    for (const k of ['evalTexts', 'generalPrompts', 'rewardFailureLimit']) expect(shapes).not.toContain(k);
     // every field is shown for some task, and each task's controls are a subset in group order
     for (const task of TASKS) {
       const { groups, hidden } = controlsFor(task);

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
 
 const baseUrl = inject('e2eBaseUrl');
-const TINY = '?backend=webgpu#v=2&task=shapes&rw=redness&seed=1&c=1&p=2&k=2&ev=2&evk=1&evt=8&ep=1&bs=16&ddim=4';
+const TINY = '?backend=webgpu#v=2&task=shapes&rw=redness&seed=1&c=1&p=2&k=2&ev=2&evk=1&evi=8&ep=1&bs=16&ddim=4';
 const RUN_TIMEOUT = 240_000;
 
 if (!chromiumAvailable()) {

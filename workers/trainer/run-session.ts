@@ -1,38 +1,32 @@
 /**
  * The run in the trainer worker's memory: its engine (the language RaftEngine on the task's GPT, or the diffusion
- * engine on its denoiser), the recorder that saves each finished cycle in IndexedDB, and the run's Web Lock. The
- * engine is kept between commands, so Run after Pause or Step continues; Reset disposes it (the next run reloads the
- * base model). A run whose settings changed needs Reset first. Code tasks get the browser verifiers
+ * engine on its denoiser, both set up as the CLI sets them up: core/run/prepare.ts, with the model files from the
+ * page or the Hub: src/browser/run-model.ts), the recorder that saves each finished cycle in IndexedDB, and the run's
+ * Web Lock. The engine is kept between commands, so Run after Pause or Step continues; Reset disposes it (the next run
+ * reloads the base model). A run whose settings changed needs Reset first. Code tasks get the browser verifiers
  * (src/browser/verify/task-context.ts: Pyodide, clang and the WASI runner in nested workers, loaded at the first code
  * sample and kept across runs). Image cycles are sent with their images as RGBA bytes (src/browser/image-samples.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkConfig, isEmbeddedModel, type RunConfig } from '../../src/core/config/schema';
-import { RaftEngine } from '../../src/core/raft/engine';
+import { checkConfig, type RunConfig } from '../../src/core/config/schema';
+import type { RaftEngine } from '../../src/core/raft/engine';
+import { createRunEngine, prepareImageRun, prepareRun, type PreparedRun } from '../../src/core/run/prepare';
 import { isImageTask } from '../../src/core/tasks/registry';
-import { createGeneralTasks, createRunTask, embeddedModelTask, runTaskDocument } from '../../src/core/tasks/run-task';
-import { checkCustomTask } from '../../src/core/tasks/custom/task';
-import { parseTaskDocument } from '../../src/core/tasks/custom/document';
-import { DEFAULT_HF_ENDPOINT } from '../../src/core/hub/source';
-import type { RewardResult, Task } from '../../src/core/tasks/types';
 import type { LanguageModel } from '../../src/core/lm/language-model';
-import type { Tokenizer } from '../../src/core/tasks/types';
-import type { DeviceLimits } from '../../src/core/hub/memory';
-import { loadHubModelFromUrl } from '../../src/browser/hub-model';
-import { scoreIds, type ScoreResult } from '../../src/core/lm/score';
-import { adapterExportFiles, modelExportFiles } from '../../src/core/hub/export';
-import { zipSync } from 'fflate';
-import { baseModelId } from '../../src/core/store/base-model';
+import { browserModelSource, type BrowserRunModel, type ExportInfo } from '../../src/browser/run-model';
 import { RunRecorder } from '../../src/core/store/run-recorder';
 import type { CycleRecord as StoredCycle } from '../../src/core/store/records';
-import { DiffusionRaftEngine } from '../../src/core/diffusion/engine';
+import type { DiffusionRaftEngine } from '../../src/core/diffusion/engine';
 import type { UNet } from '../../src/core/diffusion/unet';
-import { loadEmbeddedModelFromUrl } from '../../src/browser/model-files';
 import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
 import { taskContextFor } from '../../src/browser/verify/task-context';
 import { toImageRecord } from '../../src/browser/image-samples';
 import { message, progressSender, send } from './events';
+import { endpointOf, modelPlace, type MachineSettings } from './machine';
+import { modelZip } from './model-export';
 import { recordCycle, RunLock, runStore } from './recording';
+
+export type { MachineSettings } from './machine';
 
 /** How a run or step command ended. `nextCycle` is the cycle the next command would run. */
 export interface RunOutcome {
@@ -50,58 +44,6 @@ export interface ResumeInfo {
   cycles: StoredCycle[];
   notes: string[];
   nextCycle: number;
-}
-
-/** Settings of this machine, not of the run: where Hub models come from, and a memory budget (MiB) if the user set one. */
-export interface MachineSettings {
-  hfEndpoint?: string;
-  memoryBudgetMiB?: number;
-}
-
-/** A language task's base model, however it was loaded. */
-interface LoadedBase {
-  model: LanguageModel;
-  tokenizer: Tokenizer;
-  baseId: string;
-  /** What a model download needs (core/hub/export.ts). */
-  exportInfo: ExportInfo;
-}
-
-interface ExportInfo {
-  /** The Hub model's config.json; null for the embedded GPT (it gets a GPT-2 config of its own). */
-  hubConfig: unknown | null;
-  tokenizerFiles: Array<{ name: string; bytes: Uint8Array }>;
-  /** PEFT's base_model_name_or_path: the Hub id or URL; null for the embedded model (its base goes in the zip). */
-  base: string | null;
-  revision: string | null;
-  eosId: number;
-}
-
-/** WASM's heap is 32-bit: what TF.js's WASM build can address at most. */
-const WASM_HEAP_BYTES = 4 * 2 ** 30;
-
-/** What the current backend can hold: WebGPU's buffer limits, WASM's heap, and the user's budget. */
-function deviceLimits(settings: MachineSettings): DeviceLimits {
-  const out: DeviceLimits = {};
-  const backend = tf.getBackend();
-  if (backend === 'webgpu') {
-    const limits = (tf.backend() as unknown as { device?: { limits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number } } }).device?.limits;
-    if (limits?.maxBufferSize && limits.maxStorageBufferBindingSize) out.maxBufferBytes = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
-  }
-  if (backend === 'wasm') out.budgetBytes = WASM_HEAP_BYTES;
-  if (settings.memoryBudgetMiB && settings.memoryBudgetMiB > 0) out.budgetBytes = Math.min(out.budgetBytes ?? Infinity, settings.memoryBudgetMiB * 2 ** 20);
-  return out;
-}
-
-/** Download progress events, at most every 100 ms per file (and at each file's end). */
-function downloadSender(): (p: { file: string; loaded: number; total: number | null; fromCache: boolean }) => void {
-  let last = 0;
-  return (p) => {
-    const now = performance.now();
-    if (p.total !== null && p.loaded < p.total && now - last < 100) return;
-    last = now;
-    send({ type: 'download', ...p });
-  };
 }
 
 /** Yield to the event loop so that pause() messages are handled between cycles. */
@@ -188,7 +130,7 @@ export class RunSession {
       // the model first: its recorder names the base model (weights fingerprint) the checkpoint must match
       const r = isImageTask(saved.config.task)
         ? await this.#makeImageEngine(saved.config).then((fresh) => this.#recorder!.resume(id, async () => fresh))
-        : await this.#loadBase(saved.config, settings).then(({ task, general, loaded }) => this.#recorder!.resume(id, async (config) => this.#makeEngine(config, task, loaded, general)));
+        : await this.#prepare(saved.config, settings).then((run) => this.#recorder!.resume(id, async (config) => this.#makeEngine({ ...run, config })));
       this.#runId = id;
       send({ type: 'saved-run', runId: id, name: r.run.name });
       return { runId: id, name: r.run.name, config: r.run.config, cycles: r.cycles, notes: r.notes, nextCycle: r.engine.cycle };
@@ -198,50 +140,13 @@ export class RunSession {
     }
   }
 
-  /** Score token ids (or a text, by the model's tokenizer) with a Hub model, loaded through the cache and disposed. */
-  async score(modelName: string, input: { text?: string; ids?: number[] }, settings: MachineSettings): Promise<ScoreResult & { architecture: string; pinned: string }> {
-    send({ type: 'status', message: `loading ${modelName} to score` });
-    const shape = { inferenceOnly: true, lora: 0, loraTargets: 'q', batchSize: 1, genBatch: 1, maxNewTokens: 0 };
-    const h = await loadHubModelFromUrl(modelName, settings.hfEndpoint, shape, deviceLimits(settings), {
-      onProgress: downloadSender(),
-      onEstimate: (estimate) => send({ type: 'model-estimate', model: modelName, estimate }),
-    });
-    try {
-      const ids = input.ids ?? h.tokenizer.encode(input.text ?? '');
-      return { ...(await scoreIds(h.model, ids)), architecture: h.model.architecture, pinned: h.pinned };
-    } finally {
-      h.model.dispose();
-      send({ type: 'status', message: '' });
-    }
-  }
-
   /**
-   * The trained language model as a zip: `adapter` = its LoRA adapters in PEFT's format (with the embedded model's
-   * base in base/, since that is on no Hub), `merged` = the whole model with the adapters merged, in the Hub's
-   * layout; the tokenizer files with either. The run in memory is left as it is.
+   * The trained language model as a zip (model-export.ts): its LoRA adapters in PEFT's format, or the whole model
+   * merged, in the Hub's layout. The run in memory is left as it is.
    */
   async exportModel(kind: 'adapter' | 'merged'): Promise<{ name: string; zip: Uint8Array }> {
-    const model = this.#model;
-    const info = this.#exportInfo;
-    if (!model || !info || !this.#engine) throw new Error('there is no language run in memory to download (run a cycle first)');
-    const link = { raftlab_config: JSON.stringify(this.#engine.config) };
-    const files: Record<string, Uint8Array> = {};
-    const put = (prefix: string, list: ReadonlyArray<{ name: string; bytes: Uint8Array }>) => {
-      for (const f of list) files[`${prefix}${f.name}`] = f.bytes;
-    };
-    if (kind === 'adapter') {
-      if (!model.lora) throw new Error('this run fine-tunes all weights (LoRA rank 0): download the merged model');
-      put('', await adapterExportFiles(model, info.base ?? 'base', info.revision, link));
-      if (info.base === null) {
-        put('base/', await modelExportFiles(model, null, info.eosId, {}, 'drop'));
-        put('base/', info.tokenizerFiles);
-      }
-    } else {
-      put('', await modelExportFiles(model, info.hubConfig, info.eosId, link));
-    }
-    put('', info.tokenizerFiles);
-    const name = `raftlab-${this.#engine.config.task}-${kind === 'adapter' ? 'lora-adapter' : 'model'}-cycle-${this.#engine.cycle - 1}.zip`;
-    return { name, zip: zipSync(files, { level: 0 }) };
+    if (!this.#model || !this.#exportInfo || !this.#engine) throw new Error('there is no language run in memory to download (run a cycle first)');
+    return modelZip(this.#model, this.#exportInfo, this.#engine.config, this.#engine.cycle, kind);
   }
 
   /** Dispose the engines and models, forget the stored run and release its lock. */
@@ -261,88 +166,34 @@ export class RunSession {
     this.#lock.release();
   }
 
-  /**
-   * "Try the reward": check a task document's reward (Python compiles and passes the sandbox's policy, a classifier
-   * has its label) and score one completion of one of its prompts, in the same sandboxed workers a run uses.
-   */
-  async tryReward(taskDoc: string, sample: { prompt: string; completion: string; row?: Record<string, unknown> }, settings: MachineSettings = {}): Promise<RewardResult> {
-    const doc = parseTaskDocument(taskDoc);
-    const config = { task: 'custom' as const, taskDoc };
-    const ctx = taskContextFor(config, this.pageUrl, settings.hfEndpoint ?? DEFAULT_HF_ENDPOINT);
-    await checkCustomTask(doc, ctx);
-    const task = createRunTask(config, ctx);
-    const [r] = await task.rewardMany!([{ prompt: sample.prompt, completion: sample.completion, row: { prompt: sample.prompt, ...(sample.row ?? {}) } }]);
-    return r!;
-  }
-
   // ---------------------------------------------------------------------------------------------------------
 
-  /** Load a run's base model (the task's embedded one, or a Hub model), and a recorder for it. */
-  async #loadBase(config: RunConfig, settings: MachineSettings): Promise<{ task: Task; general: Task[]; loaded: LoadedBase }> {
-    // a custom task runs on the embedded model it names; its reward is checked before anything runs
-    const taskName = embeddedModelTask(config);
-    const ctx = taskContextFor(config, this.pageUrl, settings.hfEndpoint ?? DEFAULT_HF_ENDPOINT);
-    const doc = runTaskDocument(config);
-    if (doc) {
-      send({ type: 'status', message: `checking the reward of "${doc.name}"` });
-      await checkCustomTask(doc, ctx);
-    }
-    const task = createRunTask(config, ctx);
-    const general = createGeneralTasks(config, ctx);
-    let loaded: LoadedBase;
-    if (isEmbeddedModel(config.model)) {
-      send({ type: 'status', message: `loading task "${doc ? doc.name : taskName}" and its base model` });
-      const e = await loadEmbeddedModelFromUrl(taskName, this.pageUrl);
-      const params = e.model.numParams();
-      send({ type: 'loaded', task: task.name, params, backend: tf.getBackend(), meta: e.manifest.meta });
-      const tokenizerBytes = new Uint8Array(await (await fetch(new URL(`models/${taskName}/tokenizer.json`, this.pageUrl))).arrayBuffer());
-      loaded = {
-        model: e.model, tokenizer: e.tokenizer, baseId: baseModelId(task.name, 'gpt', params, e.fingerprint),
-        exportInfo: { hubConfig: null, tokenizerFiles: [{ name: 'tokenizer.json', bytes: tokenizerBytes }], base: null, revision: null, eosId: e.tokenizer.eosId },
-      };
-    } else {
-      send({ type: 'status', message: `loading ${config.model} for task "${taskName}"` });
-      const h = await loadHubModelFromUrl(config.model, settings.hfEndpoint, config, deviceLimits(settings), {
-        onProgress: downloadSender(),
-        onEstimate: (estimate) => send({ type: 'model-estimate', model: config.model, estimate }),
-      });
-      const params = h.model.numParams();
-      this.#pin = { asGiven: config.model, pinned: h.pinned };
-      send({
-        type: 'loaded', task: task.name, params, backend: tf.getBackend(),
-        meta: { model: h.pinned, architecture: h.model.architecture, bytes: h.bytes, ...(h.revision ? { revision: h.revision } : {}) },
-      });
-      if (h.pinned !== config.model) send({ type: 'pinned', asGiven: config.model, pinned: h.pinned });
-      loaded = {
-        model: h.model, tokenizer: h.tokenizer, baseId: baseModelId(task.name, h.model.architecture, params, h.fingerprint),
-        exportInfo: { hubConfig: h.hubConfig, tokenizerFiles: h.tokenizerFiles, base: h.base, revision: h.revision, eosId: h.tokenizer.eosId },
-      };
+  /** Prepare a language run (core/run/prepare.ts) on a model from this page or the Hub, and a recorder for its model. */
+  async #prepare(config: RunConfig, settings: MachineSettings): Promise<PreparedRun<BrowserRunModel>> {
+    const ctx = taskContextFor(config, this.pageUrl, endpointOf(settings));
+    const run = await prepareRun(config, ctx, browserModelSource(modelPlace(this.pageUrl, config.model, settings)), (message) => send({ type: 'status', message }));
+    if (run.config.model !== config.model) {
+      this.#pin = { asGiven: config.model, pinned: run.config.model };
+      send({ type: 'pinned', asGiven: config.model, pinned: run.config.model });
     }
     const s = runStore();
-    this.#recorder = s ? new RunRecorder(s, loaded.baseId) : null;
-    return { task, general, loaded };
+    this.#recorder = s ? new RunRecorder(s, run.base.baseId) : null;
+    return run;
   }
 
   /** The engine for `config` unless one for the same settings exists (then the run continues). */
   async #ensureEngine(config: RunConfig, settings: MachineSettings): Promise<RaftEngine> {
     if (this.#engine && this.#engineKey === keyOf(config)) return this.#engine;
     if (this.#engine || this.#imageEngine) throw new Error('the settings changed since this run started: press Reset to start a new run with them');
-    const { task, general, loaded } = await this.#loadBase(config, settings);
     // a Hub model's run is recorded with the commit it resolved to
-    return this.#makeEngine(this.#pin ? { ...config, model: this.#pin.pinned } : config, task, loaded, general);
+    return this.#makeEngine(await this.#prepare(config, settings));
   }
 
-  #makeEngine(config: RunConfig, task: Task, loaded: LoadedBase, general: Task[]): RaftEngine {
-    this.#model = loaded.model;
-    this.#exportInfo = loaded.exportInfo;
-    try {
-      this.#engine = new RaftEngine({ model: loaded.model, tokenizer: loaded.tokenizer, task, general, config, onProgress: progressSender() });
-    } catch (e) {
-      loaded.model.dispose();
-      this.#model = null;
-      throw e;
-    }
-    this.#engineKey = keyOf(config);
+  #makeEngine(run: PreparedRun<BrowserRunModel>): RaftEngine {
+    this.#exportInfo = run.base.exportInfo;
+    this.#engine = createRunEngine(run, progressSender());
+    this.#model = run.base.model;
+    this.#engineKey = keyOf(run.config);
     return this.#engine;
   }
 
@@ -356,15 +207,14 @@ export class RunSession {
   /** Load the task's denoiser and a recorder for it, and build a diffusion engine at cycle 0. */
   async #makeImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> {
     send({ type: 'status', message: `loading task "${config.task}" and its denoiser` });
-    const loaded = await loadEmbeddedUNetFromUrl(config.task, this.pageUrl);
-    this.#unet = loaded.model;
-    const params = loaded.model.numParams();
-    send({ type: 'loaded', task: config.task, params, backend: tf.getBackend(), meta: loaded.manifest.meta });
-    this.#imageEngine = new DiffusionRaftEngine({ model: loaded.model, config, onProgress: progressSender() });
+    const { base, engine, baseId } = await prepareImageRun(config, (task) => loadEmbeddedUNetFromUrl(task, this.pageUrl), progressSender());
+    send({ type: 'loaded', task: config.task, params: base.model.numParams(), backend: tf.getBackend(), meta: base.manifest.meta });
+    this.#unet = base.model;
+    this.#imageEngine = engine;
     this.#engineKey = keyOf(config);
     const s = runStore();
-    this.#recorder = s ? new RunRecorder(s, baseModelId(config.task, 'denoiser', params, loaded.fingerprint)) : null;
-    return this.#imageEngine;
+    this.#recorder = s ? new RunRecorder(s, baseId) : null;
+    return engine;
   }
 
   /** Create the stored run of a new engine (cycle 0), take its lock and tell the page; the run goes on unsaved on failure. */

@@ -15,6 +15,7 @@ import type { RunConfig } from '../../src/core/config/schema';
 import { onClassifierProgress, onVerifierProgress } from '../../src/browser/verify/task-context';
 import { initBackend, type BackendName, type InitOptions, type InitResult } from './backend';
 import { message, send, subscribe, type EventSink } from './events';
+import { scoreWithHubModel, tryReward } from './probes';
 import { RunSession, type MachineSettings, type ResumeInfo, type RunOutcome } from './run-session';
 
 export type { BackendName, InitOptions, InitResult } from './backend';
@@ -104,7 +105,7 @@ const api = {
   /** Score a text or token ids with a Hub model (the conformance probe): log-probs, nll and perplexity. */
   score(model: string, input: { text?: string; ids?: number[] }, settings: MachineSettings = {}) {
     if (!backend) throw new Error('no backend has been started (init first)');
-    return exclusive('score', () => session.score(model, input, settings));
+    return exclusive('score', () => scoreWithHubModel(session.pageUrl, model, input, settings));
   },
 
   /** The trained model of the run in memory as a zip (PEFT adapter, or the merged model in the Hub's layout). */
@@ -115,7 +116,7 @@ const api = {
 
   /** Check a task's reward and score one sample with it (the task editor's "Try the reward"). */
   tryReward(taskDoc: string, sample: { prompt: string; completion: string; row?: Record<string, unknown> }, settings: MachineSettings = {}) {
-    return session.tryReward(taskDoc, sample, settings);
+    return tryReward(session.pageUrl, taskDoc, sample, settings);
   },
 
   /** The backend in use (null before init). */

@@ -1,28 +1,31 @@
 /**
- * The lab's run state (Svelte 5 runes): the trainer worker and its backend, the run status, progress, and every
- * finished cycle's stats and samples. Commands go to the worker, which keeps its engine between them: Run continues
- * until `cycles`, Pause ends after the current cycle, Step runs exactly one cycle, Reset disposes the engine and the
- * model (a running cycle is cut short by restarting the worker). The configuration and its link live in
- * `LinkConfig` (link-config.svelte.ts), the saved runs in `SavedRuns` (saved-runs.svelte.ts); the Lab forwards
- * their fields for the components.
+ * The lab's run state (Svelte 5 runes): the run status, progress, and every finished cycle's stats and samples, and
+ * the run commands. Commands go to the worker, which keeps its engine between them: Run continues until `cycles`,
+ * Pause ends after the current cycle, Step runs exactly one cycle, Reset disposes the engine and the model (a running
+ * cycle is cut short by restarting the worker). The other concerns live in files of their own, one object each: the
+ * worker and its backend (trainer-backend.svelte.ts), the configuration and its link (link-config.svelte.ts), saved
+ * runs (saved-runs.svelte.ts), consent to Python code (python-consent.svelte.ts), sweeps (sweep.svelte.ts), the Hub
+ * tools (model-tools.svelte.ts, hub-models.svelte.ts); the Lab forwards some of their fields for the components.
  */
 import { DEFAULT_CONFIG, isImageTaskName, type AnyConfigField, type RunConfig } from '../../core/config/schema';
 import { embeddedModelOf, parseTaskDocument, taskDocumentJson } from '../../core/tasks/custom/document';
 import { TaskEditor } from './task-editor.svelte';
-import { gridPoints, parseGrid, parseSweepFile, runId, summarizeSweep, SWEEP_VERSION, type SweepFile, type SweepRun } from '../../core/sweep';
-import type { Method } from '../../core/config/schema';
 import type { Phase } from '../../core/raft/engine';
 import { differsBeyondLive, LIVE_KEYS } from '../config-controls';
-import { download, isImageStats, type CycleRecord } from '../export';
+import { isImageStats, type CycleRecord } from '../export';
 import type { CycleRecord as StoredCycle, RunRecord } from '../../browser/store/run-store';
 import type { VerifierLoadProgress } from '../../browser/verify/index';
-import { createTrainer, type BackendName, type InitResult, type RunOutcome, type TrainerClient, type TrainerEvent } from '../trainer-client';
+import type { BackendName, InitResult, RunOutcome, TrainerEvent } from '../trainer-client';
 import type { TokenView } from '../../../workers/trainer/events';
 import { LinkConfig } from './link-config.svelte';
 import { SavedRuns } from './saved-runs.svelte';
 import { HubModels } from './hub-models.svelte';
 import { Tour } from './tour.svelte';
-import { forgetMeasurement, rememberedMeasurement, rememberMeasurement } from './backend-memory';
+import { PythonConsent } from './python-consent.svelte';
+import { PageSweep } from './sweep.svelte';
+import { ModelTools } from './model-tools.svelte';
+import { TrainerBackend } from './trainer-backend.svelte';
+import { errorText } from './error-text';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'error';
 
@@ -50,23 +53,14 @@ export class Lab {
   readonly tour = new Tour();
   /** The "Your task" editor and the saved tasks. */
   readonly tasks = new TaskEditor();
-  /**
-   * Python reward code the user has allowed to run in this page (their own from the editor, or a link's after they
-   * read it). A run whose task has other Python code waits for the user's consent (PythonConsent shows the code).
-   */
-  approvedPython = $state<string[]>([]);
+  /** Consent to the Python reward code of the configured task. */
+  readonly python = new PythonConsent(() => this.config);
   /** The sweep shown in the Sweep panel (run here, or a CLI sweep file opened), and the one running. */
-  sweep = $state<{ file: SweepFile | null; running: { done: number; total: number; label: string } | null; error: string | null; stop: boolean }>({
-    file: null, running: null, error: null, stop: false,
-  });
-  /** Python code of the configured task that has not been allowed yet. */
-  readonly unapprovedPython = $derived(pythonCodes(this.config.taskDoc).filter((c) => !this.approvedPython.includes(c)));
-
-  /** 'auto' = WebGPU, else WebGL, WASM, CPU. */
-  backendChoice = $state<'auto' | BackendName>('auto');
-  backend = $state<InitResult | null>(null);
-  backendError = $state<string | null>(null);
-  backendBusy = $state(true);
+  readonly sweep = new PageSweep(this);
+  /** The trainer worker and its TF.js backend. */
+  readonly worker: TrainerBackend;
+  /** The trained model's download and the Hub model's scoring probe. */
+  readonly modelTools = new ModelTools(this, this.hub);
 
   status = $state<RunStatus>('idle');
   /** The configuration the worker's engine was built with (null = no run in memory). */
@@ -97,20 +91,35 @@ export class Lab {
   readonly busy = $derived(this.status === 'loading' || this.status === 'running' || this.status === 'pausing');
   readonly nextCycle = $derived(this.cycles.length ? this.cycles.at(-1)!.stats.cycle + 1 : 0);
   readonly ready = $derived(this.backend !== null && !this.backendBusy);
-  readonly canRun = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.unapprovedPython.length === 0 && this.nextCycle <= this.config.cycles);
-  readonly canStep = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.unapprovedPython.length === 0);
+  readonly canRun = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.python.unapproved.length === 0 && this.nextCycle <= this.config.cycles);
+  readonly canStep = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.python.unapproved.length === 0);
   readonly canReset = $derived(this.busy || this.runConfig !== null || this.cycles.length > 0 || this.status === 'error' || this.crash !== null);
   /** An image task's run (shapes): its cycles, or else the run's or the form's task. The page shows image views then. */
   readonly imageRun = $derived(this.cycles.some((c) => isImageStats(c.stats)) || isImageTaskName((this.runConfig ?? this.config).task));
 
-  #trainer: TrainerClient | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
-  #generation = 0;
 
   constructor(hash: string, search: string) {
     this.link = new LinkConfig(hash, search);
-    const b = new URLSearchParams(search).get('backend');
-    if (b === 'webgpu' || b === 'webgl' || b === 'wasm' || b === 'cpu') this.backendChoice = b;
+    // measured on the model the task runs on (a custom task names an embedded one)
+    this.worker = new TrainerBackend(search, { model: () => embeddedModelOf(this.config), event: (e) => this.#onEvent(e), lost: (text) => this.#lost(text) });
+  }
+
+  // the worker's backend, forwarded for the components
+  get backendChoice(): 'auto' | BackendName {
+    return this.worker.choice;
+  }
+  get backend(): InitResult | null {
+    return this.worker.result;
+  }
+  get backendError(): string | null {
+    return this.worker.error;
+  }
+  get backendBusy(): boolean {
+    return this.worker.busy;
+  }
+  get trainer() {
+    return this.worker.trainer;
   }
 
   // the configuration and the saved runs, forwarded for the components
@@ -138,7 +147,7 @@ export class Lab {
 
   /** Start the worker and pick a backend (called once the page is mounted), then offer interrupted runs. */
   async start(): Promise<void> {
-    await this.#startWorker();
+    await this.worker.start();
     await this.saved.findInterrupted();
   }
 
@@ -148,13 +157,13 @@ export class Lab {
    */
   async resume(runId: string): Promise<void> {
     if (this.busy) return;
-    if (this.crash || !this.#trainer) await this.#restartWorker();
+    if (this.crash || !this.trainer) await this.#restartWorker();
     this.#clearRun();
     this.saved.resumeOffer = [];
     this.status = 'loading';
     let info;
     try {
-      info = await this.#trainer!.resume(runId, this.hub.snapshot());
+      info = await this.trainer!.resume(runId, this.hub.snapshot());
     } catch (e) {
       this.error = `Resuming failed: ${errorText(e)}`;
       this.status = 'error';
@@ -172,45 +181,6 @@ export class Lab {
   /** What training changed in the first held-out sample of the newest cycle, token by token. */
   tokenView = $state<({ cycle: number } & TokenView) | null>(null);
 
-  /** A model download being made, or why it failed. */
-  modelDownload = $state<{ busy: boolean; error: string | null }>({ busy: false, error: null });
-
-  /** Download the run's trained model (a zip): its LoRA adapter in PEFT's format, or the merged model. */
-  async downloadModel(kind: 'adapter' | 'merged'): Promise<void> {
-    if (!this.#trainer || this.busy || this.modelDownload.busy) return;
-    this.modelDownload = { busy: true, error: null };
-    try {
-      const { name, zip } = await this.#trainer.exportModel(kind);
-      download(name, zip, 'application/zip');
-      this.modelDownload = { busy: false, error: null };
-    } catch (e) {
-      this.modelDownload = { busy: false, error: errorText(e) };
-    }
-  }
-
-  /**
-   * Score a text (or token ids, "ids: 1,2,3") with the Model setting's Hub model in the worker: the conformance
-   * probe. Not while a run is in memory (its model holds the worker's memory).
-   */
-  async scoreModel(input: string): Promise<void> {
-    if (!this.#trainer || this.busy) return;
-    const m = /^\s*ids:\s*(.*)$/s.exec(input);
-    const ids = m ? m[1]!.split(',').map((x) => Number(x.trim())) : undefined;
-    if (ids && !ids.every((x) => Number.isSafeInteger(x) && x >= 0)) {
-      this.hub.score = { error: 'ids: must be followed by non-negative integers separated by commas' };
-      return;
-    }
-    this.hub.startLoading();
-    this.hub.score = { running: true };
-    try {
-      const r = await this.#trainer.score(this.config.model, ids ? { ids } : { text: input }, this.hub.snapshot());
-      this.hub.score = { result: r };
-    } catch (e) {
-      this.hub.score = { error: errorText(e) };
-    }
-    void this.hub.refresh();
-  }
-
   /** Not now: the offer goes away, the run stays in Saved runs (paused, resumable there; Delete run deletes it). */
   dismissOffer(runId: string): Promise<void> {
     return this.saved.dismissOffer(runId);
@@ -227,8 +197,7 @@ export class Lab {
 
   dispose(): void {
     this.#stopTimer();
-    this.#trainer?.terminate();
-    this.#trainer = null;
+    this.worker.terminate();
   }
 
   /** Whether a control may be changed now: not during a command, and only live keys while a run is in memory. */
@@ -248,17 +217,8 @@ export class Lab {
 
   async chooseBackend(choice: 'auto' | BackendName): Promise<void> {
     if (this.busy) return;
-    this.backendChoice = choice;
     this.#clearRun();
-    this.backendBusy = true;
-    this.backendError = null;
-    try {
-      this.backend = await this.#init(this.#trainer!);
-    } catch (e) {
-      this.backendError = errorText(e);
-    } finally {
-      this.backendBusy = false;
-    }
+    await this.worker.choose(choice);
   }
 
   run(): Promise<void> {
@@ -270,9 +230,9 @@ export class Lab {
   }
 
   async pause(): Promise<void> {
-    if (this.status !== 'running' || !this.#trainer) return;
+    if (this.status !== 'running' || !this.trainer) return;
     this.status = 'pausing';
-    await this.#trainer.pause();
+    await this.trainer.pause();
   }
 
   /** Back to the base model with no stats. A cycle in progress is cut short by restarting the worker. */
@@ -281,12 +241,12 @@ export class Lab {
     if (this.busy || this.crash) {
       await this.#restartWorker();
       // the run stays in the store, resumable from Saved runs
-      if (saved) await this.#trainer?.markRun(saved.id).catch(() => undefined);
+      if (saved) await this.trainer?.markRun(saved.id).catch(() => undefined);
       this.saved.changed();
       return;
     }
     try {
-      await this.#trainer?.reset();
+      await this.trainer?.reset();
     } catch (e) {
       this.error = errorText(e);
     }
@@ -296,13 +256,8 @@ export class Lab {
 
   /** Measure the backends again (automatic choice), forgetting the remembered figures. */
   async remeasure(): Promise<void> {
-    forgetMeasurement(embeddedModelOf(this.config));
+    this.worker.forget();
     await this.chooseBackend('auto');
-  }
-
-  /** Allow the configured task's Python reward code to run (in the sandboxed verifier worker). */
-  allowPython(): void {
-    this.approvedPython = [...this.approvedPython, ...this.unapprovedPython];
   }
 
   /**
@@ -316,7 +271,7 @@ export class Lab {
     }
     const doc = parseTaskDocument(json);
     const taskDoc = taskDocumentJson(doc);
-    this.approvedPython = [...this.approvedPython, ...pythonCodes(taskDoc)];
+    this.python.approveTask(taskDoc);
     this.link.load({ ...($state.snapshot(this.config) as RunConfig), task: 'custom', taskDoc, maxNewTokens: doc.generation.maxNewTokens });
   }
 
@@ -328,11 +283,11 @@ export class Lab {
       t.tryResult = { busy: false, text: b.message, error: true };
       return;
     }
-    if (!this.#trainer) return;
+    if (!this.trainer) return;
     const row = b.doc.prompts.find((r) => r.prompt === t.tryPrompt) ?? b.doc.prompts[0]!;
     t.tryResult = { busy: true, text: null, error: false };
     try {
-      const r = await this.#trainer.tryReward(b.json, { prompt: row.prompt, completion: t.tryCompletion, row: { ...row } }, this.hub.snapshot());
+      const r = await this.trainer.tryReward(b.json, { prompt: row.prompt, completion: t.tryCompletion, row: { ...row } }, this.hub.snapshot());
       const parts = Object.entries(r.breakdown ?? {}).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
       t.tryResult = r.error ? { busy: false, text: r.error, error: true } : { busy: false, text: `reward ${r.reward.toFixed(4)}${parts ? ` (${parts})` : ''}`, error: false };
     } catch (e) {
@@ -340,60 +295,13 @@ export class Lab {
     }
   }
 
-  /**
-   * Run a sweep here: every method x grid point x seed on the current settings, one run after another (each is an
-   * ordinary run: saved, resumable), the summary updated after each. "Stop" ends it after the run in progress.
-   */
-  async runSweep(methods: Method[], gridSpec: string, seeds: number[]): Promise<void> {
-    if (this.busy || this.sweep.running) return;
-    let points;
-    let grid;
-    try {
-      grid = parseGrid(gridSpec);
-      points = gridPoints(grid);
-    } catch (e) {
-      this.sweep = { ...this.sweep, error: errorText(e) };
-      return;
-    }
-    if (methods.length === 0 || seeds.length === 0) {
-      this.sweep = { ...this.sweep, error: 'choose at least one method and one seed' };
-      return;
-    }
-    const base = $state.snapshot(this.config) as RunConfig;
-    const runs: SweepRun[] = [];
-    const total = methods.length * points.length * seeds.length;
-    this.sweep = { file: null, running: { done: 0, total, label: '' }, error: null, stop: false };
-    try {
-      for (const method of methods) {
-        for (const point of points) {
-          for (const seed of seeds) {
-            if (this.sweep.stop) return;
-            const config = { ...base, ...point, method, seed } as RunConfig;
-            this.sweep.running = { done: runs.length, total, label: `${method} ${Object.entries(point).map(([k, v]) => `${k}=${v}`).join(' ')} seed ${seed}` };
-            await this.reset();
-            this.link.load(config);
-            await this.run();
-            if (this.status !== 'finished' || this.cycles.length === 0) {
-              this.sweep = { ...this.sweep, error: `the sweep stopped: the run ${this.sweep.running.label} did not finish${this.error ? ` (${this.error})` : this.unapprovedPython.length ? ' (allow the task\'s Python code first)' : ''}` };
-              return;
-            }
-            runs.push({ id: runId(method, point, seed), method, point, seed, config, cycles: this.cycles.map((c) => $state.snapshot(c.stats) as SweepRun['cycles'][number]) });
-            this.sweep.file = { raftlabSweep: SWEEP_VERSION, base, methods, grid, seeds, runs: [...runs], summary: summarizeSweep(runs) };
-          }
-        }
-      }
-    } finally {
-      this.sweep = { ...this.sweep, running: null, stop: false };
-    }
-  }
-
-  /** A sweep file (the CLI's `raftlab sweep --out`) shown in the Sweep panel. */
-  openSweep(text: string, name: string): void {
-    try {
-      this.sweep = { ...this.sweep, file: parseSweepFile(text), error: null };
-    } catch (e) {
-      this.sweep = { ...this.sweep, error: `${name}: ${errorText(e)}` };
-    }
+  /** For a sweep (sweep.svelte.ts): reset, load `config`, run it to its end; its cycles, or why it did not finish. */
+  async runToEnd(config: RunConfig): Promise<{ cycles: CycleRecord[] } | { failed: string }> {
+    await this.reset();
+    this.link.load(config);
+    await this.run();
+    if (this.status === 'finished' && this.cycles.length > 0) return { cycles: this.cycles };
+    return { failed: this.error ? ` (${this.error})` : this.python.unapproved.length ? ' (allow the task\'s Python code first)' : '' };
   }
 
   /** One click: reset, load the demo configuration and run it. */
@@ -407,41 +315,19 @@ export class Lab {
   // ---------------------------------------------------------------------------------------------------------
 
   async #restartWorker(): Promise<void> {
-    this.#generation++;
-    this.#trainer?.terminate();
-    this.#trainer = null;
+    this.worker.terminate();
     this.#clearRun();
-    await this.#startWorker();
-  }
-
-  async #startWorker(): Promise<void> {
-    this.backendBusy = true;
-    this.backendError = null;
-    const gen = this.#generation;
-    const trainer = createTrainer((m) => {
-      if (gen === this.#generation) this.#lost(`The trainer stopped unexpectedly (${m}).`);
-    });
-    this.#trainer = trainer;
-    await trainer.subscribe((e) => {
-      if (gen === this.#generation) this.#onEvent(e);
-    });
-    try {
-      const r = await this.#init(trainer);
-      if (gen === this.#generation) this.backend = r;
-    } catch (e) {
-      if (gen === this.#generation) this.backendError = errorText(e);
-    } finally {
-      if (gen === this.#generation) this.backendBusy = false;
-    }
+    await this.worker.start();
   }
 
   async #command(mode: 'run' | 'step'): Promise<void> {
-    if (!this.#trainer || this.busy || (mode === 'run' ? !this.canRun : !this.canStep)) return;
+    const trainer = this.trainer;
+    if (!trainer || this.busy || (mode === 'run' ? !this.canRun : !this.canStep)) return;
     if (this.runConfig && differsBeyondLive(this.runConfig, this.config)) {
       this.error = 'the settings changed since this run started: press Reset to start a new run with them';
       return;
     }
-    const gen = this.#generation;
+    const gen = this.worker.generation;
     const config = $state.snapshot(this.config) as RunConfig;
     this.status = this.runConfig ? 'running' : 'loading';
     this.command = mode;
@@ -452,11 +338,11 @@ export class Lab {
     let outcome: RunOutcome | null = null;
     try {
       if (this.status === 'loading') this.hub.startLoading(); // a new run loads its model
-      outcome = await this.#trainer.run(config, mode, this.hub.snapshot());
+      outcome = await trainer.run(config, mode, this.hub.snapshot());
     } catch (e) {
-      if (gen === this.#generation) this.error ??= errorText(e);
+      if (gen === this.worker.generation) this.error ??= errorText(e);
     } finally {
-      if (gen === this.#generation) {
+      if (gen === this.worker.generation) {
         this.#stopTimer();
         this.progress = null;
         this.message = '';
@@ -562,16 +448,6 @@ export class Lab {
     this.viewing = null;
   }
 
-  /** Start the backend: the one chosen, or automatic with the figures remembered for this task (saved when new). */
-  async #init(trainer: TrainerClient): Promise<InitResult> {
-    // measured on the model the task runs on (a custom task names an embedded one)
-    const task = embeddedModelOf(this.config);
-    const choice = this.backendChoice;
-    const r = choice === 'auto' ? await trainer.init(undefined, task, rememberedMeasurement(task)) : await trainer.init(choice, task);
-    if (r.measurement && !r.remembered) rememberMeasurement(task, r.measurement);
-    return r;
-  }
-
   #startTimer(): void {
     this.now = performance.now();
     this.#timer ??= setInterval(() => (this.now = performance.now()), 500);
@@ -583,22 +459,8 @@ export class Lab {
   }
 }
 
-/** The Python reward code of a task document's JSON ('' or unreadable: none). */
-function pythonCodes(taskDoc: string): string[] {
-  if (!taskDoc) return [];
-  try {
-    return parseTaskDocument(taskDoc).reward.terms.flatMap((t) => (t.kind === 'python' ? [t.code] : []));
-  } catch {
-    return [];
-  }
-}
-
 function fromStored(c: StoredCycle): CycleRecord {
   return { stats: c.stats, samples: c.kept, evalSamples: c.evalSamples };
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function describeOutcome(o: RunOutcome): string {

@@ -5,7 +5,8 @@
  * length, and the inflated size (a deflate bomb stops at the task document's limit).
  */
 import { Inflate, deflateSync, strToU8, strFromU8 } from 'fflate';
-import { TASK_LIMITS } from '../tasks/custom/document';
+import { TASK_LIMITS, parseTaskDocument, taskDocumentJson } from '../tasks/custom/document';
+import type { TaskDocumentCodec } from './values';
 
 /** The longest encoded task a link may carry. */
 export const MAX_TASK_LINK_CHARS = 48 * 1024;
@@ -87,3 +88,24 @@ export function decodeTaskLink(raw: string): TaskLinkResult {
     return { ok: false, message: 'the task in this link is not text' };
   }
 }
+
+/**
+ * The `task` field's document parser, passed to the config's parsers by schema.ts: a document as JSON or its link
+ * form, read strictly (tasks/custom/document.ts) into canonical JSON; written back in its link form.
+ */
+export const TASK_DOCUMENT_CODEC: TaskDocumentCodec = {
+  parse(raw) {
+    let json = raw;
+    if (!raw.trimStart().startsWith('{')) {
+      const decoded = decodeTaskLink(raw);
+      if (!decoded.ok) return decoded;
+      json = decoded.json;
+    }
+    try {
+      return { ok: true, value: taskDocumentJson(parseTaskDocument(json)) };
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+  },
+  format: encodeTaskLink,
+};

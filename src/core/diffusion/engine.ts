@@ -31,7 +31,7 @@ import { labelIndex, SHAPE_LABELS, shapeImages } from './dataset';
 import { sampleImages, type SampleOptions } from './ddim';
 import { IMAGE_REWARDS, imageReward, type ImageRewardName, type RewardWeights } from './rewards';
 import { cosineSchedule, type NoiseSchedule } from './schedule';
-import { SHAPES_HELD_OUT_SEED, SHAPES_RAFT, SHAPES_SCHEDULE } from './shapes-recipe';
+import { SHAPES_HELD_OUT_SEED, SHAPES_SCHEDULE } from './shapes-recipe';
 import { pairwiseDiversity, type ImageCycleStats } from './stats';
 import { denoiseStep, drawBatch, meanDenoiseLoss, type DenoiseBatch } from './train';
 import type { UNet } from './unet';
@@ -60,7 +60,7 @@ export interface DiffusionEngineOptions {
   config: RunConfig;
   /** The reward: a name of IMAGE_REWARDS or weights of the parts (default: config.imageReward). */
   reward?: ImageRewardName | RewardWeights;
-  /** Real held-out images for heldOutLoss (default min(evalTexts, 256)). */
+  /** Real held-out images for heldOutLoss (default config.evalImages). */
   heldOutImages?: number;
   onProgress?: (p: Progress) => void;
 }
@@ -105,10 +105,10 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
     this.#sampleRng = Rng.derive(seed, 'diffusion/sample');
     this.#trainRng = Rng.derive(seed, 'diffusion/train');
     this.#selectRng = Rng.derive(seed, 'diffusion/select');
-    // LoRA only: rank config.lora, or SHAPES_RAFT.loraRank when the config asks for full fine-tuning (lora = 0)
-    this.model.attachLora({ rank: this.config.lora > 0 ? this.config.lora : SHAPES_RAFT.loraRank, alpha: this.config.loraAlpha }, seed);
+    // LoRA only: rank config.lora, or config.imageLoraRank when the config asks for full fine-tuning (lora = 0)
+    this.model.attachLora({ rank: this.config.lora > 0 ? this.config.lora : this.config.imageLoraRank, alpha: this.config.loraAlpha }, seed);
     // held-out real images with fixed t and noise: the same for every run, so heldOutLoss compares across runs
-    const nHeld = opts.heldOutImages ?? Math.min(this.config.evalTexts, 256);
+    const nHeld = opts.heldOutImages ?? this.config.evalImages;
     const held = shapeImages(SHAPES_HELD_OUT_SEED, nHeld);
     const heldRng = Rng.derive(SHAPES_HELD_OUT_SEED, 'diffusion/held-out-noise');
     this.#heldOut = [];

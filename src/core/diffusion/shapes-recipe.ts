@@ -29,6 +29,6 @@ export const SHAPES_PRETRAIN = {
 /** Seed of the held-out real images (heldOutLoss); never used in pre-training. */
 export const SHAPES_HELD_OUT_SEED = 90001;
 
-/** RAFT on the denoiser: adapter rank when the config asks for full fine-tuning (lora = 0; image runs always use
- * LoRA), and how often each kept image is drawn per epoch with fresh timestep and noise. */
+/** RAFT on the denoiser: the default adapter rank (the `imageLoraRank` setting: image runs always use LoRA), and how
+ * often each kept image is drawn per epoch with fresh timestep and noise (the `noiseDraws` setting's default). */
 export const SHAPES_RAFT = { loraRank: 4, noiseDraws: 16 } as const;

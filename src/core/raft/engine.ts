@@ -32,8 +32,7 @@ import { emptyBudget, mean, type CycleBudget, type CycleStats } from './stats';
 import type { CycleResult, Phase, Progress } from './types';
 
 // what other code has imported from here: the public types, the failure error, the general tasks' measure
-export { REWARD_FAILURE_LIMIT, RewardFailureError, type CycleResult, type Phase, type Progress, type SampleRecord } from './types';
-export { GENERAL_EVAL } from './evaluation';
+export { RewardFailureError, type CycleResult, type Phase, type Progress, type SampleRecord } from './types';
 
 export interface RaftEngineOptions {
   model: LanguageModel;
@@ -87,7 +86,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
     this.#reference = new Reference(this.model, lora === 0 && !this.#method.trainsNothing ? this.model.frozenCopy() : null);
     const progress = (cycle: number, phase: Phase, done: number, total: number) => this.#progress(cycle, phase, done, total);
     this.#sampler = new Sampler(this.model, this.tokenizer, this.task, this.config, progress);
-    this.#scorer = new SampleScorer(this.task, this.tokenizer, this.config.rewardChunk, progress);
+    this.#scorer = new SampleScorer(this.task, this.tokenizer, this.config.rewardChunk, this.config.rewardFailureLimit, progress);
     this.#eval = {
       model: this.model,
       tokenizer: this.tokenizer,

@@ -20,9 +20,6 @@ import { passRate, rewardItems, type SampleScorer } from './scoring';
 import { distinct2, mean, type GeneralMetrics } from './stats';
 import type { Phase, SampleRecord } from './types';
 
-/** How a general task is measured: its first prompts, a few samples each (its own generation length), its held-out text. */
-export const GENERAL_EVAL = { prompts: 32, samplesPerPrompt: 2, texts: 128 } as const;
-
 /** What an evaluation reads of the engine. */
 export interface EvalParts {
   model: LanguageModel;
@@ -95,20 +92,20 @@ export async function sampleKl(p: EvalParts, seqs: Sequence[]): Promise<number[]
 }
 
 /**
- * General capability: each general task's eval reward and pass rate (its first GENERAL_EVAL.prompts eval prompts,
- * GENERAL_EVAL.samplesPerPrompt samples each with the task's own generation length, a fixed random stream) and the
+ * General capability: each general task's eval reward and pass rate (its first config.generalPrompts eval prompts,
+ * config.generalSamplesPerPrompt samples each with the task's own generation length, a fixed random stream) and the
  * perplexity of its held-out text, on this model. A reward that fails counts 0 (it is a measurement, not training).
  */
 async function evaluateGeneral(p: EvalParts, cycle: number): Promise<Record<string, GeneralMetrics>> {
   const out: Record<string, GeneralMetrics> = {};
   for (const task of p.general) {
-    const prompts = task.evalPrompts.slice(0, GENERAL_EVAL.prompts);
-    const rows = prompts.flatMap((q) => Array.from({ length: GENERAL_EVAL.samplesPerPrompt }, () => q));
+    const prompts = task.evalPrompts.slice(0, p.config.generalPrompts);
+    const rows = prompts.flatMap((q) => Array.from({ length: p.config.generalSamplesPerPrompt }, () => q));
     const maxNew = runDefaults(task.name as TaskName).maxNewTokens;
     const gens = await p.sampler.sample(p.model, cycle, rows.map((q) => p.sampler.promptTokens(q)), Rng.derive(p.config.seed, `raft/general/${task.name}`), 'evaluate', maxNew, task.stop);
     const items = rows.map((prompt, i) => ({ prompt, completion: p.tokenizer.decode(gens[i]!.tokens) }));
     const rewards = (await rewardItems(task, items, p.config.rewardChunk)).map((r) => r.reward);
-    const { nll, tokens } = await totalNll(p.model, p.sampler.heldOutSequences(task.heldOutText.slice(0, GENERAL_EVAL.texts)), p.tokenizer.eosId);
+    const { nll, tokens } = await totalNll(p.model, p.sampler.heldOutSequences(task.heldOutText.slice(0, p.config.generalTexts)), p.tokenizer.eosId);
     out[task.name] = { reward: mean(rewards) ?? 0, passRate: passRate(task, rewards), perplexity: Math.exp(nll / Math.max(1, tokens)) };
   }
   return out;

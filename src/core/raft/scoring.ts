@@ -9,7 +9,7 @@ import { nextTask } from '../next-task';
 import type { RewardItem, RewardResult, Task, Tokenizer } from '../tasks/types';
 import type { Scored } from './methods/types';
 import type { Unscored } from './sampling';
-import { REWARD_FAILURE_LIMIT, RewardFailureError, type Phase } from './types';
+import { RewardFailureError, type Phase } from './types';
 
 export interface ScoringHooks {
   /** After each chunk (batched) or sample: how many of the items are scored. */
@@ -66,7 +66,7 @@ export function passRate(task: Task, rewards: readonly number[]): number | null 
 
 /**
  * The rewards of a language run's samples (training and eval), with the cycle's accounting: reward errors (count and
- * the first message) and the verified samples' throughput. When more than REWARD_FAILURE_LIMIT of the samples of one
+ * the first message) and the verified samples' throughput. When more than `failureLimit` of the samples of one
  * call failed, the cycle stops with a RewardFailureError.
  */
 export class SampleScorer {
@@ -79,6 +79,8 @@ export class SampleScorer {
     readonly task: Task,
     readonly tokenizer: Tokenizer,
     readonly rewardChunk: number,
+    /** The share of one call's samples whose failure stops the cycle (the run's rewardFailureLimit). */
+    readonly failureLimit: number,
     readonly progress: (cycle: number, phase: Phase, done: number, total: number) => void,
   ) {}
 
@@ -121,7 +123,7 @@ export class SampleScorer {
       }
       return { ...g, completion: items[i]!.completion, result };
     });
-    if (gens.length > 0 && failed / gens.length > REWARD_FAILURE_LIMIT) {
+    if (gens.length > 0 && failed / gens.length > this.failureLimit) {
       throw new RewardFailureError(cycle, failed, gens.length, this.#errors.first ?? 'unknown error');
     }
     return scored;

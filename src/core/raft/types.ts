@@ -7,12 +7,9 @@ import type { RewardResult } from '../tasks/types';
 import type { CycleStats } from './stats';
 
 /**
- * A cycle in which more than this share of the samples' rewards failed (threw, or gave no number in [0, 1]) stops
- * the run: training on such rewards would teach nothing but the bug. The run resumes from its last finished cycle.
+ * Thrown when more than the run's rewardFailureLimit of a call's rewards failed (threw, or gave no number in [0, 1]):
+ * training on such rewards would teach nothing but the bug; the cycle is not recorded and the run can resume before it.
  */
-export const REWARD_FAILURE_LIMIT = 0.5;
-
-/** Thrown when most of a cycle's rewards failed; the cycle is not recorded and the run can resume before it. */
 export class RewardFailureError extends Error {
   constructor(
     readonly cycle: number,

@@ -7,7 +7,7 @@ import { createSentimentTask, sentimentCorpus, SENTIMENT_PRETRAIN_SEED } from '.
 import { createAnswerKeyTask } from './answer-key/index';
 import { GENERALIST_PRETRAIN_SEED, generalistCorpus, generalistHeldOutText } from './generalist';
 import type { Task, TaskContext } from './types';
-import { isImageTaskName, TASK_SHARED_MODEL } from '../config/schema';
+import { isImageTaskName, TASK_SHARED_MODEL, type TaskName } from './catalogue';
 
 export interface PretrainRecipe {
   /** Architecture; vocabSize comes from the task's tokenizer. */
@@ -56,7 +56,10 @@ const GENERALIST_RECIPE: PretrainRecipe = {
 
 const MODEL_RECIPES: Record<EmbeddedModel, PretrainRecipe> = { generalist: GENERALIST_RECIPE };
 
-const TASKS: Record<string, TaskEntry> = {
+/** The built-in language tasks of the catalogue: each has an entry here (a task added to the catalogue without one does not compile). */
+type BuiltInLanguageTask = Exclude<TaskName, 'shapes' | 'custom'>;
+
+const TASKS: Readonly<Record<BuiltInLanguageTask, TaskEntry>> = {
   sentiment: {
     create: () => createSentimentTask(),
     pretrain: {
@@ -127,15 +130,15 @@ export function taskNames(): string[] {
 
 /**
  * Image (diffusion) tasks: their RAFT runs on a denoiser with LoRA (src/core/diffusion/, DiffusionRaftEngine), not
- * on a language model, so they have no entry above (no Task, no GPT recipe). The list lives in the config schema
- * (IMAGE_TASKS), which the page imports without the tasks' code.
+ * on a language model, so they have no entry above (no Task, no GPT recipe). The list lives in the task catalogue
+ * (catalogue.ts: IMAGE_TASKS), which the page imports without the tasks' code.
  */
 export function isImageTask(name: string): boolean {
   return isImageTaskName(name);
 }
 
 function entry(name: string): TaskEntry {
-  const e = Object.hasOwn(TASKS, name) ? TASKS[name] : undefined;
+  const e = Object.hasOwn(TASKS, name) ? TASKS[name as BuiltInLanguageTask] : undefined;
   if (!e && isImageTask(name)) throw new Error(`task "${name}" is an image task: it runs on the diffusion engine (src/core/diffusion), not on a language model`);
   if (!e) throw new Error(`unknown task "${name}" (known: ${taskNames().join(', ')})`);
   return e;

@@ -9,7 +9,7 @@
  * always serializes (`taskDocumentJson`) to the same text, which is what a run's config stores.
  */
 
-import { TASK_SHARED_MODEL, type TaskName } from '../../config/schema';
+import { TASK_SHARED_MODEL, type TaskName } from '../catalogue';
 
 export const TASK_DOCUMENT_VERSION = 1;
 

@@ -1,0 +1,45 @@
+/**
+ * Cross-field checks: settings valid one by one that together make no sense (a prompt keeping more samples than it
+ * has, top-k 1 with several samples, an image task on a Hub model, ...). Each field is assumed valid on its own.
+ */
+import { isImageTaskName } from '../tasks/catalogue';
+import { fieldOf, type ConfigKey, type RunConfig } from './fields';
+import { parseFieldValue, type ConfigProblem } from './values';
+
+/** Checks that involve more than one field. Each field is assumed to be individually valid. */
+export function checkConfig(config: RunConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (key: ConfigKey, message: string) => problems.push({ key, value: String(config[key]), message });
+  if (config.select === 'per-prompt' && config.keepPerPrompt > config.samplesPerPrompt) {
+    add(
+      'keepPerPrompt',
+      `keepPerPrompt (${config.keepPerPrompt}) must be at most samplesPerPrompt (${config.samplesPerPrompt}): a prompt cannot keep more samples than it has`,
+    );
+  }
+  if (config.topK === 1 && config.samplesPerPrompt > 1) {
+    add(
+      'topK',
+      `topK = 1 always picks the most likely token, so all ${config.samplesPerPrompt} samples of a prompt would be identical and ranking them is pointless; use 0 (off) or at least 2`,
+    );
+  }
+  const total = config.promptsPerCycle * config.samplesPerPrompt;
+  if (config.minKept > total) {
+    add(
+      'minKept',
+      `minKept (${config.minKept}) is more than the ${total} samples a cycle draws (promptsPerCycle × samplesPerPrompt), so threshold selection would always keep every sample`,
+    );
+  }
+  if (isImageTaskName(config.task) && config.model !== 'embedded') {
+    add('model', `image tasks (${config.task}) train the embedded denoiser; model ${config.model} is for language tasks`);
+  }
+  if (isImageTaskName(config.task) && config.method !== 'raft') {
+    add('method', `image tasks (${config.task}) run RAFT only; method ${config.method} is for language tasks`);
+  }
+  if (config.task === 'custom' && config.taskDoc === '') {
+    add('taskDoc', 'task custom needs a task document (the lab\'s "Your task" editor; the CLI\'s --task-file, or --prompts with --reward-py)');
+  }
+  if (config.task !== 'custom' && config.taskDoc !== '') add('taskDoc', `a task document is for task custom, not ${config.task}`);
+  const parsedTargets = parseFieldValue(fieldOf('loraTargets'), config.loraTargets);
+  if (!parsedTargets.ok) add('loraTargets', parsedTargets.message);
+  return problems;
+}

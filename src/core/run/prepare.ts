@@ -1,0 +1,93 @@
+/**
+ * One set-up of a language run, shared by the CLI (src/cli/run.ts) and the trainer worker
+ * (workers/trainer/run-session.ts): a custom task's reward is checked before anything loads (Python that does not
+ * compile, a classifier without the label), the task and the general tasks are built, the base model is loaded from
+ * wherever this machine keeps model files (`ModelSource`: src/node/run-model.ts reads folders and the Hub cache,
+ * src/browser/run-model.ts the page's files and the Cache API), and the engine is built on it. The config the run
+ * records names the model as the source pinned it (a Hub id at the commit it resolved). An image run's set-up is
+ * `prepareImageRun`: the task's denoiser, from where this machine keeps it, and the diffusion engine on it.
+ */
+import type { RunConfig } from '../config/schema';
+import { DiffusionRaftEngine } from '../diffusion/engine';
+import type { UNet } from '../diffusion/unet';
+import { baseModelId } from '../store/base-model';
+import type { LanguageModel } from '../lm/language-model';
+import { RaftEngine, type Progress } from '../raft/engine';
+import { checkCustomTask } from '../tasks/custom/task';
+import { createGeneralTasks, createRunTask, runTaskDocument } from '../tasks/run-task';
+import type { Task, TaskContext, Tokenizer } from '../tasks/types';
+
+/** What every model source gives; each adds what its side needs (labels, export files, save folders). */
+export interface LoadedModel {
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  /** For stored runs and checkpoints: task, architecture, size and a fingerprint of the weights. */
+  baseId: string;
+  /** The `model` value the run records and its link names (a Hub id pinned to its commit where known). */
+  linkModel: string;
+}
+
+/** Where a run's base model comes from: what differs between Node and the browser. */
+export type ModelSource<M extends LoadedModel> = (config: RunConfig, task: Task) => Promise<M>;
+
+export interface PreparedRun<M extends LoadedModel = LoadedModel> {
+  /** The config as given, with `model` as the source pinned it. */
+  config: RunConfig;
+  task: Task;
+  general: Task[];
+  base: M;
+}
+
+/** Check, build the tasks of, and load the model of a language run. `onStatus` hears what is happening. */
+export async function prepareRun<M extends LoadedModel>(
+  asGiven: RunConfig,
+  ctx: TaskContext,
+  loadModel: ModelSource<M>,
+  onStatus?: (text: string) => void,
+): Promise<PreparedRun<M>> {
+  const doc = runTaskDocument(asGiven);
+  if (doc) {
+    onStatus?.(`checking the reward of "${doc.name}"`);
+    await checkCustomTask(doc, ctx);
+  }
+  const task = createRunTask(asGiven, ctx);
+  const general = createGeneralTasks(asGiven, ctx);
+  const base = await loadModel(asGiven, task);
+  return { config: { ...asGiven, model: base.linkModel }, task, general, base };
+}
+
+/** The engine of a prepared run (at cycle 0); the model is disposed when the engine refuses the settings. */
+export function createRunEngine(run: PreparedRun, onProgress?: (p: Progress) => void): RaftEngine {
+  try {
+    return new RaftEngine({ model: run.base.model, tokenizer: run.base.tokenizer, task: run.task, general: run.general, config: run.config, ...(onProgress ? { onProgress } : {}) });
+  } catch (e) {
+    run.base.model.dispose();
+    throw e;
+  }
+}
+
+/** An image task's denoiser, however it was loaded (src/node/diffusion-files.ts, src/browser/diffusion-files.ts). */
+export interface LoadedDenoiser {
+  model: UNet;
+  fingerprint: string;
+}
+
+/**
+ * Load an image task's denoiser and build the diffusion engine on it (at cycle 0); `baseId` names the denoiser for
+ * stored runs and checkpoints. The model is disposed when the engine refuses the settings.
+ */
+export async function prepareImageRun<M extends LoadedDenoiser>(
+  config: RunConfig,
+  load: (task: string) => Promise<M>,
+  onProgress?: (p: Progress) => void,
+): Promise<{ base: M; engine: DiffusionRaftEngine; baseId: string }> {
+  const base = await load(config.task);
+  let engine: DiffusionRaftEngine;
+  try {
+    engine = new DiffusionRaftEngine({ model: base.model, config, ...(onProgress ? { onProgress } : {}) });
+  } catch (e) {
+    base.model.dispose();
+    throw e;
+  }
+  return { base, engine, baseId: baseModelId(config.task, 'denoiser', base.model.numParams(), base.fingerprint) };
+}
