@@ -1,13 +1,14 @@
 // Learned image rewards, offline: the project's tiny CLIP, CIFAR-10 classifier and aesthetic head
 // (scripts/make-image-reward-fixtures.py) served in the Hub's layout from a local server and run through the real
 // transformers.js classes and pipeline, checked against the script's own numpy computation.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aestheticHead, parseAestheticConfig } from '../src/core/rewards/aesthetic-head';
 import { imageRewardModelLoader, type RewardImage } from '../src/core/rewards/image-models';
+import { nodeImageRewardModels } from '../src/node/image-reward-models';
 import { FIXTURES, startHubServer } from './hub-server';
 
 const read = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name, 'reference.json'), 'utf8'));
@@ -157,6 +158,26 @@ describe('loading', () => {
     const p = models.classifier(VIT);
     await expect(p).resolves.toHaveProperty('labels', VIT_REF.labels);
     await models.dispose();
+  });
+
+  it('the CLI\'s runtime (node/image-reward-models.ts) scores on the CPU, caches under $RAFTLAB_CACHE and logs each file once', { timeout: 60_000 }, async () => {
+    const saved = process.env.RAFTLAB_CACHE;
+    const cache = mkdtempSync(join(tmpdir(), 'raftlab-cache-'));
+    process.env.RAFTLAB_CACHE = cache;
+    try {
+      const lines: string[] = [];
+      const models = nodeImageRewardModels(hub.endpoint, (l) => lines.push(l));
+      const got = await models.aesthetic(AES, IMAGES);
+      close(got.map((g) => g.raw), AES_REF.scores);
+      expect(lines.filter((l) => l.includes('onnx/vision_model.onnx'))).toHaveLength(1);
+      expect(lines.every((l) => l.startsWith('image reward model '))).toBe(true);
+      const cached = (readdirSync(join(cache, 'transformers'), { recursive: true }) as string[]).map((f) => f.replaceAll('\\', '/'));
+      expect(cached).toContain('tiny/clip/onnx/vision_model.onnx');
+      await models.dispose();
+    } finally {
+      if (saved === undefined) delete process.env.RAFTLAB_CACHE;
+      else process.env.RAFTLAB_CACHE = saved;
+    }
   });
 
   it('refuses images of the wrong size by index', async () => {
