@@ -142,6 +142,10 @@ describe('loading', () => {
     await models.aesthetic(AES, IMAGES);
     expect(log.slice(before)).toEqual([]);
     await models.dispose();
+    // after dispose() the sessions are gone: the next call loads the model again (from transformers.js' file cache)
+    expect(await models.clip(CLIP)).not.toBe(a);
+    expect(log.slice(before)).toEqual([]);
+    await models.dispose();
   });
 
   it('a model that does not load is an error naming it, never a crash (no onnx/ files, no repo, server down, a head on a missing CLIP)', { timeout: 60_000 }, async () => {
@@ -178,6 +182,23 @@ describe('loading', () => {
       if (saved === undefined) delete process.env.RAFTLAB_CACHE;
       else process.env.RAFTLAB_CACHE = saved;
     }
+  });
+
+  it('takes images of other sizes through the processors\' resize and center crop (a flat colour stays that colour)', { timeout: 60_000 }, async () => {
+    const models = loader();
+    const flat = (width: number, height: number): RewardImage => {
+      const pixels = new Float32Array(width * height * 3);
+      for (let i = 0; i < pixels.length; i += 3) pixels.set([0.8, 0.3, 0.1], i);
+      return { pixels, width, height };
+    };
+    // 16x16 is the processors' size (no resize); 32x32 is resized by half (sharp in Node); 24x16 has CLIP's shortest
+    // edge already and is center-cropped. (At a non-integer ratio, e.g. 40x24 -> 26x16, sharp's bicubic changes a
+    // flat image's edge pixels, by up to 13/255 here: resampled images are close to, not equal to, PIL's or a canvas'.)
+    const [e0, ...rest] = await (await models.clip(CLIP)).embedImages([flat(16, 16), flat(32, 32), flat(24, 16)]);
+    for (const e of rest) close(e, e0!);
+    const [p0, p1] = await (await models.classifier(VIT)).probabilities([flat(16, 16), flat(32, 32)]);
+    close(VIT_REF.labels.map((l) => p1![l]!), VIT_REF.labels.map((l) => p0![l]!));
+    await models.dispose();
   });
 
   it('refuses images of the wrong size by index', async () => {

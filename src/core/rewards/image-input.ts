@@ -3,7 +3,10 @@
  * RGB, with width and height), turned into transformers.js' RawImage, which holds 8-bit RGB: each value is clamped to
  * [0, 1] and quantized as Math.round(x * 255) (scripts/make-image-reward-fixtures.py does the same,
  * floor(x * 255 + 0.5)). The models' image processors then resize (sharp in Node, a canvas in the browser: the
- * identity when the image already has the processor's size), crop, rescale by 1/255 and normalize.
+ * identity when the image already has the processor's size), crop, rescale by 1/255 and normalize. Resampling differs
+ * between sharp, a canvas and PIL (which the models were trained with): at a non-integer ratio sharp's bicubic even
+ * moves a flat image's edge pixels by a few levels. So scores of resized images are close to Python's, not equal;
+ * images of the processor's size (224 for CLIP ViT-B/32) give the same pixels everywhere.
  */
 import { RawImage } from '@huggingface/transformers';
 
