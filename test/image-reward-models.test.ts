@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } f
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AutoTokenizer } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aestheticHead, parseAestheticConfig } from '../src/core/rewards/aesthetic-head';
 import { imageRewardModelLoader, type RewardImage } from '../src/core/rewards/image-models';
@@ -52,7 +53,6 @@ beforeAll(async () => {
 afterAll(() => hub.server.close());
 
 const loader = (batch = 16) => imageRewardModelLoader({ endpoint: hub.endpoint, device: 'cpu', cacheDir: mkdtempSync(join(tmpdir(), 'raftlab-tjs-img-')), batch });
-const fetched = (model: string, file: string) => log.filter((u) => u === `/${model}/resolve/main/${file}`).length;
 
 describe('clip-score: a Hub CLIP model through transformers.js (CLIPTextModelWithProjection, CLIPVisionModelWithProjection)', () => {
   it('gives the numpy embeddings, cosines and clamp(2.5 cos, 0, 1) rewards (to 1e-5), in batches', { timeout: 60_000 }, async () => {
@@ -61,8 +61,10 @@ describe('clip-score: a Hub CLIP model through transformers.js (CLIPTextModelWit
     expect(clip.dim).toBe(8);
     const imageEmbeds = await clip.embedImages(IMAGES);
     const worstImage = Math.max(...imageEmbeds.map((e, i) => close(e, CLIP_REF.image_embeds[i]!)));
-    // the CLIP tokenizer (BPE with </w>, byte-level, <|startoftext|> ... <|endoftext|>) gives the script's ids, so
-    // the text embeddings match
+    // the CLIP tokenizer (BPE with </w>, byte-level, <|startoftext|> ... <|endoftext|>) gives the script's ids
+    // ("green" is g + re + e + n</w>: "red"'s merge r + e ranks first), so the text embeddings match
+    const tokenizer = await AutoTokenizer.from_pretrained(CLIP);
+    expect(CLIP_REF.texts.map((t) => tokenizer.encode(t.text))).toEqual(CLIP_REF.texts.map((t) => t.ids));
     const textEmbeds = await clip.embedTexts(CLIP_REF.texts.map((t) => t.text));
     const worstText = Math.max(...textEmbeds.map((e, i) => close(e, CLIP_REF.text_embeds[i]!)));
     let worstCos = 0;
