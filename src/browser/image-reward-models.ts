@@ -1,0 +1,51 @@
+/**
+ * Learned image rewards in the trainer worker (core/rewards/image-models.ts) on ONNX Runtime Web, whose wasm files
+ * the build serves from the page's own origin (dist/ort/), as for the learned text reward (browser/reward-model.ts):
+ * WebGPU where the worker has an adapter, else WASM; a model that fails to load on WebGPU (e.g. an operator WebGPU
+ * lacks) is loaded again on WASM. Only load failures fall back: a refused label or a bad image is the caller's error
+ * on either device. transformers.js caches the models' files in the browser's Cache API (the aesthetic head's two
+ * small files are fetched once per worker).
+ */
+import { env } from '@huggingface/transformers';
+import { imageRewardModelLoader, type ImageRewardModels, type ImageRewardRuntime } from '../core/rewards/image-models';
+
+async function hasWebGpu(): Promise<boolean> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+export function browserImageRewardModels(pageUrl: string, endpoint: string, onProgress?: ImageRewardRuntime['onProgress']): ImageRewardModels {
+  const ort = new URL('ort/', pageUrl).href;
+  const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown } };
+  if (onnx.wasm) onnx.wasm.wasmPaths = { mjs: `${ort}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${ort}ort-wasm-simd-threaded.asyncify.wasm` };
+  env.useBrowserCache = true;
+  const extra = onProgress ? { onProgress } : {};
+  const wasm = imageRewardModelLoader({ endpoint, device: 'wasm', ...extra });
+  const gpu = imageRewardModelLoader({ endpoint, device: 'webgpu', ...extra });
+  let useGpu: Promise<boolean> | null = null;
+  async function on<T>(f: (m: ImageRewardModels) => Promise<T>): Promise<T> {
+    if (await (useGpu ??= hasWebGpu())) {
+      try {
+        return await f(gpu);
+      } catch (e) {
+        if (!/did not load/.test((e as Error).message)) throw e;
+      }
+    }
+    return f(wasm);
+  }
+  return {
+    clip: (model, revision) => on((m) => m.clip(model, revision)),
+    classifier: (model, revision) => on((m) => m.classifier(model, revision)),
+    aestheticHead: (model, revision) => on((m) => m.aestheticHead(model, revision)),
+    clipScore: (model, images, texts, revision) => on((m) => m.clipScore(model, images, texts, revision)),
+    classProbability: (model, images, label, revision) => on((m) => m.classProbability(model, images, label, revision)),
+    checkLabel: (model, label, revision) => on((m) => m.checkLabel(model, label, revision)),
+    aesthetic: (model, images, revision) => on((m) => m.aesthetic(model, images, revision)),
+    dispose: async () => void (await Promise.all([gpu.dispose(), wasm.dispose()])),
+  };
+}
