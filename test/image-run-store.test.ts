@@ -5,6 +5,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type RunConfig } from '../src/core/config/schema';
 import { NUM_CLASSES } from '../src/core/diffusion/dataset';
+import { ShapesDenoiser } from '../src/core/diffusion/shapes-denoiser';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
 import type { ImageCycleStats } from '../src/core/diffusion/stats';
 import { UNet, type UNetConfig } from '../src/core/diffusion/unet';
@@ -89,7 +90,7 @@ describe('image runs in the run store', () => {
       const model = new UNet(TINY, undefined, 1);
       return new DiffusionRaftEngine({ model, config: c, heldOutImages: 4 });
     };
-    const done = (e: DiffusionRaftEngine) => (e.dispose(), e.model.dispose());
+    const done = (e: DiffusionRaftEngine) => (e.dispose(), (e.denoiser as ShapesDenoiser).model.dispose());
     const noTimes = (s: ImageCycleStats) => ({ ...s, ms: null });
     const record = async (e: DiffusionRaftEngine, runId: string) => {
       const r = await e.runCycle();

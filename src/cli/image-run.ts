@@ -53,7 +53,7 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   log(`raftlab run: task ${config.task}, reward ${config.imageReward}, ${model.numParams()} params (U-Net), backend ${backend}`);
   log(`link: ${url}`);
   if (imagesDir) mkdirSync(imagesDir, { recursive: true });
-  log(`LoRA rank ${eng.model.lora!.config.rank}, alpha ${config.loraAlpha}; DDIM ${eng.sampler.steps} steps, guidance ${eng.sampler.guidance}`);
+  log(`LoRA rank ${config.lora > 0 ? config.lora : config.imageLoraRank}, alpha ${config.loraAlpha}; DDIM ${config.ddimSteps} steps, guidance ${config.guidance}`);
   const t0 = performance.now();
   let first: ImageSample[] | null = null;
   let last: ImageSample[] | null = null;

@@ -1,5 +1,7 @@
 /**
- * RAFT on the `shapes` denoiser (the RAFT paper's diffusion setting, small): per cycle take the next prompts (labels),
+ * RAFT on a denoiser (the RAFT paper's diffusion setting, small): the `shapes` task's own U-Net (shapes-denoiser.ts)
+ * or a diffusers UNet from the Hub (core/diffusers/denoiser.ts), behind one interface (denoiser.ts). Per cycle take
+ * the next prompts (labels),
  * sample K images per prompt with DDIM from seeded noise, reward them from their pixels, select with the language
  * tasks' selection modes (raft/select.ts), fine-tune LoRA adapters (only them) on the kept images with the denoising
  * loss, evaluate. Cycle 0 evaluates the base model (adapters are an exact no-op then).
@@ -8,8 +10,10 @@
  * and `heldOutLoss`, the denoising loss on held-out real images with fixed timesteps and noise. Training: each epoch
  * passes over the kept images `noiseDraws` times with fresh timesteps (uniform over the whole schedule) and noise, in
  * shuffled batches of `batchSize`, Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
- * Prompts are the task's 7 labels: a cycle takes min(promptsPerCycle, 7) of them, evaluation the first
- * min(evalPrompts, 7), each with evalSamplesPerPrompt fixed noise seeds.
+ * Prompts are the denoiser's (the task's 7 labels, a UNet's classes, or one for an unconditional UNet): a cycle
+ * takes min(promptsPerCycle, prompts) of them, evaluation the first min(evalPrompts, prompts), each with
+ * evalSamplesPerPrompt fixed noise seeds. The reward is a pixel reward (rewards.ts) or any batched `ImageRewarder`
+ * (a learned reward: core/rewards/).
  * Sampler (DDIM steps, guidance) and noise draws come from the run's config. Framework-free: the same code runs in
  * the CLI, the tests and the trainer worker.
  */
@@ -27,14 +31,14 @@ import { selectSamples } from '../raft/select';
 import { emptyBudget, mean, type CycleBudget } from '../raft/stats';
 import { hashString, Rng } from '../rng';
 import type { RewardResult } from '../tasks/types';
-import { labelIndex, SHAPE_LABELS, shapeImages } from './dataset';
-import { sampleImages, type SampleOptions } from './ddim';
+import type { Denoiser } from './denoiser';
 import { IMAGE_REWARDS, imageReward, type ImageRewardName, type RewardWeights } from './rewards';
-import { cosineSchedule, type NoiseSchedule } from './schedule';
-import { SHAPES_HELD_OUT_SEED, SHAPES_SCHEDULE } from './shapes-recipe';
+import { ShapesDenoiser } from './shapes-denoiser';
 import { pairwiseDiversity, type ImageCycleStats } from './stats';
-import { denoiseStep, drawBatch, meanDenoiseLoss, type DenoiseBatch } from './train';
 import type { UNet } from './unet';
+
+/** A batched image reward: images (HWC, pixels in [0, 1]) and their prompts' indices -> rewards with breakdowns. */
+export type ImageRewarder = (images: readonly Float32Array[], labels: readonly number[]) => Promise<RewardResult[]>;
 
 /** One generated image with its prompt, noise seed, reward and whether selection kept it. */
 export interface ImageSample {
@@ -56,10 +60,14 @@ export interface ImageCycleResult {
 }
 
 export interface DiffusionEngineOptions {
-  model: UNet;
+  /** The shapes task's U-Net (wrapped as a ShapesDenoiser), or `denoiser`. */
+  model?: UNet;
+  denoiser?: Denoiser;
   config: RunConfig;
-  /** The reward: a name of IMAGE_REWARDS or weights of the parts (default: config.imageReward). */
+  /** The reward: a name of IMAGE_REWARDS or weights of the parts (default: config.imageReward), or `rewarder`. */
   reward?: ImageRewardName | RewardWeights;
+  /** A batched reward (a learned one); replaces `reward`. */
+  rewarder?: ImageRewarder;
   /** Real held-out images for heldOutLoss (default config.evalImages). */
   heldOutImages?: number;
   onProgress?: (p: Progress) => void;
@@ -73,56 +81,52 @@ interface ImageUpdate {
 }
 
 export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdate, ImageCycleResult> {
-  readonly model: UNet;
+  readonly denoiser: Denoiser;
   readonly config: RunConfig;
-  readonly schedule: NoiseSchedule;
-  readonly sampler: SampleOptions;
-  readonly rewardWeights: RewardWeights;
+  readonly rewardWeights: RewardWeights | null;
+  readonly #rewarder: ImageRewarder;
   readonly noiseDraws: number;
   readonly #onProgress?: (p: Progress) => void;
   readonly #optimizer = new Adam();
   readonly #sampleRng: Rng;
   readonly #trainRng: Rng;
   readonly #selectRng: Rng;
-  readonly #heldOut: DenoiseBatch[];
   readonly #evalItems: Array<{ promptIndex: number; prompt: string; label: number; seed: number }>;
   readonly #prompts: PromptOrder;
 
   constructor(opts: DiffusionEngineOptions) {
     super();
-    this.model = opts.model;
     this.config = opts.config;
-    this.#prompts = new PromptOrder(SHAPE_LABELS.length, this.config.seed, 'diffusion/prompts');
+    if (!opts.denoiser && !opts.model) throw new Error('an image engine needs a denoiser (or the shapes U-Net)');
+    this.denoiser = opts.denoiser ?? new ShapesDenoiser(opts.model!, opts.config, opts.heldOutImages);
+    const prompts = this.denoiser.prompts;
+    this.#prompts = new PromptOrder(prompts.length, this.config.seed, 'diffusion/prompts');
     this.#onProgress = opts.onProgress;
     if (!methodRunsOn(this.config.method, 'image')) throw new Error(`image tasks run RAFT only (got method ${this.config.method})`);
-    const reward = opts.reward ?? opts.config.imageReward;
-    this.rewardWeights = typeof reward === 'string' ? IMAGE_REWARDS[reward] : reward;
-    if (!this.rewardWeights) throw new Error(`unknown image reward ${String(reward)}`);
-    this.schedule = cosineSchedule(SHAPES_SCHEDULE.steps);
-    this.sampler = { steps: this.config.ddimSteps, guidance: this.config.guidance };
+    if (opts.rewarder) {
+      this.rewardWeights = null;
+      this.#rewarder = opts.rewarder;
+    } else {
+      const reward = opts.reward ?? opts.config.imageReward;
+      const weights: RewardWeights | undefined = typeof reward === 'string' ? (IMAGE_REWARDS as Record<string, RewardWeights>)[reward] : reward;
+      if (!weights) throw new Error(`unknown image reward ${String(reward)}`);
+      this.rewardWeights = weights;
+      this.#rewarder = async (images, labels) => images.map((px, i) => imageReward(weights, px, labels[i]!));
+    }
     this.noiseDraws = this.config.noiseDraws;
     const { seed } = this.config;
     this.#sampleRng = Rng.derive(seed, 'diffusion/sample');
     this.#trainRng = Rng.derive(seed, 'diffusion/train');
     this.#selectRng = Rng.derive(seed, 'diffusion/select');
     // LoRA only: rank config.lora, or config.imageLoraRank when the config asks for full fine-tuning (lora = 0)
-    this.model.attachLora({ rank: this.config.lora > 0 ? this.config.lora : this.config.imageLoraRank, alpha: this.config.loraAlpha }, seed);
-    // held-out real images with fixed t and noise: the same for every run, so heldOutLoss compares across runs
-    const nHeld = opts.heldOutImages ?? this.config.evalImages;
-    const held = shapeImages(SHAPES_HELD_OUT_SEED, nHeld);
-    const heldRng = Rng.derive(SHAPES_HELD_OUT_SEED, 'diffusion/held-out-noise');
-    this.#heldOut = [];
-    for (let i = 0; i < held.length; i += 64) {
-      const part = held.slice(i, i + 64);
-      this.#heldOut.push(drawBatch(part.map((h) => h.pixels), part.map((h) => h.label), this.schedule, heldRng));
-    }
+    this.denoiser.attachAdapters(this.config.lora > 0 ? this.config.lora : this.config.imageLoraRank, this.config.loraAlpha, seed);
     // eval: the first evalPrompts labels, evalSamplesPerPrompt fixed noise seeds each (never used in training)
-    const nEval = Math.min(this.config.evalPrompts, SHAPE_LABELS.length);
+    const nEval = Math.min(this.config.evalPrompts, prompts.length);
     this.#evalItems = [];
     for (let p = 0; p < nEval; p++) {
       for (let j = 0; j < this.config.evalSamplesPerPrompt; j++) {
         const s = (hashString(`diffusion/eval/${p}/${j}`) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0;
-        this.#evalItems.push({ promptIndex: p, prompt: SHAPE_LABELS[p]!.text, label: p, seed: s });
+        this.#evalItems.push({ promptIndex: p, prompt: prompts[p]!, label: p, seed: s });
       }
     }
   }
@@ -136,16 +140,13 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
    * promptsPerCycle of them, at most one pass over the labels (the eval prompts are capped the same way).
    */
   #nextPrompts(): number[] {
-    return this.#prompts.next(Math.min(this.config.promptsPerCycle, SHAPE_LABELS.length));
+    return this.#prompts.next(Math.min(this.config.promptsPerCycle, this.denoiser.prompts.length));
   }
 
   #lr(cycle: number): number {
     return this.config.loraLr * this.config.lrDecay ** (cycle - 1);
   }
 
-  #reward(pixels: Float32Array, label: number): RewardResult {
-    return imageReward(this.rewardWeights, pixels, label);
-  }
 
   /** RAFT's update on the denoiser: sample K images per label, reward them, select, train the adapters on the kept. */
   protected async update(cycle: number, ms: CycleTimes): Promise<ImageUpdate> {
@@ -154,18 +155,18 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
     const K = this.config.samplesPerPrompt;
     const items = labels.flatMap((label, p) => Array.from({ length: K }, () => ({ promptIndex: p, label, seed: this.#sampleRng.nextU32() })));
     let t0 = now();
-    const images = await sampleImages(this.model, this.schedule, items, this.sampler, (d, n) => this.#progress(cycle, 'generate', d, n));
+    const images = await this.denoiser.sample(items, (d, n) => this.#progress(cycle, 'generate', d, n));
     ms.generate = now() - t0;
     budget.samplesGenerated = items.length;
     budget.rewardCalls = items.length;
     t0 = now();
-    const results = images.map((px, i) => this.#reward(px, items[i]!.label));
+    const results = await this.#rewarder(images, items.map((it) => it.label));
     ms.reward = now() - t0;
     this.#progress(cycle, 'select', 0, 1);
     const kept = new Set(selectSamples(items.map((it, i) => ({ promptIndex: it.promptIndex, reward: results[i]!.reward })), selectionOptions(this.config), this.#selectRng));
     this.#progress(cycle, 'select', 1, 1);
     const samples = items.map((it, i) => ({
-      promptIndex: it.promptIndex, prompt: SHAPE_LABELS[it.label]!.text, seed: it.seed, pixels: images[i]!,
+      promptIndex: it.promptIndex, prompt: this.denoiser.prompts[it.label]!, seed: it.seed, pixels: images[i]!,
       reward: results[i]!.reward, breakdown: results[i]!.breakdown, kept: kept.has(i),
     }));
     const keptSamples = samples.filter((s) => s.kept);
@@ -187,7 +188,7 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
   protected async measure(cycle: number, update: ImageUpdate | null, ms: CycleTimes): Promise<{ stats: ImageCycleStats; result: ImageCycleResult }> {
     const t0 = now();
     const evalSamples = await this.#evaluate(cycle);
-    const heldOutLoss = await meanDenoiseLoss(this.model, this.#heldOut, this.schedule);
+    const heldOutLoss = await this.denoiser.heldOutLoss();
     ms.eval = now() - t0;
     const byPrompt = new Map<number, Float32Array[]>();
     for (const s of evalSamples) byPrompt.set(s.promptIndex, [...(byPrompt.get(s.promptIndex) ?? []), s.pixels]);
@@ -204,9 +205,10 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
   }
 
   async #evaluate(cycle: number): Promise<ImageSample[]> {
-    const images = await sampleImages(this.model, this.schedule, this.#evalItems, this.sampler, (d, n) => this.#progress(cycle, 'evaluate', d, n));
+    const images = await this.denoiser.sample(this.#evalItems, (d, n) => this.#progress(cycle, 'evaluate', d, n));
+    const results = await this.#rewarder(images, this.#evalItems.map((it) => it.label));
     return this.#evalItems.map((it, i) => {
-      const r = this.#reward(images[i]!, it.label);
+      const r = results[i]!;
       return { promptIndex: it.promptIndex, prompt: it.prompt, seed: it.seed, pixels: images[i]!, reward: r.reward, breakdown: r.breakdown, kept: false };
     });
   }
@@ -214,7 +216,6 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
   /** Denoising-loss fine-tuning of the adapters on the kept images; returns the mean step loss. */
   async #train(cycle: number, kept: readonly ImageSample[], lr: number): Promise<number | null> {
     if (kept.length === 0) return null;
-    const vars = this.model.lora!.variables();
     const bs = this.config.batchSize;
     const perEpoch = kept.length * this.noiseDraws;
     const total = this.config.epochsPerCycle * Math.ceil(perEpoch / bs);
@@ -223,8 +224,8 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
       const order = this.#trainRng.shuffled(Array.from({ length: perEpoch }, (_, i) => i % kept.length));
       for (let i = 0; i < order.length; i += bs) {
         const part = order.slice(i, i + bs).map((j) => kept[j]!);
-        const batch = drawBatch(part.map((s) => s.pixels), part.map((s) => labelIndex(s.prompt)), this.schedule, this.#trainRng);
-        losses.push(await denoiseStep(this.model, vars, this.#optimizer, batch, this.schedule, lr, this.config.gradClip));
+        const batch = this.denoiser.drawBatch(part.map((s) => s.pixels), part.map((s) => this.denoiser.prompts.indexOf(s.prompt)), this.#trainRng);
+        losses.push(await this.denoiser.trainStep(batch, this.#optimizer, lr, this.config.gradClip));
         this.#progress(cycle, 'train', losses.length, total);
         await nextTask();
       }
@@ -238,7 +239,7 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
    * stats so far (ImageCycleStats in `history`). The base denoiser is not included (it never changes).
    */
   async exportState(): Promise<EngineState> {
-    const named = this.model.lora!.named();
+    const named = this.denoiser.adapters!.named();
     const local = new Map([...named].map(([n, v]) => [v.name, n]));
     const weights = new Map<string, { shape: number[]; values: Float32Array }>();
     for (const [name, v] of named) weights.set(name, { shape: v.shape.slice(), values: ((await v.data()) as Float32Array).slice() });
@@ -257,7 +258,7 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
 
   /** Continue from a state exported by an engine of the same configuration and denoiser. */
   restoreState(state: EngineState): void {
-    const named = this.model.lora!.named();
+    const named = this.denoiser.adapters!.named();
     for (const [name, v] of named) {
       const w = state.weights.get(name);
       if (!w || w.values.length !== v.size) throw new Error(`checkpoint: no LoRA adapter ${name} of this denoiser`);
@@ -277,7 +278,7 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
 
   dispose(): void {
     this.#optimizer.dispose();
-    this.model.detachLora();
+    this.denoiser.detachAdapters();
   }
 }
 

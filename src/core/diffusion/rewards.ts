@@ -1,5 +1,6 @@
 /**
- * Rewards computed from the pixels of a 16x16 RGB image (values in [0, 1], HWC), each in [0, 1]:
+ * Rewards computed from the pixels of a square RGB image (the shapes task's 16x16, or a Hub model's; values in
+ * [0, 1], HWC), each in [0, 1]:
  * - redness: how red the foreground is: mean over foreground pixels of clamp(r - max(g, b)); pure red = 1, blue = 0.
  *   The foreground weight of a pixel is clamp((max channel - 0.3) / 0.3) (the backgrounds are dark).
  * - symmetry: left-right mirror symmetry, 1 - min(1, mean |img - mirror(img)| / 0.2).
@@ -11,7 +12,7 @@
  * breakdown.
  */
 import type { RewardResult } from '../tasks/types';
-import { IMAGE_SIZE, SHAPE_LABELS } from './dataset';
+import { SHAPE_LABELS } from './dataset';
 
 export type RewardPart = 'redness' | 'symmetry' | 'brightness' | 'contrast' | 'count';
 export type RewardWeights = Partial<Record<RewardPart, number>>;
@@ -28,14 +29,15 @@ export const IMAGE_REWARDS = {
 export type ImageRewardName = keyof typeof IMAGE_REWARDS;
 export const IMAGE_REWARD_NAMES = Object.keys(IMAGE_REWARDS) as ImageRewardName[];
 
-const S = IMAGE_SIZE;
+/** The side of a square HWC RGB image (the shapes task's are IMAGE_SIZE; a Hub model's may be larger). */
+const sideOf = (px: ArrayLike<number>) => Math.round(Math.sqrt(px.length / 3));
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 const fgWeight = (px: ArrayLike<number>, i: number) => clamp01((Math.max(px[i]!, px[i + 1]!, px[i + 2]!) - 0.3) / 0.3);
 
 export function redness(px: ArrayLike<number>): number {
   let num = 0;
   let den = 0;
-  for (let i = 0; i < S * S * 3; i += 3) {
+  for (let i = 0; i + 2 < px.length; i += 3) {
     const w = fgWeight(px, i);
     num += w * clamp01(px[i]! - Math.max(px[i + 1]!, px[i + 2]!));
     den += w;
@@ -44,6 +46,7 @@ export function redness(px: ArrayLike<number>): number {
 }
 
 export function symmetry(px: ArrayLike<number>): number {
+  const S = sideOf(px);
   let d = 0;
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
@@ -54,13 +57,14 @@ export function symmetry(px: ArrayLike<number>): number {
 }
 
 function luminance(px: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(S * S);
-  for (let i = 0; i < S * S; i++) out[i] = 0.299 * px[i * 3]! + 0.587 * px[i * 3 + 1]! + 0.114 * px[i * 3 + 2]!;
+  const out = new Float64Array(Math.floor(px.length / 3));
+  for (let i = 0; i < out.length; i++) out[i] = 0.299 * px[i * 3]! + 0.587 * px[i * 3 + 1]! + 0.114 * px[i * 3 + 2]!;
   return out;
 }
 
 export function brightness(px: ArrayLike<number>): number {
-  return luminance(px).reduce((a, b) => a + b, 0) / (S * S);
+  const l = luminance(px);
+  return l.reduce((a, b) => a + b, 0) / l.length;
 }
 
 export function contrast(px: ArrayLike<number>): number {
@@ -72,6 +76,7 @@ export function contrast(px: ArrayLike<number>): number {
 
 /** Foreground components (4-connected, at least `minSize` pixels). */
 export function countShapes(px: ArrayLike<number>, minSize = 3): number {
+  const S = sideOf(px);
   const fg = new Uint8Array(S * S);
   for (let i = 0; i < S * S; i++) fg[i] = fgWeight(px, i * 3) > 0.5 ? 1 : 0;
   const seen = new Uint8Array(S * S);
