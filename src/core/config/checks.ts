@@ -29,8 +29,11 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
       `minKept (${config.minKept}) is more than the ${total} samples a cycle draws (promptsPerCycle × samplesPerPrompt), so threshold selection would always keep every sample`,
     );
   }
-  if (isImageTaskName(config.task) && config.model !== 'embedded') {
-    add('model', `image tasks (${config.task}) train the embedded denoiser; model ${config.model} is for language tasks`);
+  if (config.task === 'shapes' && config.model !== 'embedded') {
+    add('model', `image tasks (${config.task}) train the embedded denoiser; model ${config.model} is for language tasks (a Hub diffusers UNet runs as task hub-images)`);
+  }
+  if (config.task === 'hub-images' && (config.model === 'embedded' || config.model === 'generalist')) {
+    add('model', 'task hub-images needs a diffusers UNet2DModel from the Hub as its model (e.g. google/ddpm-cifar10-32, or a folder in the Hub\'s layout)');
   }
   if (isImageTaskName(config.task) && config.method !== 'raft') {
     add('method', `image tasks (${config.task}) run RAFT only; method ${config.method} is for language tasks`);

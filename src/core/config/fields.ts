@@ -11,10 +11,12 @@ import { GENERAL_TASKS, METHODS, TASKS, isImageTaskName } from '../tasks/catalog
 import { LORA_TARGETS } from '../lm/lora-config';
 import { SELECT_MODES } from '../raft/select';
 import { IMAGE_REWARD_NAMES } from '../diffusion/rewards';
+import { LEARNED_IMAGE_REWARDS } from '../rewards/image-reward-names';
+import { UNET_LORA_TARGETS } from '../diffusers/unet2d/lora-targets';
 import { SHAPES_RAFT, SHAPES_SAMPLER } from '../diffusion/shapes-recipe';
 
 /** How a row's raw string is read: its kind decides the value's type in RunConfig. */
-export type FieldType = 'int' | 'number' | 'boolean' | 'choice' | 'list' | 'model' | 'task';
+export type FieldType = 'int' | 'number' | 'boolean' | 'choice' | 'list' | 'model' | 'task' | 'text';
 export type ConfigGroup = 'run' | 'sampling' | 'selection' | 'training' | 'lora' | 'eval';
 
 export const CONFIG_GROUPS: readonly ConfigGroup[] = ['run', 'sampling', 'selection', 'training', 'lora', 'eval'];
@@ -70,7 +72,7 @@ const FIELDS = [
   },
   {
     key: 'model', type: 'model', default: 'embedded', urlKey: 'model', cliFlag: '--model',
-    label: 'Model', help: 'The language model to fine-tune: embedded (the task\'s own small model), generalist (one small model of all four language tasks), a Hugging Face Hub id such as distilgpt2, HuggingFaceTB/SmolLM2-135M or Qwen/Qwen3-0.6B (GPT-2, Llama, Qwen2 and Qwen3 models; optionally @revision), or the URL of a folder in the Hub\'s layout.', group: 'run', scope: 'language',
+    label: 'Model', help: 'The model to fine-tune: embedded (the task\'s own small model), generalist (one small model of all four language tasks), a Hugging Face Hub id such as distilgpt2, HuggingFaceTB/SmolLM2-135M or Qwen/Qwen3-0.6B (GPT-2, Llama, Qwen2 and Qwen3 models; for image tasks a diffusers UNet2DModel pipeline such as google/ddpm-cifar10-32; optionally @revision), or the URL of a folder in the Hub\'s layout.', group: 'run',
   },
   {
     key: 'chatTemplate', type: 'boolean', default: false, urlKey: 'chat', cliFlag: '--chat-template',
@@ -324,8 +326,16 @@ const FIELDS = [
   },
   // image tasks
   {
-    key: 'imageReward', type: 'choice', default: 'redness', choices: IMAGE_REWARD_NAMES, urlKey: 'rw', cliFlag: '--reward',
-    label: 'Image reward', help: 'Image tasks only: what the reward measures in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half).', group: 'run', scope: 'image',
+    key: 'imageReward', type: 'choice', default: 'redness', choices: [...IMAGE_REWARD_NAMES, ...LEARNED_IMAGE_REWARDS], urlKey: 'rw', cliFlag: '--reward',
+    label: 'Image reward', help: 'Image tasks only: what the reward measures: in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half), or by a learned model from the Hub (clip-score: how well the image matches the reward target text; class-prob: an image classifier\'s probability of the target class; aesthetic: an aesthetic head on CLIP embeddings).', group: 'run', scope: 'image',
+  },
+  {
+    key: 'imageRewardModel', type: 'model', default: 'Xenova/clip-vit-base-patch32', urlKey: 'rwm', cliFlag: '--reward-model',
+    label: 'Image reward model', help: 'Image tasks with a learned reward: the Hub model that scores the images (a CLIP model for clip-score, an image classifier for class-prob, an aesthetic head for aesthetic; optionally @revision).', group: 'run', scope: 'image',
+  },
+  {
+    key: 'imageRewardTarget', type: 'text', default: '', urlKey: 'rwt', cliFlag: '--reward-target',
+    label: 'Image reward target', help: 'Image tasks with clip-score: the text the images should match (e.g. a photo of a red car); with class-prob: the class whose probability is the reward.', group: 'run', scope: 'image',
   },
   {
     key: 'ddimSteps', type: 'int', default: SHAPES_SAMPLER.steps, min: 1, max: 200, urlKey: 'ddim', cliFlag: '--ddim-steps',
@@ -342,6 +352,10 @@ const FIELDS = [
   {
     key: 'evalImages', type: 'int', default: 256, min: 1, max: 256, urlKey: 'evi', cliFlag: '--eval-images',
     label: 'Held-out images', help: 'Image tasks: how many held-out real images the denoising loss is measured on (the alignment tax).', group: 'eval', scope: 'image',
+  },
+  {
+    key: 'imageLoraTargets', type: 'list', default: 'to_q,to_k,to_v,to_out.0', choices: UNET_LORA_TARGETS, urlKey: 'itgt', cliFlag: '--image-lora-targets',
+    label: 'UNet LoRA targets', help: 'Image tasks on a Hub diffusers UNet: which layers get adapters, by diffusers\' module names (the attention projections, and optionally the resnets\' convolutions conv1, conv2).', group: 'lora', scope: 'image',
   },
   {
     key: 'imageLoraRank', type: 'int', default: SHAPES_RAFT.loraRank, min: 1, max: 64, urlKey: 'ilr', cliFlag: '--image-lora-rank',

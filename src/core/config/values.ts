@@ -63,6 +63,8 @@ export function describeFieldRange(field: AnyConfigField): string {
       return 'embedded|generalist|org/name[@revision]|https://folder/|DIR';
     case 'task':
       return 'a task document (JSON, or its link form z...)';
+    case 'text':
+      return 'text (at most 200 characters)';
   }
 }
 
@@ -125,6 +127,11 @@ export function parseFieldValue(field: ConfigField, raw: string, taskDocs: TaskD
       if (!MODEL_RE.test(raw) || raw.includes('..@') || /^[@/]*$/.test(raw)) {
         return { ok: false, message: `${field.key} must be embedded, a Hub id org/name[@revision], an http(s) URL or a folder ${got}` };
       }
+      return { ok: true, value: raw };
+    }
+    case 'text': {
+      // printable text: no control characters, at most 200 characters
+      if (raw.length > 200 || /[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, message: `${field.key} must be printable text of at most 200 characters ${got}` };
       return { ok: true, value: raw };
     }
     case 'task': {

@@ -11,8 +11,9 @@ import { transpose } from '../../hub/transpose';
 import type { Rng } from '../../rng';
 import type { UNet2DPlan } from './config';
 
-export const UNET_LORA_TARGETS = ['to_q', 'to_k', 'to_v', 'to_out.0', 'conv1', 'conv2'] as const;
-export type UNetLoraTarget = (typeof UNET_LORA_TARGETS)[number];
+import { UNET_LORA_TARGETS, type UNetLoraTarget } from './lora-targets';
+
+export { UNET_LORA_TARGETS, type UNetLoraTarget } from './lora-targets';
 /** The default: the attention projections, as diffusers' LoRA training scripts adapt them. */
 export const DEFAULT_UNET_LORA_TARGETS: readonly UNetLoraTarget[] = ['to_q', 'to_k', 'to_v', 'to_out.0'];
 
