@@ -1,5 +1,6 @@
 /**
- * `raftlab run --task shapes ...`: RAFT on the embedded denoiser. Prints one line per cycle (image columns: reward,
+ * `raftlab run --task shapes ...`: RAFT on the embedded denoiser; `--task hub-images --model M`: on a diffusers UNet
+ * from the Hub or a folder (with `--save DIR [--merge]` its PEFT adapter, or the merged pipeline, at the end). Prints one line per cycle (image columns: reward,
  * kept_r, kept, evalR, hoLoss = heldOutLoss, div = evalDiversity, loss, sec) and, with `--images DIR`, writes PNG
  * grids: eval-cycle-N.png (rows: eval prompts, columns: their fixed noise seeds; the same images across cycles),
  * train-cycle-N.png (rows: the cycle's prompts, columns: K samples, kept ones framed green) and
@@ -14,8 +15,13 @@ import { imageGrid } from '../core/diffusion/png';
 import { imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/diffusion/stats';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedUNet, writePng } from '../node/diffusion-files';
+import { loadDiffusersModel } from '../node/diffusers-model';
+import { saveDiffusers } from '../node/diffusers-save';
+import { nodeImageRewardModels } from '../node/image-reward-models';
 import type { SampleLine } from '../node/run-dir';
-import { prepareImageRun } from '../core/run/prepare';
+import { prepareHubImageRun, prepareImageRun } from '../core/run/prepare';
+import type { ImageRewardModels } from '../core/rewards/image-models';
+import { isLearnedImageReward } from '../core/rewards/image-reward-names';
 import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
 
 export interface ImageRunOutput {
@@ -46,14 +52,23 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   let engine: DiffusionRaftEngine | null = null;
   const stopWatching = exitOnInterrupt(() => interruptMessage(engine, place.runDir), log);
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
-  const { base, engine: eng, baseId } = await prepareImageRun(config, loadEmbeddedUNet);
+  let rewardModels: ImageRewardModels | null = null;
+  const hub = config.task === 'hub-images'
+    ? await prepareHubImageRun(config, (m) => loadDiffusersModel(m, { endpoint: place.hfEndpoint }), () => (rewardModels ??= nodeImageRewardModels(place.hfEndpoint, log)))
+    : null;
+  const shapes = hub ? null : await prepareImageRun(config, loadEmbeddedUNet);
+  const eng = (hub ?? shapes)!.engine;
+  const baseId = (hub ?? shapes)!.baseId;
   engine = eng;
-  const { model, manifest } = base;
-  const url = labLink(config);
-  log(`raftlab run: task ${config.task}, reward ${config.imageReward}, ${model.numParams()} params (U-Net), backend ${backend}`);
+  const meta: Record<string, unknown> = hub
+    ? { model: hub.base.linkModel, revision: hub.base.revision, modelType: 'unet2d', params: eng.denoiser.numParams() }
+    : shapes!.base.manifest.meta;
+  const url = labLink(hub ? { ...config, model: hub.base.linkModel } : config);
+  const rewardOf = isLearnedImageReward(config.imageReward) ? `${config.imageReward} (${config.imageRewardModel}${config.imageRewardTarget ? `, "${config.imageRewardTarget}"` : ''})` : config.imageReward;
+  log(`raftlab run: task ${config.task}, reward ${rewardOf}, ${eng.denoiser.numParams()} params (${eng.denoiser.label}), backend ${backend}`);
   log(`link: ${url}`);
   if (imagesDir) mkdirSync(imagesDir, { recursive: true });
-  log(`LoRA rank ${config.lora > 0 ? config.lora : config.imageLoraRank}, alpha ${config.loraAlpha}; DDIM ${config.ddimSteps} steps, guidance ${config.guidance}`);
+  log(`LoRA rank ${config.lora > 0 ? config.lora : config.imageLoraRank}, alpha ${config.loraAlpha}${hub ? ` on ${config.imageLoraTargets}` : ''}; DDIM ${config.ddimSteps} steps${hub ? ' (the UNet\'s own scheduler)' : `, guidance ${config.guidance}`}`);
   const t0 = performance.now();
   let first: ImageSample[] | null = null;
   let last: ImageSample[] | null = null;
@@ -85,12 +100,18 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
       save(`eval-cycle-0-vs-${eng.cycle - 1}.png`, [...(first as ImageSample[]), ...(last as ImageSample[])]);
       log(`wrote PNG grids to ${imagesDir}`);
     }
+    if (hub && place.save) {
+      const files = await saveDiffusers(place.save, hub.base.pipeline, hub.base.base, hub.base.revision, place.merge === true);
+      log(`saved ${place.merge ? 'the pipeline with the LoRA adapters merged into its UNet' : 'the LoRA adapters in PEFT\'s format'} to ${place.save}: ${files.join(', ')}`);
+    }
   } finally {
     stopWatching();
     eng.dispose();
-    model.dispose();
+    if (hub) hub.base.pipeline.unet.dispose();
+    else shapes!.base.model.dispose();
+    await (rewardModels as ImageRewardModels | null)?.dispose();
   }
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   log(`done in ${seconds} s`);
-  return { config, cycles: eng.history, meta: { backend, model: manifest.meta, url, seconds, ...(imagesDir ? { images: imagesDir } : {}) } };
+  return { config, cycles: eng.history, meta: { backend, model: meta, url, seconds, ...(imagesDir ? { images: imagesDir } : {}) } };
 }

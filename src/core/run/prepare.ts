@@ -9,6 +9,11 @@
  */
 import type { RunConfig } from '../config/schema';
 import { DiffusionRaftEngine } from '../diffusion/engine';
+import { DiffusersDenoiser } from '../diffusers/denoiser';
+import type { DiffusersPipeline } from '../diffusers/pipeline';
+import type { ImageRewardModels } from '../rewards/image-models';
+import { learnedImageRewarder } from '../rewards/image-rewarder';
+import { isLearnedImageReward } from '../rewards/image-reward-names';
 import type { UNet } from '../diffusion/unet';
 import { baseModelId } from '../store/base-model';
 import type { LanguageModel } from '../lm/language-model';
@@ -91,3 +96,38 @@ export async function prepareImageRun<M extends LoadedDenoiser>(
   }
   return { base, engine, baseId: baseModelId(config.task, 'denoiser', base.model.numParams(), base.fingerprint) };
 }
+
+/** A diffusers pipeline from the Hub (or a folder), however it was loaded (src/node/diffusers-model.ts). */
+export interface LoadedPipeline {
+  pipeline: DiffusersPipeline;
+  /** For people: the folder, or `org/name@revision`. */
+  label: string;
+  fingerprint: string;
+  /** The `model` value the run records (pinned to the resolved commit where known). */
+  linkModel: string;
+}
+
+/**
+ * Task hub-images: the run's diffusers UNet (loaded by `load`) as the image engine's denoiser, with the run's reward:
+ * a pixel reward, or a learned one on `rewardModels` (its model loaded and its target checked before cycle 0). The
+ * pipeline is disposed when the engine or the reward refuses the settings.
+ */
+export async function prepareHubImageRun<M extends LoadedPipeline>(
+  config: RunConfig,
+  load: (model: string) => Promise<M>,
+  rewardModels: () => ImageRewardModels,
+  onProgress?: (p: Progress) => void,
+): Promise<{ base: M; engine: DiffusionRaftEngine; baseId: string }> {
+  const base = await load(config.model);
+  let engine: DiffusionRaftEngine;
+  try {
+    const rewarder = isLearnedImageReward(config.imageReward) ? await learnedImageRewarder(config, rewardModels()) : undefined;
+    const denoiser = new DiffusersDenoiser(base.pipeline, { ...config, model: base.linkModel }, `UNet2DModel ${base.label}`);
+    engine = new DiffusionRaftEngine({ denoiser, config, ...(rewarder ? { rewarder } : {}), ...(onProgress ? { onProgress } : {}) });
+  } catch (e) {
+    base.pipeline.unet.dispose();
+    throw e;
+  }
+  return { base, engine, baseId: baseModelId(config.task, 'unet2d', base.pipeline.unet.numParams(), base.fingerprint) };
+}
+
