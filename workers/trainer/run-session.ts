@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkConfig, type RunConfig } from '../../src/core/config/schema';
 import type { RaftEngine } from '../../src/core/raft/engine';
-import { createRunEngine, prepareImageRun, prepareRun, type PreparedRun } from '../../src/core/run/prepare';
+import { createRunEngine, prepareHubImageRun, prepareImageRun, prepareRun, type PreparedRun } from '../../src/core/run/prepare';
 import { isImageTask } from '../../src/core/tasks/registry';
 import type { LanguageModel } from '../../src/core/lm/language-model';
 import { browserModelSource, type BrowserRunModel, type ExportInfo } from '../../src/browser/run-model';
@@ -19,10 +19,14 @@ import type { CycleRecord as StoredCycle } from '../../src/core/store/records';
 import type { DiffusionRaftEngine } from '../../src/core/diffusion/engine';
 import type { UNet } from '../../src/core/diffusion/unet';
 import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
+import { loadDiffusersFromUrl } from '../../src/browser/diffusers-model';
+import { browserImageRewardModels } from '../../src/browser/image-reward-models';
+import type { ImageRewardModels } from '../../src/core/rewards/image-models';
+import type { UNet2DModel } from '../../src/core/diffusers/unet2d/model';
 import { taskContextFor } from '../../src/browser/verify/task-context';
 import { toImageRecord } from '../../src/browser/image-samples';
 import { message, progressSender, send } from './events';
-import { endpointOf, modelPlace, type MachineSettings } from './machine';
+import { deviceLimits, downloadSender, endpointOf, modelPlace, type MachineSettings } from './machine';
 import { modelZip } from './model-export';
 import { recordCycle, RunLock, runStore } from './recording';
 
@@ -63,7 +67,9 @@ export class RunSession {
   #pin: { asGiven: string; pinned: string } | null = null;
   #exportInfo: ExportInfo | null = null;
   #imageEngine: DiffusionRaftEngine | null = null;
-  #unet: UNet | null = null;
+  #unet: UNet | UNet2DModel | null = null;
+  /** Learned image rewards (hub-images), loaded once per worker. */
+  #imageRewards: ImageRewardModels | null = null;
   #engineKey = '';
   #recorder: RunRecorder | null = null;
   /** The stored run the engine belongs to (null = not recorded yet, or storage unavailable). */
@@ -85,8 +91,8 @@ export class RunSession {
     const problems = checkConfig(config);
     if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
     if (isImageTask(config.task)) {
-      const eng = await this.#ensureImageEngine(config);
-      return this.#loop(eng, config, mode, async () => {
+      const eng = await this.#ensureImageEngine(config, settings);
+      return this.#loop(eng, eng.config, mode, async () => {
         const { stats, samples, evalSamples } = await eng.runCycle();
         const cycle = { stats, samples: samples.map(toImageRecord), evalSamples: evalSamples.map(toImageRecord) };
         await recordCycle(this.#recorder, this.#runId, eng, cycle);
@@ -129,7 +135,7 @@ export class RunSession {
     try {
       // the model first: its recorder names the base model (weights fingerprint) the checkpoint must match
       const r = isImageTask(saved.config.task)
-        ? await this.#makeImageEngine(saved.config).then((fresh) => this.#recorder!.resume(id, async () => fresh))
+        ? await this.#makeImageEngine(saved.config, settings).then((fresh) => this.#recorder!.resume(id, async () => fresh))
         : await this.#prepare(saved.config, settings).then((run) => this.#recorder!.resume(id, async (config) => this.#makeEngine({ ...run, config })));
       this.#runId = id;
       send({ type: 'saved-run', runId: id, name: r.run.name });
@@ -198,20 +204,44 @@ export class RunSession {
   }
 
   /** The diffusion engine for `config` (built on the task's denoiser, loaded from the page's models/<task>/). */
-  async #ensureImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> {
+  async #ensureImageEngine(config: RunConfig, settings: MachineSettings): Promise<DiffusionRaftEngine> {
     if (this.#imageEngine && this.#engineKey === keyOf(config)) return this.#imageEngine;
     if (this.#imageEngine || this.#engine) throw new Error('the settings changed since this run started: press Reset to start a new run with them');
-    return this.#makeImageEngine(config);
+    return this.#makeImageEngine(config, settings);
   }
 
-  /** Load the task's denoiser and a recorder for it, and build a diffusion engine at cycle 0. */
-  async #makeImageEngine(config: RunConfig): Promise<DiffusionRaftEngine> {
+  /**
+   * Load the task's denoiser (shapes: the page's models/<task>/; hub-images: a diffusers UNet from the Hub through
+   * the Cache API, with its learned reward) and a recorder for it, and build a diffusion engine at cycle 0.
+   */
+  async #makeImageEngine(config: RunConfig, settings: MachineSettings): Promise<DiffusionRaftEngine> {
     send({ type: 'status', message: `loading task "${config.task}" and its denoiser` });
-    const { base, engine, baseId } = await prepareImageRun(config, (task) => loadEmbeddedUNetFromUrl(task, this.pageUrl), progressSender());
-    send({ type: 'loaded', task: config.task, params: base.model.numParams(), backend: tf.getBackend(), meta: base.manifest.meta });
-    this.#unet = base.model;
+    let engine: DiffusionRaftEngine;
+    let baseId: string;
+    if (config.task === 'hub-images') {
+      const endpoint = endpointOf(settings);
+      const hub = await prepareHubImageRun(
+        config,
+        () => loadDiffusersFromUrl(config, settings.hfEndpoint, deviceLimits(settings), { onProgress: downloadSender(), onEstimate: (estimate) => send({ type: 'model-estimate', model: config.model, estimate }) }),
+        () => (this.#imageRewards ??= browserImageRewardModels(this.pageUrl, endpoint)),
+        progressSender(),
+      );
+      send({ type: 'loaded', task: config.task, params: hub.base.pipeline.unet.numParams(), backend: tf.getBackend(), meta: { model: hub.base.linkModel, architecture: 'unet2d', ...(hub.base.revision ? { revision: hub.base.revision } : {}) } });
+      this.#unet = hub.base.pipeline.unet;
+      ({ engine, baseId } = hub);
+      // a Hub model's run is recorded with the commit it resolved to
+      if (hub.base.linkModel !== config.model) {
+        this.#pin = { asGiven: config.model, pinned: hub.base.linkModel };
+        send({ type: 'pinned', asGiven: config.model, pinned: hub.base.linkModel });
+      }
+    } else {
+      const shapes = await prepareImageRun(config, (task) => loadEmbeddedUNetFromUrl(task, this.pageUrl), progressSender());
+      send({ type: 'loaded', task: config.task, params: shapes.base.model.numParams(), backend: tf.getBackend(), meta: shapes.base.manifest.meta });
+      this.#unet = shapes.base.model;
+      ({ engine, baseId } = shapes);
+    }
     this.#imageEngine = engine;
-    this.#engineKey = keyOf(config);
+    this.#engineKey = keyOf(engine.config);
     const s = runStore();
     this.#recorder = s ? new RunRecorder(s, baseId) : null;
     return engine;

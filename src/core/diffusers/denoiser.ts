@@ -17,8 +17,8 @@ import { drawUNetBatch, unetEvalLoss, unetTrainStep, type UNetBatch } from './tr
 import { parseUnetLoraTargets, type UNetLora } from './unet2d/lora';
 
 /** Images per sampling pass and rows per training micro-batch (the WASM heap holds a 35.7M UNet at 8, not at 16). */
-const SAMPLE_BATCH = 16;
-const MICRO_BATCH = 8;
+export const SAMPLE_BATCH = 16;
+export const MICRO_BATCH = 8;
 /** Base-model samples the held-out loss is measured on (at most; fewer with a small config.evalImages). */
 const HELD_OUT = 16;
 

@@ -122,8 +122,10 @@ export async function prepareHubImageRun<M extends LoadedPipeline>(
   let engine: DiffusionRaftEngine;
   try {
     const rewarder = isLearnedImageReward(config.imageReward) ? await learnedImageRewarder(config, rewardModels()) : undefined;
-    const denoiser = new DiffusersDenoiser(base.pipeline, { ...config, model: base.linkModel }, `UNet2DModel ${base.label}`);
-    engine = new DiffusionRaftEngine({ denoiser, config, ...(rewarder ? { rewarder } : {}), ...(onProgress ? { onProgress } : {}) });
+    // the run is recorded with the model pinned to the commit it resolved to
+    const pinned = { ...config, model: base.linkModel };
+    const denoiser = new DiffusersDenoiser(base.pipeline, pinned, `UNet2DModel ${base.label}`);
+    engine = new DiffusionRaftEngine({ denoiser, config: pinned, ...(rewarder ? { rewarder } : {}), ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
     base.pipeline.unet.dispose();
     throw e;
