@@ -3,12 +3,14 @@
 // pipeline give the same UNet outputs; tensor counts flat across cycles; a resume through the checkpoint's state ends
 // with the stats of an uninterrupted run.
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { denoiseCommand } from '../src/cli/denoise';
 import { runImageCommand } from '../src/cli/image-run';
+import { readSafetensors, writeSafetensors } from '../src/core/hub/safetensors';
 import { DEFAULT_CONFIG, type RunConfig } from '../src/core/config/schema';
 import { modelOutput } from '../src/core/diffusers/pipeline';
 import { prepareHubImageRun } from '../src/core/run/prepare';
@@ -69,6 +71,15 @@ describe('RAFT on a diffusers UNet (hub-images)', () => {
     const diff = (u: Float32Array, v: Float32Array) => u.reduce((m, p, i) => Math.max(m, Math.abs(p - v[i]!)), 0);
     expect(diff(a, b)).toBeLessThan(1e-4);
     expect(diff(a, base)).toBeGreaterThan(1e-6); // the adapters did train
+    // raftlab denoise --adapter: the base model with the adapter samples as the merged pipeline does
+    const noise = join(adapterDir, '..', `noise-${process.pid}.safetensors`);
+    writeFileSync(noise, writeSafetensors(new Map([['noise', { shape: [2, 3, 16, 16], values: x }]])));
+    const outA = join(adapterDir, '..', `a-${process.pid}.safetensors`);
+    const outB = join(adapterDir, '..', `b-${process.pid}.safetensors`);
+    expect(await denoiseCommand(['--model', MODEL, '--adapter', adapterDir, '--noise', noise, '--steps', '3', '--class-labels', '1,4', '--out', outA])).toBe(0);
+    expect(await denoiseCommand(['--model', mergedDir, '--noise', noise, '--steps', '3', '--class-labels', '1,4', '--out', outB])).toBe(0);
+    const read = (f: string) => readSafetensors(new Uint8Array(readFileSync(f))).tensors.get('sample')!.values;
+    expect(diff(read(outA), read(outB))).toBeLessThan(1e-4);
     withAdapter.unet.dispose();
     merged.unet.dispose();
   });
@@ -101,5 +112,25 @@ describe('RAFT on a diffusers UNet (hub-images)', () => {
       r.base.pipeline.unet.dispose();
     }
     await models.dispose();
+  });
+});
+
+describe('the UNet memory estimate', () => {
+  it('counts google/ddpm-cifar10-32\'s parameters from its config and the adapters LoRA trains; a small budget refuses the run', async () => {
+    const { estimateUNetMemory } = await import('../src/core/diffusers/memory');
+    const { unet2dConfigFromJson } = await import('../src/core/diffusers/unet2d/config');
+    const { checkFit } = await import('../src/core/hub/memory-fit');
+    const config = unet2dConfigFromJson({
+      _class_name: 'UNet2DModel', act_fn: 'silu', attention_head_dim: null, block_out_channels: [128, 256, 256, 256], down_block_types: ['DownBlock2D', 'AttnDownBlock2D', 'DownBlock2D', 'DownBlock2D'],
+      downsample_padding: 0, flip_sin_to_cos: false, freq_shift: 1, in_channels: 3, layers_per_block: 2, norm_eps: 1e-6, norm_num_groups: 32, out_channels: 3, sample_size: 32,
+      up_block_types: ['UpBlock2D', 'AttnUpBlock2D', 'UpBlock2D', 'UpBlock2D'],
+    });
+    const e = estimateUNetMemory(config, { rank: 8, targets: ['to_q', 'to_k', 'to_v', 'to_out.0'], sampleBatch: 16, microBatch: 8 });
+    expect(e.params).toBe(35_746_307);
+    // 6 attention blocks of 256 channels (the attention down block's 2, the mid block's 1, the attention up block's 3) x 4 projections x rank 8 x (256 + 256)
+    expect(e.trainableParams).toBe(6 * 4 * 8 * 512);
+    expect(e.totalBytes).toBeGreaterThan(e.weightsBytes);
+    expect(checkFit(e, { budgetBytes: 64 * 2 ** 20 })).toMatch(/the run needs 35\.7M parameters: .* more than the 64 MiB available/);
+    expect(checkFit(e, { budgetBytes: 4 * 2 ** 30 })).toBeNull();
   });
 });

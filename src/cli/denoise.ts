@@ -5,7 +5,8 @@
  * schedulers against diffusers. With `--timesteps 10,500 --sample IN.safetensors` it runs one UNet forward per
  * timestep over the whole batch and writes the model outputs (tensor `output`, (T, B, C, H, W)). M is a folder in the
  * Hub's layout (a DDPM/DDIM pipeline or a bare UNet2DModel repo), a Hub id or a folder URL (--hf-endpoint). eta > 0
- * and the DDPM sampler draw their variance noise from --seed. Bad flags or a broken model: a message and exit 2.
+ * and the DDPM sampler draw their variance noise from --seed. `--adapter DIR` applies a PEFT LoRA adapter (what
+ * `raftlab run --task hub-images --save DIR` writes) to the UNet first. Bad flags or a broken model: a message and exit 2.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DiffusersModelError, denoise, inputProblem, modelOutput } from '../core/diffusers/pipeline';
@@ -15,10 +16,12 @@ import { readSafetensors, SafetensorsError, writeSafetensors } from '../core/hub
 import { Rng } from '../core/rng';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadDiffusersModel } from '../node/diffusers-model';
+import { loadDiffusersAdapter } from '../node/diffusers-save';
+import { UNetLoraError } from '../core/diffusers/unet2d/lora';
 
-const USAGE = 'usage: raftlab denoise --model DIR|ORG/NAME[@REV]|URL (--noise IN.safetensors [--steps N] [--eta E] [--seed S] [--sampler ddim|ddpm] | --timesteps 10,500 --sample IN.safetensors) [--class-labels 0,1] [--variant fp16] [--hf-endpoint URL] --out OUT.safetensors';
+const USAGE = 'usage: raftlab denoise --model DIR|ORG/NAME[@REV]|URL (--noise IN.safetensors [--steps N] [--eta E] [--seed S] [--sampler ddim|ddpm] | --timesteps 10,500 --sample IN.safetensors) [--class-labels 0,1] [--variant fp16] [--adapter DIR] [--hf-endpoint URL] --out OUT.safetensors';
 
-const FLAGS = ['--model', '--noise', '--sample', '--timesteps', '--class-labels', '--steps', '--eta', '--seed', '--sampler', '--variant', '--hf-endpoint', '--out', '--backend'] as const;
+const FLAGS = ['--model', '--adapter', '--noise', '--sample', '--timesteps', '--class-labels', '--steps', '--eta', '--seed', '--sampler', '--variant', '--hf-endpoint', '--out', '--backend'] as const;
 type Flag = (typeof FLAGS)[number];
 
 function ints(v: string, what: string, errors: string[]): number[] | undefined {
@@ -77,6 +80,7 @@ export async function denoiseCommand(argv: readonly string[], backendName?: Node
   try {
     await initNodeBackend(backendName ?? (v['--backend'] as NodeBackend | undefined) ?? 'wasm');
     const { pipeline } = await loadDiffusersModel(v['--model']!, { endpoint: v['--hf-endpoint'], variant: v['--variant'] as 'fp16' | undefined });
+    if (v['--adapter']) loadDiffusersAdapter(v['--adapter'], pipeline);
     const input = timesteps ? readTensor(v['--sample']!, 'sample') : readTensor(v['--noise']!, 'noise');
     const problem = inputProblem(pipeline.unet, input.shape, labels);
     if (problem) throw new DiffusersModelError(problem);
@@ -95,8 +99,9 @@ export async function denoiseCommand(argv: readonly string[], backendName?: Node
     pipeline.unet.dispose();
     return 0;
   } catch (e) {
-    if (e instanceof DiffusersModelError || e instanceof HubModelError || e instanceof SafetensorsError || e instanceof SchedulerConfigError) {
-      console.error(`raftlab denoise: ${e.message}`);
+    if (e instanceof DiffusersModelError || e instanceof HubModelError || e instanceof SafetensorsError || e instanceof SchedulerConfigError || e instanceof UNetLoraError || (e as { code?: unknown } | null)?.code === 'ENOENT') {
+      const err = e as Error;
+      console.error(`raftlab denoise: ${err.message}`);
       return 2;
     }
     throw e;
