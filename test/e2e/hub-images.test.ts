@@ -3,9 +3,13 @@
  * class-conditional UNet of test/fixtures/diffusers-tiny and the tiny CLIP of test/fixtures/hf-tiny are served by a
  * local Hub-layout server (the endpoint set in the Models panel); a link with task hub-images and the clip-score
  * reward runs one cycle in the trainer worker, shows its images and stats, the memory estimate, and pins the model to
- * the commit the server reported; a model that is not a UNet2DModel pipeline gets a message and the page goes on.
+ * the commit the server reported, and downloads the PEFT adapter and the merged pipeline; a model that is not a
+ * UNet2DModel pipeline gets a message and the page goes on.
  */
 import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
+import { readSafetensors } from '../../src/core/hub/safetensors';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, PAGE_OPTIONS } from './chromium';
@@ -34,7 +38,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('a diffusers UNet from the Hub
     page.waitForFunction(() => ['paused', 'finished', 'stopped by an error'].includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), undefined, { timeout: WAIT, polling: 250 });
 
   async function open(hash: string): Promise<Page> {
-    const page = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
+    const page = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(`${baseUrl}index.html?backend=wasm${hash}`);
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
@@ -63,6 +67,17 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('a diffusers UNet from the Hub
     // the memory estimate of the UNet, and the link pinned to the commit the server resolved
     expect(await page.getByTestId('memory-estimate').textContent()).toMatch(/0\.0M parameters: weights .* = about/);
     expect(page.url()).toContain(`model=tiny%2Ftiny-ddpm-class%40${COMMIT}`);
+    // the downloads: the PEFT adapter (diffusers' module names) and the merged pipeline in the Hub's layout
+    const zipOf = async (button: string) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+      return unzipSync(new Uint8Array(readFileSync((await file.path())!)));
+    };
+    const adapter = await zipOf('Download LoRA adapter (PEFT)');
+    expect(Object.keys(adapter).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    const names = [...readSafetensors(adapter['adapter_model.safetensors']!).tensors.keys()];
+    expect(names).toContain('base_model.model.mid_block.attentions.0.to_q.lora_A.weight');
+    const merged = await zipOf('Download model (merged)');
+    expect(Object.keys(merged).sort()).toEqual(['model_index.json', 'scheduler/scheduler_config.json', 'unet/config.json', 'unet/diffusion_pytorch_model.safetensors']);
     await page.close();
   });
 

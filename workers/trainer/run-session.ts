@@ -23,11 +23,12 @@ import { loadDiffusersFromUrl } from '../../src/browser/diffusers-model';
 import { browserImageRewardModels } from '../../src/browser/image-reward-models';
 import type { ImageRewardModels } from '../../src/core/rewards/image-models';
 import type { UNet2DModel } from '../../src/core/diffusers/unet2d/model';
+import type { DiffusersPipeline } from '../../src/core/diffusers/pipeline';
 import { taskContextFor } from '../../src/browser/verify/task-context';
 import { toImageRecord } from '../../src/browser/image-samples';
 import { message, progressSender, send } from './events';
 import { deviceLimits, downloadSender, endpointOf, modelPlace, type MachineSettings } from './machine';
-import { modelZip } from './model-export';
+import { diffusersZip, modelZip } from './model-export';
 import { recordCycle, RunLock, runStore } from './recording';
 
 export type { MachineSettings } from './machine';
@@ -68,6 +69,8 @@ export class RunSession {
   #exportInfo: ExportInfo | null = null;
   #imageEngine: DiffusionRaftEngine | null = null;
   #unet: UNet | UNet2DModel | null = null;
+  /** The Hub UNet of a hub-images run: its pipeline and the names its exports record. */
+  #hub: { pipeline: DiffusersPipeline; base: string; revision: string | null } | null = null;
   /** Learned image rewards (hub-images), loaded once per worker. */
   #imageRewards: ImageRewardModels | null = null;
   #engineKey = '';
@@ -151,6 +154,7 @@ export class RunSession {
    * merged, in the Hub's layout. The run in memory is left as it is.
    */
   async exportModel(kind: 'adapter' | 'merged'): Promise<{ name: string; zip: Uint8Array }> {
+    if (this.#hub && this.#imageEngine) return diffusersZip(this.#hub.pipeline, this.#hub.base, this.#hub.revision, this.#imageEngine.config, this.#imageEngine.cycle, kind);
     if (!this.#model || !this.#exportInfo || !this.#engine) throw new Error('there is no language run in memory to download (run a cycle first)');
     return modelZip(this.#model, this.#exportInfo, this.#engine.config, this.#engine.cycle, kind);
   }
@@ -165,6 +169,7 @@ export class RunSession {
     this.#imageEngine = null;
     this.#unet?.dispose();
     this.#unet = null;
+    this.#hub = null;
     this.#engineKey = '';
     this.#pin = null;
     this.#exportInfo = null;
@@ -228,6 +233,7 @@ export class RunSession {
       );
       send({ type: 'loaded', task: config.task, params: hub.base.pipeline.unet.numParams(), backend: tf.getBackend(), meta: { model: hub.base.linkModel, architecture: 'unet2d', ...(hub.base.revision ? { revision: hub.base.revision } : {}) } });
       this.#unet = hub.base.pipeline.unet;
+      this.#hub = { pipeline: hub.base.pipeline, base: config.model.split('@')[0]!, revision: hub.base.revision };
       ({ engine, baseId } = hub);
       // a Hub model's run is recorded with the commit it resolved to
       if (hub.base.linkModel !== config.model) {
