@@ -61,7 +61,7 @@ describe('RAFT on a diffusers UNet (hub-images)', () => {
     await runImageCommand(CONFIG, () => undefined, undefined, { save: mergedDir, merge: true, hfEndpoint: endpoint });
     expect(readdirSync(mergedDir).sort()).toEqual(['model_index.json', 'scheduler', 'unet']);
     const withAdapter = (await loadDiffusersModel(MODEL)).pipeline;
-    loadDiffusersAdapter(adapterDir, withAdapter);
+    await loadDiffusersAdapter(adapterDir, withAdapter);
     const merged = (await loadDiffusersModel(mergedDir)).pipeline;
     const rng = new Rng(1);
     const x = Float32Array.from({ length: 2 * 3 * 16 * 16 }, () => rng.normal());
@@ -80,6 +80,11 @@ describe('RAFT on a diffusers UNet (hub-images)', () => {
     expect(await denoiseCommand(['--model', mergedDir, '--noise', noise, '--steps', '3', '--class-labels', '1,4', '--out', outB])).toBe(0);
     const read = (f: string) => readSafetensors(new Uint8Array(readFileSync(f))).tensors.get('sample')!.values;
     expect(diff(read(outA), read(outB))).toBeLessThan(1e-4);
+    // a run that starts from the saved adapter (--init-adapter): its cycle 0 is the adapted model's, not the base's
+    const resumed = await runImageCommand({ ...CONFIG, cycles: 0, imageInitAdapter: adapterDir }, () => undefined, undefined, { hfEndpoint: endpoint });
+    const fresh = await runImageCommand({ ...CONFIG, cycles: 0 }, () => undefined, undefined, { hfEndpoint: endpoint });
+    expect(resumed.cycles[0]!.heldOutLoss).not.toBe(fresh.cycles[0]!.heldOutLoss);
+    expect(fresh.cycles[0]!.heldOutLoss).toBe(run.cycles[0]!.heldOutLoss);
     withAdapter.unet.dispose();
     merged.unet.dispose();
   });

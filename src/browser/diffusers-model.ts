@@ -11,7 +11,8 @@ import { MICRO_BATCH, SAMPLE_BATCH } from '../core/diffusers/denoiser';
 import { estimateUNetMemory } from '../core/diffusers/memory';
 import { DiffusersModelError, loadPipeline, type DiffusersPipeline } from '../core/diffusers/pipeline';
 import { unet2dConfigFromJson } from '../core/diffusers/unet2d/config';
-import { parseUnetLoraTargets } from '../core/diffusers/unet2d/lora';
+import { parseUnetLoraTargets, type PeftAdapterFiles } from '../core/diffusers/unet2d/lora';
+import { readSafetensors } from '../core/hub/safetensors';
 import type { LoadedPipeline } from '../core/run/prepare';
 import { hubFiles, type FileProgress } from './hub-cache';
 
@@ -44,3 +45,12 @@ export async function loadDiffusersFromUrl(config: RunConfig, endpoint: string |
   const fingerprint = await hubFingerprint([...pipeline.files.files].filter(([name]) => !name.endsWith('model_index.json')).map(([name, bytes]) => ({ name, bytes })));
   return { pipeline, label: linkModel, fingerprint, linkModel, revision: files.revision };
 }
+
+/** A PEFT adapter (a Hub id or folder URL) through the Cache API: what a hub-images run starts from (imageInitAdapter). */
+export async function loadPeftAdapterFromUrl(adapter: string, endpoint: string | undefined, onProgress: (p: FileProgress) => void): Promise<PeftAdapterFiles> {
+  const files = await hubFiles(adapter, endpoint, onProgress);
+  const config = await files.get('adapter_config.json');
+  const weights = await files.get('adapter_model.safetensors');
+  return { config: JSON.parse(new TextDecoder().decode(config!)) as Record<string, unknown>, tensors: readSafetensors(weights!).tensors };
+}
+

@@ -80,7 +80,7 @@ export async function denoiseCommand(argv: readonly string[], backendName?: Node
   try {
     await initNodeBackend(backendName ?? (v['--backend'] as NodeBackend | undefined) ?? 'wasm');
     const { pipeline } = await loadDiffusersModel(v['--model']!, { endpoint: v['--hf-endpoint'], variant: v['--variant'] as 'fp16' | undefined });
-    if (v['--adapter']) loadDiffusersAdapter(v['--adapter'], pipeline);
+    if (v['--adapter']) await loadDiffusersAdapter(v['--adapter'], pipeline);
     const input = timesteps ? readTensor(v['--sample']!, 'sample') : readTensor(v['--noise']!, 'noise');
     const problem = inputProblem(pipeline.unet, input.shape, labels);
     if (problem) throw new DiffusersModelError(problem);

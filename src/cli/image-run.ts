@@ -16,7 +16,7 @@ import { imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/d
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedUNet, writePng } from '../node/diffusion-files';
 import { loadDiffusersModel } from '../node/diffusers-model';
-import { saveDiffusers } from '../node/diffusers-save';
+import { readPeftAdapter, saveDiffusers } from '../node/diffusers-save';
 import { nodeImageRewardModels } from '../node/image-reward-models';
 import type { SampleLine } from '../node/run-dir';
 import { prepareHubImageRun, prepareImageRun } from '../core/run/prepare';
@@ -54,7 +54,7 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
   let rewardModels: ImageRewardModels | null = null;
   const hub = config.task === 'hub-images'
-    ? await prepareHubImageRun(config, (m) => loadDiffusersModel(m, { endpoint: place.hfEndpoint }), () => (rewardModels ??= nodeImageRewardModels(place.hfEndpoint, log)))
+    ? await prepareHubImageRun(config, (m) => loadDiffusersModel(m, { endpoint: place.hfEndpoint }), () => (rewardModels ??= nodeImageRewardModels(place.hfEndpoint, log)), undefined, (a) => readPeftAdapter(a, place.hfEndpoint))
     : null;
   const shapes = hub ? null : await prepareImageRun(config, loadEmbeddedUNet);
   const eng = (hub ?? shapes)!.engine;

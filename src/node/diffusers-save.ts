@@ -1,14 +1,16 @@
 /**
  * A RAFT run on a diffusers UNet saved into a folder (`raftlab run --task hub-images --save DIR [--merge]`): the files
  * of core/diffusers/export.ts (a PEFT adapter, or the merged pipeline). And the reverse: a saved adapter read back
- * onto a pipeline (`raftlab denoise --adapter DIR`).
+ * onto a pipeline (`raftlab denoise --adapter DIR`), or fetched from the Hub for a run to start from (`--init-adapter`).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readSafetensors } from '../core/hub/safetensors';
 import { diffusersExportFiles } from '../core/diffusers/export';
 import type { DiffusersPipeline } from '../core/diffusers/pipeline';
-import { unetLoraFromPeft, unetLoraModules, UNET_LORA_TARGETS, type UNetLora } from '../core/diffusers/unet2d/lora';
+import { unetLoraFromPeft, unetLoraModules, UNET_LORA_TARGETS, UNetLoraError, type PeftAdapterFiles, type UNetLora } from '../core/diffusers/unet2d/lora';
+import { parseModelSource } from '../core/hub/source';
+import { cachedFileReader } from './hub-download';
 
 /** The files written, relative to `dir`. */
 export async function saveDiffusers(dir: string, p: DiffusersPipeline, base: string, revision: string | null, merge: boolean): Promise<string[]> {
@@ -20,11 +22,25 @@ export async function saveDiffusers(dir: string, p: DiffusersPipeline, base: str
   return files.map((f) => f.name);
 }
 
+/** A PEFT adapter's two files from a folder, or from a Hub id / folder URL through the cache (hub-download.ts). */
+export async function readPeftAdapter(adapter: string, endpoint?: string): Promise<PeftAdapterFiles> {
+  let read: (file: string) => Promise<Uint8Array | null>;
+  if (existsSync(adapter) && statSync(adapter).isDirectory()) {
+    read = async (file) => (existsSync(join(adapter, file)) ? new Uint8Array(readFileSync(join(adapter, file))) : null);
+  } else {
+    const source = parseModelSource(adapter);
+    if (!source) throw new UNetLoraError(`adapter ${JSON.stringify(adapter.slice(0, 80))} is neither a folder nor a Hub id (org/name[@revision]) nor an http(s) URL`);
+    read = cachedFileReader(source, endpoint).read;
+  }
+  const config = await read('adapter_config.json');
+  const weights = await read('adapter_model.safetensors');
+  if (!config || !weights) throw new UNetLoraError(`adapter ${adapter} has no ${config ? 'adapter_model.safetensors' : 'adapter_config.json'} (a PEFT adapter folder has both)`);
+  return { config: JSON.parse(new TextDecoder().decode(config)) as Record<string, unknown>, tensors: readSafetensors(weights).tensors };
+}
+
 /** A PEFT adapter folder attached to the pipeline's UNet (replacing its adapters), every module's own rank and scale. */
-export function loadDiffusersAdapter(dir: string, p: DiffusersPipeline): UNetLora {
-  const config = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
-  const { tensors } = readSafetensors(new Uint8Array(readFileSync(join(dir, 'adapter_model.safetensors'))));
-  const read = unetLoraFromPeft({ config, tensors }, unetLoraModules(p.unet.plan, UNET_LORA_TARGETS));
+export async function loadDiffusersAdapter(dir: string, p: DiffusersPipeline): Promise<UNetLora> {
+  const read = unetLoraFromPeft(await readPeftAdapter(dir), unetLoraModules(p.unet.plan, UNET_LORA_TARGETS));
   const lora = p.unet.attachLora(read.config, 0);
   for (const [name, a] of read.adapters) lora.setAdapter(name, a.a, a.b, a.nIn, a.nOut, a.scale);
   return lora;

@@ -98,7 +98,7 @@ describe('stats columns', () => {
     expect(controlsFor('shapes').hidden).toContain('Temperature');
     const sentiment = keysOf('sentiment');
     expect(sentiment).not.toContain('imageReward');
-    expect(controlsFor('sentiment').hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Image LoRA rank']);
+    expect(controlsFor('sentiment').hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Start from adapter', 'Image LoRA rank']);
     for (const k of ['ddimSteps', 'guidance', 'noiseDraws', 'evalImages', 'imageLoraRank']) expect(shapes).toContain(k);
     for (const k of ['evalTexts', 'generalPrompts', 'rewardFailureLimit']) expect(shapes).not.toContain(k);
     // every field is shown for some task, and each task's controls are a subset in group order

@@ -19,7 +19,7 @@ import type { CycleRecord as StoredCycle } from '../../src/core/store/records';
 import type { DiffusionRaftEngine } from '../../src/core/diffusion/engine';
 import type { UNet } from '../../src/core/diffusion/unet';
 import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
-import { loadDiffusersFromUrl } from '../../src/browser/diffusers-model';
+import { loadDiffusersFromUrl, loadPeftAdapterFromUrl } from '../../src/browser/diffusers-model';
 import { browserImageRewardModels } from '../../src/browser/image-reward-models';
 import type { ImageRewardModels } from '../../src/core/rewards/image-models';
 import type { UNet2DModel } from '../../src/core/diffusers/unet2d/model';
@@ -230,6 +230,7 @@ export class RunSession {
         () => loadDiffusersFromUrl(config, settings.hfEndpoint, deviceLimits(settings), { onProgress: downloadSender(), onEstimate: (estimate) => send({ type: 'model-estimate', model: config.model, estimate }) }),
         () => (this.#imageRewards ??= browserImageRewardModels(this.pageUrl, endpoint)),
         progressSender(),
+        (adapter) => loadPeftAdapterFromUrl(adapter, settings.hfEndpoint, downloadSender()),
       );
       send({ type: 'loaded', task: config.task, params: hub.base.pipeline.unet.numParams(), backend: tf.getBackend(), meta: { model: hub.base.linkModel, architecture: 'unet2d', ...(hub.base.revision ? { revision: hub.base.revision } : {}) } });
       this.#unet = hub.base.pipeline.unet;

@@ -358,6 +358,10 @@ const FIELDS = [
     label: 'UNet LoRA targets', help: 'Image tasks on a Hub diffusers UNet: which layers get adapters, by diffusers\' module names (the attention projections, and optionally the resnets\' convolutions conv1, conv2).', group: 'lora', scope: 'image',
   },
   {
+    key: 'imageInitAdapter', type: 'text', default: '', urlKey: 'iad', cliFlag: '--init-adapter',
+    label: 'Start from adapter', help: 'Image tasks on a Hub UNet: a PEFT LoRA adapter (a Hub id, or on the command line a folder) the run\'s adapters start from instead of fresh ones, to continue from an adapter a run saved or the lab downloaded; empty starts fresh.', group: 'lora', scope: 'image',
+  },
+  {
     key: 'imageLoraRank', type: 'int', default: SHAPES_RAFT.loraRank, min: 1, max: 64, urlKey: 'ilr', cliFlag: '--image-lora-rank',
     label: 'Image LoRA rank', help: 'Image tasks always train LoRA adapters on the denoiser: this is their rank when LoRA rank is 0 (a LoRA rank above 0 is used as it is).', group: 'lora', scope: 'image',
   },

@@ -13,6 +13,7 @@ import { DiffusersDenoiser } from '../diffusers/denoiser';
 import type { DiffusersPipeline } from '../diffusers/pipeline';
 import type { ImageRewardModels } from '../rewards/image-models';
 import { learnedImageRewarder } from '../rewards/image-rewarder';
+import { unetLoraFromPeft, unetLoraModules, UNET_LORA_TARGETS, type PeftAdapterFiles } from '../diffusers/unet2d/lora';
 import { isLearnedImageReward } from '../rewards/image-reward-names';
 import type { UNet } from '../diffusion/unet';
 import { baseModelId } from '../store/base-model';
@@ -117,6 +118,7 @@ export async function prepareHubImageRun<M extends LoadedPipeline>(
   load: (model: string) => Promise<M>,
   rewardModels: () => ImageRewardModels,
   onProgress?: (p: Progress) => void,
+  loadAdapter?: (adapter: string) => Promise<PeftAdapterFiles>,
 ): Promise<{ base: M; engine: DiffusionRaftEngine; baseId: string }> {
   const base = await load(config.model);
   let engine: DiffusionRaftEngine;
@@ -126,6 +128,13 @@ export async function prepareHubImageRun<M extends LoadedPipeline>(
     const pinned = { ...config, model: base.linkModel };
     const denoiser = new DiffusersDenoiser(base.pipeline, pinned, `UNet2DModel ${base.label}`);
     engine = new DiffusionRaftEngine({ denoiser, config: pinned, ...(rewarder ? { rewarder } : {}), ...(onProgress ? { onProgress } : {}) });
+    if (config.imageInitAdapter) {
+      if (!loadAdapter) throw new Error('this runner cannot load an adapter to start from');
+      // the run's adapters start from the saved ones (their own ranks and scales), before cycle 0
+      const read = unetLoraFromPeft(await loadAdapter(config.imageInitAdapter), unetLoraModules(base.pipeline.unet.plan, UNET_LORA_TARGETS));
+      const lora = base.pipeline.unet.attachLora(read.config, config.seed);
+      for (const [name, a] of read.adapters) lora.setAdapter(name, a.a, a.b, a.nIn, a.nOut, a.scale);
+    }
   } catch (e) {
     base.pipeline.unet.dispose();
     throw e;
