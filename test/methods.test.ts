@@ -176,6 +176,23 @@ describe('PPO, GRPO, RLOO and online DPO in the engine', () => {
     });
   }
 
+  for (const lora of [0, 4]) {
+    it(`rloo (lora ${lora}): equal rewards with its default KL penalty (beta 0.05) leave the weights bit-identical, KL 0`, async () => {
+      const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: flat, config: tinyConfig({ method: 'rloo', lora }) });
+      expect(e.config.rlooBeta).toBeGreaterThan(0);
+      await e.runCycle();
+      const before = await weights(e);
+      const adapters = async () => Promise.all((e.model.lora?.variables() ?? []).map(async (v) => (await v.data()) as Float32Array));
+      const lora0 = await adapters();
+      const r1 = await e.runCycle();
+      const r2 = await e.runCycle();
+      expect(await weights(e)).toEqual(before);
+      expect(await adapters()).toEqual(lora0);
+      expect([r1.stats.klToRef, r2.stats.klToRef]).toEqual([0, 0]);
+      e.dispose();
+    });
+  }
+
   it('online DPO: no pair when a prompt\'s samples tie, so nothing is trained', async () => {
     const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: flat, config: tinyConfig({ method: 'online-dpo' }) });
     await e.runCycle();

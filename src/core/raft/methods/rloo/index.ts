@@ -16,11 +16,15 @@ export const rloo: Method = {
     const groups = groupByPrompt(scored);
     const seqsOf = groups.map((g) => g.map((s) => ctx.sequenceOf(s)));
     const flat = seqsOf.flat();
-    // the KL of each sample at sampling time: log pi - log ref summed over its completion
+    // the KL of each sample at sampling time: log pi - log ref summed over its completion, both by the same function
+    // (so a policy that has not moved from the reference gives exactly 0, not a rounding difference that Adam would
+    // turn into a full-size step), one after the other (the reference may be this model with its adapters off)
     let kl = flat.map(() => 0);
     if (beta > 0) {
-      const [policy, ref] = await Promise.all([ctx.tokenLogProbs(flat, 'policy'), ctx.referenceLogProbs(flat)]);
-      kl = policy.map((p, i) => p.reduce((a, b) => a + b, 0) - ref[i]!);
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      const policy = await ctx.tokenLogProbs(flat, 'policy');
+      const ref = await ctx.tokenLogProbs(flat, 'reference');
+      kl = policy.map((p, i) => sum(p) - sum(ref[i]!));
     }
     let at = 0;
     const items = groups.flatMap((g, gi) => {
