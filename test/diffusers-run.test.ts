@@ -120,6 +120,36 @@ describe('RAFT on a diffusers UNet (hub-images)', () => {
   });
 });
 
+describe('the run\'s learned image reward (image-rewarder.ts)', () => {
+  it('clip-score, class-prob and aesthetic score images with their raw outputs in the breakdown; a missing target or unknown class is named', { timeout: 60_000 }, async () => {
+    const { server, endpoint } = await startHubServer([]);
+    const prev = process.env.RAFTLAB_CACHE;
+    process.env.RAFTLAB_CACHE = mkdtempSync(join(tmpdir(), 'raftlab-cache-'));
+    const { learnedImageRewarder } = await import('../src/core/rewards/image-rewarder');
+    const models = nodeImageRewardModels(endpoint);
+    try {
+      const rng = new Rng(2);
+      const images = [0, 1, 2].map(() => Float32Array.from({ length: 16 * 16 * 3 }, () => rng.float()));
+      const clip = await learnedImageRewarder({ ...CONFIG, imageReward: 'clip-score' }, models);
+      const cls = await learnedImageRewarder({ ...CONFIG, imageReward: 'class-prob', imageRewardModel: 'tiny/cifar10-vit', imageRewardTarget: 'cat' }, models);
+      const aes = await learnedImageRewarder({ ...CONFIG, imageReward: 'aesthetic', imageRewardModel: 'tiny/aesthetic-head' }, models);
+      const [c, p, a] = [await clip(images, [0, 1, 2]), await cls(images, [0, 1, 2]), await aes(images, [0, 1, 2])];
+      for (const [i, r] of c.entries()) expect(r.reward, `clip ${i}`).toBeCloseTo(Math.min(1, Math.max(0, 2.5 * Number(r.breakdown!.cosine))), 3);
+      for (const r of p) expect(r.reward).toBeCloseTo(Number(r.breakdown!.probability), 3);
+      for (const r of a) expect(r.reward).toBeCloseTo(Math.min(1, Math.max(0, (Number(r.breakdown!.score) - 1) / 9)), 3);
+      for (const r of [...c, ...p, ...a]) expect(r.reward >= 0 && r.reward <= 1).toBe(true);
+      await expect(learnedImageRewarder({ ...CONFIG, imageReward: 'clip-score', imageRewardTarget: ' ' }, models)).rejects.toThrow(/clip-score needs the text/);
+      await expect(learnedImageRewarder({ ...CONFIG, imageReward: 'class-prob', imageRewardModel: 'tiny/cifar10-vit', imageRewardTarget: 'zebra' }, models)).rejects.toThrow(/zebra.*airplane/);
+      await expect(learnedImageRewarder({ ...CONFIG, imageReward: 'clip-score', imageRewardModel: 'tiny/nope' }, models)).rejects.toThrow(/tiny\/nope/);
+    } finally {
+      await models.dispose();
+      if (prev === undefined) delete process.env.RAFTLAB_CACHE;
+      else process.env.RAFTLAB_CACHE = prev;
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe('the UNet memory estimate', () => {
   it('counts google/ddpm-cifar10-32\'s parameters from its config and the adapters LoRA trains; a small budget refuses the run', async () => {
     const { estimateUNetMemory } = await import('../src/core/diffusers/memory');
