@@ -6,24 +6,11 @@
  * on either device. transformers.js caches the models' files in the browser's Cache API (the aesthetic head's two
  * small files are fetched once per worker).
  */
-import { env } from '@huggingface/transformers';
+import { hasWebGpu, useLabOnnxRuntime } from './onnx-runtime';
 import { imageRewardModelLoader, type ImageRewardModels, type ImageRewardRuntime } from '../core/rewards/image-models';
 
-async function hasWebGpu(): Promise<boolean> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return false;
-  try {
-    return (await gpu.requestAdapter()) !== null;
-  } catch {
-    return false;
-  }
-}
-
 export function browserImageRewardModels(pageUrl: string, endpoint: string, onProgress?: ImageRewardRuntime['onProgress']): ImageRewardModels {
-  const ort = new URL('ort/', pageUrl).href;
-  const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown } };
-  if (onnx.wasm) onnx.wasm.wasmPaths = { mjs: `${ort}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${ort}ort-wasm-simd-threaded.asyncify.wasm` };
-  env.useBrowserCache = true;
+  useLabOnnxRuntime(pageUrl);
   const extra = onProgress ? { onProgress } : {};
   const wasm = imageRewardModelLoader({ endpoint, device: 'wasm', ...extra });
   const gpu = imageRewardModelLoader({ endpoint, device: 'webgpu', ...extra });
