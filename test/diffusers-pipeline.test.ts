@@ -21,6 +21,21 @@ interface Golden {
 const golden = (name: string) => JSON.parse(readFileSync(join(DIR, name, 'golden.json'), 'utf8')) as Golden;
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 const shape4 = (t: T) => t.shape as [number, number, number, number];
+/** `raftlab denoise ARGS` in this process (the command returns its exit code), with $RAFTLAB_CACHE set; stderr captured. */
+async function denoiseHere(args: string[], env: Record<string, string>): Promise<{ code: number; err: string }> {
+  const prev = process.env.RAFTLAB_CACHE;
+  if (env.RAFTLAB_CACHE) process.env.RAFTLAB_CACHE = env.RAFTLAB_CACHE;
+  const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    const code = await denoiseCommand(args);
+    return { code, err: errors.mock.calls.map((c) => String(c[0])).join('\n') };
+  } finally {
+    errors.mockRestore();
+    if (prev === undefined) delete process.env.RAFTLAB_CACHE;
+    else process.env.RAFTLAB_CACHE = prev;
+  }
+}
+
 /** DDIM amplifies float32 noise in tiny-ddpm (x0 at t = 901 is scaled by ~60): the fixture README's tolerances. */
 const DDIM_TOL: Record<string, number> = { 'tiny-ddpm': 1e-3, 'tiny-ddpm-class': 1e-4 };
 
@@ -62,12 +77,12 @@ describe('raftlab denoise', () => {
       const labels = (l: number[] | null) => (l ? ['--class-labels', l.join(',')] : []);
       for (const model of [join(DIR, name), `tiny/${name}`]) {
         const where = model.startsWith('tiny/') ? 'server' : 'folder';
-        const samples = await raftlab(['denoise', '--model', model, '--hf-endpoint', endpoint, '--noise', join(work, `${name}-noise.safetensors`), '--steps', '10', ...labels(g.ddim.class_labels), '--out', join(work, `${name}-${where}-final.safetensors`)], { RAFTLAB_CACHE: cache });
+        const samples = await denoiseHere(['--model', model, '--hf-endpoint', endpoint, '--noise', join(work, `${name}-noise.safetensors`), '--steps', '10', ...labels(g.ddim.class_labels), '--out', join(work, `${name}-${where}-final.safetensors`)], { RAFTLAB_CACHE: cache });
         expect(samples.code, samples.err).toBe(0);
         const final = maxAbs(out(`${name}-${where}-final.safetensors`, 'sample').values, g.ddim.final_sample.data);
         expect(final).toBeLessThan(DDIM_TOL[name]!);
         // one forward per timestep over the whole batch: (T, B, C, H, W); row b of timestep b is the golden's row b
-        const fwd = await raftlab(['denoise', '--model', model, '--hf-endpoint', endpoint, '--timesteps', g.unet_forward.timesteps.join(','), '--sample', join(work, `${name}-sample.safetensors`), ...labels(g.unet_forward.class_labels), '--out', join(work, `${name}-${where}-out.safetensors`)], { RAFTLAB_CACHE: cache });
+        const fwd = await denoiseHere(['--model', model, '--hf-endpoint', endpoint, '--timesteps', g.unet_forward.timesteps.join(','), '--sample', join(work, `${name}-sample.safetensors`), ...labels(g.unet_forward.class_labels), '--out', join(work, `${name}-${where}-out.safetensors`)], { RAFTLAB_CACHE: cache });
         expect(fwd.code, fwd.err).toBe(0);
         const o = out(`${name}-${where}-out.safetensors`, 'output');
         const per = o.values.length / (o.shape[0]! * o.shape[1]!);
@@ -98,7 +113,7 @@ describe('raftlab denoise', () => {
     expect(pipeline.scheduler.config).toMatchObject({ className: 'DDPMScheduler', clipSample: true, setAlphaToOne: true });
     pipeline.unet.dispose();
     const args = (seed: string, f: string) => ['denoise', '--model', bare, '--noise', join(work, 'tiny-ddpm-noise.safetensors'), '--steps', '5', '--eta', '1', '--seed', seed, '--out', join(work, f)];
-    for (const [seed, f] of [['1', 'a'], ['1', 'b'], ['2', 'c']]) expect((await raftlab(args(seed!, `${f}.safetensors`), {})).code).toBe(0);
+    for (const [seed, f] of [['1', 'a'], ['1', 'b'], ['2', 'c']]) expect((await denoiseHere(args(seed!, `${f}.safetensors`).slice(1), {})).code).toBe(0);
     expect(out('a.safetensors', 'sample').values).toEqual(out('b.safetensors', 'sample').values);
     expect(maxAbs(out('a.safetensors', 'sample').values, out('c.safetensors', 'sample').values)).toBeGreaterThan(1e-3);
   });
@@ -134,12 +149,12 @@ describe('raftlab denoise', () => {
     const child = await raftlab(['denoise', '--model', cases[0]![0], '--noise', join(work, 'tiny-ddpm-noise.safetensors'), '--out', join(work, 'x.safetensors')], {});
     expect(child.code).toBe(2);
     expect(child.err).toMatch(cases[0]![1]);
-    const flags = await raftlab(['denoise', '--model', join(DIR, 'tiny-ddpm'), '--steps', 'ten'], {});
+    const flags = await denoiseHere(['--model', join(DIR, 'tiny-ddpm'), '--steps', 'ten'], {});
     expect(flags.code).toBe(2);
     expect(flags.err).toMatch(/--out is required/);
     expect(flags.err).toMatch(/--steps must be a positive integer/);
     mkdirSync(join(work, 'nothing'));
-    const empty = await raftlab(['denoise', '--model', join(work, 'nothing'), '--noise', join(work, 'tiny-ddpm-noise.safetensors'), '--out', join(work, 'x.safetensors')], {});
+    const empty = await denoiseHere(['--model', join(work, 'nothing'), '--noise', join(work, 'tiny-ddpm-noise.safetensors'), '--out', join(work, 'x.safetensors')], {});
     expect(empty.err).toMatch(/neither model_index\.json \(a pipeline\) nor config\.json \(a bare UNet\)/);
   });
 });
