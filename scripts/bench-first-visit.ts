@@ -39,7 +39,8 @@ try {
       const run = page.getByRole('button', { name: 'Run', exact: true });
       await page.waitForFunction(() => {
         const b = [...document.querySelectorAll('button')].find((x) => x.textContent?.trim() === 'Run');
-        return b !== undefined && !(b as HTMLButtonElement).disabled;
+        // on the page that stays: the first visit's page is reloaded once for isolation
+        return b !== undefined && !(b as HTMLButtonElement).disabled && (self.crossOriginIsolated || sessionStorage.getItem('raftlab:isolation-reload') !== null);
       }, undefined, { timeout: 300_000, polling: 50 });
       const ready = Date.now() - t0;
       const info = await page.evaluate(() => ({ isolated: self.crossOriginIsolated, backend: document.querySelector('[data-testid=backend]')?.textContent ?? null }));
