@@ -193,8 +193,8 @@ export class Lab {
     else this.status = 'finished';
   }
 
-  /** What training changed in the first held-out sample of the newest cycle, token by token. */
-  tokenView = $state<({ cycle: number } & TokenView) | null>(null);
+  /** What training changed in the first held-out samples of the newest cycle, token by token. */
+  tokenViews = $state<{ cycle: number; views: TokenView[] } | null>(null);
 
   /** Not now: the offer goes away, the run stays in Saved runs (paused, resumable there; Delete run deletes it). */
   dismissOffer(runId: string): Promise<void> {
@@ -420,7 +420,7 @@ export class Lab {
       case 'cycle':
       case 'image-cycle':
         this.cycles = [...this.cycles, { stats: e.stats, samples: e.samples, evalSamples: e.evalSamples }];
-        if (e.type === 'cycle' && e.tokenView) this.tokenView = { cycle: e.stats.cycle, ...e.tokenView };
+        if (e.type === 'cycle' && e.tokenViews) this.tokenViews = { cycle: e.stats.cycle, views: e.tokenViews };
         // the worker saves a cycle before it sends it: the Saved runs and Compare panels can show it now
         if (this.savedRun) this.saved.changed();
         break;
@@ -456,7 +456,7 @@ export class Lab {
     this.status = 'idle';
     this.runConfig = null;
     this.cycles = [];
-    this.tokenView = null;
+    this.tokenViews = null;
     this.progress = null;
     this.message = '';
     this.runInfo = '';
