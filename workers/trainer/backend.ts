@@ -147,10 +147,11 @@ export async function initBackend(opts: InitOptions): Promise<InitResult> {
     }
   }
   const order = opts.preferred ? [opts.preferred, ...BACKENDS.filter((b) => b !== opts.preferred)] : sensibleOrder(dev);
+  // automatic would start on WebGPU with a hardware adapter: without any adapter, say why not (nothing is started)
+  if (!opts.preferred && !dev.adapter) reasons.push((await tryBackend('webgpu')) ?? 'WebGPU gave no adapter');
   for (const name of order) {
     const reason = await tryBackend(name);
     if (reason === null) return done(name, opts.preferred ? { requested: opts.preferred } : {});
-    // automatic does not report a backend it merely skipped past (WebGPU on a software adapter is never tried first)
     reasons.push(reason);
   }
   throw new Error(`no TF.js backend could be started: ${reasons.join('; ')}`);
