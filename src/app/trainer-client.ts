@@ -14,6 +14,8 @@ export { BACKENDS as BACKEND_NAMES } from '../browser/backend-figures';
 export interface TrainerClient {
   /** Start a backend: `preferred`, or automatic (measured on `task`'s model unless `remembered` fits this device). */
   init(preferred: BackendName | undefined, task: string, remembered?: Measurement | null): Promise<InitResult>;
+  /** Time a training step of `task`'s model on each backend (software WebGPU only with `includeSoftware`). */
+  measure(task: string, includeSoftware: boolean): Promise<Measurement>;
   subscribe(onEvent: EventSink): Promise<void>;
   /** Resolves when the command has ended (how: RunOutcome); rejects with the run's error. */
   run(config: RunConfig, mode: 'run' | 'step', settings?: MachineSettings): Promise<RunOutcome>;
@@ -54,6 +56,7 @@ export function createTrainer(onCrash?: (message: string) => void): TrainerClien
   const api = Comlink.wrap<TrainerApi>(worker);
   return {
     init: (preferred, task, remembered) => api.init({ page: document.baseURI, task, ...(preferred ? { preferred } : {}), remembered: remembered ?? null }),
+    measure: (task, includeSoftware) => api.measure({ page: document.baseURI, task, includeSoftware }),
     subscribe: (onEvent) => api.subscribe(Comlink.proxy(onEvent)),
     // the config is copied to a plain object: reactive proxies cannot be structured-cloned
     run: (config, mode, settings) => api.run({ ...config }, mode, { ...settings }),

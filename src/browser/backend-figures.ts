@@ -52,3 +52,24 @@ export function describeFigures(m: Measurement, dev: DeviceInfo, threads: number
     })
     .join('; ');
 }
+
+/** A measured backend faster than the one in use: offered for the next run, never switched to under a run. */
+export interface BackendOffer {
+  backend: BackendName;
+  /** How many times faster than the current backend; null when the current one was not timed (a software adapter). */
+  factor: number | null;
+}
+
+/** Below this speed-up a switch is not worth offering (timings of a busy machine vary by that much). */
+const OFFER_FACTOR = 1.25;
+
+/** The offer `m` makes to a page running on `current` (null: keep it). */
+export function betterBackend(m: Measurement, current: BackendName): BackendOffer | null {
+  const ms = (b: BackendName) => m.figures.find((f) => f.backend === b)?.msPerStep ?? null;
+  const best = ms(m.best);
+  if (m.best === current || best === null) return null;
+  const now = ms(current);
+  if (now === null) return { backend: m.best, factor: null };
+  const factor = now / best;
+  return factor >= OFFER_FACTOR ? { backend: m.best, factor } : null;
+}

@@ -58,7 +58,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('teaching views in Chromium', 
     // the charts come before the settings
     const order = await page.evaluate(() => {
       const r = document.querySelector('.results')!.getBoundingClientRect();
-      const s = document.querySelector('.side')!.getBoundingClientRect();
+      const s = document.getElementById('settings-title')!.closest('section')!.getBoundingClientRect();
       return { resultsLeft: r.left, sideLeft: s.left };
     });
     expect(order.resultsLeft).toBeLessThan(order.sideLeft);

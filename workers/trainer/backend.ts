@@ -1,12 +1,13 @@
 /**
- * The TF.js backend of the trainer worker, chosen by measurement. A backend asked for by name (the page's select or
- * `?backend=`) is used when it starts (else the next in BACKENDS order, with the reason). "Automatic" starts every
- * backend that is there (WASM, WebGPU, WebGL; CPU only when none of them starts), times a short forward and backward
- * pass of the run's actual model on each (core/step-probe.ts), and keeps the fastest; the figures are shown to the
- * user, and the page remembers the choice per device and model (so the next load measures nothing). A software or
- * fallback WebGPU adapter (SwiftShader, llvmpipe, WARP) is named as such. WASM runs threaded when the page is
- * cross-origin isolated (threads need SharedArrayBuffer), with as many threads as TF.js allows (half the logical
- * cores, 1 to 8); the thread count is reported.
+ * The TF.js backend of the trainer worker. A backend asked for by name (the page's select or `?backend=`) is used when
+ * it starts (else the next in BACKENDS order, with the reason). "Automatic" starts at once on a sensible choice and
+ * times nothing: the figures remembered for this device and model when there are some, else WebGPU on a hardware
+ * adapter and WASM when the only WebGPU adapter is a software or fallback one (SwiftShader, llvmpipe, WARP), then
+ * WebGL, WASM, CPU as they start. The measurement is separate (`measureBackends`): the page runs it in a second
+ * worker while no run is going, times a short forward and backward pass of the run's actual model on each backend
+ * (core/step-probe.ts) - never on a software adapter unless the user asked for it - and offers a faster backend for
+ * the next run. WASM runs threaded when the page is cross-origin isolated (threads need SharedArrayBuffer), with as
+ * many threads as TF.js allows (half the logical cores, 1 to 8); the thread count is reported.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -122,6 +123,11 @@ function wasmThreads(): number | null {
   }
 }
 
+/** The order automatic tries without remembered figures: WebGPU first only on a hardware adapter. */
+export function sensibleOrder(dev: Pick<DeviceInfo, 'adapter' | 'softwareAdapter'>): BackendName[] {
+  return dev.adapter && !dev.softwareAdapter ? ['webgpu', 'wasm', 'webgl', 'cpu'] : ['wasm', 'webgl', 'webgpu', 'cpu'];
+}
+
 /** Pick and start the backend (see the file comment). Throws when none starts. */
 export async function initBackend(opts: InitOptions): Promise<InitResult> {
   const dev = await deviceInfo();
@@ -131,56 +137,63 @@ export async function initBackend(opts: InitOptions): Promise<InitResult> {
     if (reasons.length) r.fellBackBecause = reasons.join('; ');
     return r;
   };
-  if (opts.preferred) {
-    for (const name of [opts.preferred, ...BACKENDS.filter((b) => b !== opts.preferred)]) {
-      const reason = await tryBackend(name);
-      if (reason === null) return done(name, { requested: opts.preferred });
-      reasons.push(reason);
-    }
-    throw new Error(`no TF.js backend could be started: ${reasons.join('; ')}`);
-  }
-  const usable: BackendName[] = [];
-  for (const name of MEASURED) {
-    const reason = await tryBackend(name);
-    if (reason === null) usable.push(name);
-    else reasons.push(reason);
-  }
-  if (usable.length === 0) {
-    const reason = await tryBackend('cpu');
-    if (reason === null) return done('cpu');
-    throw new Error(`no TF.js backend could be started: ${[...reasons, reason].join('; ')}`);
-  }
-  if (usable.length === 1) return done(usable[0]!);
-  let probe: Awaited<ReturnType<typeof modelProbe>>;
-  try {
-    probe = await modelProbe(opts.task, opts.page);
-  } catch (e) {
-    // without the task's model nothing can be measured: the first backend that started, and why
-    await tryBackend(usable[0]!);
-    reasons.push(`the backends could not be measured (the task's model did not load: ${message(e)})`);
-    return done(usable[0]!);
-  }
   const r = opts.remembered;
-  if (r && r.deviceKey === dev.key && r.model === probe.model && usable.includes(r.best)) {
-    await tryBackend(r.best);
-    return done(r.best, { measurement: r, remembered: true });
+  // remembered figures name the model by its weights' fingerprint: trusted only for this device and these weights
+  if (!opts.preferred && r && r.deviceKey === dev.key) {
+    try {
+      if ((await modelKey(opts.task, opts.page)) === r.model && (await tryBackend(r.best)) === null) return done(r.best, { measurement: r, remembered: true });
+    } catch {
+      // the model did not load: the sensible order below, and the run will say why
+    }
   }
+  const order = opts.preferred ? [opts.preferred, ...BACKENDS.filter((b) => b !== opts.preferred)] : sensibleOrder(dev);
+  // automatic would start on WebGPU with a hardware adapter: without any adapter, say why not (nothing is started)
+  if (!opts.preferred && !dev.adapter) reasons.push((await tryBackend('webgpu')) ?? 'WebGPU gave no adapter');
+  for (const name of order) {
+    const reason = await tryBackend(name);
+    if (reason === null) return done(name, opts.preferred ? { requested: opts.preferred } : {});
+    reasons.push(reason);
+  }
+  throw new Error(`no TF.js backend could be started: ${reasons.join('; ')}`);
+}
+
+export interface MeasureOptions {
+  page: string;
+  task: string;
+  /** Time WebGPU on a software or fallback adapter too (the user asked for it): otherwise it is left out. */
+  includeSoftware?: boolean;
+}
+
+/**
+ * Time one training step of the task's model on every backend that starts (WASM, WebGL, WebGPU; CPU only when none
+ * does) and name the fastest. Run in a worker of its own (the page's background measurement): it switches TF.js's
+ * backend as it goes.
+ */
+export async function measureBackends(opts: MeasureOptions): Promise<Measurement> {
+  const dev = await deviceInfo();
+  const probe = await modelProbe(opts.task, opts.page);
   const figures: BackendFigure[] = [];
-  for (const name of usable) {
+  for (const name of MEASURED) {
+    if (name === 'webgpu' && dev.softwareAdapter && !opts.includeSoftware) continue;
+    if ((await tryBackend(name)) !== null) continue;
     const best = Math.min(...figures.map((f) => f.msPerStep ?? Infinity));
     try {
-      await tryBackend(name);
       const p = await probe.run(Math.max(2000, best * GIVE_UP_FACTOR));
       figures.push({ backend: name, msPerStep: p.msPerStep, loss: p.loss, outputs: p.outputs, ...(p.warmupOnly ? { warmupOnly: true } : {}) });
     } catch (e) {
       figures.push({ backend: name, msPerStep: null, error: message(e) });
     }
   }
+  if (figures.length === 0 && (await tryBackend('cpu')) === null) figures.push({ backend: 'cpu', ...(await probe.run(Infinity).then((p) => ({ msPerStep: p.msPerStep, loss: p.loss, outputs: p.outputs })).catch((e: unknown) => ({ msPerStep: null, error: message(e) }))) });
   const ranked = figures.filter((f) => f.msPerStep !== null).sort((a, b) => a.msPerStep! - b.msPerStep!);
-  const best = ranked[0]?.backend ?? usable[0]!;
-  const why = await tryBackend(best);
-  if (why) throw new Error(why);
-  return done(best, { measurement: { deviceKey: dev.key, model: probe.model, figures, best, measuredAt: Date.now() } });
+  const best = ranked[0]?.backend;
+  if (!best) throw new Error(`no backend could be measured: ${figures.map((f) => `${f.backend}: ${f.error}`).join('; ') || 'none started'}`);
+  return { deviceKey: dev.key, model: probe.model, figures, best, measuredAt: Date.now() };
+}
+
+/** What identifies the task's model in a measurement: the task and its weights' fingerprint. */
+async function modelKey(task: string, page: string): Promise<string> {
+  return (await modelProbe(task, page)).model;
 }
 
 /** The probe of a task's model on the current backend (built from weights fetched once), and what identifies it. */

@@ -13,7 +13,7 @@ export type TrainerEvent =
   | { type: 'status'; message: string }
   | { type: 'loaded'; task: string; params: number; backend: string; meta: Record<string, string | number | boolean> }
   | { type: 'progress'; cycle: number; phase: Phase; done: number; total: number }
-  | { type: 'cycle'; stats: CycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[]; tokenView?: TokenView }
+  | { type: 'cycle'; stats: CycleStats; samples: SampleRecord[]; evalSamples: SampleRecord[]; tokenViews?: TokenView[] }
   /** A cycle of an image task: the same fields, images as RGBA bytes (saved in IndexedDB as they are, with a checkpoint). */
   | { type: 'image-cycle'; stats: ImageCycleStats; samples: ImageSampleRecord[]; evalSamples: ImageSampleRecord[] }
   | { type: 'error'; message: string }

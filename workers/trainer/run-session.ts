@@ -26,7 +26,7 @@ import type { UNet2DModel } from '../../src/core/diffusers/unet2d/model';
 import type { DiffusersPipeline } from '../../src/core/diffusers/pipeline';
 import { taskContextFor } from '../../src/browser/verify/task-context';
 import { toImageRecord } from '../../src/browser/image-samples';
-import { message, progressSender, send } from './events';
+import { message, progressSender, send, type TokenView } from './events';
 import { deviceLimits, downloadSender, endpointOf, modelPlace, type MachineSettings } from './machine';
 import { diffusersZip, modelZip } from './model-export';
 import { recordCycle, RunLock, runStore } from './recording';
@@ -50,6 +50,9 @@ export interface ResumeInfo {
   notes: string[];
   nextCycle: number;
 }
+
+/** The held-out samples of a cycle whose token changes are sent (the token view's picker). */
+const TOKEN_VIEWS = 8;
 
 /** Yield to the event loop so that pause() messages are handled between cycles. */
 function tick(): Promise<void> {
@@ -106,10 +109,10 @@ export class RunSession {
     return this.#loop(eng, { ...config, model: eng.config.model }, mode, async () => {
       const result = await eng.runCycle();
       await recordCycle(this.#recorder, this.#runId, eng, result);
-      // the token view: the first held-out sample under the model now and the base model
-      const first = result.evalSamples[0];
-      const tokenView = first ? { prompt: first.prompt, tokens: await eng.tokenChanges(first.prompt, first.completion) } : undefined;
-      send({ type: 'cycle', stats: result.stats, samples: result.samples, evalSamples: result.evalSamples, ...(tokenView ? { tokenView } : {}) });
+      // the token view: the first TOKEN_VIEWS held-out samples under the model now and the base model (a picker)
+      const tokenViews: TokenView[] = [];
+      for (const s of result.evalSamples.slice(0, TOKEN_VIEWS)) tokenViews.push({ prompt: s.prompt, tokens: await eng.tokenChanges(s.prompt, s.completion) });
+      send({ type: 'cycle', stats: result.stats, samples: result.samples, evalSamples: result.evalSamples, ...(tokenViews.length ? { tokenViews } : {}) });
     });
   }
 

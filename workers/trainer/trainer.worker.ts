@@ -3,6 +3,8 @@
  * - init({preferred, page, task, remembered}) starts a backend: the preferred one, or automatically the fastest of
  *   those that start, measured on the task's model (backend.ts); any run in memory is reset (its tensors live on the
  *   old backend). A lost WebGPU device is sent as 'device-lost'.
+ * - measure({page, task, includeSoftware}) times a training step on each backend (backend.ts); the page calls it in
+ *   a worker of its own, never in the one that holds a run
  * - subscribe(onEvent) sets the comlink-proxied callback that receives progress, stats and samples (events.ts)
  * - run(config, 'run' | 'step', settings), pause(), reset(), resume(runId, settings), markRun(runId): the run in
  *   memory (run-session.ts); settings are this machine's (the Hub endpoint, a memory budget), never the run's;
@@ -13,12 +15,12 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../src/core/config/schema';
 import { onClassifierProgress, onVerifierProgress } from '../../src/browser/verify/task-context';
-import { initBackend, type BackendName, type InitOptions, type InitResult } from './backend';
+import { initBackend, measureBackends, type BackendName, type InitOptions, type InitResult, type MeasureOptions } from './backend';
 import { message, send, subscribe, type EventSink } from './events';
 import { scoreWithHubModel, tryReward } from './probes';
 import { RunSession, type MachineSettings, type ResumeInfo, type RunOutcome } from './run-session';
 
-export type { BackendName, InitOptions, InitResult } from './backend';
+export type { BackendName, InitOptions, InitResult, MeasureOptions } from './backend';
 export type { EventSink, TrainerEvent } from './events';
 export type { MachineSettings, ResumeInfo, RunOutcome } from './run-session';
 
@@ -59,6 +61,12 @@ const api = {
     backend = r.backend;
     if (r.backend === 'webgpu') watchDevice();
     return r;
+  },
+
+  /** Time a step on every backend (switches this worker's backend: call it in a worker that holds no run). */
+  measure(opts: MeasureOptions) {
+    if (busy || session.runId) throw new Error('cannot measure in a worker that holds a run');
+    return measureBackends(opts);
   },
 
   subscribe(onEvent: EventSink): void {

@@ -16,6 +16,7 @@ import { isImageStats, type CycleRecord } from '../export';
 import type { CycleRecord as StoredCycle, RunRecord } from '../../browser/store/run-store';
 import type { VerifierLoadProgress } from '../../browser/verify/index';
 import type { BackendName, InitResult, RunOutcome, TrainerEvent } from '../trainer-client';
+import type { BackendOffer, Measurement } from '../../browser/backend-figures';
 import type { TokenView } from '../../../workers/trainer/events';
 import { LinkConfig } from './link-config.svelte';
 import { SavedRuns } from './saved-runs.svelte';
@@ -102,7 +103,7 @@ export class Lab {
   constructor(hash: string, search: string) {
     this.link = new LinkConfig(hash, search);
     // measured on the model the task runs on (a custom task names an embedded one)
-    this.worker = new TrainerBackend(search, { model: () => embeddedModelOf(this.config), event: (e) => this.#onEvent(e), lost: (text) => this.#lost(text) });
+    this.worker = new TrainerBackend(search, { model: () => embeddedModelOf(this.config), event: (e) => this.#onEvent(e), lost: (text) => this.#lost(text), idle: () => !this.busy });
   }
 
   // the worker's backend, forwarded for the components
@@ -117,6 +118,19 @@ export class Lab {
   }
   get backendBusy(): boolean {
     return this.worker.busy;
+  }
+  /** The figures of this device and model (remembered or measured in the background), and a faster backend. */
+  get measurement(): Measurement | null {
+    return this.worker.measurement;
+  }
+  get measuring(): boolean {
+    return this.worker.measuring;
+  }
+  get measureError(): string | null {
+    return this.worker.measureError;
+  }
+  get backendOffer(): BackendOffer | null {
+    return this.worker.offer;
   }
   get trainer() {
     return this.worker.trainer;
@@ -148,6 +162,7 @@ export class Lab {
   /** Start the worker and pick a backend (called once the page is mounted), then offer interrupted runs. */
   async start(): Promise<void> {
     await this.worker.start();
+    this.worker.measureSoon();
     await this.saved.findInterrupted();
   }
 
@@ -178,8 +193,8 @@ export class Lab {
     else this.status = 'finished';
   }
 
-  /** What training changed in the first held-out sample of the newest cycle, token by token. */
-  tokenView = $state<({ cycle: number } & TokenView) | null>(null);
+  /** What training changed in the first held-out samples of the newest cycle, token by token. */
+  tokenViews = $state<{ cycle: number; views: TokenView[] } | null>(null);
 
   /** Not now: the offer goes away, the run stays in Saved runs (paused, resumable there; Delete run deletes it). */
   dismissOffer(runId: string): Promise<void> {
@@ -197,7 +212,7 @@ export class Lab {
 
   dispose(): void {
     this.#stopTimer();
-    this.worker.terminate();
+    this.worker.dispose();
   }
 
   /** Whether a control may be changed now: not during a command, and only live keys while a run is in memory. */
@@ -218,7 +233,9 @@ export class Lab {
   async chooseBackend(choice: 'auto' | BackendName): Promise<void> {
     if (this.busy) return;
     this.#clearRun();
+    this.worker.stopMeasuring();
     await this.worker.choose(choice);
+    this.worker.measureSoon();
   }
 
   run(): Promise<void> {
@@ -254,10 +271,12 @@ export class Lab {
     this.saved.changed();
   }
 
-  /** Measure the backends again (automatic choice), forgetting the remembered figures. */
-  async remeasure(): Promise<void> {
+  /** Measure every backend again in the background (a software WebGPU adapter too: the user asked), forgetting the remembered figures. */
+  remeasure(): void {
+    if (this.busy) return;
     this.worker.forget();
-    await this.chooseBackend('auto');
+    this.worker.stopMeasuring();
+    this.worker.measureSoon(true);
   }
 
   /**
@@ -335,6 +354,7 @@ export class Lab {
     this.error = null;
     this.runInfo = '';
     this.#startTimer();
+    this.worker.stopMeasuring(); // never alongside a run: it would slow it
     let outcome: RunOutcome | null = null;
     try {
       if (this.status === 'loading') this.hub.startLoading(); // a new run loads its model
@@ -357,6 +377,7 @@ export class Lab {
           if (this.savedRun && !this.crash) this.#lost('The run stopped with an error.');
         }
         this.saved.changed();
+        this.worker.measureSoon();
       }
     }
   }
@@ -399,7 +420,7 @@ export class Lab {
       case 'cycle':
       case 'image-cycle':
         this.cycles = [...this.cycles, { stats: e.stats, samples: e.samples, evalSamples: e.evalSamples }];
-        if (e.type === 'cycle' && e.tokenView) this.tokenView = { cycle: e.stats.cycle, ...e.tokenView };
+        if (e.type === 'cycle' && e.tokenViews) this.tokenViews = { cycle: e.stats.cycle, views: e.tokenViews };
         // the worker saves a cycle before it sends it: the Saved runs and Compare panels can show it now
         if (this.savedRun) this.saved.changed();
         break;
@@ -435,7 +456,7 @@ export class Lab {
     this.status = 'idle';
     this.runConfig = null;
     this.cycles = [];
-    this.tokenView = null;
+    this.tokenViews = null;
     this.progress = null;
     this.message = '';
     this.runInfo = '';
