@@ -86,6 +86,29 @@ describe.each([['tiny-ddpm', undefined], ['tiny-ddpm-class', [3, 7]]] as const)(
   });
 });
 
+describe('UNet LoRA ranks in PEFT', () => {
+  it('an adapter capped below the set\'s rank (a small conv) exports in rank_pattern and imports with the same outputs; rslora and alpha_pattern scale each module', async () => {
+    const { unet } = load('tiny-ddpm-class');
+    const lora = unet.attachLora({ rank: 12, alpha: 6, targets: parseUnetLoraTargets('to_q,conv1') }, 2);
+    for (const v of lora.variables()) tf.tidy(() => v.assign(tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', 3), 0.05))));
+    const want = await out(unet, X, [10, 500], [3, 7]);
+    const peft = await unetLoraToPeft(lora, 'tiny', null);
+    // conv1 of the first block: 9 x 8 inputs, 8 outputs: rank min(12, 72, 8) = 8
+    expect((peft.config.rank_pattern as Record<string, number>)['down_blocks.0.resnets.0.conv1']).toBe(8);
+    const modules = unetLoraModules(unet.plan, parseUnetLoraTargets('to_q,conv1'));
+    const { config, adapters } = unetLoraFromPeft(peft, modules);
+    const { unet: fresh } = load('tiny-ddpm-class');
+    const into = fresh.attachLora(config, 0);
+    for (const [n, a] of adapters) into.setAdapter(n, a.a, a.b, a.nIn, a.nOut, a.scale);
+    expect(maxAbs(await out(fresh, X, [10, 500], [3, 7]), want)).toBeLessThan(1e-5);
+    const scaleOf = (c: Record<string, unknown>, name: string) => unetLoraFromPeft({ config: c, tensors: peft.tensors }, modules).adapters.get(name)!.scale;
+    expect(scaleOf({ ...peft.config, use_rslora: true }, 'mid_block.attentions.0.to_q')).toBeCloseTo(6 / Math.sqrt(12), 10);
+    expect(scaleOf({ ...peft.config, alpha_pattern: { 'mid_block.attentions.0.to_q': 24 } }, 'mid_block.attentions.0.to_q')).toBeCloseTo(2, 10);
+    expect(() => unetLoraFromPeft({ config: { ...peft.config, modules_to_save: ['conv_out'] }, tensors: peft.tensors }, modules)).toThrow(/modules_to_save/);
+    for (const m of [unet, fresh]) m.dispose();
+  });
+});
+
 describe('UNet LoRA refusals', () => {
   it('names unknown targets and adapters that do not fit the UNet', async () => {
     expect(() => parseUnetLoraTargets('to_q,q_proj')).toThrow(/LoRA target "q_proj" is not a layer of a UNet2DModel; it has to_q, to_k, to_v, to_out\.0, conv1, conv2/);

@@ -87,6 +87,11 @@ describe('UNet2DModel checkpoints', () => {
     expect(() => unet2dConfigFromJson({ ...base, downsample_type: 'resnet' })).toThrow(/downsample_type "resnet"/);
     expect(() => unet2dConfigFromJson({ ...base, class_embed_type: 'timestep' })).toThrow(/class_embed_type "timestep"/);
     expect(() => unet2dConfigFromJson({ ...base, norm_num_groups: 5 })).toThrow(/not divisible by norm_num_groups 5/);
+    expect(() => unet2dConfigFromJson({ ...base, out_channels: 6 })).toThrow(/out_channels 6 differs from in_channels 3/);
+    expect(() => unet2dConfigFromJson({ ...base, in_channels: 4, out_channels: 4 })).toThrow(/in_channels 4 is not supported/);
+    const { attention_head_dim: _, ...noHeadDim } = base;
+    expect(unet2dConfigFromJson(noHeadDim).attentionHeadDim).toBe(8); // diffusers' default when the key is absent
+    expect(unet2dConfigFromJson({ ...base, attention_head_dim: null }).attentionHeadDim).toBeNull();
     const config = unet2dConfigFromJson(base);
     const { tensors } = readSafetensors(new Uint8Array(readFileSync(join(DIR, 'tiny-ddpm', 'unet', 'diffusion_pytorch_model.safetensors'))));
     const missing = new Map(tensors);

@@ -4,15 +4,13 @@
  * unet/config.json checked against the device before the weights are fetched (a run the device cannot hold is
  * refused with the estimate), then the pipeline built (core/diffusers/pipeline.ts) and fingerprinted.
  */
-import { hubFingerprint } from '../core/hub/fingerprint';
 import { checkFit, type DeviceLimits, type MemoryEstimate } from '../core/hub/memory-fit';
 import type { RunConfig } from '../core/config/schema';
 import { MICRO_BATCH, SAMPLE_BATCH } from '../core/diffusers/denoiser';
 import { estimateUNetMemory } from '../core/diffusers/memory';
 import { DiffusersModelError, loadPipeline, type DiffusersPipeline } from '../core/diffusers/pipeline';
 import { unet2dConfigFromJson } from '../core/diffusers/unet2d/config';
-import { parseUnetLoraTargets, type PeftAdapterFiles } from '../core/diffusers/unet2d/lora';
-import { readSafetensors } from '../core/hub/safetensors';
+import { parsePeftAdapter, parseUnetLoraTargets, type PeftAdapterFiles } from '../core/diffusers/unet2d/lora';
 import type { LoadedPipeline } from '../core/run/prepare';
 import { hubFiles, type FileProgress } from './hub-cache';
 
@@ -39,18 +37,15 @@ export async function loadDiffusersFromUrl(config: RunConfig, endpoint: string |
     if (problem) throw new DiffusersModelError(`${config.model}: ${problem}`);
   }
   const pipeline: DiffusersPipeline = await loadPipeline(read);
-  await files.remember(config.model);
+  await files.remember(config.model).catch(() => undefined); // the Models panel's list; the run does not need it
   const source = files.source;
   const linkModel = source.kind === 'hub' && files.revision ? `${source.id}@${files.revision}` : config.model;
-  const fingerprint = await hubFingerprint([...pipeline.files.files].filter(([name]) => !name.endsWith('model_index.json')).map(([name, bytes]) => ({ name, bytes })));
-  return { pipeline, label: linkModel, fingerprint, linkModel, revision: files.revision };
+  return { pipeline, label: linkModel, fingerprint: pipeline.files.fingerprint, linkModel, revision: files.revision };
 }
 
 /** A PEFT adapter (a Hub id or folder URL) through the Cache API: what a hub-images run starts from (imageInitAdapter). */
 export async function loadPeftAdapterFromUrl(adapter: string, endpoint: string | undefined, onProgress: (p: FileProgress) => void): Promise<PeftAdapterFiles> {
   const files = await hubFiles(adapter, endpoint, onProgress);
-  const config = await files.get('adapter_config.json');
-  const weights = await files.get('adapter_model.safetensors');
-  return { config: JSON.parse(new TextDecoder().decode(config!)) as Record<string, unknown>, tensors: readSafetensors(weights!).tensors };
+  return parsePeftAdapter(adapter, await files.get('adapter_config.json', true), await files.get('adapter_model.safetensors', true));
 }
 

@@ -15,24 +15,28 @@ export function browserImageRewardModels(pageUrl: string, endpoint: string, onPr
   const wasm = imageRewardModelLoader({ endpoint, device: 'wasm', ...extra });
   const gpu = imageRewardModelLoader({ endpoint, device: 'webgpu', ...extra });
   let useGpu: Promise<boolean> | null = null;
-  async function on<T>(f: (m: ImageRewardModels) => Promise<T>): Promise<T> {
-    if (await (useGpu ??= hasWebGpu())) {
+  /** Models that did not load on WebGPU: they run on WASM from then on (not a WebGPU load per batch). */
+  const wasmOnly = new Set<string>();
+  async function on<T>(model: string, revision: string | undefined, f: (m: ImageRewardModels) => Promise<T>): Promise<T> {
+    const key = `${model}@${revision ?? 'main'}`;
+    if (!wasmOnly.has(key) && (await (useGpu ??= hasWebGpu()))) {
       try {
         return await f(gpu);
       } catch (e) {
         if (!/did not load/.test((e as Error).message)) throw e;
+        wasmOnly.add(key);
       }
     }
     return f(wasm);
   }
   return {
-    clip: (model, revision) => on((m) => m.clip(model, revision)),
-    classifier: (model, revision) => on((m) => m.classifier(model, revision)),
-    aestheticHead: (model, revision) => on((m) => m.aestheticHead(model, revision)),
-    clipScore: (model, images, texts, revision) => on((m) => m.clipScore(model, images, texts, revision)),
-    classProbability: (model, images, label, revision) => on((m) => m.classProbability(model, images, label, revision)),
-    checkLabel: (model, label, revision) => on((m) => m.checkLabel(model, label, revision)),
-    aesthetic: (model, images, revision) => on((m) => m.aesthetic(model, images, revision)),
+    clip: (model, revision) => on(model, revision, (m) => m.clip(model, revision)),
+    classifier: (model, revision) => on(model, revision, (m) => m.classifier(model, revision)),
+    aestheticHead: (model, revision) => on(model, revision, (m) => m.aestheticHead(model, revision)),
+    clipScore: (model, images, texts, revision) => on(model, revision, (m) => m.clipScore(model, images, texts, revision)),
+    classProbability: (model, images, label, revision) => on(model, revision, (m) => m.classProbability(model, images, label, revision)),
+    checkLabel: (model, label, revision) => on(model, revision, (m) => m.checkLabel(model, label, revision)),
+    aesthetic: (model, images, revision) => on(model, revision, (m) => m.aesthetic(model, images, revision)),
     dispose: async () => void (await Promise.all([gpu.dispose(), wasm.dispose()])),
   };
 }

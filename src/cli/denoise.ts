@@ -72,6 +72,8 @@ export async function denoiseCommand(argv: readonly string[], backendName?: Node
   if (!(eta >= 0 && eta <= 1)) errors.push(`--eta must be a number from 0 to 1 (got ${JSON.stringify(v['--eta'])})`);
   const sampler = v['--sampler'] ?? 'ddim';
   if (sampler !== 'ddim' && sampler !== 'ddpm') errors.push(`--sampler must be ddim or ddpm (got ${JSON.stringify(sampler)})`);
+  const seed = Number(v['--seed'] ?? 1);
+  if (!Number.isSafeInteger(seed) || seed < 0) errors.push(`--seed must be a non-negative integer (got ${JSON.stringify(v['--seed'])})`);
   if (v['--variant'] !== undefined && v['--variant'] !== 'fp16') errors.push(`--variant must be fp16 (got ${JSON.stringify(v['--variant'])})`);
   if (errors.length) {
     for (const e of errors) console.error(`raftlab denoise: ${e}`);
@@ -91,7 +93,7 @@ export async function denoiseCommand(argv: readonly string[], backendName?: Node
       writeFileSync(v['--out']!, writeSafetensors(new Map([['output', { shape: [timesteps.length, ...x.shape], values: outs }]]), { metadata: { format: 'pt' } }));
     } else {
       const noise = input;
-      const rng = new Rng(Number(v['--seed'] ?? 1));
+      const rng = new Rng(seed);
       const draw = () => Float32Array.from({ length: noise.values.length }, () => rng.normal());
       const sample = await denoise(pipeline, noise.values, noise.shape, { steps, eta, classLabels: labels, noise: draw, sampler: sampler as 'ddim' | 'ddpm' });
       writeFileSync(v['--out']!, writeSafetensors(new Map([['sample', { shape: noise.shape, values: sample }]]), { metadata: { format: 'pt' } }));

@@ -15,7 +15,7 @@ import { imageGrid } from '../core/diffusion/png';
 import { imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/diffusion/stats';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedUNet, writePng } from '../node/diffusion-files';
-import { loadDiffusersModel } from '../node/diffusers-model';
+import { loadDiffusersModel, type LoadedDiffusers } from '../node/diffusers-model';
 import { readPeftAdapter, saveDiffusers } from '../node/diffusers-save';
 import { nodeImageRewardModels } from '../node/image-reward-models';
 import type { SampleLine } from '../node/run-dir';
@@ -53,10 +53,19 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   const stopWatching = exitOnInterrupt(() => interruptMessage(engine, place.runDir), log);
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
   let rewardModels: ImageRewardModels | null = null;
-  const hub = config.task === 'hub-images'
-    ? await prepareHubImageRun(config, (m) => loadDiffusersModel(m, { endpoint: place.hfEndpoint }), () => (rewardModels ??= nodeImageRewardModels(place.hfEndpoint, log)), undefined, (a) => readPeftAdapter(a, place.hfEndpoint))
-    : null;
-  const shapes = hub ? null : await prepareImageRun(config, loadEmbeddedUNet);
+  let hub: Awaited<ReturnType<typeof prepareHubImageRun<LoadedDiffusers>>> | null = null;
+  let shapes: Awaited<ReturnType<typeof prepareImageRun<Awaited<ReturnType<typeof loadEmbeddedUNet>>>>> | null = null;
+  try {
+    if (config.task === 'hub-images') {
+      hub = await prepareHubImageRun(config, (m) => loadDiffusersModel(m, { endpoint: place.hfEndpoint }), () => (rewardModels ??= nodeImageRewardModels(place.hfEndpoint, log)), undefined, (a) => readPeftAdapter(a, place.hfEndpoint));
+    } else {
+      shapes = await prepareImageRun(config, loadEmbeddedUNet);
+    }
+  } catch (e) {
+    stopWatching();
+    await (rewardModels as ImageRewardModels | null)?.dispose();
+    throw e;
+  }
   const eng = (hub ?? shapes)!.engine;
   const baseId = (hub ?? shapes)!.baseId;
   engine = eng;
@@ -79,7 +88,8 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   };
   const line = ({ pixels: _p, ...s }: ImageSample, split: 'train' | 'eval'): SampleLine => ({ split, ...s });
   try {
-    const runDir = prepareRunDir(place, config, baseId, eng, log);
+    // the run directory records the model pinned to the commit the Hub resolved (hub-images), as the link does
+    const runDir = prepareRunDir(place, eng.config, baseId, eng, log);
     await runCycles(eng, {
       runDir,
       log,

@@ -7,12 +7,6 @@ import { join, resolve } from 'node:path';
 import { parseModelSource, describeSource } from '../core/hub/source';
 import { DiffusersModelError, loadPipeline, type DiffusersPipeline } from '../core/diffusers/pipeline';
 import { cachedFileReader } from './hub-download';
-import { hubFingerprint } from '../core/hub/fingerprint';
-
-/** The fingerprint of the UNet's config and weights (the files the run's numbers depend on). */
-function fingerprintOf(p: DiffusersPipeline): Promise<string> {
-  return hubFingerprint([...p.files.files].filter(([name]) => !name.endsWith('model_index.json')).map(([name, bytes]) => ({ name, bytes })));
-}
 
 export interface LoadedDiffusers {
   pipeline: DiffusersPipeline;
@@ -31,7 +25,7 @@ export async function loadDiffusersModel(model: string, opts: { endpoint?: strin
     const dir = resolve(model);
     const read = async (file: string) => (existsSync(join(dir, file)) ? new Uint8Array(readFileSync(join(dir, file))) : null);
     const pipeline = await loadPipeline(read, opts);
-    return { pipeline, label: dir, revision: null, fingerprint: await fingerprintOf(pipeline), linkModel: model, base: dir };
+    return { pipeline, label: dir, revision: null, fingerprint: pipeline.files.fingerprint, linkModel: model, base: dir };
   }
   const source = parseModelSource(model);
   if (!source) throw new DiffusersModelError(`--model ${JSON.stringify(model.slice(0, 80))} is neither a folder nor a Hub id (org/name[@revision]) nor an http(s) URL`);
@@ -40,5 +34,5 @@ export async function loadDiffusersModel(model: string, opts: { endpoint?: strin
   const revision = reader.revision();
   const base = source.kind === 'hub' ? source.id : source.base;
   const linkModel = source.kind === 'hub' && revision ? `${source.id}@${revision}` : model;
-  return { pipeline, label: describeSource(source), revision, fingerprint: await fingerprintOf(pipeline), linkModel, base };
+  return { pipeline, label: describeSource(source), revision, fingerprint: pipeline.files.fingerprint, linkModel, base };
 }

@@ -3,22 +3,20 @@
  * of core/diffusers/export.ts (a PEFT adapter, or the merged pipeline). And the reverse: a saved adapter read back
  * onto a pipeline (`raftlab denoise --adapter DIR`), or fetched from the Hub for a run to start from (`--init-adapter`).
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFiles } from './hub-save';
 import { readSafetensors } from '../core/hub/safetensors';
 import { diffusersExportFiles } from '../core/diffusers/export';
 import type { DiffusersPipeline } from '../core/diffusers/pipeline';
-import { unetLoraFromPeft, unetLoraModules, UNET_LORA_TARGETS, UNetLoraError, type PeftAdapterFiles, type UNetLora } from '../core/diffusers/unet2d/lora';
+import { parsePeftAdapter, unetLoraFromPeft, unetLoraModules, UNET_LORA_TARGETS, UNetLoraError, type PeftAdapterFiles, type UNetLora } from '../core/diffusers/unet2d/lora';
 import { parseModelSource } from '../core/hub/source';
 import { cachedFileReader } from './hub-download';
 
 /** The files written, relative to `dir`. */
 export async function saveDiffusers(dir: string, p: DiffusersPipeline, base: string, revision: string | null, merge: boolean): Promise<string[]> {
   const files = await diffusersExportFiles(p, base, revision, merge ? 'merged' : 'adapter');
-  for (const f of files) {
-    mkdirSync(dirname(join(dir, f.name)), { recursive: true });
-    writeFileSync(join(dir, f.name), f.bytes);
-  }
+  writeFiles(dir, files);
   return files.map((f) => f.name);
 }
 
@@ -32,10 +30,7 @@ export async function readPeftAdapter(adapter: string, endpoint?: string): Promi
     if (!source) throw new UNetLoraError(`adapter ${JSON.stringify(adapter.slice(0, 80))} is neither a folder nor a Hub id (org/name[@revision]) nor an http(s) URL`);
     read = cachedFileReader(source, endpoint).read;
   }
-  const config = await read('adapter_config.json');
-  const weights = await read('adapter_model.safetensors');
-  if (!config || !weights) throw new UNetLoraError(`adapter ${adapter} has no ${config ? 'adapter_model.safetensors' : 'adapter_config.json'} (a PEFT adapter folder has both)`);
-  return { config: JSON.parse(new TextDecoder().decode(config)) as Record<string, unknown>, tensors: readSafetensors(weights).tensors };
+  return parsePeftAdapter(adapter, await read('adapter_config.json'), await read('adapter_model.safetensors'));
 }
 
 /** A PEFT adapter folder attached to the pipeline's UNet (replacing its adapters), every module's own rank and scale. */

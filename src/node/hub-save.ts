@@ -7,7 +7,7 @@
  * - `loadAdapterFolder`: such a folder read back and applied to a model.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { LanguageModel } from '../core/lm/language-model';
 import { HubModelError } from '../core/hub/errors';
 import { adapterExportFiles, modelExportFiles, type ExportFile } from '../core/hub/export';
@@ -34,9 +34,12 @@ function copyTokenizer(dir: string, origin: ModelOrigin): void {
   }
 }
 
-function writeFiles(dir: string, files: readonly ExportFile[]): void {
-  mkdirSync(dir, { recursive: true });
-  for (const f of files) writeFileSync(join(dir, f.name), f.bytes);
+/** Export files into a folder (a name may have one folder level: a diffusers pipeline's unet/, scheduler/). */
+export function writeFiles(dir: string, files: readonly ExportFile[]): void {
+  for (const f of files) {
+    mkdirSync(dirname(join(dir, f.name)), { recursive: true });
+    writeFileSync(join(dir, f.name), f.bytes);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
  * Cross-field checks: settings valid one by one that together make no sense (a prompt keeping more samples than it
  * has, top-k 1 with several samples, an image task on a Hub model, ...). Each field is assumed valid on its own.
  */
+import { isLearnedImageReward } from '../rewards/image-reward-names';
 import { isImageTaskName } from '../tasks/catalogue';
 import { fieldOf, type ConfigKey, type RunConfig } from './fields';
 import { parseFieldValue, type ConfigProblem } from './values';
@@ -34,6 +35,18 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
   }
   if (config.task === 'hub-images' && (config.model === 'embedded' || config.model === 'generalist')) {
     add('model', 'task hub-images needs a diffusers UNet2DModel from the Hub as its model (e.g. google/ddpm-cifar10-32, or a folder in the Hub\'s layout)');
+  }
+  if (config.task === 'hub-images' && config.imageReward === 'count') {
+    add('imageReward', 'reward count compares shapes with the shapes task\'s labels; a Hub UNet\'s prompts are its classes (use a pixel reward without labels, or a learned one)');
+  }
+  if (config.task === 'shapes' && isLearnedImageReward(config.imageReward)) {
+    add('imageReward', `reward ${config.imageReward} is for task hub-images (a learned reward on a Hub UNet's images); the shapes task has its pixel rewards`);
+  }
+  if (isImageTaskName(config.task) && (config.imageReward === 'clip-score' || config.imageReward === 'class-prob') && config.imageRewardTarget.trim() === '') {
+    add('imageRewardTarget', `reward ${config.imageReward} needs its target: ${config.imageReward === 'clip-score' ? 'the text the images should match' : 'the class whose probability is the reward'} (--reward-target)`);
+  }
+  if (config.imageInitAdapter !== '' && config.task !== 'hub-images') {
+    add('imageInitAdapter', 'a run starts from a saved adapter on task hub-images only');
   }
   if (isImageTaskName(config.task) && config.method !== 'raft') {
     add('method', `image tasks (${config.task}) run RAFT only; method ${config.method} is for language tasks`);

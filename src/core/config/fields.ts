@@ -343,7 +343,7 @@ const FIELDS = [
   },
   {
     key: 'guidance', type: 'number', default: SHAPES_SAMPLER.guidance, min: 1, max: 10, urlKey: 'cfg', cliFlag: '--guidance',
-    label: 'Guidance scale', help: 'Image tasks: how strongly the picture follows its label (classifier-free guidance; 1 = plain conditional sampling).', group: 'sampling', scope: 'image',
+    label: 'Guidance scale', help: 'The shapes task: how strongly the picture follows its label (classifier-free guidance; 1 = plain conditional sampling). A Hub UNet has no guidance.', group: 'sampling', scope: 'image',
   },
   {
     key: 'noiseDraws', type: 'int', default: SHAPES_RAFT.noiseDraws, min: 1, max: 64, urlKey: 'nd', cliFlag: '--noise-draws',
@@ -351,7 +351,7 @@ const FIELDS = [
   },
   {
     key: 'evalImages', type: 'int', default: 256, min: 1, max: 256, urlKey: 'evi', cliFlag: '--eval-images',
-    label: 'Held-out images', help: 'Image tasks: how many held-out real images the denoising loss is measured on (the alignment tax).', group: 'eval', scope: 'image',
+    label: 'Held-out images', help: 'Image tasks: how many held-out images the denoising loss is measured on (the alignment tax): real images of the shapes task, or (hub-images) at most 16 of the base model\'s own samples.', group: 'eval', scope: 'image',
   },
   {
     key: 'imageLoraTargets', type: 'list', default: 'to_q,to_k,to_v,to_out.0', choices: UNET_LORA_TARGETS, urlKey: 'itgt', cliFlag: '--image-lora-targets',

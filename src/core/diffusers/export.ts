@@ -6,14 +6,10 @@
  * scheduler/scheduler_config.json: `DDIMPipeline.from_pretrained(folder)` and `raftlab denoise` open it). The live
  * model is left as it is.
  */
+import type { ExportFile } from '../hub/export';
 import { writeSafetensors } from '../hub/safetensors';
 import type { DiffusersPipeline } from './pipeline';
 import { unetLoraToPeft } from './unet2d/lora';
-
-export interface ExportFile {
-  name: string;
-  bytes: Uint8Array;
-}
 
 const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
 

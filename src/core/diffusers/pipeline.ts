@@ -7,6 +7,7 @@
  * given initial noise, as diffusers' DDIMPipeline does (with class labels for class-conditional UNets).
  */
 import * as tf from '@tensorflow/tfjs';
+import { hubFingerprint } from '../hub/fingerprint';
 import { readSafetensors, SafetensorsError } from '../hub/safetensors';
 import { Scheduler, schedulerConfigFromJson, SchedulerConfigError, type SchedulerConfig } from './scheduler';
 import { UNet2DConfigError, unet2dConfigFromJson, unet2dWeights, type UNet2DConfig } from './unet2d/config';
@@ -23,9 +24,12 @@ export interface PipelineFiles {
   modelIndex: Record<string, unknown> | null;
   unetConfig: UNet2DConfig;
   schedulerConfig: SchedulerConfig;
-  /** What was read, for fingerprints: path -> bytes. */
+  /** The JSON files read (path -> bytes; exports copy them); the weights are dropped once the UNet is built. */
   files: Map<string, Uint8Array>;
+  /** The UNet's tensors as read (emptied once the UNet is built). */
   tensors: Map<string, { shape: number[]; values: Float32Array }>;
+  /** The UNet's config and weights files (core/hub/fingerprint.ts): a run never resumes on other weights. */
+  fingerprint: string;
 }
 
 const PIPELINES = ['DDPMPipeline', 'DDIMPipeline'];
@@ -36,11 +40,6 @@ function parseJson(path: string, bytes: Uint8Array): unknown {
   } catch {
     throw new DiffusersModelError(`${path} is not JSON`);
   }
-}
-
-/** Whether a model_index.json / config.json pair looks like a diffusers model (not a transformers one). */
-export function isDiffusersLayout(modelIndex: unknown, config: unknown): boolean {
-  return (modelIndex !== null && modelIndex !== undefined) || typeof (config as { _class_name?: unknown } | null)?._class_name === 'string';
 }
 
 /**
@@ -76,7 +75,8 @@ export async function readPipelineFiles(read: ReadFile, opts: { variant?: 'fp16'
     const schedBytes = modelIndex ? await get('scheduler/scheduler_config.json') : null;
     if (modelIndex && !schedBytes) throw new DiffusersModelError('the pipeline has no scheduler/scheduler_config.json');
     const schedulerConfig = schedulerConfigFromJson(schedBytes ? parseJson('scheduler/scheduler_config.json', schedBytes) : { _class_name: 'DDPMScheduler' });
-    return { layout: modelIndex ? 'pipeline' : 'unet', modelIndex, unetConfig, schedulerConfig, files, tensors };
+    const fingerprint = await hubFingerprint([...files].filter(([name]) => name !== 'model_index.json').map(([name, bytes]) => ({ name, bytes })));
+    return { layout: modelIndex ? 'pipeline' : 'unet', modelIndex, unetConfig, schedulerConfig, files, tensors, fingerprint };
   } catch (e) {
     if (e instanceof UNet2DConfigError || e instanceof SchedulerConfigError || e instanceof SafetensorsError) throw new DiffusersModelError(e.message);
     throw e;
@@ -91,7 +91,11 @@ export interface DiffusersPipeline {
 
 export async function loadPipeline(read: ReadFile, opts: { variant?: 'fp16' } = {}): Promise<DiffusersPipeline> {
   const files = await readPipelineFiles(read, opts);
-  return { unet: new UNet2DModel(files.unetConfig, unet2dWeights(files.unetConfig, files.tensors)), scheduler: new Scheduler(files.schedulerConfig), files };
+  const unet = new UNet2DModel(files.unetConfig, unet2dWeights(files.unetConfig, files.tensors));
+  // the weights live in the UNet's variables now: the file's bytes and its decoded tensors are not kept twice
+  files.tensors.clear();
+  for (const name of [...files.files.keys()]) if (name.endsWith('.safetensors')) files.files.delete(name);
+  return { unet, scheduler: new Scheduler(files.schedulerConfig), files };
 }
 
 export interface SampleOptions {
@@ -143,8 +147,12 @@ export function inputProblem(unet: UNet2DModel, shape: readonly number[], classL
 /** The UNet's output (B, C, H, W) for a sample at timesteps (one for all, or one per row). */
 export async function modelOutput(unet: UNet2DModel, sample: Float32Array, shape: [number, number, number, number], timesteps: readonly number[], classLabels?: readonly number[]): Promise<Float32Array> {
   const x = tf.tensor4d(sample, shape);
-  const y = tf.tidy(() => unet.forward(x, timesteps, classLabels));
-  const out = (await y.data()) as Float32Array;
-  tf.dispose([x, y]);
-  return out;
+  try {
+    const y = tf.tidy(() => unet.forward(x, timesteps, classLabels));
+    const out = (await y.data()) as Float32Array;
+    y.dispose();
+    return out;
+  } finally {
+    x.dispose();
+  }
 }

@@ -4,7 +4,8 @@
  * `set_timesteps` with every `timestep_spacing`, and one `step` of each sampler (DDIM: any `eta`, every
  * `prediction_type`, `clip_sample`, `set_alpha_to_one`; DDPM: the `fixed_small` / `fixed_large` posterior
  * variance). A DDIM pipeline reads a DDPMScheduler config as diffusers' `DDIMScheduler.from_config` does: missing DDIM
- * keys take DDIM's defaults and DDPM-only keys are ignored. Unknown values are refused by name.
+ * keys take DDIM's defaults and DDPM-only keys are ignored (`variance_type` is read for the DDPM sampler: a value it does
+ * not compute is refused, as every unknown value is, by name).
  * Arrays are flat Float32Arrays of any shape (the sampler works per element).
  */
 
@@ -225,7 +226,9 @@ export class Scheduler {
    * posterior standard deviation (fixed_small: beta~; fixed_large: beta). `noise` is needed unless t is the last.
    */
   ddpmStep(modelOutput: Float32Array, t: number, x: Float32Array, noise?: Float32Array): { prevSample: Float32Array; predOriginalSample: Float32Array } {
-    const prev = this.prevTimestep(t);
+    // DDPMScheduler steps to the next timestep of its list (-1 after the last), whatever the spacing
+    const at = this.#timesteps.indexOf(t);
+    const prev = at < 0 ? this.prevTimestep(t) : at + 1 < this.#timesteps.length ? this.#timesteps[at + 1]! : -1;
     const a = this.alphasCumprod[t]!;
     const aPrev = prev >= 0 ? this.alphasCumprod[prev]! : 1;
     const beta = 1 - a / aPrev;
@@ -238,13 +241,5 @@ export class Scheduler {
     const out = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) out[i] = cx0 * x0[i]! + cx * x[i]! + (sd > 0 ? sd * noise![i]! : 0);
     return { prevSample: out, predOriginalSample: x0 };
-  }
-
-  /** The forward process: sqrt(a_t) x0 + sqrt(1 - a_t) noise (training targets). */
-  addNoise(x0: Float32Array, noise: Float32Array, t: number): Float32Array {
-    const a = this.alphasCumprod[t]!;
-    const sa = Math.sqrt(a);
-    const sb = Math.sqrt(1 - a);
-    return x0.map((v, i) => sa * v + sb * noise[i]!);
   }
 }

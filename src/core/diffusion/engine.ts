@@ -7,7 +7,7 @@
  * loss, evaluate. Cycle 0 evaluates the base model (adapters are an exact no-op then).
  *
  * Evaluation uses fixed noise seeds (the same eval images can be compared across cycles) and reports the mean reward
- * and `heldOutLoss`, the denoising loss on held-out real images with fixed timesteps and noise. Training: each epoch
+ * and `heldOutLoss`, the denoising loss on the denoiser's held-out images (real ones for shapes; the base model's own samples for a Hub UNet) with fixed timesteps and noise. Training: each epoch
  * passes over the kept images `noiseDraws` times with fresh timesteps (uniform over the whole schedule) and noise, in
  * shuffled batches of `batchSize`, Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
  * Prompts are the denoiser's (the task's 7 labels, a UNet's classes, or one for an unconditional UNet): a cycle
@@ -83,7 +83,6 @@ interface ImageUpdate {
 export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdate, ImageCycleResult> {
   readonly denoiser: Denoiser;
   readonly config: RunConfig;
-  readonly rewardWeights: RewardWeights | null;
   readonly #rewarder: ImageRewarder;
   readonly noiseDraws: number;
   readonly #onProgress?: (p: Progress) => void;
@@ -104,13 +103,11 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
     this.#onProgress = opts.onProgress;
     if (!methodRunsOn(this.config.method, 'image')) throw new Error(`image tasks run RAFT only (got method ${this.config.method})`);
     if (opts.rewarder) {
-      this.rewardWeights = null;
       this.#rewarder = opts.rewarder;
     } else {
       const reward = opts.reward ?? opts.config.imageReward;
       const weights: RewardWeights | undefined = typeof reward === 'string' ? (IMAGE_REWARDS as Record<string, RewardWeights>)[reward] : reward;
       if (!weights) throw new Error(`unknown image reward ${String(reward)}`);
-      this.rewardWeights = weights;
       this.#rewarder = async (images, labels) => images.map((px, i) => imageReward(weights, px, labels[i]!));
     }
     this.noiseDraws = this.config.noiseDraws;

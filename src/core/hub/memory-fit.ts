@@ -13,7 +13,7 @@ export interface MemoryEstimate {
   trainingStateBytes: number;
   activationBytes: number;
   totalBytes: number;
-  /** The largest single tensor (the embedding): what one GPU buffer must hold. */
+  /** The largest single tensor (a language model's embedding; a UNet's attention scores or largest weight): what one GPU buffer must hold. */
   largestTensorBytes: number;
 }
 
@@ -34,7 +34,7 @@ export function describeEstimate(e: MemoryEstimate): string {
 /** Null when the run fits, else why not (with the estimate). */
 export function checkFit(e: MemoryEstimate, limits: DeviceLimits): string | null {
   if (limits.maxBufferBytes !== undefined && e.largestTensorBytes > limits.maxBufferBytes) {
-    return `the model's embedding needs one buffer of ${mib(e.largestTensorBytes)}, and this device allows ${mib(limits.maxBufferBytes)} per buffer (${describeEstimate(e)}); try the wasm backend or a smaller model`;
+    return `the model's largest tensor needs one buffer of ${mib(e.largestTensorBytes)}, and this device allows ${mib(limits.maxBufferBytes)} per buffer (${describeEstimate(e)}); try the wasm backend or a smaller model`;
   }
   if (limits.budgetBytes !== undefined && e.totalBytes > limits.budgetBytes) {
     return `the run needs ${describeEstimate(e)}, more than the ${mib(limits.budgetBytes)} available; use LoRA, a smaller batch or generation batch, or a smaller model`;

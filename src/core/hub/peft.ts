@@ -103,7 +103,7 @@ export async function loraToPeft(model: LanguageModel, base: string, revision?: 
 }
 
 /** The value of a PEFT pattern (rank_pattern, alpha_pattern) for a module path: its key is a suffix of the path. */
-function patternValue(pattern: unknown, path: string): number | undefined {
+export function patternValue(pattern: unknown, path: string): number | undefined {
   if (!pattern || typeof pattern !== 'object') return undefined;
   for (const [key, v] of Object.entries(pattern as Record<string, unknown>)) {
     if ((path === key || path.endsWith(`.${key}`)) && typeof v === 'number') return v;

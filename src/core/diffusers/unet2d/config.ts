@@ -63,7 +63,6 @@ export function unet2dConfigFromJson(raw: unknown): UNet2DConfig {
   refuseUnless('class_embed_type', [null], null);
   refuseUnless('mid_block_type', ['UNetMidBlock2D'], 'UNetMidBlock2D');
   if (c.time_embedding_dim != null) throw new UNet2DConfigError('unet/config.json: time_embedding_dim is not supported (the time embedding is 4 x block_out_channels[0])');
-  if (c.num_train_timesteps != null && c.time_embedding_type === 'learned') throw new UNet2DConfigError('unet/config.json: learned time embeddings are not supported');
   const blockOut = c.block_out_channels ?? [224, 448, 672, 896];
   if (!Array.isArray(blockOut) || blockOut.length < 1 || blockOut.some((v) => !Number.isSafeInteger(v) || v < 1)) throw new UNet2DConfigError('unet/config.json: block_out_channels must be a list of positive integers');
   const down = c.down_block_types ?? ['DownBlock2D', 'AttnDownBlock2D', 'AttnDownBlock2D', 'AttnDownBlock2D'];
@@ -76,7 +75,8 @@ export function unet2dConfigFromJson(raw: unknown): UNet2DConfig {
   const act = ACTIVATIONS[String(actName)];
   if (!act) throw new UNet2DConfigError(`unet/config.json: act_fn ${JSON.stringify(actName)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
   const normGroups = int('norm_num_groups', 32);
-  const headDim = c.attention_head_dim == null ? null : int('attention_head_dim');
+  // diffusers' default is 8 when the key is absent; an explicit null means one head of the block's width
+  const headDim = c.attention_head_dim === undefined ? 8 : c.attention_head_dim === null ? null : int('attention_head_dim');
   const attnNormGroups = c.attn_norm_num_groups == null ? null : int('attn_norm_num_groups');
   for (const ch of blockOut as number[]) {
     if (ch % normGroups !== 0) throw new UNet2DConfigError(`unet/config.json: ${ch} channels are not divisible by norm_num_groups ${normGroups}`);
@@ -112,6 +112,8 @@ export function unet2dConfigFromJson(raw: unknown): UNet2DConfig {
     numClassEmbeds: classes,
   };
   if (config.downsamplePadding > 1) throw new UNet2DConfigError(`unet/config.json: downsample_padding ${config.downsamplePadding} is not supported (0 or 1)`);
+  if (config.inChannels !== 1 && config.inChannels !== 3) throw new UNet2DConfigError(`unet/config.json: in_channels ${config.inChannels} is not supported (images of 1 or 3 channels)`);
+  if (config.outChannels !== config.inChannels) throw new UNet2DConfigError(`unet/config.json: out_channels ${config.outChannels} differs from in_channels ${config.inChannels} (a learned-variance UNet is not supported)`);
   return config;
 }
 

@@ -7,6 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LoraAdapters } from '../../lora-adapters';
+import { patternValue } from '../../hub/peft';
+import { readSafetensors } from '../../hub/safetensors';
 import { transpose } from '../../hub/transpose';
 import type { Rng } from '../../rng';
 import type { UNet2DPlan } from './config';
@@ -97,11 +99,24 @@ export async function unetLoraToPeft(lora: UNetLora, base: string, revision: str
       tensors.set(`${PREFIX}${name}.lora_B.weight`, { shape: [m.nOut, r], values: transpose(b, r, m.nOut) });
     }
   }
+  // r and lora_alpha of the set; a module whose adapter has another rank (capped at min(rank, in, out)) or scale (an
+  // imported adapter's) is named in rank_pattern / alpha_pattern by its path, as PEFT matches them
+  const r0 = lora.config.rank;
+  const a0 = lora.config.alpha;
+  const rankPattern: Record<string, number> = {};
+  const alphaPattern: Record<string, number> = {};
+  for (const name of lora.modules.keys()) {
+    const ad = lora.get(name)!;
+    const r = ad.a.shape[1]!;
+    const alpha = ad.scale * r;
+    if (r !== r0) rankPattern[name] = r;
+    if (Math.abs(alpha - a0) > 1e-9 * Math.max(1, a0)) alphaPattern[name] = alpha;
+  }
   const config: Record<string, unknown> = {
     peft_type: 'LORA', task_type: null, base_model_name_or_path: base, revision,
-    r: lora.config.rank, lora_alpha: lora.config.alpha, target_modules: [...lora.config.targets], lora_dropout: 0, bias: 'none',
+    r: r0, lora_alpha: a0, target_modules: [...lora.config.targets], lora_dropout: 0, bias: 'none',
     fan_in_fan_out: false, use_rslora: false, use_dora: false, modules_to_save: null, init_lora_weights: true, inference_mode: true,
-    rank_pattern: {}, alpha_pattern: {},
+    rank_pattern: rankPattern, alpha_pattern: alphaPattern,
   };
   return { config, tensors };
 }
@@ -118,6 +133,7 @@ export function unetLoraFromPeft(adapter: PeftAdapterFiles, modules: ReadonlyMap
   if (c.peft_type !== 'LORA') throw new UNetLoraError(`adapter_config.json: peft_type ${JSON.stringify(c.peft_type)} (only LORA adapters are read)`);
   if (c.use_dora === true) throw new UNetLoraError('adapter_config.json: use_dora (DoRA adapters are not supported)');
   if (c.bias !== undefined && c.bias !== 'none') throw new UNetLoraError(`adapter_config.json: bias ${JSON.stringify(c.bias)} (only "none")`);
+  if (Array.isArray(c.modules_to_save) && c.modules_to_save.length > 0) throw new UNetLoraError('adapter_config.json: modules_to_save (fully trained modules are not supported)');
   const alpha = c.lora_alpha;
   const rank = c.r;
   if (typeof alpha !== 'number' || typeof rank !== 'number' || !(rank >= 1)) throw new UNetLoraError('adapter_config.json needs r and lora_alpha');
@@ -136,7 +152,9 @@ export function unetLoraFromPeft(adapter: PeftAdapterFiles, modules: ReadonlyMap
     if (!mod) throw new UNetLoraError(`the adapter has a module ${name}, which this UNet does not have (or the lab does not adapt)`);
     if (!A || !B) throw new UNetLoraError(`adapter_model.safetensors: ${name} has lora_${A ? 'B' : 'A'} missing`);
     const r = A.shape[0]!;
-    const scale = alpha / rank;
+    // each module's own alpha (alpha_pattern) over its own rank (its A's rows), or over sqrt(r) with rslora
+    const alphaOf = patternValue(c.alpha_pattern, name) ?? alpha;
+    const scale = c.use_rslora === true ? alphaOf / Math.sqrt(r) : alphaOf / r;
     if (mod.conv) {
       const cin = mod.nIn / 9;
       if (A.shape.join() !== [r, cin, 3, 3].join() || B.shape.join() !== [mod.nOut, r, 1, 1].join()) throw new UNetLoraError(`adapter ${name}: lora_A [${A.shape.join(', ')}] and lora_B [${B.shape.join(', ')}] do not fit the conv (${cin} -> ${mod.nOut}, 3x3)`);
@@ -152,3 +170,21 @@ export function unetLoraFromPeft(adapter: PeftAdapterFiles, modules: ReadonlyMap
   if (adapters.size === 0) throw new UNetLoraError('adapter_model.safetensors has no LoRA weights');
   return { config: { rank, alpha, targets: UNET_LORA_TARGETS.filter((t) => targets.has(t)) }, adapters };
 }
+
+/** A PEFT adapter's two files (null: absent) read and checked; a missing or broken file is a UNetLoraError naming it. */
+export function parsePeftAdapter(where: string, config: Uint8Array | null, weights: Uint8Array | null): PeftAdapterFiles {
+  if (!config || !weights) throw new UNetLoraError(`adapter ${where} has no ${config ? 'adapter_model.safetensors' : 'adapter_config.json'} (a PEFT adapter folder has both)`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(config));
+  } catch {
+    throw new UNetLoraError(`adapter ${where}: adapter_config.json is not JSON`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UNetLoraError(`adapter ${where}: adapter_config.json is not a JSON object`);
+  try {
+    return { config: parsed as Record<string, unknown>, tensors: readSafetensors(weights).tensors };
+  } catch (e) {
+    throw new UNetLoraError(`adapter ${where}: adapter_model.safetensors: ${(e as Error).message}`);
+  }
+}
+

@@ -9,6 +9,7 @@
  * checkpoint's (out, in, kh, kw) and (out, in), transposed once on load and back on export).
  */
 import * as tf from '@tensorflow/tfjs';
+import { transpose } from '../../hub/transpose';
 import { ownVariable } from '../../lm/variables';
 import { conv3x3 } from '../../diffusion/unet';
 import { Rng } from '../../rng';
@@ -27,9 +28,7 @@ export function toLabLayout(name: string, shape: number[], values: Float32Array)
   }
   if (shape.length === 2 && !name.startsWith('class_embedding')) {
     const [o, i] = shape as [number, number];
-    const out = new Float32Array(values.length);
-    for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) out[b * o + a] = values[a * i + b]!;
-    return { shape: [i, o], values: out };
+    return { shape: [i, o], values: transpose(values, o, i) };
   }
   return { shape, values };
 }
@@ -44,9 +43,7 @@ export function toHubLayout(name: string, shape: number[], values: Float32Array)
   }
   if (shape.length === 2 && !name.startsWith('class_embedding')) {
     const [i, o] = shape as [number, number];
-    const out = new Float32Array(values.length);
-    for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) out[a * i + b] = values[b * o + a]!;
-    return { shape: [o, i], values: out };
+    return { shape: [o, i], values: transpose(values, i, o) };
   }
   return { shape, values };
 }

@@ -1,6 +1,6 @@
 /**
  * GPT-2 checkpoints in the Hugging Face layout (`model_type: gpt2`: gpt2, distilgpt2, gpt2-medium) as the lab's
- * GPT (lm/gpt.ts is the same architecture: pre-LayerNorm blocks, GELU with the tanh approximation, LayerNorm
+ * GPT (model.ts is the same architecture: pre-LayerNorm blocks, GELU with the tanh approximation, LayerNorm
  * epsilon 1e-5, learned positions, head tied to the token embedding).
  *
  * Names: `wte.weight`, `wpe.weight`, `h.{i}.ln_1.*`, `h.{i}.attn.c_attn.*` (q, k, v side by side on the output
