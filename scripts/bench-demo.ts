@@ -8,23 +8,12 @@
  *
  * Prints figures; asserts nothing (speed targets live here, not in timed tests).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'vite';
 import { launchChromium } from '../test/e2e/chromium';
-import { serveStatic } from '../test/e2e/static-server';
+import { builtSite } from './built-site';
 
 const { values } = parseArgs({ options: { dist: { type: 'string' }, 'max-minutes': { type: 'string', default: '30' }, query: { type: 'string', default: '' } } });
-const root = resolve(import.meta.dirname, '..');
-let dist = values.dist ? resolve(values.dist) : '';
-const own = !dist;
-if (own) {
-  dist = mkdtempSync(join(tmpdir(), 'raftlab-bench-'));
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
-}
-const server = await serveStatic(dist);
+const server = await builtSite(values.dist);
 const browser = await launchChromium();
 const limitMs = Number(values['max-minutes']) * 60_000;
 try {
@@ -66,5 +55,4 @@ try {
 } finally {
   await browser.close();
   await server.close();
-  if (own) rmSync(dist, { recursive: true, force: true });
 }

@@ -6,23 +6,12 @@
  *
  *   npx tsx scripts/bench-first-visit.ts [--dist DIR] [--visits 2] [--demo]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'vite';
 import { launchChromium } from '../test/e2e/chromium';
-import { serveStatic } from '../test/e2e/static-server';
+import { builtSite } from './built-site';
 
 const { values } = parseArgs({ options: { dist: { type: 'string' }, visits: { type: 'string', default: '2' }, demo: { type: 'boolean', default: false } } });
-const root = resolve(import.meta.dirname, '..');
-let dist = values.dist ? resolve(values.dist) : '';
-const own = !dist;
-if (own) {
-  dist = mkdtempSync(join(tmpdir(), 'raftlab-bench-'));
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
-}
-const server = await serveStatic(dist);
+const server = await builtSite(values.dist);
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 try {
   for (let v = 1; v <= Number(values.visits); v++) {
@@ -58,5 +47,4 @@ try {
   }
 } finally {
   await server.close();
-  if (own) rmSync(dist, { recursive: true, force: true });
 }

@@ -5,23 +5,14 @@
  *
  *   npx tsx scripts/screenshot.ts [--dist DIR] [--out docs/images/lab-mid-run.png]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'vite';
 import { launchChromium, PAGE_OPTIONS } from '../test/e2e/chromium';
-import { serveStatic } from '../test/e2e/static-server';
+import { builtSite } from './built-site';
 
 const { values } = parseArgs({ options: { dist: { type: 'string' }, out: { type: 'string', default: 'docs/images/lab-mid-run.png' } } });
 const root = resolve(import.meta.dirname, '..');
-let dist = values.dist ? resolve(values.dist) : '';
-const own = !dist;
-if (own) {
-  dist = mkdtempSync(join(tmpdir(), 'raftlab-shot-'));
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
-}
-const server = await serveStatic(dist);
+const server = await builtSite(values.dist);
 const browser = await launchChromium();
 // small cycles, more than the screenshot waits for: a few points on both charts while the next cycle runs
 const RUN = '#v=2&seed=3&c=40&p=8&k=4&len=16&ev=8&evk=1&evt=16&ep=1';
@@ -40,5 +31,4 @@ try {
 } finally {
   await browser.close();
   await server.close();
-  if (own) rmSync(dist, { recursive: true, force: true });
 }
