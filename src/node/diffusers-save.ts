@@ -9,7 +9,7 @@ import { writeFiles } from './hub-save';
 import { readSafetensors } from '../core/hub/safetensors';
 import { diffusersExportFiles } from '../core/diffusers/export';
 import type { DiffusersPipeline } from '../core/diffusers/pipeline';
-import { parsePeftAdapter, unetLoraFromPeft, unetLoraModules, UNET_LORA_TARGETS, UNetLoraError, type PeftAdapterFiles, type UNetLora } from '../core/diffusers/unet2d/lora';
+import { parsePeftAdapter, UNetLoraError, type PeftAdapterFiles, type UNetLora } from '../core/diffusers/unet2d/lora';
 import { parseModelSource } from '../core/hub/source';
 import { cachedFileReader } from './hub-download';
 
@@ -35,8 +35,5 @@ export async function readPeftAdapter(adapter: string, endpoint?: string): Promi
 
 /** A PEFT adapter folder attached to the pipeline's UNet (replacing its adapters), every module's own rank and scale. */
 export async function loadDiffusersAdapter(dir: string, p: DiffusersPipeline): Promise<UNetLora> {
-  const read = unetLoraFromPeft(await readPeftAdapter(dir), unetLoraModules(p.unet.plan, UNET_LORA_TARGETS));
-  const lora = p.unet.attachLora(read.config, 0);
-  for (const [name, a] of read.adapters) lora.setAdapter(name, a.a, a.b, a.nIn, a.nOut, a.scale);
-  return lora;
+  return p.unet.attachPeft(await readPeftAdapter(dir), 0);
 }

@@ -12,7 +12,7 @@ import { LORA_TARGETS } from '../lm/lora-config';
 import { SELECT_MODES } from '../raft/select';
 import { IMAGE_REWARD_NAMES } from '../diffusion/rewards';
 import { LEARNED_IMAGE_REWARDS } from '../rewards/image-reward-names';
-import { UNET_LORA_TARGETS } from '../diffusers/unet2d/lora-targets';
+import { DEFAULT_UNET_LORA_TARGETS, UNET_LORA_TARGETS } from '../diffusers/unet2d/lora-targets';
 import { SHAPES_RAFT, SHAPES_SAMPLER } from '../diffusion/shapes-recipe';
 
 /** How a row's raw string is read: its kind decides the value's type in RunConfig. */
@@ -354,7 +354,7 @@ const FIELDS = [
     label: 'Held-out images', help: 'Image tasks: how many held-out images the denoising loss is measured on (the alignment tax): real images of the shapes task, or (hub-images) at most 16 of the base model\'s own samples.', group: 'eval', scope: 'image',
   },
   {
-    key: 'imageLoraTargets', type: 'list', default: 'to_q,to_k,to_v,to_out.0', choices: UNET_LORA_TARGETS, urlKey: 'itgt', cliFlag: '--image-lora-targets',
+    key: 'imageLoraTargets', type: 'list', default: DEFAULT_UNET_LORA_TARGETS.join(','), choices: UNET_LORA_TARGETS, urlKey: 'itgt', cliFlag: '--image-lora-targets',
     label: 'UNet LoRA targets', help: 'Image tasks on a Hub diffusers UNet: which layers get adapters, by diffusers\' module names (the attention projections, and optionally the resnets\' convolutions conv1, conv2).', group: 'lora', scope: 'image',
   },
   {

@@ -45,8 +45,6 @@ export interface ModelDims {
 export interface Architecture<C = unknown> {
   /** `config.json`'s model_type. */
   readonly modelType: string;
-  /** For people: "GPT-2", "Qwen3". */
-  readonly label: string;
   /** The lab's config of a Hub `config.json`; what the lab does not compute is refused by name (HubModelError). */
   configFromHub(raw: unknown): C;
   /** Hub tensors -> the lab's weights by its names, checked against the config. */

@@ -13,7 +13,7 @@ import { DiffusersDenoiser } from '../diffusers/denoiser';
 import type { DiffusersPipeline } from '../diffusers/pipeline';
 import type { ImageRewardModels } from '../rewards/image-models';
 import { learnedImageRewarder } from '../rewards/image-rewarder';
-import { unetLoraFromPeft, unetLoraModules, UNET_LORA_TARGETS, type PeftAdapterFiles } from '../diffusers/unet2d/lora';
+import type { PeftAdapterFiles } from '../diffusers/unet2d/lora';
 import { isLearnedImageReward } from '../rewards/image-reward-names';
 import type { UNet } from '../diffusion/unet';
 import { baseModelId } from '../store/base-model';
@@ -131,9 +131,7 @@ export async function prepareHubImageRun<M extends LoadedPipeline>(
     if (config.imageInitAdapter) {
       if (!loadAdapter) throw new Error('this runner cannot load an adapter to start from');
       // the run's adapters start from the saved ones (their own ranks and scales), before cycle 0
-      const read = unetLoraFromPeft(await loadAdapter(config.imageInitAdapter), unetLoraModules(base.pipeline.unet.plan, UNET_LORA_TARGETS));
-      const lora = base.pipeline.unet.attachLora(read.config, config.seed);
-      for (const [name, a] of read.adapters) lora.setAdapter(name, a.a, a.b, a.nIn, a.nOut, a.scale);
+      base.pipeline.unet.attachPeft(await loadAdapter(config.imageInitAdapter), config.seed);
     }
   } catch (e) {
     base.pipeline.unet.dispose();

@@ -15,9 +15,7 @@ import type { UNet2DPlan } from './config';
 
 import { UNET_LORA_TARGETS, type UNetLoraTarget } from './lora-targets';
 
-export { UNET_LORA_TARGETS, type UNetLoraTarget } from './lora-targets';
-/** The default: the attention projections, as diffusers' LoRA training scripts adapt them. */
-export const DEFAULT_UNET_LORA_TARGETS: readonly UNetLoraTarget[] = ['to_q', 'to_k', 'to_v', 'to_out.0'];
+export { DEFAULT_UNET_LORA_TARGETS, UNET_LORA_TARGETS, type UNetLoraTarget } from './lora-targets';
 
 export class UNetLoraError extends Error {}
 

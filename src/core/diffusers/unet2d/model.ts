@@ -13,7 +13,7 @@ import { transpose } from '../../hub/transpose';
 import { ownVariable } from '../../lm/variables';
 import { conv3x3 } from '../../diffusion/unet';
 import { Rng } from '../../rng';
-import { UNetLora, unetLoraModules, type UNetLoraConfig } from './lora';
+import { UNET_LORA_TARGETS, UNetLora, unetLoraFromPeft, unetLoraModules, type PeftAdapterFiles, type UNetLoraConfig } from './lora';
 import { unet2dPlan, unet2dParamShapes, type Activation, type ResnetShape, type UNet2DConfig, type UNet2DPlan } from './config';
 
 let nextId = 0;
@@ -106,6 +106,14 @@ export class UNet2DModel {
     this.detachLora();
     this.lora = new UNetLora(config, unetLoraModules(this.plan, config.targets), new Rng(seed), this.#prefix);
     return this.lora;
+  }
+
+  /** A PEFT LoRA adapter attached (replacing any adapters), each module with its own rank and scale. */
+  attachPeft(adapter: PeftAdapterFiles, seed: number): UNetLora {
+    const read = unetLoraFromPeft(adapter, unetLoraModules(this.plan, UNET_LORA_TARGETS));
+    const lora = this.attachLora(read.config, seed);
+    for (const [name, a] of read.adapters) lora.setAdapter(name, a.a, a.b, a.nIn, a.nOut, a.scale);
+    return lora;
   }
 
   detachLora(): void {

@@ -11,7 +11,6 @@ import { Gpt } from './model';
 
 export const gpt2: Architecture<GptConfig> = {
   modelType: 'gpt2',
-  label: 'GPT-2',
   configFromHub: gptConfigFromHub,
   weightsFromHub: gptWeightsFromHub,
   toHub(config, weights, hubConfig, eosId) {

@@ -15,7 +15,6 @@ import { LlamaModel } from './model';
 export function llamaFamily(label: string, variant: LlamaVariant): Architecture<LlamaConfig> {
   return {
     modelType: variant.modelType,
-    label,
     configFromHub: (raw) => llamaFamilyConfigFromHub(raw, variant),
     weightsFromHub: llamaWeightsFromHub,
     toHub(config, weights, hubConfig) {
