@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { RaftEngine, RewardFailureError } from '../src/core/raft/engine';
+import { passRateSe } from '../src/core/raft/scoring';
 import type { RewardResult, Task } from '../src/core/tasks/types';
 import { charTokenizer, tinyConfig, tinyModel, toyTask } from './helpers';
 
@@ -33,6 +34,7 @@ describe('RAFT engine', () => {
     expect(c0.stats.klToRef).toBe(0);
     expect(c1.stats.klToRef).toBeGreaterThan(0);
     expect(c1.stats.evalPassRate).toBeNull();
+    expect(c1.stats.evalPassRateSe).toBeNull();
     expect(c1.stats.verifyPerSec).toBeNull(); // no rewardMany: no verification throughput
     e.dispose();
     e.model.dispose();
@@ -68,6 +70,20 @@ describe('RAFT engine', () => {
     const a = await run(7);
     expect(await run(7)).toEqual(a);
     expect(await run(8)).not.toEqual(a);
+  });
+
+  it('a task with a pass threshold reports the pass rate and its standard error over the eval samples', async () => {
+    const task: Task = { ...toyTask, passThreshold: 0.5 };
+    const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task, config: tinyConfig({ evalSamplesPerPrompt: 3 }) });
+    for (let c = 0; c < 2; c++) {
+      const r = await e.runCycle();
+      const passed = r.evalSamples.filter((s) => s.reward >= 0.5).length;
+      expect(r.stats.evalPassRate).toBe(passed / r.evalSamples.length);
+      expect(r.stats.evalPassRateSe).toBe(passRateSe(task, r.evalSamples));
+      expect(Number.isFinite(r.stats.evalPassRateSe)).toBe(true);
+    }
+    e.dispose();
+    e.model.dispose();
   });
 
   it('a task with rewardMany is scored in chunks, with the same rewards, and reports verification throughput', async () => {

@@ -124,6 +124,7 @@ export const STATS_COLUMNS: readonly StatsColumn[] = [
   { key: 'keptCount', label: 'kept', digits: 0, title: 'How many samples were kept for fine-tuning' },
   { key: 'keptFraction', label: 'kept fraction', digits: 3, title: 'Kept samples / all training samples of the cycle' },
   { key: 'evalPassRate', label: 'pass rate', digits: 3, title: 'Share of eval samples that fully pass (correct output / all asserts)', optional: true },
+  { key: 'evalPassRateSe', label: 'pass rate se', digits: 3, title: 'Standard error of the pass rate: the sampling noise of the eval samples, prompt by prompt (a change of 2 or more of these between cycles or runs is unlikely to be noise)', optional: true },
   { key: 'perplexity', label: 'perplexity', digits: 2, title: 'Perplexity on held-out reviews (lower = closer to the original text)' },
   { key: 'distinct2', label: 'distinct-2', digits: 3, title: 'Unique word pairs / all word pairs in eval samples (diversity)' },
   { key: 'meanLength', label: 'length', digits: 1, title: 'Mean length of eval completions in tokens' },

@@ -122,6 +122,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       ...(update?.stats ?? NO_TRAINING),
       evalReward: ev.reward,
       evalPassRate: ev.passRate,
+      evalPassRateSe: ev.passRateSe,
       perplexity: ev.perplexity,
       distinct2: ev.distinct2,
       meanLength: ev.meanLength,

@@ -16,7 +16,7 @@ import type { Task, Tokenizer } from '../tasks/types';
 import type { Method } from './methods/types';
 import type { Reference } from './reference';
 import type { Sampler } from './sampling';
-import { passRate, rewardItems, type SampleScorer } from './scoring';
+import { passRate, passRateSe, rewardItems, type SampleScorer } from './scoring';
 import { distinct2, mean, type GeneralMetrics } from './stats';
 import type { Phase, SampleRecord } from './types';
 
@@ -40,6 +40,8 @@ export interface Evaluation {
   general: Record<string, GeneralMetrics> | null;
   reward: number;
   passRate: number | null;
+  /** The pass rate's standard error: the sampling noise within the eval prompts (scoring.ts passRateSe). */
+  passRateSe: number | null;
   perplexity: number;
   distinct2: number;
   meanLength: number;
@@ -74,6 +76,7 @@ export async function evaluate(p: EvalParts, cycle: number): Promise<Evaluation>
     general,
     reward: mean(rewards) ?? 0,
     passRate: passRate(p.task, rewards),
+    passRateSe: passRateSe(p.task, scored.map((s) => ({ promptIndex: s.promptIndex, reward: s.result.reward }))),
     perplexity: Math.exp(nll / Math.max(1, tokens)),
     distinct2: distinct2(scored.map((s) => s.completion)),
     meanLength: mean(scored.map((s) => s.gen.tokens.length)) ?? 0,

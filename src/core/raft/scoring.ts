@@ -65,6 +65,39 @@ export function passRate(task: Task, rewards: readonly number[]): number | null 
 }
 
 /**
+ * The standard error of the pass rate as a measurement of the model on this eval set: the sampling noise of its
+ * samples. The eval prompts are fixed and a prompt's samples share its difficulty, so the noise is within prompts:
+ * prompt i with k_i samples and pass fraction f_i contributes k_i^2 f_i (1 - f_i) / (k_i - 1) (an unbiased estimate of
+ * k_i p_i (1 - p_i)), and se = sqrt(sum of these) / (sum of k_i). This is what tells a change between cycles or runs on
+ * the same eval prompts from noise; it is at most the binomial sqrt(p (1 - p) / samples) (up to the k / (k - 1)
+ * factor), less when prompts differ in difficulty. It leaves out which problems were drawn for the eval (the
+ * prompt-clustered error, sd of the f_i / sqrt(n), is the one for generalising to other problems of the task). With
+ * one sample per prompt the within-prompt spread cannot be seen: the binomial error. Null for a task without a pass
+ * notion or without samples.
+ */
+export function passRateSe(task: Task, items: ReadonlyArray<{ promptIndex: number; reward: number }>): number | null {
+  if (task.passThreshold === undefined || items.length === 0) return null;
+  const byPrompt = new Map<number, { pass: number; n: number }>();
+  for (const it of items) {
+    const c = byPrompt.get(it.promptIndex) ?? { pass: 0, n: 0 };
+    c.n++;
+    if (it.reward >= task.passThreshold) c.pass++;
+    byPrompt.set(it.promptIndex, c);
+  }
+  const groups = [...byPrompt.values()];
+  const N = items.length;
+  if (groups.some((g) => g.n < 2)) {
+    const p = groups.reduce((a, g) => a + g.pass, 0) / N;
+    return Math.sqrt((p * (1 - p)) / N);
+  }
+  const v = groups.reduce((a, g) => {
+    const f = g.pass / g.n;
+    return a + (g.n * g.n * f * (1 - f)) / (g.n - 1);
+  }, 0);
+  return Math.sqrt(v) / N;
+}
+
+/**
  * The rewards of a language run's samples (training and eval), with the cycle's accounting: reward errors (count and
  * the first message) and the verified samples' throughput. When more than `failureLimit` of the samples of one
  * call failed, the cycle stops with a RewardFailureError.

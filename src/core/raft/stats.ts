@@ -32,6 +32,12 @@ export interface CycleStats {
   evalReward: number;
   /** Fraction of eval samples that fully pass (verifier tasks only). */
   evalPassRate: number | null;
+  /**
+   * Standard error of evalPassRate as a measurement on this eval set: the sampling noise within each eval prompt
+   * (scoring.ts passRateSe), what tells a change between cycles or runs on the same prompts from noise. Null without a
+   * pass notion; absent in runs saved before the field existed.
+   */
+  evalPassRateSe?: number | null;
   perplexity: number;
   distinct2: number;
   meanLength: number;
@@ -101,6 +107,7 @@ export const TABLE_COLUMNS: Array<[keyof CycleStats | 'time', string, number]> =
   ['keptCount', 'kept', 5],
   ['evalReward', 'evalR', 7],
   ['evalPassRate', 'pass', 6],
+  ['evalPassRateSe', 'se', 6],
   ['perplexity', 'ppl', 7],
   ['klToRef', 'KL', 6],
   ['klBound', 'KLmax', 6],
