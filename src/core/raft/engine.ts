@@ -122,7 +122,6 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       ...(update?.stats ?? NO_TRAINING),
       evalReward: ev.reward,
       evalPassRate: ev.passRate,
-      evalPassRateSe: ev.passRateSe,
       perplexity: ev.perplexity,
       distinct2: ev.distinct2,
       meanLength: ev.meanLength,
@@ -133,6 +132,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       budget: { ...this.#budget },
       ms: { generate: Math.round(ms.generate), reward: Math.round(ms.reward), train: Math.round(ms.train), eval: Math.round(ms.eval) },
       verifyPerSec: this.#scorer.verifyPerSec(),
+      ...(ev.passRateSe === null ? {} : { evalPassRateSe: ev.passRateSe }),
       ...(ev.general ? { general: ev.general } : {}),
     };
     return { stats, result: { stats, samples: update?.samples ?? [], evalSamples: ev.samples } };

@@ -34,8 +34,8 @@ export interface CycleStats {
   evalPassRate: number | null;
   /**
    * Standard error of evalPassRate as a measurement on this eval set: the sampling noise within each eval prompt
-   * (scoring.ts passRateSe), what tells a change between cycles or runs on the same prompts from noise. Null without a
-   * pass notion; absent in runs saved before the field existed.
+   * (scoring.ts passRateSe), what tells a change between cycles or runs on the same prompts from noise. Absent for a
+   * task without a pass notion and in runs saved before the field existed.
    */
   evalPassRateSe?: number | null;
   perplexity: number;
