@@ -26,7 +26,7 @@ export { SCENE_EVAL_SETS, type SceneEvalSet } from './eval-sets';
 export { describeSpec, parsePrompt, type ObjectSpec, type SceneSpec } from './grammar';
 export { isHeldOut, isHeldOutScene } from './holdout';
 export { apart, GAP, halfBox, MARGIN, objectHalfBox, PLACE_EDGE, sampleScene, type Scene, type SceneObject } from './layout';
-export { insideObject, renderScene } from './render';
+export { coverage, insideShape, renderScene, SUPERSAMPLE } from './render';
 export { encodePrompt } from './tokenizer';
 export {
   BACKGROUND, COLOUR_RGB, COLOURS, COUNT_WORDS, PLACES, PLURALS, RELATIONS, SCENE_MAX_WORDS, SCENE_PAD, SCENE_VOCAB,
