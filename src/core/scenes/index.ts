@@ -10,6 +10,8 @@
  *   trainingPair(seed, size = 32)  -> { prompt, spec, scene, pixels }: deterministic, never held out
  *   SCENE_EVAL_SETS                -> fixed prompts: seenSingles, seenMulti, heldOut, relations
  *   SCENE_VOCAB, encodePrompt(prompt, maxLen) -> word ids (0 = padding; '' = the null prompt)
+ *   detectObjects(pixels)          -> Detection[] (shape, colour, size, centre, box, template fit), from pixels alone
+ *   fidelity(pixels, spec)         -> { reward, breakdown }: the verified reward, graduated per attribute
  *
  * Example: trainingPair(7).prompt might be "two small yellow triangles at the top", and its pixels show exactly that.
  */
@@ -21,8 +23,10 @@ import { sampleScene, type Scene } from './layout';
 import { renderScene } from './render';
 
 export { sampleCaption, type Caption } from './captions';
+export { backgroundOf, detectObjects, nameColour, type Detection } from './detect';
 export { ScenePromptError } from './errors';
 export { SCENE_EVAL_SETS, type SceneEvalSet } from './eval-sets';
+export { fidelity, FULL_FIT, MIDDLE_TOLERANCE, MIN_FIT, PLACE_TOLERANCE } from './fidelity';
 export { describeSpec, parsePrompt, type ObjectSpec, type SceneSpec } from './grammar';
 export { isHeldOut, isHeldOutScene } from './holdout';
 export { apart, GAP, halfBox, MARGIN, objectHalfBox, PLACE_EDGE, sampleScene, type Scene, type SceneObject } from './layout';
