@@ -98,7 +98,7 @@ describe('stats columns', () => {
     expect(controlsFor('shapes').hidden).toContain('Temperature');
     const sentiment = keysOf('sentiment');
     expect(sentiment).not.toContain('imageReward');
-    expect(controlsFor('sentiment').hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Start from adapter', 'Image LoRA rank']);
+    expect(controlsFor('sentiment').hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'Scene prompts', 'Image size', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Start from adapter', 'Image LoRA rank']);
     for (const k of ['ddimSteps', 'guidance', 'noiseDraws', 'evalImages', 'imageLoraRank']) expect(shapes).toContain(k);
     for (const k of ['evalTexts', 'generalPrompts', 'rewardFailureLimit']) expect(shapes).not.toContain(k);
     // every field is shown for some task, and each task's controls are a subset in group order
@@ -106,7 +106,7 @@ describe('stats columns', () => {
       const { groups, hidden } = controlsFor(task);
       // the task document has its own editor ("Your task"), not a control
       expect(groups.flatMap((g) => g.fields).length + hidden.length).toBe(CONFIG_FIELDS.length - 1);
-      expect(isImageTaskName(task)).toBe(task === 'shapes' || task === 'hub-images');
+      expect(isImageTaskName(task)).toBe(task === 'shapes' || task === 'scenes' || task === 'hub-images');
     }
     const shown = new Set(TASKS.flatMap(keysOf));
     expect(shown.size).toBe(CONFIG_FIELDS.length - 1);

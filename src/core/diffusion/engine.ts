@@ -12,8 +12,9 @@
  * shuffled batches of `batchSize`, Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
  * Prompts are the denoiser's (the task's 7 labels, a UNet's classes, or one for an unconditional UNet): a cycle
  * takes min(promptsPerCycle, prompts) of them, evaluation the first min(evalPrompts, prompts), each with
- * evalSamplesPerPrompt fixed noise seeds. The reward is a pixel reward (rewards.ts) or any batched `ImageRewarder`
- * (a learned reward: core/rewards/).
+ * evalSamplesPerPrompt fixed noise seeds. The reward is a pixel reward (rewards.ts; on task scenes with `fidelity`,
+ * each label's prompt parsed by the scenes grammar: scenes/reward.ts) or any batched `ImageRewarder` (a learned
+ * reward: core/rewards/).
  * Sampler (DDIM steps, guidance) and noise draws come from the run's config. Framework-free: the same code runs in
  * the CLI, the tests and the trainer worker.
  */
@@ -32,7 +33,8 @@ import { emptyBudget, mean, type CycleBudget } from '../raft/stats';
 import { hashString, Rng } from '../rng';
 import type { RewardResult } from '../tasks/types';
 import type { Denoiser } from './denoiser';
-import { IMAGE_REWARDS, imageReward, type ImageRewardName, type RewardWeights } from './rewards';
+import { scenesRewarder } from '../scenes/reward';
+import { IMAGE_REWARDS, imageReward, needsScenes, type ImageRewardName, type RewardWeights } from './rewards';
 import { ShapesDenoiser } from './shapes-denoiser';
 import { pairwiseDiversity, type ImageCycleStats } from './stats';
 import type { UNet } from './unet';
@@ -108,7 +110,9 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
       const reward = opts.reward ?? opts.config.imageReward;
       const weights: RewardWeights | undefined = typeof reward === 'string' ? (IMAGE_REWARDS as Record<string, RewardWeights>)[reward] : reward;
       if (!weights) throw new Error(`unknown image reward ${String(reward)}`);
-      this.#rewarder = async (images, labels) => images.map((px, i) => imageReward(weights, px, labels[i]!));
+      if (this.config.task === 'scenes') this.#rewarder = scenesRewarder(weights, prompts);
+      else if (needsScenes(weights)) throw new Error(`reward ${String(reward)} reads a scenes prompt: it is for task scenes`);
+      else this.#rewarder = async (images, labels) => images.map((px, i) => imageReward(weights, px, labels[i]!));
     }
     this.noiseDraws = this.config.noiseDraws;
     const { seed } = this.config;

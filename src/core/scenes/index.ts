@@ -12,6 +12,8 @@
  *   SCENE_VOCAB, encodePrompt(prompt, maxLen) -> word ids (0 = padding; '' = the null prompt)
  *   detectObjects(pixels)          -> Detection[] (shape, colour, size, centre, box, template fit), from pixels alone
  *   fidelity(pixels, spec)         -> { reward, breakdown }: the verified reward, graduated per attribute
+ *   scenesRewarder(weights, prompts) -> the image engine's rewarder (label i = prompts[i]; pixel parts and fidelity)
+ *   scenePromptList(text)          -> the task's prompts from the `scenePrompts` setting ('' = SCENE_TASK_PROMPTS)
  *
  * Example: trainingPair(7).prompt might be "two small yellow triangles at the top", and its pixels show exactly that.
  */
@@ -29,6 +31,8 @@ export { SCENE_EVAL_SETS, type SceneEvalSet } from './eval-sets';
 export { fidelity, FULL_FIT, MIDDLE_TOLERANCE, MIN_FIT, PLACE_TOLERANCE } from './fidelity';
 export { describeSpec, parsePrompt, type ObjectSpec, type SceneSpec } from './grammar';
 export { isHeldOut, isHeldOutScene } from './holdout';
+export { SCENE_TASK_PROMPTS, scenePromptList } from './prompt-list';
+export { scenesImageReward, scenesRewarder } from './reward';
 export { apart, GAP, halfBox, MARGIN, objectHalfBox, PLACE_EDGE, sampleScene, type Scene, type SceneObject } from './layout';
 export { coverage, insideShape, renderScene, SUPERSAMPLE } from './render';
 export { encodePrompt } from './tokenizer';
