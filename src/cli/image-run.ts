@@ -4,7 +4,8 @@
  * kept_r, kept, evalR, hoLoss = heldOutLoss, div = evalDiversity, loss, sec) and, with `--images DIR`, writes PNG
  * grids: eval-cycle-N.png (rows: eval prompts, columns: their fixed noise seeds; the same images across cycles),
  * train-cycle-N.png (rows: the cycle's prompts, columns: K samples, kept ones framed green) and
- * eval-cycle-0-vs-N.png (cycle 0 left, the last cycle right).
+ * eval-cycle-0-vs-N.png (cycle 0 left, the last cycle right), and each eval image as its own PNG with an index of
+ * prompt, seed, reward and breakdown under eval-cycle-N/ (node/eval-images.ts).
  */
 import { methodRunsOn } from '../core/raft/methods/catalog';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { imageGrid } from '../core/diffusion/png';
 import { imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/diffusion/stats';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
 import { loadEmbeddedUNet, writePng } from '../node/diffusion-files';
+import { writeEvalImages } from '../node/eval-images';
 import { loadDiffusersModel, type LoadedDiffusers } from '../node/diffusers-model';
 import { readPeftAdapter, saveDiffusers } from '../node/diffusers-save';
 import { nodeImageRewardModels } from '../node/image-reward-models';
@@ -101,6 +103,7 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
         last = evalSamples;
         if (imagesDir) {
           save(`eval-cycle-${stats.cycle}.png`, evalSamples);
+          writeEvalImages(imagesDir, stats.cycle, evalSamples);
           if (samples.length > 0) save(`train-cycle-${stats.cycle}.png`, samples);
         }
       },
