@@ -17,7 +17,7 @@ export interface Detection {
   /** null: no colour of the world (grey, dark or unsaturated). */
   colour: Colour | null;
   size: Size;
-  /** Centre of mass, normalised (y down). */
+  /** Centre of the fitted shape (its bounding box's centre, as a SceneObject's cx, cy), normalised (y down). */
   cx: number;
   cy: number;
   /** Bounding box, normalised. */

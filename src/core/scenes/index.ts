@@ -15,7 +15,7 @@
  *   scenesRewarder(weights, prompts) -> the image engine's rewarder (label i = prompts[i]; pixel parts and fidelity)
  *   scenePromptList(text)          -> the task's prompts from the `scenePrompts` setting ('' = SCENE_TASK_PROMPTS)
  *
- * Example: trainingPair(7).prompt might be "two small yellow triangles at the top", and its pixels show exactly that.
+ * Example: trainingPair(7).prompt is "two small orange circles at the top", and its pixels show exactly that.
  */
 import { Rng } from '../rng';
 import { sampleCaption } from './captions';
