@@ -7,7 +7,7 @@ import { paddedRange, rewardSeries, tradeoffSeries } from '../../src/app/chart-d
 import { CONTROL_GROUPS, controlsFor, differsBeyondLive } from '../../src/app/config-controls';
 import { formatDuration, phaseEtaMs, runEtaMs } from '../../src/app/eta';
 import { keptJsonl, runExport, type CycleRecord } from '../../src/app/export';
-import { breakdownText, groupByPrompt } from '../../src/app/samples';
+import { breakdownRows, breakdownText, groupByPrompt } from '../../src/app/samples';
 
 function stats(cycle: number, msEach: number, extra: Partial<CycleStats> = {}): CycleStats {
   return {
@@ -61,6 +61,8 @@ describe('samples, charts and controls', () => {
     const g = groupByPrompt([sample(5, 'a', 0, false), sample(2, 'b', 0, true), sample(5, 'c', 0, true)]);
     expect(g.map((x) => [x.promptIndex, x.samples.map((s) => s.completion).join('')])).toEqual([[5, 'ac'], [2, 'b']]);
     expect(breakdownText({ score: 2, ratio: 0.25, ok: true })).toBe('score 2, ratio 0.250, ok true');
+    expect(breakdownRows({ fidelity: 0.8, count: 1, shape: 0.5, objects: 2 })).toEqual([['fidelity', '0.800'], ['count', '1'], ['shape', '0.500'], ['objects', '2']]);
+    expect(breakdownRows(undefined)).toEqual([]);
   });
 
   it('chart series start at cycle 0 with gaps for training numbers; the trade-off is (perplexity, eval reward)', () => {
