@@ -6,6 +6,7 @@ import { checkConfig, DEFAULT_CONFIG, runDefaults, type RunConfig } from '../src
 import { decodeConfigHash, encodeConfigHash } from '../src/core/config/url';
 import type { Denoiser, DenoiserSampleItem } from '../src/core/diffusion/denoiser';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
+import { imageTableColumns, imageTableHeader, imageTableRow } from '../src/core/diffusion/stats';
 import { LoraAdapters } from '../src/core/lora-adapters';
 import { Rng } from '../src/core/rng';
 import {
@@ -88,6 +89,7 @@ describe('task scenes in the image engine', () => {
     const { stats, evalSamples } = await engine.runCycle();
     expect(evalSamples).toHaveLength(8);
     expect(stats.evalReward).toBe(1);
+    expect(stats).toMatchObject({ evalFidelity: 1, evalPassRate: 1 });
     expect(evalSamples[3]!.prompt).toBe(SCENE_TASK_PROMPTS[1]);
     expect(evalSamples[0]!.breakdown).toMatchObject({ fidelity: 1, count: 1, shape: 1, colour: 1, size: 1, place: 1, objects: 1 });
     expect(evalSamples[6]!.breakdown).toMatchObject({ fidelity: 1, relation: 1, objects: 2 });
@@ -100,6 +102,22 @@ describe('task scenes in the image engine', () => {
     const px = renderScene(sampleScene(parsePrompt('three small blue squares at the top'), new Rng(2)));
     expect((await reward([px, px], [0, 1])).map((r) => r.reward)).toEqual([1, 0]);
     const config = { ...DEFAULT_CONFIG, task: 'shapes' as const, imageReward: 'fidelity' as const };
+    // on scenes, whatever the reward, the eval images' verified fidelity is measured; a blank image fails every prompt
+    const blank = new (class extends RenderingDenoiser {
+      override async sample(items: readonly DenoiserSampleItem[]): Promise<Float32Array[]> {
+        return items.map((it) => (it.label === 0 ? renderScene({ objects: [] }, 32) : renderScene(sampleScene(parsePrompt(this.prompts[it.label]!), new Rng(it.seed)), 32)));
+      }
+    })(SCENE_TASK_PROMPTS, 32);
+    const redness = new DiffusionRaftEngine({ denoiser: blank, config: { ...runDefaults('scenes'), imageReward: 'redness', evalPrompts: 4, evalSamplesPerPrompt: 1 } });
+    const { stats } = await redness.runCycle();
+    expect(stats.evalFidelity).toBe(0.75);
+    expect(stats.evalPassRate).toBe(0.75);
+    expect(stats.evalReward).toBeLessThan(0.5);
+    redness.dispose();
+    // the CLI's table shows them on task scenes only
+    expect(imageTableHeader(imageTableColumns('scenes'))).toMatch(/evalR +fid +pass +hoLoss/);
+    expect(imageTableRow(stats, imageTableColumns('scenes'))).toContain(' 0.750  0.750 ');
+    expect(imageTableHeader(imageTableColumns('shapes'))).not.toContain('fid');
     expect(() => new DiffusionRaftEngine({ denoiser: new RenderingDenoiser(['a circle'], 32), config })).toThrow(/task scenes/);
   });
 });
