@@ -44,7 +44,16 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
   if (config.task === 'shapes' && isLearnedImageReward(config.imageReward)) {
     add('imageReward', `reward ${config.imageReward} is for task hub-images (a learned reward on a Hub UNet's images); the shapes task has its pixel rewards`);
   }
-  if (isImageTaskName(config.task) && (config.imageReward === 'clip-score' || config.imageReward === 'class-prob') && config.imageRewardTarget.trim() === '') {
+  if (config.task === 'scenes' && isLearnedImageReward(config.imageReward)) {
+    // task scenes scores clip-score with its own shipped CLIP, each image against its own prompt
+    if (config.imageReward !== 'clip-score') add('imageReward', `reward ${config.imageReward} is for task hub-images (a Hub model's); task scenes has fidelity, clip-score (its own CLIP) and the pixel rewards`);
+    else if (config.imageRewardModel !== 'embedded') add('imageRewardModel', `reward clip-score on task scenes uses the task's own CLIP model (embedded), which scores each image against its own prompt; a Hub CLIP (${config.imageRewardModel}) is for task hub-images`);
+    else if (config.imageRewardTarget.trim() !== '') add('imageRewardTarget', 'reward clip-score on task scenes scores each image against its own prompt; a target text is for a Hub CLIP on task hub-images');
+  }
+  if (config.task !== 'scenes' && isLearnedImageReward(config.imageReward) && config.imageRewardModel === 'embedded') {
+    add('imageRewardModel', `the embedded reward model is task scenes' own CLIP; reward ${config.imageReward} on ${config.task} needs a Hub model (org/name)`);
+  }
+  if (isImageTaskName(config.task) && config.task !== 'scenes' && (config.imageReward === 'clip-score' || config.imageReward === 'class-prob') && config.imageRewardTarget.trim() === '') {
     add('imageRewardTarget', `reward ${config.imageReward} needs its target: ${config.imageReward === 'clip-score' ? 'the text the images should match' : 'the class whose probability is the reward'} (--reward-target)`);
   }
   if (config.task !== 'scenes' && config.imageReward === 'fidelity') {

@@ -329,15 +329,15 @@ const FIELDS = [
   // image tasks
   {
     key: 'imageReward', type: 'choice', default: 'redness', choices: [...IMAGE_REWARD_NAMES, ...LEARNED_IMAGE_REWARDS], urlKey: 'rw', cliFlag: '--reward',
-    label: 'Image reward', help: 'Image tasks only: what the reward measures: in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half; on task scenes fidelity: how much of the prompt a detector finds in the image, scored per attribute), or by a learned model from the Hub (clip-score: how well the image matches the reward target text; class-prob: an image classifier\'s probability of the target class; aesthetic: an aesthetic head on CLIP embeddings).', group: 'run', scope: 'image',
+    label: 'Image reward', help: 'Image tasks only: what the reward measures: in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half; on task scenes fidelity: how much of the prompt a detector finds in the image, scored per attribute), or by a learned model (clip-score: how well the image matches the reward target text, by a Hub CLIP; on task scenes, how well it matches its own prompt by the task\'s own small CLIP, trained on the world\'s images and captions, blind spots included; class-prob: an image classifier\'s probability of the target class; aesthetic: an aesthetic head on CLIP embeddings).', group: 'run', scope: 'image',
   },
   {
     key: 'imageRewardModel', type: 'model', default: 'Xenova/clip-vit-base-patch32', urlKey: 'rwm', cliFlag: '--reward-model',
-    label: 'Image reward model', help: 'Image tasks with a learned reward: the Hub model that scores the images (a CLIP model for clip-score, an image classifier for class-prob, an aesthetic head for aesthetic; optionally @revision).', group: 'run', scope: 'image',
+    label: 'Image reward model', help: 'Image tasks with a learned reward: the Hub model that scores the images (a CLIP model for clip-score, an image classifier for class-prob, an aesthetic head for aesthetic; optionally @revision). Task scenes: embedded, its own shipped CLIP.', group: 'run', scope: 'image',
   },
   {
     key: 'imageRewardTarget', type: 'text', default: '', urlKey: 'rwt', cliFlag: '--reward-target',
-    label: 'Image reward target', help: 'Image tasks with clip-score: the text the images should match (e.g. a photo of a red car); with class-prob: the class whose probability is the reward.', group: 'run', scope: 'image',
+    label: 'Image reward target', help: 'Image tasks with clip-score: the text the images should match (e.g. a photo of a red car; not on task scenes, where each image is matched with its own prompt); with class-prob: the class whose probability is the reward.', group: 'run', scope: 'image',
   },
   {
     key: 'scenePrompts', type: 'text', default: '', maxLength: 2000, urlKey: 'sp', cliFlag: '--scene-prompts',

@@ -10,6 +10,7 @@
  *   ("two circles" = 2, "a square" = 1, "stripes" = at least 2 bands): 1 on the mark, 0.5 one off, else 0.
  * - fidelity (task scenes only): how much of the prompt the image satisfies, by the scenes detector
  *   (core/scenes/fidelity.ts); on scenes, `count` is the detector's count against the prompt (scenes/reward.ts).
+ * - clip-score (task scenes only): the scenes CLIP's match of the image and its prompt (core/scenes/clip/reward.ts).
  * Named rewards are weighted combinations (weighted mean) of these parts; every result carries all parts as its
  * breakdown.
  */
@@ -18,7 +19,9 @@ import { SHAPE_LABELS } from './dataset';
 
 /** Parts computed from the pixels alone (and, for count, the prompt's number). */
 export type PixelRewardPart = 'redness' | 'symmetry' | 'brightness' | 'contrast' | 'count';
-export type RewardPart = PixelRewardPart | 'fidelity';
+/** Parts only task scenes computes: they read the prompt in the scenes grammar. */
+export type ScenesRewardPart = 'fidelity' | 'clip-score';
+export type RewardPart = PixelRewardPart | ScenesRewardPart;
 export type RewardWeights = Partial<Record<RewardPart, number>>;
 
 /** The rewards `--reward` offers, by name. */
@@ -33,6 +36,15 @@ export const IMAGE_REWARDS = {
 } as const satisfies Record<string, RewardWeights>;
 export type ImageRewardName = keyof typeof IMAGE_REWARDS;
 export const IMAGE_REWARD_NAMES = Object.keys(IMAGE_REWARDS) as ImageRewardName[];
+
+/**
+ * The weights of a run's `imageReward` setting: a named reward of IMAGE_REWARDS, or `clip-score` (on task scenes, a
+ * part like fidelity: the scenes CLIP's); undefined for a name that is neither (a Hub model's learned reward).
+ */
+export function imageRewardWeights(name: string): RewardWeights | undefined {
+  if (name === 'clip-score') return { 'clip-score': 1 };
+  return (IMAGE_REWARDS as Record<string, RewardWeights>)[name];
+}
 
 /** The side of a square HWC RGB image (the shapes task's are IMAGE_SIZE; a Hub model's may be larger). */
 const sideOf = (px: ArrayLike<number>) => Math.round(Math.sqrt(px.length / 3));
@@ -119,9 +131,9 @@ export function countReward(found: number, labelId: number): number {
   return off === 0 ? 1 : off === 1 ? 0.5 : 0;
 }
 
-/** Whether a reward's weights use a part only task scenes computes (fidelity). */
+/** Whether a reward's weights use a part only task scenes computes (fidelity, clip-score). */
 export function needsScenes(weights: RewardWeights): boolean {
-  return (weights.fidelity ?? 0) > 0;
+  return (weights.fidelity ?? 0) > 0 || (weights['clip-score'] ?? 0) > 0;
 }
 
 export interface RewardPartsResult {
@@ -144,7 +156,7 @@ export function combineParts(parts: Partial<Record<RewardPart, number>>, weights
   for (const [k, w] of Object.entries(weights) as Array<[RewardPart, number]>) {
     if (!(w > 0)) continue;
     const v = parts[k];
-    if (v === undefined) throw new Error(`reward part ${k} is not computed here (fidelity is task scenes')`);
+    if (v === undefined) throw new Error(`reward part ${k} is not computed here (fidelity and clip-score are task scenes')`);
     num += w * v;
     den += w;
   }

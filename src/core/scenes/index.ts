@@ -12,7 +12,10 @@
  *   SCENE_VOCAB, encodePrompt(prompt, maxLen) -> word ids (0 = padding; '' = the null prompt)
  *   detectObjects(pixels)          -> Detection[] (shape, colour, size, centre, box, template fit), from pixels alone
  *   fidelity(pixels, spec)         -> { reward, breakdown }: the verified reward, graduated per attribute
- *   scenesRewarder(weights, prompts) -> the image engine's rewarder (label i = prompts[i]; pixel parts and fidelity)
+ *   scenesRewarder(weights, prompts, clip?) -> the image engine's rewarder (label i = prompts[i]; pixel parts,
+ *                                     fidelity and, with the scenes CLIP, clip-score; any weighted mix)
+ *   scenesRunRewarder(config, prompts, loadClip) -> a run's reward from its settings (clip-score: the shipped CLIP)
+ *   SceneClip, sceneClipScores(clip, images, prompts) -> the learned reward clip-score (clip/: model, loss, training)
  *   scenePromptList(text)          -> the task's prompts from the `scenePrompts` setting ('' = SCENE_TASK_PROMPTS)
  *
  * Example: trainingPair(7).prompt is "two small orange circles at the top", and its pixels show exactly that.
@@ -33,6 +36,9 @@ export { describeSpec, parsePrompt, type ObjectSpec, type SceneSpec } from './gr
 export { isHeldOut, isHeldOutScene } from './holdout';
 export { SCENE_TASK_PROMPTS, scenePromptList } from './prompt-list';
 export { scenesImageReward, scenesRewarder } from './reward';
+export { scenesRunRewarder, type SceneClipSource } from './run-reward';
+export { SceneClip, type SceneClipConfig } from './clip/model';
+export { clipScoreOf, sceneClipScores } from './clip/reward';
 export { apart, GAP, halfBox, MARGIN, objectHalfBox, PLACE_EDGE, sampleScene, type Scene, type SceneObject } from './layout';
 export { coverage, insideShape, renderScene, SUPERSAMPLE } from './render';
 export { encodePrompt } from './tokenizer';
