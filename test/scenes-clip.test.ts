@@ -195,3 +195,39 @@ describe('selecting clip-score on task scenes', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 });
+
+describe('weighted mixes of image rewards (--reward fidelity:0.7,clip-score:0.3)', () => {
+  it('parse on the command line and in the link, in a canonical form, and weigh the parts', async () => {
+    const r = parseCliArgs(['run', '--task', 'scenes', '--reward', 'fidelity:0.7, clip-score:.30']);
+    expect(r.errors).toEqual([]);
+    expect(r.config.imageReward).toBe('fidelity:0.7,clip-score:0.3');
+    expect(checkConfig(r.config)).toEqual([]);
+    expect(decodeConfigHash(`#${encodeConfigHash(r.config)}`).config).toEqual(r.config);
+    const shapes = parseCliArgs(['run', '--task', 'shapes', '--reward', 'redness:1,count:3']);
+    expect(shapes.errors).toEqual([]);
+    expect(checkConfig(shapes.config)).toEqual([]);
+    let loads = 0;
+    const prompts = SCENE_TASK_PROMPTS.slice(0, 2);
+    const mixed = await scenesRunRewarder(r.config, prompts, async () => (loads++, loadSceneClip()));
+    expect(loads).toBe(1);
+    const [res] = await mixed([image(prompts[0]!, 9)], [0]);
+    const b = res!.breakdown as Record<string, number>;
+    expect(res!.reward).toBeCloseTo(0.7 * b.fidelity! + 0.3 * b['clip-score']!, 2);
+  });
+
+  it('refuse a bad part with the part named, and scenes parts off task scenes', () => {
+    const err = (reward: string, task = 'scenes') => parseCliArgs(['run', '--task', task, '--reward', reward]).errors.join(' ');
+    expect(err('fidelity:0.7,clip:0.3')).toContain('"clip" in the mix is not one of');
+    expect(err('fidelity:high')).toContain('the weight of fidelity in the mix must be a positive number (got "high"');
+    expect(err('fidelity:0')).toContain('positive number');
+    expect(err('fidelity:1,fidelity:2')).toContain('"fidelity" appears twice');
+    expect(err('fidelity:1,')).toContain('empty part');
+    const onShapes = parseCliArgs(['run', '--task', 'shapes', '--reward', 'fidelity:0.5,redness:0.5']).config;
+    expect(checkConfig(onShapes).map((p) => p.message).join(' ')).toMatch(/weighs fidelity.*task scenes/);
+    // a Hub CLIP stays the reward clip-score of task hub-images, with its target
+    const hub = { ...runDefaults('hub-images', 'google/ddpm-cifar10-32'), imageReward: 'clip-score', imageRewardTarget: 'a cat' } as RunConfig;
+    expect(checkConfig(hub)).toEqual([]);
+    const hubMix = { ...hub, imageReward: 'clip-score:1,redness:1' } as RunConfig;
+    expect(checkConfig(hubMix).map((p) => p.key)).toEqual(['imageReward']);
+  });
+});

@@ -10,7 +10,7 @@
 import { GENERAL_TASKS, METHODS, TASKS, isImageTaskName } from '../tasks/catalogue';
 import { LORA_TARGETS } from '../lm/lora-config';
 import { SELECT_MODES } from '../raft/select';
-import { IMAGE_REWARD_NAMES } from '../diffusion/rewards';
+import { IMAGE_REWARD_NAMES, IMAGE_REWARD_PARTS } from '../diffusion/rewards';
 import { LEARNED_IMAGE_REWARDS } from '../rewards/image-reward-names';
 import { DEFAULT_UNET_LORA_TARGETS, UNET_LORA_TARGETS } from '../diffusers/unet2d/lora-targets';
 import { SHAPES_RAFT, SHAPES_SAMPLER } from '../diffusion/shapes-recipe';
@@ -34,6 +34,11 @@ interface FieldRow {
   max?: number;
   /** Allowed values for 'choice'; allowed items for 'list'. */
   choices?: readonly string[];
+  /**
+   * 'choice': a value may also be a weighted mix of these names, `name:weight,name:weight` (weights positive
+   * numbers, each name once), e.g. the image reward `fidelity:0.7,clip-score:0.3`.
+   */
+  mixOf?: readonly string[];
   /** 'list': the empty list is allowed (written '' or none). */
   emptyOk?: boolean;
   /** 'text': the longest value (200 when not given). */
@@ -328,8 +333,8 @@ const FIELDS = [
   },
   // image tasks
   {
-    key: 'imageReward', type: 'choice', default: 'redness', choices: [...IMAGE_REWARD_NAMES, ...LEARNED_IMAGE_REWARDS], urlKey: 'rw', cliFlag: '--reward',
-    label: 'Image reward', help: 'Image tasks only: what the reward measures: in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half; on task scenes fidelity: how much of the prompt a detector finds in the image, scored per attribute), or by a learned model (clip-score: how well the image matches the reward target text, by a Hub CLIP; on task scenes, how well it matches its own prompt by the task\'s own small CLIP, trained on the world\'s images and captions, blind spots included; class-prob: an image classifier\'s probability of the target class; aesthetic: an aesthetic head on CLIP embeddings).', group: 'run', scope: 'image',
+    key: 'imageReward', type: 'choice', default: 'redness', choices: [...IMAGE_REWARD_NAMES, ...LEARNED_IMAGE_REWARDS], mixOf: IMAGE_REWARD_PARTS, urlKey: 'rw', cliFlag: '--reward',
+    label: 'Image reward', help: 'Image tasks only: what the reward measures: in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half; on task scenes fidelity: how much of the prompt a detector finds in the image, scored per attribute), or by a learned model (clip-score: how well the image matches the reward target text, by a Hub CLIP; on task scenes, how well it matches its own prompt by the task\'s own small CLIP, trained on the world\'s images and captions, blind spots included; class-prob: an image classifier\'s probability of the target class; aesthetic: an aesthetic head on CLIP embeddings). Or a weighted mix of the parts, their weighted mean: e.g. fidelity:0.7,clip-score:0.3 on task scenes.', group: 'run', scope: 'image',
   },
   {
     key: 'imageRewardModel', type: 'model', default: 'Xenova/clip-vit-base-patch32', urlKey: 'rwm', cliFlag: '--reward-model',
@@ -396,7 +401,9 @@ type ValueOfRow<R extends Row> = R extends { type: 'int' | 'number' }
   ? number
   : R extends { type: 'boolean' }
     ? boolean
-    : R extends { type: 'choice'; choices: readonly (infer C extends string)[] }
+    : R extends { type: 'choice'; mixOf: readonly string[] }
+      ? string
+      : R extends { type: 'choice'; choices: readonly (infer C extends string)[] }
       ? C
       : string;
 

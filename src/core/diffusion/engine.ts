@@ -36,7 +36,7 @@ import type { Denoiser } from './denoiser';
 import { fidelity } from '../scenes/fidelity';
 import { parsePrompt, type SceneSpec } from '../scenes/grammar';
 import { scenesRewarder } from '../scenes/reward';
-import { IMAGE_REWARDS, imageReward, needsScenes, type ImageRewardName, type RewardWeights } from './rewards';
+import { imageReward, imageRewardWeights, needsScenes, type ImageRewardName, type RewardWeights } from './rewards';
 import { ShapesDenoiser } from './shapes-denoiser';
 import { pairwiseDiversity, type ImageCycleStats } from './stats';
 import type { UNet } from './unet';
@@ -68,7 +68,7 @@ export interface DiffusionEngineOptions {
   model?: UNet;
   denoiser?: Denoiser;
   config: RunConfig;
-  /** The reward: a name of IMAGE_REWARDS or weights of the parts (default: config.imageReward), or `rewarder`. */
+  /** The reward: a name of IMAGE_REWARDS, a mix (`fidelity:0.7,count:0.3`) or weights of the parts (default: config.imageReward), or `rewarder`. */
   reward?: ImageRewardName | RewardWeights;
   /** A batched reward (a learned one); replaces `reward`. */
   rewarder?: ImageRewarder;
@@ -112,7 +112,7 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
       this.#rewarder = opts.rewarder;
     } else {
       const reward = opts.reward ?? opts.config.imageReward;
-      const weights: RewardWeights | undefined = typeof reward === 'string' ? (IMAGE_REWARDS as Record<string, RewardWeights>)[reward] : reward;
+      const weights: RewardWeights | undefined = typeof reward === 'string' ? imageRewardWeights(reward) : reward;
       if (!weights) throw new Error(`unknown image reward ${String(reward)}`);
       if (this.config.task === 'scenes') this.#rewarder = scenesRewarder(weights, prompts);
       else if (needsScenes(weights)) throw new Error(`reward ${String(reward)} reads a scenes prompt: it is for task scenes`);

@@ -15,6 +15,7 @@
  * breakdown.
  */
 import type { RewardResult } from '../tasks/types';
+import { looksLikeMix, parseMix } from '../weighted-mix';
 import { SHAPE_LABELS } from './dataset';
 
 /** Parts computed from the pixels alone (and, for count, the prompt's number). */
@@ -35,14 +36,21 @@ export const IMAGE_REWARDS = {
   fidelity: { fidelity: 1 },
 } as const satisfies Record<string, RewardWeights>;
 export type ImageRewardName = keyof typeof IMAGE_REWARDS;
+/** The parts a weighted mix may weigh (`--reward fidelity:0.7,clip-score:0.3`): the weighted mean of the parts. */
+export const IMAGE_REWARD_PARTS: readonly RewardPart[] = ['redness', 'symmetry', 'brightness', 'contrast', 'count', 'fidelity', 'clip-score'];
 export const IMAGE_REWARD_NAMES = Object.keys(IMAGE_REWARDS) as ImageRewardName[];
 
 /**
- * The weights of a run's `imageReward` setting: a named reward of IMAGE_REWARDS, or `clip-score` (on task scenes, a
- * part like fidelity: the scenes CLIP's); undefined for a name that is neither (a Hub model's learned reward).
+ * The weights of a run's `imageReward` setting: a named reward of IMAGE_REWARDS, `clip-score` (on task scenes, a
+ * part like fidelity: the scenes CLIP's), or a weighted mix of IMAGE_REWARD_PARTS (`fidelity:0.7,clip-score:0.3`);
+ * undefined for anything else (a Hub model's learned reward).
  */
 export function imageRewardWeights(name: string): RewardWeights | undefined {
   if (name === 'clip-score') return { 'clip-score': 1 };
+  if (looksLikeMix(name)) {
+    const mix = parseMix(name, IMAGE_REWARD_PARTS);
+    return mix.ok ? (Object.fromEntries(mix.weights) as RewardWeights) : undefined;
+  }
   return (IMAGE_REWARDS as Record<string, RewardWeights>)[name];
 }
 
