@@ -7,14 +7,14 @@
  * decay to a tenth, global-norm clipping at 1. Prints the loss every 100 steps; at the end it sets the reward's map
  * (rewardLo, rewardHi: clip/reward.ts) from 1024 fresh training pairs (seeds 2e9 + i, never trained on), then measures retrieval (seen singles, seen
  * groups, held-out, relations), one-word hard negatives per attribute and the correlation of clip-score with
- * fidelity, at 32 px and at 48 px (downscaled). Seeded: the same flags and backend give the same model.
+ * fidelity, at 32 px and at 48 px (downscaled), and both rewards on spoiled images (blur, noise, blank, mismatch). Seeded: the same flags and backend give the same model.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../src/core/lm/adam';
 import { SCENE_MAX_WORDS, SCENE_VOCAB, trainingPair } from '../src/core/scenes';
-import { evaluateSceneClip, type ClipEvalReport } from '../src/core/scenes/clip/eval';
+import { evaluateSceneClip, spoiledScores, type ClipEvalReport } from '../src/core/scenes/clip/eval';
 import { initSceneClip, SceneClip, type SceneClipConfig } from '../src/core/scenes/clip/model';
 import { dot, embedImageArrays, embedPromptArrays } from '../src/core/scenes/clip/score';
 import { clipBatch, clipTrainStep } from '../src/core/scenes/clip/train';
@@ -91,8 +91,14 @@ for (const size of [32, 48]) {
   console.log(`  retrieval top-1 among the set's 12 prompts: seen singles ${f3(r.retrieval.seenSingles)}, seen groups ${f3(r.retrieval.seenMulti)}, held-out ${f3(r.retrieval.heldOut)}, relations ${f3(r.retrieval.relations)}`);
   console.log(`  own prompt above its one-word edits:        seen singles ${f3(r.hardNegatives.seenSingles)}, seen groups ${f3(r.hardNegatives.seenMulti)}, held-out ${f3(r.hardNegatives.heldOut)}, relations ${f3(r.hardNegatives.relations)}`);
   console.log(`  by edit: ${Object.entries(r.byEdit).map(([k, v]) => `${k} ${f3(v!.accuracy)} (${v!.pairs})`).join(', ')}`);
+  for (const set of ['heldOut', 'relations'] as const) {
+    console.log(`    ${set}: ${Object.entries(r.byEditPerSet[set]).map(([k, v]) => `${k} ${f3(v!.accuracy)} (${v!.pairs})`).join(', ')}`);
+  }
   console.log(`  clip-score: own prompt ${f3(r.meanOwn)}, edits ${f3(r.meanEdit)}; Pearson r with fidelity ${f3(r.fidelityCorrelation)} over ${r.pairs} pairs`);
 }
+
+console.log('\nclip-score and fidelity of spoiled eval images (32 px, 2 layouts of each of the 48 eval prompts):');
+for (const v of await spoiledScores(model, { layouts: 2, seed: 7 })) console.log(`  ${v.what.padEnd(24)} clip-score ${f3(v.clipScore)}  fidelity ${f3(v.fidelity)}`);
 
 const weights = await model.values();
 const meta = {

@@ -18,7 +18,8 @@ import { renderScene } from '../render';
 import { COLOURS, PLACES, SHAPES, SIZES } from '../vocab';
 import type { SceneClip } from './model';
 import { clipScoreOf } from './reward';
-import { cosineMatrix, dot, embedImageArrays, embedPromptArrays } from './score';
+import { cosineMatrix, dot, embedImageArrays, embedPromptArrays, pairCosines } from './score';
+import { blur3 } from './train';
 
 export type EditKind = 'colour' | 'shape' | 'size' | 'place' | 'count' | 'order' | 'relation';
 
@@ -53,6 +54,8 @@ export interface ClipEvalReport {
   /** Share of (image, edit) pairs where the own prompt scores higher, per set and per kind of edit. */
   hardNegatives: Record<SceneEvalSet, number>;
   byEdit: Partial<Record<EditKind, { accuracy: number; pairs: number }>>;
+  /** The same per set. */
+  byEditPerSet: Record<SceneEvalSet, Partial<Record<EditKind, { accuracy: number; pairs: number }>>>;
   /** Pearson's r of clip-score and fidelity over (image, own prompt or edit) pairs, and the pairs' count. */
   fidelityCorrelation: number;
   pairs: number;
@@ -87,12 +90,14 @@ export async function evaluateSceneClip(model: SceneClip, opts: { size?: number;
   const retrieval = {} as Record<SceneEvalSet, number>;
   const hardNegatives = {} as Record<SceneEvalSet, number>;
   const byEdit: Record<string, { right: number; pairs: number }> = {};
+  const perSet = {} as Record<SceneEvalSet, Record<string, { right: number; pairs: number }>>;
   const scores: number[] = [];
   const fids: number[] = [];
   const own: number[] = [];
   const edited: number[] = [];
   for (const [set, prompts] of Object.entries(SCENE_EVAL_SETS) as Array<[SceneEvalSet, readonly string[]]>) {
     let right = 0, total = 0, hardRight = 0, hardTotal = 0;
+    const mine: Record<string, { right: number; pairs: number }> = (perSet[set] = {});
     for (const prompt of prompts) {
       const images = evalImages(prompt, layouts, size, seed);
       const m = await cosineMatrix(model, images, prompts);
@@ -119,6 +124,9 @@ export async function evaluateSceneClip(model: SceneClip, opts: { size?: number;
           byEdit[kind] ??= { right: 0, pairs: 0 };
           byEdit[kind]!.right += ok;
           byEdit[kind]!.pairs++;
+          mine[kind] ??= { right: 0, pairs: 0 };
+          mine[kind]!.right += ok;
+          mine[kind]!.pairs++;
           hardRight += ok;
           hardTotal++;
         });
@@ -128,9 +136,54 @@ export async function evaluateSceneClip(model: SceneClip, opts: { size?: number;
     hardNegatives[set] = hardRight / hardTotal;
   }
   const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  const rates = (m: Record<string, { right: number; pairs: number }>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { accuracy: v.right / v.pairs, pairs: v.pairs }]));
   return {
-    size, layouts, retrieval, hardNegatives,
-    byEdit: Object.fromEntries(Object.entries(byEdit).map(([k, v]) => [k, { accuracy: v.right / v.pairs, pairs: v.pairs }])),
+    size, layouts, retrieval, hardNegatives, byEdit: rates(byEdit),
+    byEditPerSet: Object.fromEntries(Object.entries(perSet).map(([k, v]) => [k, rates(v)])) as ClipEvalReport['byEditPerSet'],
     fidelityCorrelation: pearson(scores, fids), pairs: scores.length, meanOwn: mean(own), meanEdit: mean(edited),
   };
+}
+
+/** A 3x3 binomial blur (train.ts' augmentation) applied `times` times. */
+function blurred(px: Float32Array, times: number): Float32Array {
+  let out = px;
+  for (let k = 0; k < times; k++) out = blur3(out);
+  return out;
+}
+
+/**
+ * clip-score beside fidelity on spoiled images of the evaluation prompts (every set, `layouts` layouts each): the
+ * clean image, blurred once to three times, with Gaussian pixel noise (sd 0.1, 0.2), a blank background, and the
+ * image of another eval prompt (the next one of the list). Where clip-score stays high as fidelity falls, a policy
+ * could earn the learned reward without the verified one.
+ */
+export async function spoiledScores(model: SceneClip, opts: { size?: number; layouts?: number; seed?: number } = {}): Promise<Array<{ what: string; clipScore: number; fidelity: number }>> {
+  const size = opts.size ?? 32;
+  const layouts = opts.layouts ?? 2;
+  const seed = opts.seed ?? 7;
+  const prompts = Object.values(SCENE_EVAL_SETS).flat();
+  const clean = prompts.map((p) => evalImages(p, layouts, size, seed));
+  const noiseRng = Rng.derive(seed, 'scenes-clip/eval/noise');
+  const noisy = (px: Float32Array, sd: number) => px.map((v) => Math.min(1, Math.max(0, v + sd * noiseRng.normal())));
+  const blank = renderScene({ objects: [] }, size);
+  const variants: Array<[string, (px: Float32Array, i: number, r: number) => Float32Array]> = [
+    ['clean', (px) => px],
+    ['blurred once', (px) => blurred(px, 1)],
+    ['blurred twice', (px) => blurred(px, 2)],
+    ['blurred 3 times', (px) => blurred(px, 3)],
+    ['noise sd 0.1', (px) => noisy(px, 0.1)],
+    ['noise sd 0.2', (px) => noisy(px, 0.2)],
+    ['blank', () => blank],
+    ['another prompt\'s image', (_, i, r) => clean[(i + 1) % prompts.length]![r]!],
+  ];
+  const out: Array<{ what: string; clipScore: number; fidelity: number }> = [];
+  for (const [what, spoil] of variants) {
+    const images: Float32Array[] = [];
+    const texts: string[] = [];
+    prompts.forEach((p, i) => clean[i]!.forEach((px, r) => (images.push(spoil(px, i, r)), texts.push(p))));
+    const cos = await pairCosines(model, images, texts);
+    const fid = images.map((px, k) => fidelity(px, parsePrompt(texts[k]!)).reward);
+    out.push({ what, clipScore: cos.reduce((a, c) => a + clipScoreOf(model.config, c), 0) / cos.length, fidelity: fid.reduce((a, b) => a + b, 0) / fid.length });
+  }
+  return out;
 }
