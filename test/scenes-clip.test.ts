@@ -7,6 +7,7 @@ import { checkConfig, runDefaults, type RunConfig } from '../src/core/config/sch
 import { decodeConfigHash, encodeConfigHash } from '../src/core/config/url';
 import type { Denoiser, DenoiserSampleItem } from '../src/core/diffusion/denoiser';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
+import { imageRewardWeights } from '../src/core/diffusion/rewards';
 import { LoraAdapters } from '../src/core/lora-adapters';
 import { Rng } from '../src/core/rng';
 import { parsePrompt, renderScene, SCENE_EVAL_SETS, SCENE_TASK_PROMPTS, sampleScene, scenesRewarder } from '../src/core/scenes';
@@ -206,6 +207,11 @@ describe('weighted mixes of image rewards (--reward fidelity:0.7,clip-score:0.3)
     const shapes = parseCliArgs(['run', '--task', 'shapes', '--reward', 'redness:1,count:3']);
     expect(shapes.errors).toEqual([]);
     expect(checkConfig(shapes.config)).toEqual([]);
+    // the engine's weights of a setting: a named reward, clip-score, or a mix
+    expect(imageRewardWeights(shapes.config.imageReward)).toEqual({ redness: 1, count: 3 });
+    expect(imageRewardWeights('red-symmetric')).toEqual({ redness: 0.5, symmetry: 0.5 });
+    expect(imageRewardWeights('clip-score')).toEqual({ 'clip-score': 1 });
+    expect(imageRewardWeights('aesthetic')).toBeUndefined();
     let loads = 0;
     const prompts = SCENE_TASK_PROMPTS.slice(0, 2);
     const mixed = await scenesRunRewarder(r.config, prompts, async () => (loads++, loadSceneClip()));
