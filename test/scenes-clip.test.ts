@@ -17,7 +17,10 @@ import { resampleTo } from '../src/core/scenes/clip/resize';
 import { pairCosines } from '../src/core/scenes/clip/score';
 import { scenesRunRewarder } from '../src/core/scenes/run-reward';
 import { loadSceneClip } from '../src/node/scenes-clip-files';
-import { modelDir } from '../src/node/model-files';
+import { modelDir, PROJECT_ROOT } from '../src/node/model-files';
+import { loadSceneClipFromUrl } from '../src/browser/scenes-clip-files';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const image = (prompt: string, seed: number, size = 32) => renderScene(sampleScene(parsePrompt(prompt), new Rng(seed)), size);
 
@@ -102,6 +105,29 @@ describe('clip-score as the reward of task scenes', () => {
     const mix = await scenesRewarder({ fidelity: 0.5, 'clip-score': 0.5 }, prompts, clip)(images, labels);
     mix.forEach((r, i) => expect(r.reward).toBeCloseTo((got[i]!.reward + (got[i]!.breakdown!.fidelity as number)) / 2, 2));
     expect(() => scenesRewarder({ 'clip-score': 1 }, prompts)).toThrow(/scenes CLIP/);
+  });
+
+  it('the browser loader (models/scenes-clip/ fetched relative to the page) gives the same scores as the Node loader', async () => {
+    const prompts = ['two small purple circles at the top', 'a red circle left of a blue square'];
+    const images = [image(prompts[0]!, 7), image(prompts[1]!, 8)];
+    const real = globalThis.fetch;
+    const fetched: string[] = [];
+    // the page's files are public/ served at https://lab.test/
+    globalThis.fetch = (async (url: URL | string) => {
+      const path = new URL(String(url)).pathname;
+      fetched.push(path);
+      return new Response(readFileSync(join(PROJECT_ROOT, 'public', path)));
+    }) as typeof fetch;
+    try {
+      const browser = await loadSceneClipFromUrl('https://lab.test/');
+      expect(await loadSceneClipFromUrl('https://lab.test/')).toBe(browser); // once per worker
+      expect(fetched.sort()).toEqual(['/models/scenes-clip/model.json', '/models/scenes-clip/weights.bin']);
+      const node = await loadSceneClip();
+      const [a, b] = [await pairCosines(browser, images, prompts), await pairCosines(node, images, prompts)];
+      a.forEach((c, i) => expect(c).toBeCloseTo(b[i]!, 6));
+    } finally {
+      globalThis.fetch = real;
+    }
   });
 
   it('scores the same on the cpu backend as on wasm', async () => {
