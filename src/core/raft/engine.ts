@@ -12,6 +12,7 @@ import { Adam } from '../lm/adam';
 import type { Generation } from '../lm/generate';
 import type { LanguageModel } from '../lm/language-model';
 import { resolveLoraTargets } from '../models/registry';
+import { tokenEntropy } from '../lm/entropy';
 import { perTokenLogProbs, sequenceLogProbs } from '../lm/logprobs';
 import { makeBatch, disposeBatch, type Batch, type Sequence } from '../lm/train';
 import { nextTask } from '../next-task';
@@ -22,7 +23,8 @@ import { CycleEngine, selectionOptions, type CycleTimes } from './cycle';
 import type { EngineState } from './engine-state';
 import { evaluate, sampleKl, tokenChanges, type EvalParts } from './evaluation';
 import { METHOD_MODULES, type CycleContext, type Method, type MethodUpdate, type Scored } from './methods/index';
-import { NO_TRAINING } from './methods/types';
+import { groupByPrompt, NO_TRAINING } from './methods/types';
+import { allEqual } from './policy-losses';
 import { PromptOrder } from './prompt-order';
 import { Reference } from './reference';
 import { Sampler } from './sampling';
@@ -63,6 +65,8 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   readonly #eval: EvalParts;
   /** What the current cycle's training spent (stats.budget). */
   #budget: CycleBudget = emptyBudget();
+  /** What the current cycle's training samples were like (entropy, ties, truncation; samplingMeasures). */
+  #sampled = emptySampled();
   /** The method's update step (methods/). */
   readonly #method: Method;
 
@@ -105,6 +109,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   protected override beginCycle(): void {
     this.#scorer.reset();
     this.#budget = emptyBudget();
+    this.#sampled = emptySampled();
   }
 
   /** The method's update step (methods/), with the engine's services. */
@@ -132,6 +137,10 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       budget: { ...this.#budget },
       ms: { generate: Math.round(ms.generate), reward: Math.round(ms.reward), train: Math.round(ms.train), eval: Math.round(ms.eval) },
       verifyPerSec: this.#scorer.verifyPerSec(),
+      ...samplingMeasures(this.#sampled),
+      clipRatio: update?.stats.clipRatio ?? null,
+      clipLow: update?.stats.clipLow ?? null,
+      clipHigh: update?.stats.clipHigh ?? null,
       ...(ev.general ? { general: ev.general } : {}),
     };
     return { stats, result: { stats, samples: update?.samples ?? [], evalSamples: ev.samples } };
@@ -208,7 +217,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       optimizer: this.#optimizer,
       lr: (this.config.lora > 0 ? this.config.loraLr : this.config.lr) * this.config.lrDecay ** (cycle - 1),
       eosId: eos,
-      nextPrompts: () => this.#prompts.next(this.config.promptsPerCycle),
+      nextPrompts: (n = this.config.promptsPerCycle) => this.#prompts.next(n),
       sampleAndScore: (prompts) => this.#sampleAndScore(cycle, prompts, ms),
       select: (scored) => {
         this.#progress(cycle, 'select', 0, 1);
@@ -219,7 +228,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       record: (s, kept) => this.#sampler.record(s, kept),
       sequenceOf: (s) => this.#sampler.sequenceOf(s),
       nextDemos: (n) => this.#nextDemos(n),
-      train: (items, seqsOf, step, opts) => this.#train(cycle, items, seqsOf, step, opts?.skipEmpty ?? false, opts?.epochs ?? this.config.epochsPerCycle),
+      train: (items, seqsOf, step, opts) => this.#train(cycle, items, seqsOf, step, opts?.skipEmpty ?? false, opts?.epochs ?? this.config.epochsPerCycle, opts?.skip),
       referenceLogProbs: (seqs) => this.referenceLogProbs(seqs),
       tokenLogProbs: (seqs, which) => (which === 'policy' ? perTokenLogProbs(this.model, seqs, eos) : reference.run((m) => perTokenLogProbs(m, seqs, eos))),
       domain: {
@@ -250,7 +259,26 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       // DART-style quota: prompts whose best sample is still under the threshold get another round
       todo = todo.filter((p) => !scored.some((s) => s.promptIndex === p && s.result.reward >= this.config.rewardThreshold));
     }
+    await this.#measureSampled(scored);
     return scored;
+  }
+
+  /**
+   * The sampling policy's entropy on a draw's samples (before any update of the cycle), its prompts whose rewards all
+   * tie, and its samples that hit their token budget without ending; added to the cycle's (samplingMeasures).
+   */
+  async #measureSampled(scored: readonly Scored[]): Promise<void> {
+    const { temperature, topK, topP } = this.config;
+    const seqs = scored.map((s) => this.#sampler.sequenceOf(s));
+    const h = await tokenEntropy((x) => this.model.forward(x), seqs, this.model.config.blockSize, this.tokenizer.eosId, { temperature, topK, topP });
+    const groups = groupByPrompt(scored);
+    const m = this.#sampled;
+    m.entropySum += h.sum;
+    m.positions += h.positions;
+    m.groups += groups.length;
+    m.tiedGroups += groups.filter((g) => allEqual(g.map((s) => s.result.reward))).length;
+    m.samples += scored.length;
+    m.truncated += scored.filter((s) => !s.gen.ended).length;
   }
 
   /** One sample per prompt text from the policy or the reference (domain-RAFT's rewrites and student samples). */
@@ -285,7 +313,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   }
 
   /** The training loop of every method: epochs of batches shuffled by the train stream (methods/types.ts). */
-  async #train<T>(cycle: number, items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, skipEmpty: boolean, epochsPerCycle: number): Promise<number | null> {
+  async #train<T>(cycle: number, items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, skipEmpty: boolean, epochsPerCycle: number, skip?: (part: readonly T[]) => boolean): Promise<number | null> {
     if (items.length === 0) return null;
     const eos = this.tokenizer.eosId;
     const { batchSize } = this.config;
@@ -296,6 +324,10 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       const order = this.#rng.train.shuffled(items);
       for (let i = 0; i < order.length; i += batchSize) {
         const part = order.slice(i, i + batchSize);
+        if (skip?.(part)) {
+          this.#progress(cycle, 'train', losses.length, steps);
+          continue;
+        }
         const seqs = seqsOf(part);
         const batch = makeBatch(seqs, this.model.config.blockSize, eos);
         try {
@@ -328,4 +360,27 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   #progress(cycle: number, phase: Phase, done: number, total: number): void {
     this.#onProgress?.({ cycle, phase, done, total });
   }
+}
+
+/** A cycle's training samples so far: summed entropy and positions, prompts (ties among them), samples (truncated). */
+interface Sampled {
+  entropySum: number;
+  positions: number;
+  groups: number;
+  tiedGroups: number;
+  samples: number;
+  truncated: number;
+}
+
+function emptySampled(): Sampled {
+  return { entropySum: 0, positions: 0, groups: 0, tiedGroups: 0, samples: 0, truncated: 0 };
+}
+
+/** The stats of a cycle's training samples (null where the cycle drew none: cycle 0, SFT, domain-RAFT). */
+function samplingMeasures(m: Sampled): Pick<CycleStats, 'entropy' | 'fracRewardZeroStd' | 'truncatedFraction'> {
+  return {
+    entropy: m.positions ? m.entropySum / m.positions : null,
+    fracRewardZeroStd: m.groups ? m.tiedGroups / m.groups : null,
+    truncatedFraction: m.samples ? m.truncated / m.samples : null,
+  };
 }
