@@ -204,7 +204,7 @@ describe('PPO, GRPO, RLOO and online DPO in the engine', () => {
     e.dispose();
   });
 
-  for (const method of ['ppo', 'grpo', 'rloo', 'online-dpo'] as const) {
+  for (const method of ['ppo', 'grpo', 'rloo', 'online-dpo', 'raftpp', 'reinforce-rej'] as const) {
     for (const lora of [0, 4]) {
       it(`${method} (lora ${lora}): trains, keeps tensor counts flat, and resumes to the stats of an uninterrupted run`, async () => {
         const config: RunConfig = tinyConfig({ method, lora, seed: 7, samplesPerPrompt: 4 });
