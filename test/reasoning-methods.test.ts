@@ -257,4 +257,19 @@ describe('the cycle\'s sampling stats', () => {
     expect(r.stats.clipLow).toBe(0); // advantage 1: only the high side can clip
     e.dispose();
   });
+
+  it('the clip shares: numbers in [0, 1] (low + high = all) for the methods that clip, null for RAFT', async () => {
+    for (const method of ['grpo', 'ppo', 'reinforce-rej', 'raft'] as const) {
+      const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: toyTask, config: tinyConfig({ method, seed: 7, samplesPerPrompt: 4, epochsPerCycle: 2 }) });
+      await e.runCycle();
+      const { clipRatio, clipLow, clipHigh } = (await e.runCycle()).stats;
+      if (method === 'raft') expect([clipRatio, clipLow, clipHigh]).toEqual([null, null, null]);
+      else {
+        for (const x of [clipRatio, clipLow, clipHigh]) expect(x).toBeGreaterThanOrEqual(0);
+        expect(clipRatio).toBeLessThanOrEqual(1);
+        expect(clipLow! + clipHigh!).toBeCloseTo(clipRatio!, 12);
+      }
+      e.dispose();
+    }
+  });
 });

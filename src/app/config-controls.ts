@@ -133,7 +133,7 @@ export const STATS_COLUMNS: readonly StatsColumn[] = [
   { key: 'entropy', label: 'entropy', digits: 3, title: 'Mean per-token entropy (nats) of the sampling policy on the cycle\'s training samples (temperature, top-k, top-p as sampled); a falling entropy means the model explores less', optional: true },
   { key: 'fracRewardZeroStd', label: 'tied prompts', digits: 3, title: 'Share of the cycle\'s prompts whose samples all scored the same (no signal for a group baseline; TRL\'s frac_reward_zero_std)', optional: true },
   { key: 'truncatedFraction', label: 'truncated', digits: 3, title: 'Share of the cycle\'s training samples that hit max new tokens without ending', optional: true },
-  { key: 'clipRatio', label: 'clipped', digits: 3, title: 'Share of trained tokens whose update the clip cut off (GRPO, RAFT++, Reinforce-Rej); low and high sides in the next columns', optional: true },
+  { key: 'clipRatio', label: 'clipped', digits: 3, title: 'Share of trained tokens whose update the clip cut off (GRPO, RAFT++, Reinforce-Rej, PPO); low and high sides in the next columns', optional: true },
   { key: 'clipLow', label: 'clip low', digits: 3, title: 'Share of trained tokens clipped below (ratio < 1 - epsilon with a negative advantage)', optional: true },
   { key: 'clipHigh', label: 'clip high', digits: 3, title: 'Share of trained tokens clipped above (ratio > 1 + epsilon high with a positive advantage)', optional: true },
   { key: 'rewardErrors', label: 'reward errors', digits: 0, title: 'Samples of the cycle whose reward failed (threw, or gave no number in [0, 1]); they scored 0', optional: true },
