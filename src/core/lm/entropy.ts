@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LogitsOf } from './kl';
 import { samplingCandidates, type SamplingOptions } from './sample';
 import { disposeBatch, makeBatch, type Sequence } from './train';
+import { microBatchRows } from './train-shapes';
 
 /** Entropy of one position's sampling distribution, from its logits. */
 export function positionEntropy(logits: ArrayLike<number>, opts: SamplingOptions): number {
@@ -22,9 +23,12 @@ export function positionEntropy(logits: ArrayLike<number>, opts: SamplingOptions
 
 /**
  * The summed entropy over every loss position of `seqs` and the number of positions (their mean is the mean
- * per-token entropy), in batches; no gradient. `policy` gives the model's logits (B*T, V) for ids (B, T).
+ * per-token entropy), in batches of at most 16 rows whose logits stay within a training micro-batch's (the logits
+ * are read back whole); no gradient. `policy` gives the model's logits (B*T, V) for ids (B, T).
  */
-export async function tokenEntropy(policy: LogitsOf, seqs: readonly Sequence[], blockSize: number, padId: number, opts: SamplingOptions, batchSize = 16): Promise<{ sum: number; positions: number }> {
+export async function tokenEntropy(policy: LogitsOf, seqs: readonly Sequence[], blockSize: number, vocabSize: number, padId: number, opts: SamplingOptions): Promise<{ sum: number; positions: number }> {
+  const longest = Math.min(blockSize, Math.max(1, ...seqs.map((s) => s.tokens.length)));
+  const batchSize = Math.min(16, microBatchRows(longest, vocabSize));
   let sum = 0;
   let positions = 0;
   for (let i = 0; i < seqs.length; i += batchSize) {

@@ -270,7 +270,8 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   async #measureSampled(scored: readonly Scored[]): Promise<void> {
     const { temperature, topK, topP } = this.config;
     const seqs = scored.map((s) => this.#sampler.sequenceOf(s));
-    const h = await tokenEntropy((x) => this.model.forward(x), seqs, this.model.config.blockSize, this.tokenizer.eosId, { temperature, topK, topP });
+    const { blockSize, vocabSize } = this.model.config;
+    const h = await tokenEntropy((x) => this.model.forward(x), seqs, blockSize, vocabSize, this.tokenizer.eosId, { temperature, topK, topP });
     const groups = groupByPrompt(scored);
     const m = this.#sampled;
     m.entropySum += h.sum;
@@ -319,13 +320,14 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
     const { batchSize } = this.config;
     const steps = epochsPerCycle * Math.ceil(items.length / batchSize);
     const losses: number[] = [];
+    let visited = 0; // batches done, stepped or skipped
     this.#progress(cycle, 'train', 0, steps);
     for (let e = 0; e < epochsPerCycle; e++) {
       const order = this.#rng.train.shuffled(items);
       for (let i = 0; i < order.length; i += batchSize) {
         const part = order.slice(i, i + batchSize);
         if (skip?.(part)) {
-          this.#progress(cycle, 'train', losses.length, steps);
+          this.#progress(cycle, 'train', ++visited, steps);
           continue;
         }
         const seqs = seqsOf(part);
@@ -338,7 +340,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
         } finally {
           disposeBatch(batch);
         }
-        this.#progress(cycle, 'train', losses.length, steps);
+        this.#progress(cycle, 'train', ++visited, steps);
         await nextTask();
       }
     }
