@@ -20,7 +20,8 @@ export const grpo: Method = {
     const adv = grpoAdvantages(groups.map((g) => g.map((s) => s.result.reward)), c.scaleRewards);
     const samples = groups.flatMap((g, gi) => g.map((s, j) => ({ seq: ctx.sequenceOf(s), adv: adv[gi]![j]!, loss: !(c.maskTruncatedCompletions && !s.gen.ended) })));
     const { trainLoss, clip } = await trainClippedPolicy(ctx, samples, { clip: clipRange(c.epsilon, c.epsilonHigh), beta: c.grpoBeta, lossType: c.lossType });
-    const kept = new Set(groups.flat());
-    return { samples: scored.map((s) => ctx.record(s, kept.has(s))), stats: { ...samplingStats(scored, [...kept], trainLoss, ctx.lr), ...clip } };
+    const inGroups = new Set(groups.flat());
+    const kept = scored.filter((s) => inGroups.has(s));
+    return { samples: scored.map((s) => ctx.record(s, inGroups.has(s))), stats: { ...samplingStats(scored, kept, trainLoss, ctx.lr), ...clip } };
   },
 };

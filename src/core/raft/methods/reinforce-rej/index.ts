@@ -14,18 +14,18 @@ export const reinforceRej: Method = {
   async update(ctx) {
     const c = ctx.config;
     const scored = await ctx.sampleAndScore(ctx.nextPrompts());
-    const kept: Scored[] = [];
+    const inKept = new Set<Scored>();
     const samples: PolicySample[] = [];
     for (const g of groupByPrompt(scored)) {
       const adv = meanBaselineAdvantages(g.map((s) => s.result.reward));
       if (!adv) continue;
       g.forEach((s, j) => {
-        kept.push(s);
+        inKept.add(s);
         samples.push({ seq: ctx.sequenceOf(s), adv: adv[j]!, loss: true });
       });
     }
     const { trainLoss, clip } = await trainClippedPolicy(ctx, samples, { clip: clipRange(c.epsilon, c.epsilonHigh), beta: 0, lossType: 'grpo' });
-    const inKept = new Set(kept);
+    const kept = scored.filter((s) => inKept.has(s));
     return { samples: scored.map((s) => ctx.record(s, inKept.has(s))), stats: { ...samplingStats(scored, kept, trainLoss, ctx.lr), ...clip } };
   },
 };
