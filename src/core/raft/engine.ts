@@ -12,7 +12,6 @@ import { Adam } from '../lm/adam';
 import type { Generation } from '../lm/generate';
 import type { LanguageModel } from '../lm/language-model';
 import { resolveLoraTargets } from '../models/registry';
-import { tokenEntropy } from '../lm/entropy';
 import { perTokenLogProbs, sequenceLogProbs } from '../lm/logprobs';
 import { makeBatch, disposeBatch, type Batch, type Sequence } from '../lm/train';
 import { nextTask } from '../next-task';
@@ -23,10 +22,10 @@ import { CycleEngine, selectionOptions, type CycleTimes } from './cycle';
 import type { EngineState } from './engine-state';
 import { evaluate, sampleKl, tokenChanges, type EvalParts } from './evaluation';
 import { METHOD_MODULES, type CycleContext, type Method, type MethodUpdate, type Scored } from './methods/index';
-import { groupByPrompt, NO_TRAINING } from './methods/types';
-import { allEqual } from './policy-losses';
+import { NO_TRAINING } from './methods/types';
 import { PromptOrder } from './prompt-order';
 import { Reference } from './reference';
+import { SampleMeasures } from './sample-measures';
 import { Sampler } from './sampling';
 import { SampleScorer } from './scoring';
 import { selectSamples } from './select';
@@ -65,8 +64,8 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   readonly #eval: EvalParts;
   /** What the current cycle's training spent (stats.budget). */
   #budget: CycleBudget = emptyBudget();
-  /** What the current cycle's training samples were like (entropy, ties, truncation; samplingMeasures). */
-  #sampled = emptySampled();
+  /** What the current cycle's training samples were like (entropy, ties, truncation). */
+  #sampled = new SampleMeasures();
   /** The method's update step (methods/). */
   readonly #method: Method;
 
@@ -109,7 +108,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   protected override beginCycle(): void {
     this.#scorer.reset();
     this.#budget = emptyBudget();
-    this.#sampled = emptySampled();
+    this.#sampled = new SampleMeasures();
   }
 
   /** The method's update step (methods/), with the engine's services. */
@@ -137,7 +136,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       budget: { ...this.#budget },
       ms: { generate: Math.round(ms.generate), reward: Math.round(ms.reward), train: Math.round(ms.train), eval: Math.round(ms.eval) },
       verifyPerSec: this.#scorer.verifyPerSec(),
-      ...samplingMeasures(this.#sampled),
+      ...this.#sampled.stats(),
       clipRatio: update?.stats.clipRatio ?? null,
       clipLow: update?.stats.clipLow ?? null,
       clipHigh: update?.stats.clipHigh ?? null,
@@ -259,27 +258,9 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       // DART-style quota: prompts whose best sample is still under the threshold get another round
       todo = todo.filter((p) => !scored.some((s) => s.promptIndex === p && s.result.reward >= this.config.rewardThreshold));
     }
-    await this.#measureSampled(scored);
-    return scored;
-  }
-
-  /**
-   * The sampling policy's entropy on a draw's samples (before any update of the cycle), its prompts whose rewards all
-   * tie, and its samples that hit their token budget without ending; added to the cycle's (samplingMeasures).
-   */
-  async #measureSampled(scored: readonly Scored[]): Promise<void> {
     const { temperature, topK, topP } = this.config;
-    const seqs = scored.map((s) => this.#sampler.sequenceOf(s));
-    const { blockSize, vocabSize } = this.model.config;
-    const h = await tokenEntropy((x) => this.model.forward(x), seqs, blockSize, vocabSize, this.tokenizer.eosId, { temperature, topK, topP });
-    const groups = groupByPrompt(scored);
-    const m = this.#sampled;
-    m.entropySum += h.sum;
-    m.positions += h.positions;
-    m.groups += groups.length;
-    m.tiedGroups += groups.filter((g) => allEqual(g.map((s) => s.result.reward))).length;
-    m.samples += scored.length;
-    m.truncated += scored.filter((s) => !s.gen.ended).length;
+    await this.#sampled.add(scored, scored.map((s) => this.#sampler.sequenceOf(s)), (x) => this.model.forward(x), this.model.config, this.tokenizer.eosId, { temperature, topK, topP });
+    return scored;
   }
 
   /** One sample per prompt text from the policy or the reference (domain-RAFT's rewrites and student samples). */
@@ -362,27 +343,4 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   #progress(cycle: number, phase: Phase, done: number, total: number): void {
     this.#onProgress?.({ cycle, phase, done, total });
   }
-}
-
-/** A cycle's training samples so far: summed entropy and positions, prompts (ties among them), samples (truncated). */
-interface Sampled {
-  entropySum: number;
-  positions: number;
-  groups: number;
-  tiedGroups: number;
-  samples: number;
-  truncated: number;
-}
-
-function emptySampled(): Sampled {
-  return { entropySum: 0, positions: 0, groups: 0, tiedGroups: 0, samples: 0, truncated: 0 };
-}
-
-/** The stats of a cycle's training samples (null where the cycle drew none: cycle 0, SFT, domain-RAFT). */
-function samplingMeasures(m: Sampled): Pick<CycleStats, 'entropy' | 'fracRewardZeroStd' | 'truncatedFraction'> {
-  return {
-    entropy: m.positions ? m.entropySum / m.positions : null,
-    fracRewardZeroStd: m.groups ? m.tiedGroups / m.groups : null,
-    truncatedFraction: m.samples ? m.truncated / m.samples : null,
-  };
 }
