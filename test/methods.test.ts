@@ -1,9 +1,11 @@
 // Methods as plug-ins (src/core/raft/methods/, the cycle in src/core/raft/cycle.ts): seeded runs of raft, uft, sft and
 // best-of-K, and of the image task's RAFT, give their pinned stats and samples (test/fixtures/methods-before-plugins.json
 // and image-raft-before-plugins.json, written by the engines before methods became plug-ins and kept since: every
-// later change to the engine, its modules and the log-prob helpers must leave them equal); GRPO, RLOO and online
-// DPO: their advantages, pairs and losses against hand computations, no update at all when a group's rewards are
-// equal (beta 0), flat tensor counts, resume equal to an uninterrupted run, and the same sample budget as RAFT.
+// later change to the engine, its modules and the log-prob helpers must leave them equal; fields added to the stats
+// since are left out of the comparison); GRPO, RLOO and online DPO: their advantages, pairs and losses against hand
+// computations, no update at all when a group's rewards are equal (beta 0); PPO, GRPO, RLOO, online DPO, RAFT++ and
+// Reinforce-Rej: flat tensor counts, resume equal to an uninterrupted run, and the same sample budget as RAFT.
+// (The reasoning-era methods and GRPO's options: test/reasoning-methods.test.ts.)
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
