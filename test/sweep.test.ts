@@ -52,6 +52,12 @@ describe('sweep grids and intervals', () => {
     expect(rows[1]!.evalReward.mean).toBeCloseTo(0.7, 12);
     expect(rows[1]!.evalReward.high - 0.7).toBeCloseTo(12.706 * Math.sqrt(0.02) / Math.sqrt(2), 10);
     expect(rows[1]!.klToRef).toMatchObject({ mean: 1, low: 1, high: 1 });
+    expect(rows[1]!.entropy).toBeNull(); // runs recorded before the field
+    // group filtering draws a different number of samples per seed: the mean over the seeds; entropy's interval
+    const filtered = (seed: number, gen: number, h: number): SweepRun => ({ ...run(seed, 0.7), cycles: [stats(0, 0.5, 0), { ...stats(1, 0.7, gen), entropy: h }] });
+    const f = summarizeSweep([filtered(1, 10, 0.4), filtered(2, 14, 0.6)]);
+    expect(f[1]!.samplesGenerated).toBe(12);
+    expect(f[1]!.entropy).toMatchObject({ mean: 0.5, n: 2 });
     expect(() => parseSweepFile('{"raftlabSweep": 2}')).toThrow(/not a sweep file/);
   });
 });
