@@ -47,6 +47,8 @@ export interface SweepSummaryRow {
   klToRef: Interval | null;
   /** The sampling policy's entropy on the cycle's training samples; null where some seed has none (absent in older files). */
   entropy?: Interval | null;
+  /** The eval pass rate (tasks with a pass notion); null where some seed has none (absent in older files). */
+  evalPassRate?: Interval | null;
 }
 
 export interface SweepFile {
@@ -162,6 +164,7 @@ export function summarizeSweep(runs: readonly SweepRun[]): SweepSummaryRow[] {
       const at = group.map((r) => r.cycles[c]).filter((s): s is CycleStats => s !== undefined);
       const kls = at.map((s) => s.klToRef).filter((k): k is number => k !== null);
       const entropies = at.map((s) => s.entropy ?? null).filter((h): h is number => h !== null);
+      const passes = at.map((s) => s.evalPassRate).filter((p): p is number => p !== null && p !== undefined);
       const spentBy = (r: SweepRun) => r.cycles.slice(0, c + 1).reduce((n, s) => n + (s.budget?.samplesGenerated ?? 0), 0);
       const withCycle = group.filter((r) => r.cycles.length > c);
       rows.push({
@@ -173,6 +176,7 @@ export function summarizeSweep(runs: readonly SweepRun[]): SweepSummaryRow[] {
         perplexity: interval(at.map((s) => s.perplexity)),
         klToRef: kls.length === at.length ? interval(kls) : null,
         entropy: entropies.length === at.length ? interval(entropies) : null,
+        evalPassRate: passes.length === at.length ? interval(passes) : null,
       });
     }
   }
