@@ -23,9 +23,11 @@ describe('method declarations', () => {
       expect(new Set(d.settings).size).toBe(d.settings.length);
       for (const k of d.legend.keys) expect(keys.has(k), `${d.name} legend: ${k}`).toBe(true);
     }
-    // the selection settings belong to the methods that select, GRPO's to GRPO alone
-    expect(methodsOfSetting('keepPerPrompt')).toEqual(['raft', 'uft']);
+    // the selection settings belong to the methods that select, GRPO's to GRPO alone, the clip range to the clippers
+    expect(methodsOfSetting('keepPerPrompt')).toEqual(['raft', 'uft', 'raftpp']);
     expect(methodsOfSetting('grpoBeta')).toEqual(['grpo']);
+    expect(methodsOfSetting('lossType')).toEqual(['grpo']);
+    expect(methodsOfSetting('epsilonHigh')).toEqual(['grpo', 'raftpp', 'reinforce-rej']);
     expect(methodsOfSetting('temperature')).toEqual([]);
   });
 

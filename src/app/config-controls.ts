@@ -130,6 +130,12 @@ export const STATS_COLUMNS: readonly StatsColumn[] = [
   { key: 'klToRef', label: 'KL to base', digits: 3, title: 'KL to the reference (base) model: the exact per-token KL between the two models\' sampling distributions (temperature, top-k, top-p), summed over each eval sample and averaged', optional: true },
   { key: 'klBound', label: 'KL bound', digits: 3, title: 'Best-of-K: the analytic bound log K - (K - 1) / K of its KL to the base model (not a measured KL)', optional: true },
   { key: 'trainLoss', label: 'train loss', digits: 3, title: 'Mean fine-tuning loss on the kept samples' },
+  { key: 'entropy', label: 'entropy', digits: 3, title: 'Mean per-token entropy (nats) of the sampling policy on the cycle\'s training samples (temperature, top-k, top-p as sampled); a falling entropy means the model explores less', optional: true },
+  { key: 'fracRewardZeroStd', label: 'tied prompts', digits: 3, title: 'Share of the cycle\'s prompts whose samples all scored the same (no signal for a group baseline; TRL\'s frac_reward_zero_std)', optional: true },
+  { key: 'truncatedFraction', label: 'truncated', digits: 3, title: 'Share of the cycle\'s training samples that hit max new tokens without ending', optional: true },
+  { key: 'clipRatio', label: 'clipped', digits: 3, title: 'Share of trained tokens whose update the clip cut off (GRPO, RAFT++, Reinforce-Rej, PPO); low and high sides in the next columns', optional: true },
+  { key: 'clipLow', label: 'clip low', digits: 3, title: 'Share of trained tokens clipped below (ratio < 1 - epsilon with a negative advantage)', optional: true },
+  { key: 'clipHigh', label: 'clip high', digits: 3, title: 'Share of trained tokens clipped above (ratio > 1 + epsilon high with a positive advantage)', optional: true },
   { key: 'rewardErrors', label: 'reward errors', digits: 0, title: 'Samples of the cycle whose reward failed (threw, or gave no number in [0, 1]); they scored 0', optional: true },
   { key: 'verifyPerSec', label: 'verified/s', digits: 1, title: 'Verification throughput: samples per second of the cycle\'s verified rewards', optional: true },
 ];

@@ -10,6 +10,7 @@
 import { GENERAL_TASKS, METHODS, TASKS, isImageTaskName } from '../tasks/catalogue';
 import { LORA_TARGETS } from '../lm/lora-config';
 import { SELECT_MODES } from '../raft/select';
+import { LOSS_TYPES } from '../raft/loss-types';
 import { IMAGE_REWARD_NAMES, IMAGE_REWARD_PARTS } from '../diffusion/rewards';
 import { LEARNED_IMAGE_REWARDS } from '../rewards/image-reward-names';
 import { DEFAULT_UNET_LORA_TARGETS, UNET_LORA_TARGETS } from '../diffusers/unet2d/lora-targets';
@@ -121,7 +122,7 @@ const FIELDS = [
   // method
   {
     key: 'method', type: 'choice', default: 'raft', choices: METHODS, urlKey: 'm', cliFlag: '--method',
-    label: 'Method', help: 'RAFT fine-tunes on the best samples; UFT trains on all scored samples and demonstrations with one loss; SFT trains on the corpus only; best-of-K trains nothing and keeps the best of K samples at evaluation; PPO (with a value head and a KL penalty), GRPO and RLOO push up samples that beat what was expected of them (policy gradients); online DPO prefers each prompt\'s best sample over its worst.', group: 'run',
+    label: 'Method', help: 'RAFT fine-tunes on the best samples; UFT trains on all scored samples and demonstrations with one loss; SFT trains on the corpus only; best-of-K trains nothing and keeps the best of K samples at evaluation; PPO (with a value head and a KL penalty), GRPO, RLOO and Reinforce-Rej push up samples that beat what was expected of them (policy gradients); RAFT++ trains on RAFT\'s samples with importance ratios and clipping; online DPO prefers each prompt\'s best sample over its worst.', group: 'run',
   },
   {
     key: 'uftBeta', type: 'number', default: 0.01, min: 0.0001, max: 10, urlKey: 'ub', cliFlag: '--uft-beta',
@@ -141,11 +142,31 @@ const FIELDS = [
   },
   {
     key: 'epsilon', type: 'number', default: 0.2, min: 0.01, max: 1, urlKey: 'eps', cliFlag: '--epsilon',
-    label: 'GRPO clip range', help: 'GRPO: how far the probability of a sampled token may move from when it was sampled before its update stops counting.', group: 'training', scope: 'language',
+    label: 'Clip range (epsilon)', help: 'GRPO, RAFT++ and Reinforce-Rej: how far below its probability at sampling a token\'s probability may fall before its update stops counting (and above it, unless Clip range high is set).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'epsilonHigh', type: 'number', default: 0, min: 0, max: 10, urlKey: 'epsh', cliFlag: '--epsilon-high',
+    label: 'Clip range high', help: 'GRPO, RAFT++ and Reinforce-Rej: the upper clip range (clip-higher, DAPO recommends 0.28), so a rare good token can grow more than a common one may shrink; 0 = the same as epsilon.', group: 'training', scope: 'language',
   },
   {
     key: 'scaleRewards', type: 'choice', default: 'group', choices: ['group', 'batch', 'none'], urlKey: 'gsr', cliFlag: '--scale-rewards',
     label: 'GRPO reward scaling', help: 'GRPO: a sample\'s advantage is its reward minus its prompt\'s mean, divided by the standard deviation of its prompt\'s rewards (group), of the whole batch (batch), or not divided (none).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'lossType', type: 'choice', default: 'grpo', choices: LOSS_TYPES, urlKey: 'glt', cliFlag: '--loss-type',
+    label: 'GRPO loss type', help: 'GRPO: how token losses are averaged: each completion\'s mean, then over completions (grpo); over all tokens of the batch (bnpo); over batch size x max new tokens (dr_grpo); over all tokens the cycle trains on (dapo, TRL\'s default).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'maskTruncatedCompletions', type: 'boolean', default: false, urlKey: 'mtc', cliFlag: '--mask-truncated-completions',
+    label: 'GRPO: mask truncated', help: 'GRPO: completions cut off at max new tokens (no end-of-sequence, no stop string) get no loss.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'filterGroups', type: 'boolean', default: false, urlKey: 'fg', cliFlag: '--filter-groups',
+    label: 'GRPO: filter groups', help: 'GRPO dynamic sampling: drop prompts whose samples all scored the same (no signal) and draw more prompts until the cycle has Prompts per cycle prompts with signal or the extra draws run out.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'filterGroupsMaxDraws', type: 'int', default: 3, min: 0, max: 50, urlKey: 'fgd', cliFlag: '--filter-groups-max-draws',
+    label: 'GRPO: extra draws', help: 'GRPO with filter groups: at most this many extra draws of prompts a cycle (each draws as many prompts as are still missing, K samples each; every sample counts in the budget).', group: 'training', scope: 'language',
   },
   {
     key: 'rlooBeta', type: 'number', default: 0.05, min: 0, max: 10, urlKey: 'rlb', cliFlag: '--rloo-beta',

@@ -40,5 +40,5 @@ export const TASK_SHARED_MODEL: Readonly<Partial<Record<TaskName, 'generalist'>>
 export const GENERAL_TASKS = ['sentiment', 'arithmetic', 'python-functions', 'c-programs', 'answer-key'] as const satisfies readonly TaskName[];
 
 /** Alignment methods the lab compares. */
-export const METHODS = ['raft', 'uft', 'sft', 'best-of-k', 'ppo', 'grpo', 'rloo', 'online-dpo', 'domain-raft'] as const;
+export const METHODS = ['raft', 'uft', 'sft', 'best-of-k', 'ppo', 'grpo', 'rloo', 'online-dpo', 'domain-raft', 'raftpp', 'reinforce-rej'] as const;
 export type Method = (typeof METHODS)[number];
