@@ -11,6 +11,11 @@ import { ditDdimBatch, guidanceIds, guidedV } from '../src/core/diffusion/dit/sa
 import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
 import { packDiT, unpackDiT } from '../src/core/diffusion/dit/weights-io';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
+import { SCENES_DIT, scenesWordIds } from '../src/core/diffusion/dit/recipe';
+import { scenesDenoiser } from '../src/core/diffusion/dit/scenes-denoiser';
+import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
+import { defaultConfig } from '../src/core/config/schema';
+import { SCENE_EVAL_SETS } from '../src/core/scenes';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
 
@@ -164,4 +169,39 @@ describe('scenes DiT', () => {
     model.dispose();
     loaded.dispose();
   });
+});
+
+describe('scenes DiT in the image RAFT engine', () => {
+  it('encodes prompts with the world tokenizer, refusing an unknown word by name', () => {
+    expect(scenesWordIds('a red circle').length).toBe(3);
+    expect(promptTokens(scenesWordIds('a red circle'), SCENES_DIT.maxTokens).every((id) => id < SCENES_DIT.vocabSize)).toBe(true);
+    expect(() => scenesWordIds('a red hexagon')).toThrow(/hexagon/);
+  });
+
+  for (const imageSize of [32, 48]) {
+    it(`runs RAFT cycles with LoRA at ${imageSize} px: flat tensor counts, base weights untouched`, async () => {
+      const model = new SceneDiT({ ...TINY, vocabSize: SCENES_DIT.vocabSize, maxTokens: SCENES_DIT.maxTokens }, undefined, 1);
+      jiggle(model);
+      const before = await model.exportWeights();
+      const config = {
+        ...defaultConfig(), task: 'shapes' as const, seed: 3, promptsPerCycle: 2, samplesPerPrompt: 2, evalPrompts: 2,
+        evalSamplesPerPrompt: 1, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2, ddimSteps: 2, noiseDraws: 1, imageReward: 'redness' as const,
+      };
+      const denoiser = scenesDenoiser(model, { prompts: SCENE_EVAL_SETS.seenSingles.slice(0, 2), ddimSteps: 2, guidance: 2, imageSize, heldOutImages: 2 });
+      const engine = new DiffusionRaftEngine({ denoiser, config });
+      const counts: number[] = [];
+      for (let c = 0; c < 3; c++) {
+        const r = await engine.runCycle();
+        counts.push(tf.memory().numTensors);
+        expect(r.evalSamples[0]!.pixels.length).toBe(imageSize * imageSize * 3);
+      }
+      expect(counts[2]).toBe(counts[1]);
+      expect(engine.history[1]!.trainLoss).toBeGreaterThan(0);
+      expect(Number.isFinite(engine.history[2]!.heldOutLoss)).toBe(true);
+      const after = await model.exportWeights();
+      for (const [name, w] of before) expect(after.get(name)!.values).toEqual(w.values);
+      engine.dispose();
+      model.dispose();
+    });
+  }
 });
