@@ -3,8 +3,8 @@
  * its im2col weight gradient) and the scenes DiT (src/core/diffusion/dit/), on the same backend in the same run,
  * a pre-training step (forward + backward + Adam on every weight) timed and its analytic FLOPs (dit/flops.ts)
  * divided by the time, next to a dense matMul of the model's own largest layer shape. Prints both rates and their
- * ratio (the share of the matMul rate a train step achieves), and images/s. Both are the fastest of their runs (the
- * machine may be shared).
+ * ratio (the share of the matMul rate a train step achieves), and images/s. The step is the fastest of `--steps`, the
+ * matMul the fastest of 3 loops as long as a step (the machine may be shared: both see the same load).
  *   Run: node bin/run-ts.mjs scripts/bench-denoiser.ts [--backend wasm|cpu] [--steps 5] [--model unet|dit|both]
  *        [--mlp 4]
  *        [--batch 32] [--size 32] [--width 128] [--depth 6] [--patch 4] [--heads 4]
@@ -39,21 +39,28 @@ const rng = new Rng(1);
 const randn = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
 const now = () => performance.now();
 
-/** GFLOP/s of an (n, k) x (k, m) matMul on this backend (best of a few runs after a warm-up). */
-async function matmulRate(n: number, k: number, m: number): Promise<number> {
+/**
+ * GFLOP/s of an (n, k) x (k, m) matMul on this backend, sustained over about `seconds` (a train step's time, so
+ * both see the same load on a shared machine): the best of 3 such loops after a warm-up.
+ */
+async function matmulRate(n: number, k: number, m: number, seconds: number): Promise<number> {
   const a = tf.tensor2d(randn(n * k), [n, k]);
   const b = tf.tensor2d(randn(k * m), [k, m]);
-  let best = Infinity;
-  for (let r = 0; r < 6; r++) {
+  const run = async (reps: number) => {
     const t0 = now();
-    const y = tf.matMul(a, b);
-    await y.data();
-    y.dispose();
-    if (r > 0) best = Math.min(best, now() - t0);
-  }
+    for (let r = 0; r < reps; r++) {
+      const y = tf.matMul(a, b);
+      await y.data();
+      y.dispose();
+    }
+    return (now() - t0) / 1000;
+  };
+  const reps = Math.max(1, Math.round(seconds / (await run(2)) * 2));
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) best = Math.min(best, await run(reps));
   a.dispose();
   b.dispose();
-  return (2 * n * k * m) / (best / 1000) / 1e9;
+  return (reps * 2 * n * k * m) / best / 1e9;
 }
 
 /** Seconds of a pre-training step (Adam on `vars`): the fastest of `steps` after one warm-up (as for the matMul). */
@@ -98,7 +105,7 @@ if (values.model === 'unet' || values.model === 'both') {
   const [, c1] = SHAPES_UNET.channels;
   // the U-Net's heaviest layers are its 3x3 convolutions at half resolution: (B * (S/2)^2, 9 * c1) x (9 * c1, c1)
   const n = B * (size / 2) ** 2;
-  const ref = await matmulRate(n, 9 * c1, c1);
+  const ref = await matmulRate(n, 9 * c1, c1, sec);
   report('U-Net (shapes)', model.numParams(), size, unetForwardFlops(SHAPES_UNET, B, size), sec, ref, `(${n}, ${9 * c1}) x (${9 * c1}, ${c1})`);
   model.dispose();
 }
@@ -115,7 +122,7 @@ if (values.model === 'dit' || values.model === 'both') {
   const batch: DiTBatch = { size, images: Float32Array.from(randn(B * size * size * 3), (v) => Math.abs(v) % 1), ids, t: Array.from({ length: B }, (_, i) => (i * 37) % 1000), noise: randn(B * size * size * 3) };
   const sec = await stepSeconds(model.variables(), () => ditLoss(model, batch, schedule));
   const n = B * (size / cfg.patch) ** 2;
-  const ref = await matmulRate(n, cfg.width, cfg.mlpRatio * cfg.width);
+  const ref = await matmulRate(n, cfg.width, cfg.mlpRatio * cfg.width, sec);
   report(`DiT (scenes; width ${cfg.width}, depth ${cfg.depth}, patch ${cfg.patch})`, model.numParams(), size, ditForwardFlops(cfg, B, size), sec, ref, `(${n}, ${cfg.width}) x (${cfg.width}, ${cfg.mlpRatio * cfg.width})`);
   model.dispose();
 }
