@@ -37,7 +37,7 @@ const ALL_KEYS = [
   'initKlCoef', 'klTarget', 'klHorizon', 'adapKlCtrl',
   'drRewrite', 'drFilter', 'drDistill', 'drTopK', 'drTau', 'drBalance', 'drEmaDecay', 'general',
   'generalPrompts', 'generalSamplesPerPrompt', 'generalTexts', 'evalImages', 'imageLoraRank', 'rewardFailureLimit',
-  'imageRewardModel', 'imageRewardTarget', 'imageLoraTargets', 'imageInitAdapter',
+  'imageRewardModel', 'imageRewardTarget', 'imageLoraTargets', 'imageInitAdapter', 'scenePrompts', 'imageSize',
 ].sort();
 
 /** A valid value different from the default, derived from the table; null when the field has only one valid value. */
@@ -131,6 +131,7 @@ describe('schema table and defaults', () => {
       drRewrite: true, drFilter: true, drDistill: true, drTopK: 8, drTau: 1, drBalance: 'ema', drEmaDecay: 0.9, general: '',
       generalPrompts: 32, generalSamplesPerPrompt: 2, generalTexts: 128, evalImages: 256, imageLoraRank: 4, rewardFailureLimit: 0.5,
       imageRewardModel: 'Xenova/clip-vit-base-patch32', imageRewardTarget: '', imageLoraTargets: 'to_q,to_k,to_v,to_out.0', imageInitAdapter: '',
+      scenePrompts: '', imageSize: 32,
     });
   });
 

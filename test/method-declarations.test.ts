@@ -40,7 +40,7 @@ describe('method declarations', () => {
     expect(grpo).not.toContain('select');
     // the hidden ones are named as other methods' settings, never as the task's
     const { hidden, otherMethods } = controlsFor('sentiment', 'raft');
-    expect(hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Start from adapter', 'Image LoRA rank']);
+    expect(hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'Scene prompts', 'Image size', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Start from adapter', 'Image LoRA rank']);
     expect(otherMethods).toContain('GRPO beta');
     // every method: exactly the common settings and its own
     for (const m of METHODS) {

@@ -134,13 +134,17 @@ export const STATS_COLUMNS: readonly StatsColumn[] = [
   { key: 'verifyPerSec', label: 'verified/s', digits: 1, title: 'Verification throughput: samples per second of the cycle\'s verified rewards', optional: true },
 ];
 
-/** Image tasks: held-out denoising loss and eval diversity in place of perplexity and distinct-2; no length. */
+/** Image tasks: held-out denoising loss and eval diversity in place of perplexity and distinct-2; no length; fidelity on task scenes. */
 export const IMAGE_STATS_COLUMNS: readonly StatsColumn[] = STATS_COLUMNS.flatMap((c): StatsColumn[] => {
   if (c.key === 'perplexity') {
     return [{ key: 'heldOutLoss', label: 'held-out loss', digits: 4, title: 'Denoising loss on held-out real images with fixed timesteps and noise (lower = closer to the data)' }];
   }
   if (c.key === 'distinct2') return [{ key: 'evalDiversity', label: 'diversity', digits: 3, title: 'Mean pairwise pixel distance between the eval images of a prompt' }];
   if (c.key === 'meanLength') return [];
+  if (c.key === 'evalPassRate') return [{ ...c, title: 'Task scenes: share of eval images that satisfy every part of their prompt (fidelity 1)' }];
+  if (c.key === 'evalReward') {
+    return [c, { key: 'evalFidelity', label: 'fidelity', digits: 3, title: 'Task scenes: mean verified fidelity of the eval images (the detector), whatever the run\'s reward', optional: true }];
+  }
   return [c];
 });
 

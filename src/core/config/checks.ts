@@ -3,6 +3,8 @@
  * has, top-k 1 with several samples, an image task on a Hub model, ...). Each field is assumed valid on its own.
  */
 import { isLearnedImageReward } from '../rewards/image-reward-names';
+import { ScenePromptError } from '../scenes/errors';
+import { scenePromptList } from '../scenes/prompt-list';
 import { isImageTaskName } from '../tasks/catalogue';
 import { fieldOf, type ConfigKey, type RunConfig } from './fields';
 import { parseFieldValue, type ConfigProblem } from './values';
@@ -45,6 +47,25 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
   if (isImageTaskName(config.task) && (config.imageReward === 'clip-score' || config.imageReward === 'class-prob') && config.imageRewardTarget.trim() === '') {
     add('imageRewardTarget', `reward ${config.imageReward} needs its target: ${config.imageReward === 'clip-score' ? 'the text the images should match' : 'the class whose probability is the reward'} (--reward-target)`);
   }
+  if (config.task !== 'scenes' && config.imageReward === 'fidelity') {
+    add('imageReward', `reward fidelity reads a prompt of the scenes grammar: it is for task scenes, not ${config.task}`);
+  }
+  if (config.task === 'scenes' && (config.model !== 'embedded')) {
+    add('model', `task scenes trains its embedded text-conditioned denoiser; model ${config.model} is not one`);
+  }
+  if (config.scenePrompts !== '') {
+    if (config.task !== 'scenes') add('scenePrompts', `scene prompts are for task scenes, not ${config.task}`);
+    else {
+      try {
+        scenePromptList(config.scenePrompts);
+      } catch (e) {
+        if (!(e instanceof ScenePromptError)) throw e;
+        add('scenePrompts', e.message);
+      }
+    }
+  }
+  if (config.imageSize !== 32 && config.task !== 'scenes') add('imageSize', `the image size is a setting of task scenes; ${config.task} draws at its model's own size`);
+  if (config.imageSize % 16 !== 0) add('imageSize', `the image size must be a multiple of 16 (16, 32, 48 or 64), not ${config.imageSize}`);
   if (config.imageInitAdapter !== '' && config.task !== 'hub-images') {
     add('imageInitAdapter', 'a run starts from a saved adapter on task hub-images only');
   }

@@ -36,6 +36,8 @@ interface FieldRow {
   choices?: readonly string[];
   /** 'list': the empty list is allowed (written '' or none). */
   emptyOk?: boolean;
+  /** 'text': the longest value (200 when not given). */
+  maxLength?: number;
   /** Short key in the URL hash: unique, [a-z0-9]+, never 'v' (the version key). */
   urlKey: string;
   /** Kebab-case CLI flag including the leading dashes. */
@@ -327,7 +329,7 @@ const FIELDS = [
   // image tasks
   {
     key: 'imageReward', type: 'choice', default: 'redness', choices: [...IMAGE_REWARD_NAMES, ...LEARNED_IMAGE_REWARDS], urlKey: 'rw', cliFlag: '--reward',
-    label: 'Image reward', help: 'Image tasks only: what the reward measures: in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half), or by a learned model from the Hub (clip-score: how well the image matches the reward target text; class-prob: an image classifier\'s probability of the target class; aesthetic: an aesthetic head on CLIP embeddings).', group: 'run', scope: 'image',
+    label: 'Image reward', help: 'Image tasks only: what the reward measures: in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half; on task scenes fidelity: how much of the prompt a detector finds in the image, scored per attribute), or by a learned model from the Hub (clip-score: how well the image matches the reward target text; class-prob: an image classifier\'s probability of the target class; aesthetic: an aesthetic head on CLIP embeddings).', group: 'run', scope: 'image',
   },
   {
     key: 'imageRewardModel', type: 'model', default: 'Xenova/clip-vit-base-patch32', urlKey: 'rwm', cliFlag: '--reward-model',
@@ -336,6 +338,14 @@ const FIELDS = [
   {
     key: 'imageRewardTarget', type: 'text', default: '', urlKey: 'rwt', cliFlag: '--reward-target',
     label: 'Image reward target', help: 'Image tasks with clip-score: the text the images should match (e.g. a photo of a red car); with class-prob: the class whose probability is the reward.', group: 'run', scope: 'image',
+  },
+  {
+    key: 'scenePrompts', type: 'text', default: '', maxLength: 2000, urlKey: 'sp', cliFlag: '--scene-prompts',
+    label: 'Scene prompts', help: 'Task scenes: your prompts in the scenes grammar, separated by semicolons (e.g. two small yellow triangles at the top; a red circle left of a blue square); a word outside the grammar is refused by name. Empty: the task\'s 48 prompts (seen, held-out and relation prompts).', group: 'run', scope: 'image',
+  },
+  {
+    key: 'imageSize', type: 'int', default: 32, min: 16, max: 64, urlKey: 'isz', cliFlag: '--image-size',
+    label: 'Image size', help: 'Task scenes: the side of the images the denoiser draws and is trained on, in pixels (32 is the size it was pre-trained at; 48 is the resolution-adaptation experiment); a multiple of 16.', group: 'sampling', scope: 'image',
   },
   {
     key: 'ddimSteps', type: 'int', default: SHAPES_SAMPLER.steps, min: 1, max: 200, urlKey: 'ddim', cliFlag: '--ddim-steps',

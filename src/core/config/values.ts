@@ -64,7 +64,7 @@ export function describeFieldRange(field: AnyConfigField): string {
     case 'task':
       return 'a task document (JSON, or its link form z...)';
     case 'text':
-      return 'text (at most 200 characters)';
+      return `text (at most ${field.maxLength ?? 200} characters)`;
   }
 }
 
@@ -130,8 +130,9 @@ export function parseFieldValue(field: ConfigField, raw: string, taskDocs: TaskD
       return { ok: true, value: raw };
     }
     case 'text': {
-      // printable text: no control characters, at most 200 characters
-      if (raw.length > 200 || /[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, message: `${field.key} must be printable text of at most 200 characters ${got}` };
+      // printable text: no control characters, at most maxLength (200) characters
+      const max = field.maxLength ?? 200;
+      if (raw.length > max || /[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, message: `${field.key} must be printable text of at most ${max} characters ${got}` };
       return { ok: true, value: raw };
     }
     case 'task': {

@@ -8,13 +8,17 @@
  * - contrast: min(1, 2 x standard deviation of the luminance).
  * - count: shapes counted as 4-connected foreground components of at least 3 pixels, against the prompt's number
  *   ("two circles" = 2, "a square" = 1, "stripes" = at least 2 bands): 1 on the mark, 0.5 one off, else 0.
+ * - fidelity (task scenes only): how much of the prompt the image satisfies, by the scenes detector
+ *   (core/scenes/fidelity.ts); on scenes, `count` is the detector's count against the prompt (scenes/reward.ts).
  * Named rewards are weighted combinations (weighted mean) of these parts; every result carries all parts as its
  * breakdown.
  */
 import type { RewardResult } from '../tasks/types';
 import { SHAPE_LABELS } from './dataset';
 
-export type RewardPart = 'redness' | 'symmetry' | 'brightness' | 'contrast' | 'count';
+/** Parts computed from the pixels alone (and, for count, the prompt's number). */
+export type PixelRewardPart = 'redness' | 'symmetry' | 'brightness' | 'contrast' | 'count';
+export type RewardPart = PixelRewardPart | 'fidelity';
 export type RewardWeights = Partial<Record<RewardPart, number>>;
 
 /** The rewards `--reward` offers, by name. */
@@ -25,6 +29,7 @@ export const IMAGE_REWARDS = {
   contrast: { contrast: 1 },
   count: { count: 1 },
   'red-symmetric': { redness: 0.5, symmetry: 0.5 },
+  fidelity: { fidelity: 1 },
 } as const satisfies Record<string, RewardWeights>;
 export type ImageRewardName = keyof typeof IMAGE_REWARDS;
 export const IMAGE_REWARD_NAMES = Object.keys(IMAGE_REWARDS) as ImageRewardName[];
@@ -114,8 +119,13 @@ export function countReward(found: number, labelId: number): number {
   return off === 0 ? 1 : off === 1 ? 0.5 : 0;
 }
 
+/** Whether a reward's weights use a part only task scenes computes (fidelity). */
+export function needsScenes(weights: RewardWeights): boolean {
+  return (weights.fidelity ?? 0) > 0;
+}
+
 export interface RewardPartsResult {
-  parts: Record<RewardPart, number>;
+  parts: Record<PixelRewardPart, number>;
   shapes: number;
 }
 
@@ -127,13 +137,15 @@ export function rewardParts(px: ArrayLike<number>, labelId: number): RewardParts
   };
 }
 
-/** Weighted mean of the parts (weights need not sum to 1; parts without weight are ignored). */
-export function combineParts(parts: Record<RewardPart, number>, weights: RewardWeights): number {
+/** Weighted mean of the parts (weights need not sum to 1; parts without weight are ignored; a weighted part missing is an error). */
+export function combineParts(parts: Partial<Record<RewardPart, number>>, weights: RewardWeights): number {
   let num = 0;
   let den = 0;
   for (const [k, w] of Object.entries(weights) as Array<[RewardPart, number]>) {
     if (!(w > 0)) continue;
-    num += w * parts[k];
+    const v = parts[k];
+    if (v === undefined) throw new Error(`reward part ${k} is not computed here (fidelity is task scenes')`);
+    num += w * v;
     den += w;
   }
   if (den === 0) throw new Error('a combined reward needs at least one positive weight');

@@ -87,6 +87,8 @@ export async function prepareImageRun<M extends LoadedDenoiser>(
   load: (task: string) => Promise<M>,
   onProgress?: (p: Progress) => void,
 ): Promise<{ base: M; engine: DiffusionRaftEngine; baseId: string }> {
+  // the scenes world, its prompts and its reward are here (core/scenes/); its text-conditioned denoiser is not yet
+  if (config.task === 'scenes') throw new Error('task scenes needs its text-conditioned denoiser (public/models/scenes/), which this build does not ship yet');
   const base = await load(config.task);
   let engine: DiffusionRaftEngine;
   try {

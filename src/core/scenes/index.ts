@@ -10,8 +10,12 @@
  *   trainingPair(seed, size = 32)  -> { prompt, spec, scene, pixels }: deterministic, never held out
  *   SCENE_EVAL_SETS                -> fixed prompts: seenSingles, seenMulti, heldOut, relations
  *   SCENE_VOCAB, encodePrompt(prompt, maxLen) -> word ids (0 = padding; '' = the null prompt)
+ *   detectObjects(pixels)          -> Detection[] (shape, colour, size, centre, box, template fit), from pixels alone
+ *   fidelity(pixels, spec)         -> { reward, breakdown }: the verified reward, graduated per attribute
+ *   scenesRewarder(weights, prompts) -> the image engine's rewarder (label i = prompts[i]; pixel parts and fidelity)
+ *   scenePromptList(text)          -> the task's prompts from the `scenePrompts` setting ('' = SCENE_TASK_PROMPTS)
  *
- * Example: trainingPair(7).prompt might be "two small yellow triangles at the top", and its pixels show exactly that.
+ * Example: trainingPair(7).prompt is "two small orange circles at the top", and its pixels show exactly that.
  */
 import { Rng } from '../rng';
 import { sampleCaption } from './captions';
@@ -21,10 +25,14 @@ import { sampleScene, type Scene } from './layout';
 import { renderScene } from './render';
 
 export { sampleCaption, type Caption } from './captions';
+export { backgroundOf, detectObjects, nameColour, type Detection } from './detect';
 export { ScenePromptError } from './errors';
 export { SCENE_EVAL_SETS, type SceneEvalSet } from './eval-sets';
+export { fidelity, FULL_FIT, MIDDLE_TOLERANCE, MIN_FIT, PLACE_TOLERANCE } from './fidelity';
 export { describeSpec, parsePrompt, type ObjectSpec, type SceneSpec } from './grammar';
 export { isHeldOut, isHeldOutScene } from './holdout';
+export { SCENE_TASK_PROMPTS, scenePromptList } from './prompt-list';
+export { scenesImageReward, scenesRewarder } from './reward';
 export { apart, GAP, halfBox, MARGIN, objectHalfBox, PLACE_EDGE, sampleScene, type Scene, type SceneObject } from './layout';
 export { coverage, insideShape, renderScene, SUPERSAMPLE } from './render';
 export { encodePrompt } from './tokenizer';

@@ -11,7 +11,7 @@
  */
 import type { Rng } from '../rng';
 import type { ObjectSpec, SceneSpec } from './grammar';
-import { COLOURS, SIZE_HALF_EXTENT, SIZES, type Colour, type Relation, type Shape, type Size } from './vocab';
+import { COLOURS, SIZE_HALF_EXTENT, SIZES, type Colour, type Place, type Relation, type Shape, type Size } from './vocab';
 
 export interface SceneObject {
   shape: Shape;
@@ -83,7 +83,7 @@ function setCoord(o: SceneObject, axis: number, v: number): void {
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
 /** Where an object's centre may lie across the row's axis (inside the image, inside its place's third). */
-function crossRange(o: SceneObject, axis: number, place: string | null | undefined): [number, number] {
+function crossRange(o: SceneObject, axis: number, place: Place | null): [number, number] {
   const half = objectHalfBox(o)[axis]!;
   let lo = MARGIN + half;
   let hi = 1 - MARGIN - half;
@@ -97,7 +97,7 @@ function crossRange(o: SceneObject, axis: number, place: string | null | undefin
  * Lays objects along `axis` (0 = x, 1 = y) in order with at least GAP between boxes, the spare length split at
  * random (centred: equal ends, then a shift of at most MIDDLE_JITTER), and across the axis at random in range.
  */
-function placeRow(objects: SceneObject[], axis: 0 | 1, rng: Rng, opts: { order: 'fixed' | 'shuffled'; centred?: boolean; place?: string }): void {
+function placeRow(objects: SceneObject[], axis: 0 | 1, rng: Rng, opts: { order: 'fixed' | 'shuffled'; centred?: boolean; place?: Place }): void {
   const row = opts.order === 'shuffled' ? rng.shuffled(objects) : objects;
   const extents = row.map((o) => 2 * objectHalfBox(o)[axis]!);
   const spare = 1 - 2 * MARGIN - extents.reduce((a, b) => a + b, 0) - GAP * (row.length - 1);
