@@ -14,6 +14,8 @@ import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { SCENES_DIT, scenesWordIds } from '../src/core/diffusion/dit/recipe';
 import { scenesDenoiser } from '../src/core/diffusion/dit/scenes-denoiser';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
+import { UNet } from '../src/core/diffusion/unet';
+import { prepareImageRun } from '../src/core/run/prepare';
 import { defaultConfig } from '../src/core/config/schema';
 import { SCENE_EVAL_SETS } from '../src/core/scenes';
 import { Adam } from '../src/core/lm/adam';
@@ -204,4 +206,25 @@ describe('scenes DiT in the image RAFT engine', () => {
       model.dispose();
     });
   }
+});
+
+describe('task scenes runs on the DiT', () => {
+  it('prepareImageRun builds the engine on the loaded DiT with the typed prompts and image size, and refuses a U-Net', async () => {
+    const config = {
+      ...defaultConfig(), task: 'scenes' as const, seed: 2, promptsPerCycle: 2, samplesPerPrompt: 2, evalPrompts: 1, evalSamplesPerPrompt: 1,
+      epochsPerCycle: 1, batchSize: 4, lora: 2, ddimSteps: 2, noiseDraws: 1, evalImages: 2, imageSize: 48, imageReward: 'fidelity' as const,
+      scenePrompts: 'two small yellow triangles at the top; a red circle left of a blue square',
+    };
+    const model = new SceneDiT({ ...TINY, vocabSize: SCENES_DIT.vocabSize, maxTokens: SCENES_DIT.maxTokens }, undefined, 1);
+    const { engine } = await prepareImageRun(config, async () => ({ model, fingerprint: 'x' }));
+    expect(engine.denoiser.label).toBe('DiT');
+    expect(engine.denoiser.prompts).toEqual(['two small yellow triangles at the top', 'a red circle left of a blue square']);
+    const r = await engine.runCycle();
+    expect(r.evalSamples[0]!.pixels.length).toBe(48 * 48 * 3);
+    expect(r.evalSamples[0]!.breakdown).toHaveProperty('fidelity');
+    engine.dispose();
+    model.dispose();
+    const unet = new UNet({ size: 16, channels: [8, 8], embDim: 16, timeDim: 8, groups: 4, numClasses: 8 }, undefined, 1);
+    await expect(prepareImageRun(config, async () => ({ model: unet, fingerprint: 'x' }))).rejects.toThrow(/DiT/);
+  });
 });

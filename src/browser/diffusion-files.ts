@@ -20,3 +20,8 @@ export async function loadEmbeddedDiTFromUrl(task: string, base: string | URL): 
   const { manifest, weights, fingerprint } = await fetchTensorFile<DiTManifest>(task, base, 'raftlab-dit/1', 'DiT', unpackDiT);
   return { model: new SceneDiT(manifest.config, weights), manifest, fingerprint };
 }
+
+/** An image task's embedded denoiser: the scenes DiT for task scenes, else the task's U-Net. */
+export function loadEmbeddedDenoiserFromUrl(task: string, base: string | URL): Promise<{ model: UNet | SceneDiT; manifest: UNetManifest | DiTManifest; fingerprint: string }> {
+  return task === 'scenes' ? loadEmbeddedDiTFromUrl(task, base) : loadEmbeddedUNetFromUrl(task, base);
+}

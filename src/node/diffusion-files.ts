@@ -48,6 +48,11 @@ export async function loadEmbeddedDiT(task: string): Promise<{ model: SceneDiT; 
   return { model: new SceneDiT(manifest.config, unpackDiT(manifest, data)), manifest, fingerprint: weightsFingerprint(data) };
 }
 
+/** An image task's embedded denoiser: the scenes DiT for task scenes, else the task's U-Net. */
+export function loadEmbeddedDenoiser(task: string): Promise<{ model: UNet | SceneDiT; manifest: UNetManifest | DiTManifest; fingerprint: string }> {
+  return task === 'scenes' ? loadEmbeddedDiT(task) : loadEmbeddedUNet(task);
+}
+
 /** Write the DiT's files into `dir` (default public/models/<task>/); returns the weights' bytes. */
 export function saveEmbeddedDiT(
   task: string, config: DiTConfig, weights: ReadonlyMap<string, { shape: number[]; values: Float32Array }>, meta: DiTManifest['meta'], dir = modelDir(task),
