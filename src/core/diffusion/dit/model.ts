@@ -6,15 +6,18 @@
  *                 the start token's output is the pooled prompt.
  *   condition:    c = MLP(sinusoidal t) + W_pool pooled                                   (B, C)
  *   image:        p x p patches -> linear -> + fixed 2-D sin-cos positions (any grid)     (B * T, C)
- *   block x depth (adaLN-Zero, its weights shared as PixArt-alpha's adaLN-single): shift, scale, gate =
- *                 W_ada silu(c) + the block's own table (both zero-initialised, so a fresh block is the identity); x += gate1 * attn(modulate(LN x)), where the keys and values are the image tokens'
- *                 and the prompt tokens' (their own projection per block): self- and cross-attention in one
- *                 softmax; x += gate2 * MLP(modulate(LN x)), the MLP's activation SiLU (ops.ts).
+ *   block x depth (adaLN-Zero, its projection shared as PixArt-alpha's adaLN-single): shift, scale, gate =
+ *                 W_ada silu(c) + the block's own table (both zero-initialised: a fresh block is the identity);
+ *                 x += gate1 * attn(modulate(LN x)): the queries are the image tokens, the keys and values the
+ *                 image tokens averaged over 2 x 2 neighbours (PVT's spatial reduction: 4x fewer image keys, since
+ *                 WASM runs attention's batched matMuls slowly) and the prompt's tokens (their own projection per
+ *                 block): self- and cross-attention in one softmax; x += gate2 * MLP(modulate(LN x)), SiLU.
  *   out:          modulate(LN x) -> linear (zero-initialised) -> un-patchify               (B, S, S, 3)
  *
- * Everything with weights is a 2-D matMul (ops.ts `linear`, whose gradient WASM runs fast), so training is matmul-bound on
- * every backend, and LoRA adapters (../lora.ts) sit on every linear layer (the `.w` matrices). The embedding is a
- * one-hot matMul (WASM has no gather gradient). Works on wasm, cpu, webgl, webgpu.
+ * Everything with weights is a 2-D matMul (ops.ts `linear`, whose gradient WASM runs fast), so training is mostly
+ * matMuls on every backend, and LoRA adapters (../lora.ts) sit on every linear layer (the `.w` matrices). The token
+ * embedding is a one-hot matMul (WASM has no gather gradient). Image sides: multiples of 2 x patch (the pooling).
+ * Tested on wasm and cpu.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mm, oneHotF, ownVariable } from '../../lm/variables';
