@@ -16,7 +16,7 @@ import type { DiffusionRaftEngine, ImageSample } from '../core/diffusion/engine'
 import { imageGrid } from '../core/diffusion/png';
 import { imageTableColumns, imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/diffusion/stats';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
-import { loadEmbeddedUNet, writePng } from '../node/diffusion-files';
+import { loadEmbeddedDenoiser, writePng } from '../node/diffusion-files';
 import { writeEvalImages } from '../node/eval-images';
 import { loadDiffusersModel, type LoadedDiffusers } from '../node/diffusers-model';
 import { readPeftAdapter, saveDiffusers } from '../node/diffusers-save';
@@ -57,12 +57,12 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
   let rewardModels: ImageRewardModels | null = null;
   let hub: Awaited<ReturnType<typeof prepareHubImageRun<LoadedDiffusers>>> | null = null;
-  let shapes: Awaited<ReturnType<typeof prepareImageRun<Awaited<ReturnType<typeof loadEmbeddedUNet>>>>> | null = null;
+  let shapes: Awaited<ReturnType<typeof prepareImageRun<Awaited<ReturnType<typeof loadEmbeddedDenoiser>>>>> | null = null;
   try {
     if (config.task === 'hub-images') {
       hub = await prepareHubImageRun(config, (m) => loadDiffusersModel(m, { endpoint: place.hfEndpoint }), () => (rewardModels ??= nodeImageRewardModels(place.hfEndpoint, log)), undefined, (a) => readPeftAdapter(a, place.hfEndpoint));
     } else {
-      shapes = await prepareImageRun(config, loadEmbeddedUNet);
+      shapes = await prepareImageRun(config, loadEmbeddedDenoiser);
     }
   } catch (e) {
     stopWatching();

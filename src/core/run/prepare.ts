@@ -15,7 +15,10 @@ import type { ImageRewardModels } from '../rewards/image-models';
 import { learnedImageRewarder } from '../rewards/image-rewarder';
 import type { PeftAdapterFiles } from '../diffusers/unet2d/lora';
 import { isLearnedImageReward } from '../rewards/image-reward-names';
-import type { UNet } from '../diffusion/unet';
+import { SceneDiT } from '../diffusion/dit/model';
+import { scenesDenoiser } from '../diffusion/dit/scenes-denoiser';
+import { UNet } from '../diffusion/unet';
+import { scenePromptList } from '../scenes/prompt-list';
 import { baseModelId } from '../store/base-model';
 import type { LanguageModel } from '../lm/language-model';
 import { RaftEngine, type Progress } from '../raft/engine';
@@ -72,9 +75,12 @@ export function createRunEngine(run: PreparedRun, onProgress?: (p: Progress) => 
   }
 }
 
-/** An image task's denoiser, however it was loaded (src/node/diffusion-files.ts, src/browser/diffusion-files.ts). */
+/**
+ * An image task's denoiser, however it was loaded (src/node/diffusion-files.ts, src/browser/diffusion-files.ts): the
+ * shapes U-Net, or the scenes task's text-conditioned DiT.
+ */
 export interface LoadedDenoiser {
-  model: UNet;
+  model: UNet | SceneDiT;
   fingerprint: string;
 }
 
@@ -87,12 +93,22 @@ export async function prepareImageRun<M extends LoadedDenoiser>(
   load: (task: string) => Promise<M>,
   onProgress?: (p: Progress) => void,
 ): Promise<{ base: M; engine: DiffusionRaftEngine; baseId: string }> {
-  // the scenes world, its prompts and its reward are here (core/scenes/); its text-conditioned denoiser is not yet
-  if (config.task === 'scenes') throw new Error('task scenes needs its text-conditioned denoiser (public/models/scenes/), which this build does not ship yet');
   const base = await load(config.task);
   let engine: DiffusionRaftEngine;
   try {
-    engine = new DiffusionRaftEngine({ model: base.model, config, ...(onProgress ? { onProgress } : {}) });
+    const progress = onProgress ? { onProgress } : {};
+    if (config.task === 'scenes') {
+      if (!(base.model instanceof SceneDiT)) throw new Error('task scenes runs on its text-conditioned denoiser (a DiT), not a U-Net');
+      // the run's prompts (typed, or the task's 48), sampled and trained at the run's image size
+      const denoiser = scenesDenoiser(base.model, {
+        prompts: scenePromptList(config.scenePrompts), ddimSteps: config.ddimSteps, guidance: config.guidance,
+        imageSize: config.imageSize, heldOutImages: config.evalImages,
+      });
+      engine = new DiffusionRaftEngine({ denoiser, config, ...progress });
+    } else {
+      if (!(base.model instanceof UNet)) throw new Error(`task ${config.task} runs on its U-Net`);
+      engine = new DiffusionRaftEngine({ model: base.model, config, ...progress });
+    }
   } catch (e) {
     base.model.dispose();
     throw e;
