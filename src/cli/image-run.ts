@@ -23,6 +23,7 @@ import { readPeftAdapter, saveDiffusers } from '../node/diffusers-save';
 import { nodeImageRewardModels } from '../node/image-reward-models';
 import type { SampleLine } from '../node/run-dir';
 import { prepareHubImageRun, prepareImageRun } from '../core/run/prepare';
+import { loadSceneClip } from '../node/scenes-clip-files';
 import type { ImageRewardModels } from '../core/rewards/image-models';
 import { isLearnedImageReward } from '../core/rewards/image-reward-names';
 import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
@@ -62,7 +63,7 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
     if (config.task === 'hub-images') {
       hub = await prepareHubImageRun(config, (m) => loadDiffusersModel(m, { endpoint: place.hfEndpoint }), () => (rewardModels ??= nodeImageRewardModels(place.hfEndpoint, log)), undefined, (a) => readPeftAdapter(a, place.hfEndpoint));
     } else {
-      shapes = await prepareImageRun(config, loadEmbeddedDenoiser);
+      shapes = await prepareImageRun(config, loadEmbeddedDenoiser, undefined, () => loadSceneClip());
     }
   } catch (e) {
     stopWatching();

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkConfig, type RunConfig } from '../../src/core/config/schema';
 import type { RaftEngine } from '../../src/core/raft/engine';
+import { loadSceneClipFromUrl } from '../../src/browser/scenes-clip-files';
 import { createRunEngine, prepareHubImageRun, prepareImageRun, prepareRun, type PreparedRun } from '../../src/core/run/prepare';
 import { isImageTask } from '../../src/core/tasks/registry';
 import type { LanguageModel } from '../../src/core/lm/language-model';
@@ -246,7 +247,7 @@ export class RunSession {
         send({ type: 'pinned', asGiven: config.model, pinned: hub.base.linkModel });
       }
     } else {
-      const shapes = await prepareImageRun(config, (task) => loadEmbeddedDenoiserFromUrl(task, this.pageUrl), progressSender());
+      const shapes = await prepareImageRun(config, (task) => loadEmbeddedDenoiserFromUrl(task, this.pageUrl), progressSender(), () => loadSceneClipFromUrl(this.pageUrl));
       send({ type: 'loaded', task: config.task, params: shapes.base.model.numParams(), backend: tf.getBackend(), meta: shapes.base.manifest.meta });
       this.#unet = shapes.base.model;
       ({ engine, baseId } = shapes);

@@ -19,6 +19,7 @@ import { SceneDiT } from '../diffusion/dit/model';
 import { scenesDenoiser } from '../diffusion/dit/scenes-denoiser';
 import { UNet } from '../diffusion/unet';
 import { scenePromptList } from '../scenes/prompt-list';
+import { scenesRunRewarder, type SceneClipSource } from '../scenes/run-reward';
 import { baseModelId } from '../store/base-model';
 import type { LanguageModel } from '../lm/language-model';
 import { RaftEngine, type Progress } from '../raft/engine';
@@ -86,12 +87,13 @@ export interface LoadedDenoiser {
 
 /**
  * Load an image task's denoiser and build the diffusion engine on it (at cycle 0); `baseId` names the denoiser for
- * stored runs and checkpoints. The model is disposed when the engine refuses the settings.
+ * stored runs and checkpoints. `sceneClip` brings task scenes' own CLIP (its clip-score reward) where this runner has it. The model is disposed when the engine refuses the settings.
  */
 export async function prepareImageRun<M extends LoadedDenoiser>(
   config: RunConfig,
   load: (task: string) => Promise<M>,
   onProgress?: (p: Progress) => void,
+  sceneClip?: SceneClipSource,
 ): Promise<{ base: M; engine: DiffusionRaftEngine; baseId: string }> {
   const base = await load(config.task);
   let engine: DiffusionRaftEngine;
@@ -104,7 +106,9 @@ export async function prepareImageRun<M extends LoadedDenoiser>(
         prompts: scenePromptList(config.scenePrompts), ddimSteps: config.ddimSteps, guidance: config.guidance,
         imageSize: config.imageSize, heldOutImages: config.evalImages,
       });
-      engine = new DiffusionRaftEngine({ denoiser, config, ...progress });
+      // fidelity and pixel rewards from the pixels; clip-score from the task's own CLIP (loaded only when weighed)
+      const rewarder = await scenesRunRewarder(config, denoiser.prompts, sceneClip);
+      engine = new DiffusionRaftEngine({ denoiser, config, rewarder, ...progress });
     } else {
       if (!(base.model instanceof UNet)) throw new Error(`task ${config.task} runs on its U-Net`);
       engine = new DiffusionRaftEngine({ model: base.model, config, ...progress });
