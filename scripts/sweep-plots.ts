@@ -2,7 +2,7 @@
  * Images of a sweep's fronts for the README: builds the lab, opens it in headless Chromium, opens the sweep file in
  * the Sweep panel (the lab's own uPlot charts) and saves a screenshot of each chart and of the table.
  * Usage: npx tsx scripts/sweep-plots.ts SWEEP.json OUT_PREFIX [--only raft,ppo]
- * (writes OUT_PREFIX-perplexity.png, -kl.png, -samples.png, -table.png; --only keeps those methods' lines, e.g. to
+ * (writes OUT_PREFIX-perplexity.png, -kl.png, -samples.png, -pass.png and -entropy.png where the sweep has them, -table.png; --only keeps those methods' lines, e.g. to
  * leave out a method whose divergence squashes the others' scale)
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,11 +39,11 @@ try {
   const panel = page.getByTestId('sweep-panel');
   await panel.getByLabel('Open a sweep file').setInputFiles(resolve(file));
   await panel.getByTestId('sweep-table').waitFor();
-  const charts = panel.locator('figure');
-  const names = ['perplexity', 'kl', 'samples'];
-  for (let i = 0; i < names.length; i++) {
-    await charts.nth(i).screenshot({ path: `${prefix}-${names[i]}.png` });
-    console.log(`wrote ${prefix}-${names[i]}.png`);
+  // every chart the panel shows (pass rate and entropy only where the sweep has them), by its name
+  const names = await panel.locator('figure[data-name]').evaluateAll((fs) => fs.map((f) => f.getAttribute('data-name')!));
+  for (const name of names) {
+    await panel.locator(`figure[data-name="${name}"]`).screenshot({ path: `${prefix}-${name}.png` });
+    console.log(`wrote ${prefix}-${name}.png`);
   }
   await panel.getByTestId('sweep-table').screenshot({ path: `${prefix}-table.png` });
 } finally {

@@ -33,11 +33,11 @@ const ALL_KEYS = [
   'rewardThreshold', 'minKept', 'temperature', 'topK', 'topP', 'maxNewTokens', 'lr', 'lrDecay', 'epochsPerCycle',
   'batchSize', 'gradClip', 'lora', 'loraLr', 'loraAlpha', 'loraTargets', 'evalPrompts', 'evalSamplesPerPrompt', 'evalTexts', 'earlyStop', 'imageReward',
   'patience', 'minDelta', 'ddimSteps', 'guidance', 'noiseDraws', 'rewardChunk', 'genBatch',
-  'grpoBeta', 'epsilon', 'scaleRewards', 'rlooBeta', 'dpoBeta', 'ppoEpochs', 'gamma', 'lam', 'cliprange', 'cliprangeValue', 'vfCoef',
+  'grpoBeta', 'epsilon', 'epsilonHigh', 'scaleRewards', 'lossType', 'maskTruncatedCompletions', 'filterGroups', 'filterGroupsMaxDraws', 'rlooBeta', 'dpoBeta', 'ppoEpochs', 'gamma', 'lam', 'cliprange', 'cliprangeValue', 'vfCoef',
   'initKlCoef', 'klTarget', 'klHorizon', 'adapKlCtrl',
   'drRewrite', 'drFilter', 'drDistill', 'drTopK', 'drTau', 'drBalance', 'drEmaDecay', 'general',
   'generalPrompts', 'generalSamplesPerPrompt', 'generalTexts', 'evalImages', 'imageLoraRank', 'rewardFailureLimit',
-  'imageRewardModel', 'imageRewardTarget', 'imageLoraTargets', 'imageInitAdapter',
+  'imageRewardModel', 'imageRewardTarget', 'imageLoraTargets', 'imageInitAdapter', 'scenePrompts', 'imageSize',
 ].sort();
 
 /** A valid value different from the default, derived from the table; null when the field has only one valid value. */
@@ -126,11 +126,12 @@ describe('schema table and defaults', () => {
       maxNewTokens: 48, lr: 3e-4, lrDecay: 1, epochsPerCycle: 2, batchSize: 16, gradClip: 1, lora: 0, loraLr: 3e-3, loraAlpha: 16,
       loraTargets: 'q,k,v,o', evalPrompts: 64, evalSamplesPerPrompt: 4, evalTexts: 256, earlyStop: false, imageReward: 'redness',
       patience: 1, minDelta: 0, ddimSteps: 20, guidance: 2, noiseDraws: 16, rewardChunk: 32, genBatch: 64,
-      grpoBeta: 0.04, epsilon: 0.2, scaleRewards: 'group', rlooBeta: 0.05, dpoBeta: 0.1, ppoEpochs: 4, gamma: 1, lam: 0.95, cliprange: 0.2,
+      grpoBeta: 0.04, epsilon: 0.2, epsilonHigh: 0, scaleRewards: 'group', lossType: 'grpo', maskTruncatedCompletions: false, filterGroups: false, filterGroupsMaxDraws: 3, rlooBeta: 0.05, dpoBeta: 0.1, ppoEpochs: 4, gamma: 1, lam: 0.95, cliprange: 0.2,
       cliprangeValue: 0.2, vfCoef: 0.1, initKlCoef: 0.2, klTarget: 6, klHorizon: 10000, adapKlCtrl: true,
       drRewrite: true, drFilter: true, drDistill: true, drTopK: 8, drTau: 1, drBalance: 'ema', drEmaDecay: 0.9, general: '',
       generalPrompts: 32, generalSamplesPerPrompt: 2, generalTexts: 128, evalImages: 256, imageLoraRank: 4, rewardFailureLimit: 0.5,
       imageRewardModel: 'Xenova/clip-vit-base-patch32', imageRewardTarget: '', imageLoraTargets: 'to_q,to_k,to_v,to_out.0', imageInitAdapter: '',
+      scenePrompts: '', imageSize: 32,
     });
   });
 

@@ -32,6 +32,19 @@ describe('raftlab run --task shapes', () => {
       expect([...png.subarray(0, 4)]).toEqual([137, 80, 78, 71]);
     }
     expect(existsSync(join(dir, 'img', 'train-cycle-0.png'))).toBe(false);
+    // each eval image on its own, indexed: the same seeds every cycle, the rewards the cycle's evalReward averages
+    for (const cycle of [0, 1]) {
+      const folder = join(dir, 'img', `eval-cycle-${cycle}`);
+      const index = readFileSync(join(folder, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(index.map((e) => e.file)).toEqual(['p0-0.png', 'p1-0.png']);
+      expect(Object.keys(index[0]).sort()).toEqual(['breakdown', 'file', 'prompt', 'reward', 'seed']);
+      expect(index[0].breakdown).toHaveProperty('symmetry', Math.round(index[0].reward * 1000) / 1000);
+      expect((index[0].reward + index[1].reward) / 2).toBeCloseTo(json.cycles[cycle].evalReward, 10);
+      const png = readFileSync(join(folder, index[0].file));
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([16, 16]);
+    }
+    const seeds = (cycle: number) => readFileSync(join(dir, 'img', `eval-cycle-${cycle}`, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).seed);
+    expect(seeds(1)).toEqual(seeds(0));
   });
 
   it('refuses --images for language tasks and compare for image tasks', async () => {

@@ -141,8 +141,8 @@ describe.each(['gpt2', 'llama', 'qwen2', 'qwen3'] as const)('Hub %s fixture as a
     model.dispose();
   });
 
-  it('PPO, GRPO, RLOO and online DPO train the Hub model with LoRA (two cycles each, tensor counts flat)', async () => {
-    for (const method of ['ppo', 'grpo', 'rloo', 'online-dpo'] as const) {
+  it('PPO, GRPO, RLOO, online DPO, RAFT++ and Reinforce-Rej train the Hub model with LoRA (two cycles each, tensor counts flat)', async () => {
+    for (const method of ['ppo', 'grpo', 'rloo', 'online-dpo', 'raftpp', 'reinforce-rej'] as const) {
       const { model, tokenizer } = await loadHubFolder(dir);
       const config = {
         ...defaultConfig(), task: 'sentiment' as const, method, lora: 4, loraTargets: arch === 'gpt2' ? 'c_attn' : 'q_proj,v_proj',

@@ -23,9 +23,11 @@ describe('method declarations', () => {
       expect(new Set(d.settings).size).toBe(d.settings.length);
       for (const k of d.legend.keys) expect(keys.has(k), `${d.name} legend: ${k}`).toBe(true);
     }
-    // the selection settings belong to the methods that select, GRPO's to GRPO alone
-    expect(methodsOfSetting('keepPerPrompt')).toEqual(['raft', 'uft']);
+    // the selection settings belong to the methods that select, GRPO's to GRPO alone, the clip range to the clippers
+    expect(methodsOfSetting('keepPerPrompt')).toEqual(['raft', 'uft', 'raftpp']);
     expect(methodsOfSetting('grpoBeta')).toEqual(['grpo']);
+    expect(methodsOfSetting('lossType')).toEqual(['grpo']);
+    expect(methodsOfSetting('epsilonHigh')).toEqual(['grpo', 'raftpp', 'reinforce-rej']);
     expect(methodsOfSetting('temperature')).toEqual([]);
   });
 
@@ -40,7 +42,7 @@ describe('method declarations', () => {
     expect(grpo).not.toContain('select');
     // the hidden ones are named as other methods' settings, never as the task's
     const { hidden, otherMethods } = controlsFor('sentiment', 'raft');
-    expect(hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Start from adapter', 'Image LoRA rank']);
+    expect(hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'Scene prompts', 'Image size', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Start from adapter', 'Image LoRA rank']);
     expect(otherMethods).toContain('GRPO beta');
     // every method: exactly the common settings and its own
     for (const m of METHODS) {

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { frontLines, hasY } from '../src/app/sweep-data';
 import { gridPoints, interval, parseGrid, parseSweepFile, runId, summarizeSweep, sweepPlan, type SweepRun } from '../src/core/sweep';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
 import type { CycleStats } from '../src/core/raft/stats';
@@ -52,6 +53,23 @@ describe('sweep grids and intervals', () => {
     expect(rows[1]!.evalReward.mean).toBeCloseTo(0.7, 12);
     expect(rows[1]!.evalReward.high - 0.7).toBeCloseTo(12.706 * Math.sqrt(0.02) / Math.sqrt(2), 10);
     expect(rows[1]!.klToRef).toMatchObject({ mean: 1, low: 1, high: 1 });
+    expect(rows[1]!.entropy).toBeNull(); // runs recorded before the field
+    // group filtering draws a different number of samples per seed: the mean over the seeds; entropy's interval
+    const filtered = (seed: number, gen: number, h: number): SweepRun => ({ ...run(seed, 0.7), cycles: [stats(0, 0.5, 0), { ...stats(1, 0.7, gen), entropy: h }] });
+    const f = summarizeSweep([filtered(1, 10, 0.4), filtered(2, 14, 0.6)]);
+    expect(f[1]!.samplesGenerated).toBe(12);
+    expect(f[1]!.entropy).toMatchObject({ mean: 0.5, n: 2 });
+    expect(f[1]!.evalPassRate).toBeNull(); // no pass notion in these stats
+    const passing = (seed: number, p: number | null): SweepRun => ({ ...run(seed, 0.7), cycles: [stats(0, 0.5, 0), { ...stats(1, 0.7, 10), entropy: 0.3, evalPassRate: p }] });
+    const ps = summarizeSweep([passing(1, 0.25), passing(2, 0.75)]);
+    expect(ps[1]!.evalPassRate).toMatchObject({ mean: 0.5, n: 2 });
+    expect(summarizeSweep([passing(1, 0.25), passing(2, null)])[1]!.evalPassRate).toBeNull();
+    // the Sweep panel's fronts of pass rate and entropy against the samples generated
+    const line = frontLines(ps, 'samples', 'entropy')[0]!;
+    expect(line.points.map((q) => [q.x.mean, q.y.mean])).toEqual([[10, 0.3]]); // cycle 0 has no entropy: left out
+    expect(frontLines(ps, 'samples', 'evalPassRate')[0]!.points[0]!.y.mean).toBe(0.5);
+    expect(hasY(ps, 'entropy')).toBe(true);
+    expect(hasY(rows, 'evalPassRate')).toBe(false);
     expect(() => parseSweepFile('{"raftlabSweep": 2}')).toThrow(/not a sweep file/);
   });
 });

@@ -28,6 +28,26 @@ export function keptFractionSeries(h: readonly AnyCycleStats[], axis: XAxis = 'c
   return [xValues(h, axis), h.map((s) => s.keptFraction)];
 }
 
+/** A language cycle's optional stat (entropy, tied prompts, truncation, clip shares), null for image cycles and older runs. */
+export function samplingStat(s: AnyCycleStats, key: 'entropy' | 'fracRewardZeroStd' | 'truncatedFraction' | 'clipRatio'): number | null {
+  return isImageStats(s) ? null : (s[key] ?? null);
+}
+
+/** Whether some cycle measured its sampling policy's entropy (language runs recorded since the field exists). */
+export function hasSamplingStats(h: readonly AnyCycleStats[]): boolean {
+  return h.some((s) => samplingStat(s, 'entropy') !== null);
+}
+
+/** Entropy of the sampling policy per cycle (nats per token). */
+export function entropySeries(h: readonly AnyCycleStats[], axis: XAxis = 'cycle'): Series {
+  return [xValues(h, axis), h.map((s) => samplingStat(s, 'entropy'))];
+}
+
+/** Shares of the training samples per cycle: prompts whose rewards tied, completions truncated, tokens clipped. */
+export function signalSeries(h: readonly AnyCycleStats[], axis: XAxis = 'cycle'): Series {
+  return [xValues(h, axis), h.map((s) => samplingStat(s, 'fracRewardZeroStd')), h.map((s) => samplingStat(s, 'truncatedFraction')), h.map((s) => samplingStat(s, 'clipRatio'))];
+}
+
 /** The fidelity score of a cycle: perplexity for language tasks, the held-out denoising loss for image tasks. */
 export function fidelity(s: AnyCycleStats): number | null {
   return isImageStats(s) ? s.heldOutLoss : s.perplexity;

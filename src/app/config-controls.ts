@@ -131,17 +131,27 @@ export const STATS_COLUMNS: readonly StatsColumn[] = [
   { key: 'klToRef', label: 'KL to base', digits: 3, title: 'KL to the reference (base) model: the exact per-token KL between the two models\' sampling distributions (temperature, top-k, top-p), summed over each eval sample and averaged', optional: true },
   { key: 'klBound', label: 'KL bound', digits: 3, title: 'Best-of-K: the analytic bound log K - (K - 1) / K of its KL to the base model (not a measured KL)', optional: true },
   { key: 'trainLoss', label: 'train loss', digits: 3, title: 'Mean fine-tuning loss on the kept samples' },
+  { key: 'entropy', label: 'entropy', digits: 3, title: 'Mean per-token entropy (nats) of the sampling policy on the cycle\'s training samples (temperature, top-k, top-p as sampled); a falling entropy means the model explores less', optional: true },
+  { key: 'fracRewardZeroStd', label: 'tied prompts', digits: 3, title: 'Share of the cycle\'s prompts whose samples all scored the same (no signal for a group baseline; TRL\'s frac_reward_zero_std)', optional: true },
+  { key: 'truncatedFraction', label: 'truncated', digits: 3, title: 'Share of the cycle\'s training samples that hit max new tokens without ending', optional: true },
+  { key: 'clipRatio', label: 'clipped', digits: 3, title: 'Share of trained tokens whose update the clip cut off (GRPO, RAFT++, Reinforce-Rej, PPO); low and high sides in the next columns', optional: true },
+  { key: 'clipLow', label: 'clip low', digits: 3, title: 'Share of trained tokens clipped below (ratio < 1 - epsilon with a negative advantage)', optional: true },
+  { key: 'clipHigh', label: 'clip high', digits: 3, title: 'Share of trained tokens clipped above (ratio > 1 + epsilon high with a positive advantage)', optional: true },
   { key: 'rewardErrors', label: 'reward errors', digits: 0, title: 'Samples of the cycle whose reward failed (threw, or gave no number in [0, 1]); they scored 0', optional: true },
   { key: 'verifyPerSec', label: 'verified/s', digits: 1, title: 'Verification throughput: samples per second of the cycle\'s verified rewards', optional: true },
 ];
 
-/** Image tasks: held-out denoising loss and eval diversity in place of perplexity and distinct-2; no length. */
+/** Image tasks: held-out denoising loss and eval diversity in place of perplexity and distinct-2; no length; fidelity on task scenes. */
 export const IMAGE_STATS_COLUMNS: readonly StatsColumn[] = STATS_COLUMNS.flatMap((c): StatsColumn[] => {
   if (c.key === 'perplexity') {
     return [{ key: 'heldOutLoss', label: 'held-out loss', digits: 4, title: 'Denoising loss on held-out real images with fixed timesteps and noise (lower = closer to the data)' }];
   }
   if (c.key === 'distinct2') return [{ key: 'evalDiversity', label: 'diversity', digits: 3, title: 'Mean pairwise pixel distance between the eval images of a prompt' }];
   if (c.key === 'meanLength') return [];
+  if (c.key === 'evalPassRate') return [{ ...c, title: 'Task scenes: share of eval images that satisfy every part of their prompt (fidelity 1)' }];
+  if (c.key === 'evalReward') {
+    return [c, { key: 'evalFidelity', label: 'fidelity', digits: 3, title: 'Task scenes: mean verified fidelity of the eval images (the detector), whatever the run\'s reward', optional: true }];
+  }
   return [c];
 });
 

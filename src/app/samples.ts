@@ -20,10 +20,17 @@ export function groupByPrompt(samples: readonly SampleRecord[]): PromptGroup[] {
   return [...groups.values()];
 }
 
+const valueText = (v: string | number | boolean | null) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v));
+
 /** `score 3, positive 2, negated 0` from a reward breakdown ('' when there is none). */
 export function breakdownText(b: SampleRecord['breakdown']): string {
   if (!b) return '';
   return Object.entries(b)
-    .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v)}`)
+    .map(([k, v]) => `${k} ${valueText(v)}`)
     .join(', ');
+}
+
+/** A reward breakdown as rows of a small table (an image's hover/focus card): [part, value as text]. */
+export function breakdownRows(b: SampleRecord['breakdown']): Array<[string, string]> {
+  return b ? Object.entries(b).map(([k, v]) => [k, valueText(v)]) : [];
 }

@@ -11,19 +11,28 @@ export interface FrontLine {
   points: Array<{ cycle: number; x: Interval; y: Interval }>;
 }
 
-/** Lines of a front: x = perplexity or KL to the reference, y = eval reward. Rows without the x value are left out. */
-export function frontLines(rows: readonly SweepSummaryRow[], x: 'perplexity' | 'klToRef' | 'samples'): FrontLine[] {
+/** What a front's y axis can show: the eval reward (default), the eval pass rate, or the sampling policy's entropy. */
+export type FrontY = 'evalReward' | 'evalPassRate' | 'entropy';
+
+/** Lines of a front: x = perplexity, KL to the reference or samples generated; y = `y`. Rows without either are left out. */
+export function frontLines(rows: readonly SweepSummaryRow[], x: 'perplexity' | 'klToRef' | 'samples', y: FrontY = 'evalReward'): FrontLine[] {
   const lines = new Map<string, FrontLine>();
   for (const r of rows) {
     const label = `${r.method}${Object.keys(r.point).length ? ` ${pointLabel(r.point)}` : ''}`;
     const xi = x === 'samples' ? { mean: r.samplesGenerated, low: r.samplesGenerated, high: r.samplesGenerated, n: r.evalReward.n } : r[x];
-    if (!xi) continue;
+    const yi = r[y];
+    if (!xi || !yi) continue;
     const line = lines.get(label) ?? { label, points: [] };
-    line.points.push({ cycle: r.cycle, x: xi, y: r.evalReward });
+    line.points.push({ cycle: r.cycle, x: xi, y: yi });
     lines.set(label, line);
   }
   for (const l of lines.values()) l.points.sort((a, b) => a.cycle - b.cycle);
   return [...lines.values()];
+}
+
+/** Whether some row of the summary has a value for `y` (the Sweep panel shows that chart only then). */
+export function hasY(rows: readonly SweepSummaryRow[], y: FrontY): boolean {
+  return rows.some((r) => r[y]);
 }
 
 /** The last cycle of each line (the table under the charts). */

@@ -1,10 +1,12 @@
 /**
  * `raftlab run --task shapes ...`: RAFT on the embedded denoiser; `--task hub-images --model M`: on a diffusers UNet
  * from the Hub or a folder (with `--save DIR [--merge]` its PEFT adapter, or the merged pipeline, at the end). Prints one line per cycle (image columns: reward,
- * kept_r, kept, evalR, hoLoss = heldOutLoss, div = evalDiversity, loss, sec) and, with `--images DIR`, writes PNG
+ * kept_r, kept, evalR, on task scenes fid = evalFidelity and pass = evalPassRate, hoLoss = heldOutLoss,
+ * div = evalDiversity, loss, sec) and, with `--images DIR`, writes PNG
  * grids: eval-cycle-N.png (rows: eval prompts, columns: their fixed noise seeds; the same images across cycles),
  * train-cycle-N.png (rows: the cycle's prompts, columns: K samples, kept ones framed green) and
- * eval-cycle-0-vs-N.png (cycle 0 left, the last cycle right).
+ * eval-cycle-0-vs-N.png (cycle 0 left, the last cycle right), and each eval image as its own PNG with an index of
+ * prompt, seed, reward and breakdown under eval-cycle-N/ (node/eval-images.ts).
  */
 import { methodRunsOn } from '../core/raft/methods/catalog';
 import { mkdirSync } from 'node:fs';
@@ -12,14 +14,16 @@ import { join } from 'node:path';
 import type { RunConfig } from '../core/config/schema';
 import type { DiffusionRaftEngine, ImageSample } from '../core/diffusion/engine';
 import { imageGrid } from '../core/diffusion/png';
-import { imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/diffusion/stats';
+import { imageTableColumns, imageTableHeader, imageTableRow, type ImageCycleStats } from '../core/diffusion/stats';
 import { initNodeBackend, type NodeBackend } from '../node/backend';
-import { loadEmbeddedUNet, writePng } from '../node/diffusion-files';
+import { loadEmbeddedDenoiser, writePng } from '../node/diffusion-files';
+import { writeEvalImages } from '../node/eval-images';
 import { loadDiffusersModel, type LoadedDiffusers } from '../node/diffusers-model';
 import { readPeftAdapter, saveDiffusers } from '../node/diffusers-save';
 import { nodeImageRewardModels } from '../node/image-reward-models';
 import type { SampleLine } from '../node/run-dir';
 import { prepareHubImageRun, prepareImageRun } from '../core/run/prepare';
+import { loadSceneClip } from '../node/scenes-clip-files';
 import type { ImageRewardModels } from '../core/rewards/image-models';
 import { isLearnedImageReward } from '../core/rewards/image-reward-names';
 import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
@@ -54,12 +58,12 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
   const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
   let rewardModels: ImageRewardModels | null = null;
   let hub: Awaited<ReturnType<typeof prepareHubImageRun<LoadedDiffusers>>> | null = null;
-  let shapes: Awaited<ReturnType<typeof prepareImageRun<Awaited<ReturnType<typeof loadEmbeddedUNet>>>>> | null = null;
+  let shapes: Awaited<ReturnType<typeof prepareImageRun<Awaited<ReturnType<typeof loadEmbeddedDenoiser>>>>> | null = null;
   try {
     if (config.task === 'hub-images') {
       hub = await prepareHubImageRun(config, (m) => loadDiffusersModel(m, { endpoint: place.hfEndpoint }), () => (rewardModels ??= nodeImageRewardModels(place.hfEndpoint, log)), undefined, (a) => readPeftAdapter(a, place.hfEndpoint));
     } else {
-      shapes = await prepareImageRun(config, loadEmbeddedUNet);
+      shapes = await prepareImageRun(config, loadEmbeddedDenoiser, undefined, () => loadSceneClip());
     }
   } catch (e) {
     stopWatching();
@@ -93,14 +97,15 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
     await runCycles(eng, {
       runDir,
       log,
-      header: imageTableHeader(),
-      row: imageTableRow,
+      header: imageTableHeader(imageTableColumns(config.task)),
+      row: (s) => imageTableRow(s, imageTableColumns(config.task)),
       samplesOf: (r) => [...r.samples.map((s) => line(s, 'train')), ...r.evalSamples.map((s) => line(s, 'eval'))],
       onCycle: ({ stats, samples, evalSamples }) => {
         first ??= evalSamples;
         last = evalSamples;
         if (imagesDir) {
           save(`eval-cycle-${stats.cycle}.png`, evalSamples);
+          writeEvalImages(imagesDir, stats.cycle, evalSamples);
           if (samples.length > 0) save(`train-cycle-${stats.cycle}.png`, samples);
         }
       },

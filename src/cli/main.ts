@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (parsed.command === 'config') return configCommand(parsed.options.url, parsed.errors);
   if (parsed.command === 'compare' && isImageTask(parsed.config.task)) parsed.errors.push(`compare is for language tasks; use run --task ${parsed.config.task}`);
-  if (parsed.options.images !== undefined && !isImageTask(parsed.config.task)) parsed.errors.push('--images is for image tasks (--task shapes, hub-images)');
+  if (parsed.options.images !== undefined && !isImageTask(parsed.config.task)) parsed.errors.push('--images is for image tasks (--task shapes, scenes, hub-images)');
   let config = parsed.config;
   try {
     const doc = taskDocumentFromFiles(parsed.options);
@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (parsed.options.save !== undefined) {
-    if (config.task === 'shapes') parsed.errors.push('--save is for language tasks and hub-images (a shapes run keeps its adapters in its checkpoints)');
+    if (config.task === 'shapes' || config.task === 'scenes') parsed.errors.push(`--save is for language tasks and hub-images (a ${config.task} run keeps its adapters in its checkpoints)`);
     else if (parsed.options.merge && config.lora === 0 && !isImageTask(config.task)) parsed.errors.push('--merge is for LoRA runs (a full fine-tuning run saves the whole model anyway)');
   } else if (parsed.options.merge) parsed.errors.push('--merge goes with --save DIR');
   if (parsed.errors.length > 0) {

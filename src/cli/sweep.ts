@@ -39,10 +39,10 @@ export async function sweepCommand(base: RunConfig, methods: Method[], gridSpec:
   write();
   const last = summarizeSweep(runs).filter((row) => row.cycle === base.cycles);
   log(`\nfinal cycle (${base.cycles}) per method and grid point, mean [95% interval] over seeds ${seeds.join(',')}:`);
-  log(['method'.padEnd(12), 'point'.padEnd(22), 'samples'.padStart(8), 'evalR'.padStart(24), 'ppl'.padStart(24), 'KL'.padStart(26)].join(' '));
+  log(['method'.padEnd(12), 'point'.padEnd(22), 'samples'.padStart(8), 'evalR'.padStart(24), 'ppl'.padStart(24), 'KL'.padStart(26), 'pass'.padStart(24), 'entropy'.padStart(24)].join(' '));
   const f = (i: { mean: number; low: number; high: number } | null, d: number) => (i ? `${i.mean.toFixed(d)} [${i.low.toFixed(d)}, ${i.high.toFixed(d)}]` : '-');
   for (const row of last) {
-    log([row.method.padEnd(12), pointLabel(row.point).padEnd(22), String(row.samplesGenerated).padStart(8), f(row.evalReward, 3).padStart(24), f(row.perplexity, 3).padStart(24), f(row.klToRef, 2).padStart(26)].join(' '));
+    log([row.method.padEnd(12), pointLabel(row.point).padEnd(22), String(Math.round(row.samplesGenerated)).padStart(8), f(row.evalReward, 3).padStart(24), f(row.perplexity, 3).padStart(24), f(row.klToRef, 2).padStart(26), f(row.evalPassRate ?? null, 3).padStart(24), f(row.entropy ?? null, 3).padStart(24)].join(' '));
   }
   log(`wrote ${out}`);
   return 0;

@@ -37,11 +37,18 @@ export interface SweepSummaryRow {
   method: Method;
   point: GridPoint;
   cycle: number;
-  /** Samples generated up to and including this cycle (the same for every seed). */
+  /**
+   * Samples generated up to and including this cycle: the same for every seed, except with GRPO's group filtering
+   * (its extra draws depend on the rewards), where it is the mean over the seeds.
+   */
   samplesGenerated: number;
   evalReward: Interval;
   perplexity: Interval;
   klToRef: Interval | null;
+  /** The sampling policy's entropy on the cycle's training samples; null where some seed has none (absent in older files). */
+  entropy?: Interval | null;
+  /** The eval pass rate (tasks with a pass notion); null where some seed has none (absent in older files). */
+  evalPassRate?: Interval | null;
 }
 
 export interface SweepFile {
@@ -156,15 +163,20 @@ export function summarizeSweep(runs: readonly SweepRun[]): SweepSummaryRow[] {
     for (let c = 0; c < cycles; c++) {
       const at = group.map((r) => r.cycles[c]).filter((s): s is CycleStats => s !== undefined);
       const kls = at.map((s) => s.klToRef).filter((k): k is number => k !== null);
-      const spent = group[0]!.cycles.slice(0, c + 1).reduce((n, s) => n + (s.budget?.samplesGenerated ?? 0), 0);
+      const entropies = at.map((s) => s.entropy ?? null).filter((h): h is number => h !== null);
+      const passes = at.map((s) => s.evalPassRate).filter((p): p is number => p !== null && p !== undefined);
+      const spentBy = (r: SweepRun) => r.cycles.slice(0, c + 1).reduce((n, s) => n + (s.budget?.samplesGenerated ?? 0), 0);
+      const withCycle = group.filter((r) => r.cycles.length > c);
       rows.push({
         method: group[0]!.method,
         point: group[0]!.point,
         cycle: at[0]!.cycle,
-        samplesGenerated: spent,
+        samplesGenerated: withCycle.reduce((n, r) => n + spentBy(r), 0) / withCycle.length,
         evalReward: interval(at.map((s) => s.evalReward)),
         perplexity: interval(at.map((s) => s.perplexity)),
         klToRef: kls.length === at.length ? interval(kls) : null,
+        entropy: entropies.length === at.length ? interval(entropies) : null,
+        evalPassRate: passes.length === at.length ? interval(passes) : null,
       });
     }
   }

@@ -1,8 +1,11 @@
-/** Reading and writing the embedded denoiser under public/models/<task>/ (model.json + weights.bin) from Node. */
+/** Reading and writing the embedded denoisers (the shapes U-Net, the scenes DiT) under public/models/<task>/ (model.json + weights.bin) from Node. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { encodePng } from '../core/diffusion/png';
+import type { DiTConfig } from '../core/diffusion/dit/config';
+import { SceneDiT } from '../core/diffusion/dit/model';
+import { packDiT, unpackDiT, type DiTManifest } from '../core/diffusion/dit/weights-io';
 import { UNet, type UNetConfig } from '../core/diffusion/unet';
 import { packUNet, unpackUNet, type UNetManifest } from '../core/diffusion/weights-io';
 import { modelDir } from './model-files';
@@ -27,6 +30,35 @@ export function saveEmbeddedUNet(
   const dir = modelDir(task);
   mkdirSync(dir, { recursive: true });
   const { manifest, data } = packUNet(config, weights, meta);
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
+  writeFileSync(join(dir, 'weights.bin'), data);
+  return data.byteLength;
+}
+
+export async function loadEmbeddedDiT(task: string): Promise<{ model: SceneDiT; manifest: DiTManifest; fingerprint: string }> {
+  const dir = modelDir(task);
+  let manifest: DiTManifest;
+  let data: Buffer;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as DiTManifest;
+    data = readFileSync(join(dir, 'weights.bin'));
+  } catch (e) {
+    throw new Error(`no embedded model for task "${task}" in ${dir} (run: node bin/run-ts.mjs scripts/pretrain-scenes.ts): ${(e as Error).message}`);
+  }
+  return { model: new SceneDiT(manifest.config, unpackDiT(manifest, data)), manifest, fingerprint: weightsFingerprint(data) };
+}
+
+/** An image task's embedded denoiser: the scenes DiT for task scenes, else the task's U-Net. */
+export function loadEmbeddedDenoiser(task: string): Promise<{ model: UNet | SceneDiT; manifest: UNetManifest | DiTManifest; fingerprint: string }> {
+  return task === 'scenes' ? loadEmbeddedDiT(task) : loadEmbeddedUNet(task);
+}
+
+/** Write the DiT's files into `dir` (default public/models/<task>/); returns the weights' bytes. */
+export function saveEmbeddedDiT(
+  task: string, config: DiTConfig, weights: ReadonlyMap<string, { shape: number[]; values: Float32Array }>, meta: DiTManifest['meta'], dir = modelDir(task),
+): number {
+  mkdirSync(dir, { recursive: true });
+  const { manifest, data } = packDiT(config, weights, meta);
   writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
   writeFileSync(join(dir, 'weights.bin'), data);
   return data.byteLength;

@@ -7,7 +7,7 @@ import { paddedRange, rewardSeries, tradeoffSeries } from '../../src/app/chart-d
 import { CONTROL_GROUPS, controlsFor, differsBeyondLive } from '../../src/app/config-controls';
 import { formatDuration, phaseEtaMs, runEtaMs } from '../../src/app/eta';
 import { keptJsonl, runExport, type CycleRecord } from '../../src/app/export';
-import { breakdownText, groupByPrompt } from '../../src/app/samples';
+import { breakdownRows, breakdownText, groupByPrompt } from '../../src/app/samples';
 
 function stats(cycle: number, msEach: number, extra: Partial<CycleStats> = {}): CycleStats {
   return {
@@ -61,6 +61,8 @@ describe('samples, charts and controls', () => {
     const g = groupByPrompt([sample(5, 'a', 0, false), sample(2, 'b', 0, true), sample(5, 'c', 0, true)]);
     expect(g.map((x) => [x.promptIndex, x.samples.map((s) => s.completion).join('')])).toEqual([[5, 'ac'], [2, 'b']]);
     expect(breakdownText({ score: 2, ratio: 0.25, ok: true })).toBe('score 2, ratio 0.250, ok true');
+    expect(breakdownRows({ fidelity: 0.8, count: 1, shape: 0.5, objects: 2 })).toEqual([['fidelity', '0.800'], ['count', '1'], ['shape', '0.500'], ['objects', '2']]);
+    expect(breakdownRows(undefined)).toEqual([]);
   });
 
   it('chart series start at cycle 0 with gaps for training numbers; the trade-off is (perplexity, eval reward)', () => {
@@ -98,7 +100,7 @@ describe('stats columns', () => {
     expect(controlsFor('shapes').hidden).toContain('Temperature');
     const sentiment = keysOf('sentiment');
     expect(sentiment).not.toContain('imageReward');
-    expect(controlsFor('sentiment').hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Start from adapter', 'Image LoRA rank']);
+    expect(controlsFor('sentiment').hidden).toEqual(['Image reward', 'Image reward model', 'Image reward target', 'Scene prompts', 'Image size', 'DDIM steps', 'Guidance scale', 'Noise draws per kept image', 'Held-out images', 'UNet LoRA targets', 'Start from adapter', 'Image LoRA rank']);
     for (const k of ['ddimSteps', 'guidance', 'noiseDraws', 'evalImages', 'imageLoraRank']) expect(shapes).toContain(k);
     for (const k of ['evalTexts', 'generalPrompts', 'rewardFailureLimit']) expect(shapes).not.toContain(k);
     // every field is shown for some task, and each task's controls are a subset in group order
@@ -106,7 +108,7 @@ describe('stats columns', () => {
       const { groups, hidden } = controlsFor(task);
       // the task document has its own editor ("Your task"), not a control
       expect(groups.flatMap((g) => g.fields).length + hidden.length).toBe(CONFIG_FIELDS.length - 1);
-      expect(isImageTaskName(task)).toBe(task === 'shapes' || task === 'hub-images');
+      expect(isImageTaskName(task)).toBe(task === 'shapes' || task === 'scenes' || task === 'hub-images');
     }
     const shown = new Set(TASKS.flatMap(keysOf));
     expect(shown.size).toBe(CONFIG_FIELDS.length - 1);

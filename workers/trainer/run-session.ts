@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkConfig, type RunConfig } from '../../src/core/config/schema';
 import type { RaftEngine } from '../../src/core/raft/engine';
+import { loadSceneClipFromUrl } from '../../src/browser/scenes-clip-files';
 import { createRunEngine, prepareHubImageRun, prepareImageRun, prepareRun, type PreparedRun } from '../../src/core/run/prepare';
 import { isImageTask } from '../../src/core/tasks/registry';
 import type { LanguageModel } from '../../src/core/lm/language-model';
@@ -17,8 +18,9 @@ import { browserModelSource, type BrowserRunModel, type ExportInfo } from '../..
 import { RunRecorder } from '../../src/core/store/run-recorder';
 import type { CycleRecord as StoredCycle } from '../../src/core/store/records';
 import type { DiffusionRaftEngine } from '../../src/core/diffusion/engine';
+import type { SceneDiT } from '../../src/core/diffusion/dit/model';
 import type { UNet } from '../../src/core/diffusion/unet';
-import { loadEmbeddedUNetFromUrl } from '../../src/browser/diffusion-files';
+import { loadEmbeddedDenoiserFromUrl } from '../../src/browser/diffusion-files';
 import { loadDiffusersFromUrl, loadPeftAdapterFromUrl } from '../../src/browser/diffusers-model';
 import { browserImageRewardModels } from '../../src/browser/image-reward-models';
 import type { ImageRewardModels } from '../../src/core/rewards/image-models';
@@ -71,7 +73,7 @@ export class RunSession {
   #pin: { asGiven: string; pinned: string } | null = null;
   #exportInfo: ExportInfo | null = null;
   #imageEngine: DiffusionRaftEngine | null = null;
-  #unet: UNet | UNet2DModel | null = null;
+  #unet: UNet | SceneDiT | UNet2DModel | null = null;
   /** The Hub UNet of a hub-images run: its pipeline and the names its exports record. */
   #hub: { pipeline: DiffusersPipeline; base: string; revision: string | null } | null = null;
   /** Learned image rewards (hub-images), loaded once per worker. */
@@ -245,7 +247,7 @@ export class RunSession {
         send({ type: 'pinned', asGiven: config.model, pinned: hub.base.linkModel });
       }
     } else {
-      const shapes = await prepareImageRun(config, (task) => loadEmbeddedUNetFromUrl(task, this.pageUrl), progressSender());
+      const shapes = await prepareImageRun(config, (task) => loadEmbeddedDenoiserFromUrl(task, this.pageUrl), progressSender(), () => loadSceneClipFromUrl(this.pageUrl));
       send({ type: 'loaded', task: config.task, params: shapes.base.model.numParams(), backend: tf.getBackend(), meta: shapes.base.manifest.meta });
       this.#unet = shapes.base.model;
       ({ engine, baseId } = shapes);

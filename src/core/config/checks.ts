@@ -2,7 +2,10 @@
  * Cross-field checks: settings valid one by one that together make no sense (a prompt keeping more samples than it
  * has, top-k 1 with several samples, an image task on a Hub model, ...). Each field is assumed valid on its own.
  */
+import { imageRewardWeights, needsScenes } from '../diffusion/rewards';
 import { isLearnedImageReward } from '../rewards/image-reward-names';
+import { ScenePromptError } from '../scenes/errors';
+import { scenePromptList } from '../scenes/prompt-list';
 import { isImageTaskName } from '../tasks/catalogue';
 import { fieldOf, type ConfigKey, type RunConfig } from './fields';
 import { parseFieldValue, type ConfigProblem } from './values';
@@ -36,15 +39,45 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
   if (config.task === 'hub-images' && (config.model === 'embedded' || config.model === 'generalist')) {
     add('model', 'task hub-images needs a diffusers UNet2DModel from the Hub as its model (e.g. google/ddpm-cifar10-32, or a folder in the Hub\'s layout)');
   }
-  if (config.task === 'hub-images' && config.imageReward === 'count') {
+  const weights = imageRewardWeights(config.imageReward);
+  const usesClip = (weights?.['clip-score'] ?? 0) > 0;
+  if (config.task === 'hub-images' && (weights?.count ?? 0) > 0) {
     add('imageReward', 'reward count compares shapes with the shapes task\'s labels; a Hub UNet\'s prompts are its classes (use a pixel reward without labels, or a learned one)');
   }
   if (config.task === 'shapes' && isLearnedImageReward(config.imageReward)) {
     add('imageReward', `reward ${config.imageReward} is for task hub-images (a learned reward on a Hub UNet's images); the shapes task has its pixel rewards`);
   }
-  if (isImageTaskName(config.task) && (config.imageReward === 'clip-score' || config.imageReward === 'class-prob') && config.imageRewardTarget.trim() === '') {
+  if (config.task === 'scenes' && (isLearnedImageReward(config.imageReward) || usesClip)) {
+    // task scenes scores clip-score with its own shipped CLIP, each image against its own prompt
+    if (!usesClip) add('imageReward', `reward ${config.imageReward} is for task hub-images (a Hub model's); task scenes has fidelity, clip-score (its own CLIP) and the pixel rewards`);
+    else if (config.imageRewardModel !== 'embedded') add('imageRewardModel', `reward clip-score on task scenes uses the task's own CLIP model (embedded), which scores each image against its own prompt; a Hub CLIP (${config.imageRewardModel}) is for task hub-images`);
+    else if (config.imageRewardTarget.trim() !== '') add('imageRewardTarget', 'reward clip-score on task scenes scores each image against its own prompt; a target text is for a Hub CLIP on task hub-images');
+  }
+  if (config.task !== 'scenes' && isLearnedImageReward(config.imageReward) && config.imageRewardModel === 'embedded') {
+    add('imageRewardModel', `the embedded reward model is task scenes' own CLIP; reward ${config.imageReward} on ${config.task} needs a Hub model (org/name)`);
+  }
+  if (isImageTaskName(config.task) && config.task !== 'scenes' && (config.imageReward === 'clip-score' || config.imageReward === 'class-prob') && config.imageRewardTarget.trim() === '') {
     add('imageRewardTarget', `reward ${config.imageReward} needs its target: ${config.imageReward === 'clip-score' ? 'the text the images should match' : 'the class whose probability is the reward'} (--reward-target)`);
   }
+  if (config.task !== 'scenes' && !isLearnedImageReward(config.imageReward) && weights && needsScenes(weights)) {
+    add('imageReward', `reward ${config.imageReward} weighs ${usesClip ? 'clip-score (the scenes CLIP)' : 'fidelity'}, which reads a prompt of the scenes grammar: it is for task scenes, not ${config.task}${usesClip ? ' (a Hub CLIP is the reward clip-score alone, with --reward-model and --reward-target)' : ''}`);
+  }
+  if (config.task === 'scenes' && (config.model !== 'embedded')) {
+    add('model', `task scenes trains its embedded text-conditioned denoiser; model ${config.model} is not one`);
+  }
+  if (config.scenePrompts !== '') {
+    if (config.task !== 'scenes') add('scenePrompts', `scene prompts are for task scenes, not ${config.task}`);
+    else {
+      try {
+        scenePromptList(config.scenePrompts);
+      } catch (e) {
+        if (!(e instanceof ScenePromptError)) throw e;
+        add('scenePrompts', e.message);
+      }
+    }
+  }
+  if (config.imageSize !== 32 && config.task !== 'scenes') add('imageSize', `the image size is a setting of task scenes; ${config.task} draws at its model's own size`);
+  if (config.imageSize % 16 !== 0) add('imageSize', `the image size must be a multiple of 16 (16, 32, 48 or 64), not ${config.imageSize}`);
   if (config.imageInitAdapter !== '' && config.task !== 'hub-images') {
     add('imageInitAdapter', 'a run starts from a saved adapter on task hub-images only');
   }

@@ -10,7 +10,8 @@
 import { GENERAL_TASKS, METHODS, TASKS, isImageTaskName } from '../tasks/catalogue';
 import { LORA_TARGETS } from '../lm/lora-config';
 import { SELECT_MODES } from '../raft/select';
-import { IMAGE_REWARD_NAMES } from '../diffusion/rewards';
+import { LOSS_TYPES } from '../raft/loss-types';
+import { IMAGE_REWARD_NAMES, IMAGE_REWARD_PARTS } from '../diffusion/rewards';
 import { LEARNED_IMAGE_REWARDS } from '../rewards/image-reward-names';
 import { DEFAULT_UNET_LORA_TARGETS, UNET_LORA_TARGETS } from '../diffusers/unet2d/lora-targets';
 import { SHAPES_RAFT, SHAPES_SAMPLER } from '../diffusion/shapes-recipe';
@@ -34,8 +35,15 @@ interface FieldRow {
   max?: number;
   /** Allowed values for 'choice'; allowed items for 'list'. */
   choices?: readonly string[];
+  /**
+   * 'choice': a value may also be a weighted mix of these names, `name:weight,name:weight` (weights positive
+   * numbers, each name once), e.g. the image reward `fidelity:0.7,clip-score:0.3`.
+   */
+  mixOf?: readonly string[];
   /** 'list': the empty list is allowed (written '' or none). */
   emptyOk?: boolean;
+  /** 'text': the longest value (200 when not given). */
+  maxLength?: number;
   /** Short key in the URL hash: unique, [a-z0-9]+, never 'v' (the version key). */
   urlKey: string;
   /** Kebab-case CLI flag including the leading dashes. */
@@ -114,7 +122,7 @@ const FIELDS = [
   // method
   {
     key: 'method', type: 'choice', default: 'raft', choices: METHODS, urlKey: 'm', cliFlag: '--method',
-    label: 'Method', help: 'RAFT fine-tunes on the best samples; UFT trains on all scored samples and demonstrations with one loss; SFT trains on the corpus only; best-of-K trains nothing and keeps the best of K samples at evaluation; PPO (with a value head and a KL penalty), GRPO and RLOO push up samples that beat what was expected of them (policy gradients); online DPO prefers each prompt\'s best sample over its worst.', group: 'run',
+    label: 'Method', help: 'RAFT fine-tunes on the best samples; UFT trains on all scored samples and demonstrations with one loss; SFT trains on the corpus only; best-of-K trains nothing and keeps the best of K samples at evaluation; PPO (with a value head and a KL penalty), GRPO, RLOO and Reinforce-Rej push up samples that beat what was expected of them (policy gradients); RAFT++ trains on RAFT\'s samples with importance ratios and clipping; online DPO prefers each prompt\'s best sample over its worst.', group: 'run',
   },
   {
     key: 'uftBeta', type: 'number', default: 0.01, min: 0.0001, max: 10, urlKey: 'ub', cliFlag: '--uft-beta',
@@ -134,11 +142,31 @@ const FIELDS = [
   },
   {
     key: 'epsilon', type: 'number', default: 0.2, min: 0.01, max: 1, urlKey: 'eps', cliFlag: '--epsilon',
-    label: 'GRPO clip range', help: 'GRPO: how far the probability of a sampled token may move from when it was sampled before its update stops counting.', group: 'training', scope: 'language',
+    label: 'Clip range (epsilon)', help: 'GRPO, RAFT++ and Reinforce-Rej: how far below its probability at sampling a token\'s probability may fall before its update stops counting (and above it, unless Clip range high is set).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'epsilonHigh', type: 'number', default: 0, min: 0, max: 10, urlKey: 'epsh', cliFlag: '--epsilon-high',
+    label: 'Clip range high', help: 'GRPO, RAFT++ and Reinforce-Rej: the upper clip range (clip-higher, DAPO recommends 0.28), so a rare good token can grow more than a common one may shrink; 0 = the same as epsilon.', group: 'training', scope: 'language',
   },
   {
     key: 'scaleRewards', type: 'choice', default: 'group', choices: ['group', 'batch', 'none'], urlKey: 'gsr', cliFlag: '--scale-rewards',
     label: 'GRPO reward scaling', help: 'GRPO: a sample\'s advantage is its reward minus its prompt\'s mean, divided by the standard deviation of its prompt\'s rewards (group), of the whole batch (batch), or not divided (none).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'lossType', type: 'choice', default: 'grpo', choices: LOSS_TYPES, urlKey: 'glt', cliFlag: '--loss-type',
+    label: 'GRPO loss type', help: 'GRPO: how token losses are averaged: each completion\'s mean, then over completions (grpo); over all tokens of the batch (bnpo); over batch size x max new tokens (dr_grpo); over all tokens the cycle trains on (dapo, TRL\'s default).', group: 'training', scope: 'language',
+  },
+  {
+    key: 'maskTruncatedCompletions', type: 'boolean', default: false, urlKey: 'mtc', cliFlag: '--mask-truncated-completions',
+    label: 'GRPO: mask truncated', help: 'GRPO: completions cut off at max new tokens (no end-of-sequence, no stop string) get no loss.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'filterGroups', type: 'boolean', default: false, urlKey: 'fg', cliFlag: '--filter-groups',
+    label: 'GRPO: filter groups', help: 'GRPO dynamic sampling: drop prompts whose samples all scored the same (no signal) and draw more prompts until the cycle has Prompts per cycle prompts with signal or the extra draws run out.', group: 'training', scope: 'language',
+  },
+  {
+    key: 'filterGroupsMaxDraws', type: 'int', default: 3, min: 0, max: 50, urlKey: 'fgd', cliFlag: '--filter-groups-max-draws',
+    label: 'GRPO: extra draws', help: 'GRPO with filter groups: at most this many extra draws of prompts a cycle (each draws as many prompts as are still missing, K samples each; every sample counts in the budget).', group: 'training', scope: 'language',
   },
   {
     key: 'rlooBeta', type: 'number', default: 0.05, min: 0, max: 10, urlKey: 'rlb', cliFlag: '--rloo-beta',
@@ -326,16 +354,24 @@ const FIELDS = [
   },
   // image tasks
   {
-    key: 'imageReward', type: 'choice', default: 'redness', choices: [...IMAGE_REWARD_NAMES, ...LEARNED_IMAGE_REWARDS], urlKey: 'rw', cliFlag: '--reward',
-    label: 'Image reward', help: 'Image tasks only: what the reward measures: in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half), or by a learned model from the Hub (clip-score: how well the image matches the reward target text; class-prob: an image classifier\'s probability of the target class; aesthetic: an aesthetic head on CLIP embeddings).', group: 'run', scope: 'image',
+    key: 'imageReward', type: 'choice', default: 'redness', choices: [...IMAGE_REWARD_NAMES, ...LEARNED_IMAGE_REWARDS], mixOf: IMAGE_REWARD_PARTS, urlKey: 'rw', cliFlag: '--reward',
+    label: 'Image reward', help: 'Image tasks only: what the reward measures: in the pixels (redness, left-right symmetry, brightness, contrast, shape count matching the prompt, or red and symmetric half and half; on task scenes fidelity: how much of the prompt a detector finds in the image, scored per attribute), or by a learned model (clip-score: how well the image matches the reward target text, by a Hub CLIP; on task scenes, how well it matches its own prompt by the task\'s own small CLIP, trained on the world\'s images and captions, blind spots included; class-prob: an image classifier\'s probability of the target class; aesthetic: an aesthetic head on CLIP embeddings). Or a weighted mix of the parts, their weighted mean: e.g. fidelity:0.7,clip-score:0.3 on task scenes.', group: 'run', scope: 'image',
   },
   {
     key: 'imageRewardModel', type: 'model', default: 'Xenova/clip-vit-base-patch32', urlKey: 'rwm', cliFlag: '--reward-model',
-    label: 'Image reward model', help: 'Image tasks with a learned reward: the Hub model that scores the images (a CLIP model for clip-score, an image classifier for class-prob, an aesthetic head for aesthetic; optionally @revision).', group: 'run', scope: 'image',
+    label: 'Image reward model', help: 'Image tasks with a learned reward: the Hub model that scores the images (a CLIP model for clip-score, an image classifier for class-prob, an aesthetic head for aesthetic; optionally @revision). Task scenes: embedded, its own shipped CLIP.', group: 'run', scope: 'image',
   },
   {
     key: 'imageRewardTarget', type: 'text', default: '', urlKey: 'rwt', cliFlag: '--reward-target',
-    label: 'Image reward target', help: 'Image tasks with clip-score: the text the images should match (e.g. a photo of a red car); with class-prob: the class whose probability is the reward.', group: 'run', scope: 'image',
+    label: 'Image reward target', help: 'Image tasks with clip-score: the text the images should match (e.g. a photo of a red car; not on task scenes, where each image is matched with its own prompt); with class-prob: the class whose probability is the reward.', group: 'run', scope: 'image',
+  },
+  {
+    key: 'scenePrompts', type: 'text', default: '', maxLength: 2000, urlKey: 'sp', cliFlag: '--scene-prompts',
+    label: 'Scene prompts', help: 'Task scenes: your prompts in the scenes grammar, separated by semicolons (e.g. two small yellow triangles at the top; a red circle left of a blue square); a word outside the grammar is refused by name. Empty: the task\'s 48 prompts (seen, held-out and relation prompts).', group: 'run', scope: 'image',
+  },
+  {
+    key: 'imageSize', type: 'int', default: 32, min: 16, max: 64, urlKey: 'isz', cliFlag: '--image-size',
+    label: 'Image size', help: 'Task scenes: the side of the images the denoiser draws and is trained on, in pixels (32 is the size it was pre-trained at; 48 is the resolution-adaptation experiment); a multiple of 16.', group: 'sampling', scope: 'image',
   },
   {
     key: 'ddimSteps', type: 'int', default: SHAPES_SAMPLER.steps, min: 1, max: 200, urlKey: 'ddim', cliFlag: '--ddim-steps',
@@ -386,7 +422,9 @@ type ValueOfRow<R extends Row> = R extends { type: 'int' | 'number' }
   ? number
   : R extends { type: 'boolean' }
     ? boolean
-    : R extends { type: 'choice'; choices: readonly (infer C extends string)[] }
+    : R extends { type: 'choice'; mixOf: readonly string[] }
+      ? string
+      : R extends { type: 'choice'; choices: readonly (infer C extends string)[] }
       ? C
       : string;
 

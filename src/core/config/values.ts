@@ -6,6 +6,7 @@
  * The `task` kind (a custom task's document) is read by a parser passed in (`TaskDocumentCodec`): the document's
  * parser lives above the config (tasks/custom/document.ts), and schema.ts passes it in.
  */
+import { looksLikeMix, parseMix } from '../weighted-mix';
 import type { AnyConfigField, ConfigField, ConfigKey, ConfigValue, RunConfig } from './fields';
 
 export interface ConfigProblem {
@@ -56,7 +57,7 @@ export function describeFieldRange(field: AnyConfigField): string {
     case 'boolean':
       return 'true|false';
     case 'choice':
-      return (field.choices ?? []).join('|');
+      return (field.choices ?? []).join('|') + (field.mixOf ? `|name:weight,... of ${field.mixOf.join(',')}` : '');
     case 'list':
       return `comma list of ${(field.choices ?? []).join(',')}`;
     case 'model':
@@ -64,7 +65,7 @@ export function describeFieldRange(field: AnyConfigField): string {
     case 'task':
       return 'a task document (JSON, or its link form z...)';
     case 'text':
-      return 'text (at most 200 characters)';
+      return `text (at most ${field.maxLength ?? 200} characters)`;
   }
 }
 
@@ -105,7 +106,12 @@ export function parseFieldValue(field: ConfigField, raw: string, taskDocs: TaskD
     case 'choice': {
       const choices = field.choices ?? [];
       if (choices.includes(raw)) return { ok: true, value: raw };
-      return { ok: false, message: `${field.key} must be one of ${choices.join(', ')} ${got}` };
+      if (field.mixOf && looksLikeMix(raw)) {
+        const mix = parseMix(raw, field.mixOf);
+        return mix.ok ? { ok: true, value: mix.canonical } : { ok: false, message: `${field.key}: ${mix.message} ${got}` };
+      }
+      const mixes = field.mixOf ? `, or a weighted mix of ${field.mixOf.join(', ')} (e.g. ${field.mixOf.at(-2)}:0.7,${field.mixOf.at(-1)}:0.3)` : '';
+      return { ok: false, message: `${field.key} must be one of ${choices.join(', ')}${mixes} ${got}` };
     }
     case 'list': {
       const allowed = field.choices ?? [];
@@ -130,8 +136,9 @@ export function parseFieldValue(field: ConfigField, raw: string, taskDocs: TaskD
       return { ok: true, value: raw };
     }
     case 'text': {
-      // printable text: no control characters, at most 200 characters
-      if (raw.length > 200 || /[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, message: `${field.key} must be printable text of at most 200 characters ${got}` };
+      // printable text: no control characters, at most maxLength (200) characters
+      const max = field.maxLength ?? 200;
+      if (raw.length > max || /[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, message: `${field.key} must be printable text of at most ${max} characters ${got}` };
       return { ok: true, value: raw };
     }
     case 'task': {

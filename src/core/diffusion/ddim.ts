@@ -21,10 +21,10 @@ export interface SampleOptions {
   batchSize?: number;
 }
 
-/** Starting noise of one image from its seed (standard normal, PIXELS values). */
-export function seedNoise(seed: number): Float32Array {
+/** Starting noise of one image from its seed (standard normal, `pixels` values: PIXELS for the 16 px shapes). */
+export function seedNoise(seed: number, pixels = PIXELS): Float32Array {
   const rng = new Rng(seed);
-  const out = new Float32Array(PIXELS);
+  const out = new Float32Array(pixels);
   for (let i = 0; i < out.length; i++) out[i] = rng.normal();
   return out;
 }
@@ -50,10 +50,7 @@ export async function ddimBatch(model: UNet, schedule: NoiseSchedule, labels: re
       } else {
         v = model.forward(x, new Array(b).fill(t), labels, false);
       }
-      const x0 = tf.clipByValue(tf.sub(tf.mul(x, Math.sqrt(aBar)), tf.mul(v, Math.sqrt(1 - aBar))), -1, 1);
-      if (i + 1 === ts.length) return x0;
-      const eps = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(aBar))), Math.sqrt(1 - aBar));
-      return tf.add(tf.mul(x0, Math.sqrt(aPrev)), tf.mul(eps, Math.sqrt(1 - aPrev)));
+      return ddimUpdate(x, v, aBar, aPrev, i + 1 === ts.length);
     });
     x.dispose();
     x = next as tf.Tensor4D;
@@ -63,6 +60,17 @@ export async function ddimBatch(model: UNet, schedule: NoiseSchedule, labels: re
   const out = (await img.data()) as Float32Array;
   img.dispose();
   return out;
+}
+
+/**
+ * One DDIM step from x at alphaBar `aBar` to `aPrev` given the model's v: x0 = sqrt(aBar) x - sqrt(1 - aBar) v
+ * (clipped to [-1, 1]); `last`: x0 itself. Call inside tf.tidy.
+ */
+export function ddimUpdate(x: tf.Tensor, v: tf.Tensor, aBar: number, aPrev: number, last: boolean): tf.Tensor {
+  const x0 = tf.clipByValue(tf.sub(tf.mul(x, Math.sqrt(aBar)), tf.mul(v, Math.sqrt(1 - aBar))), -1, 1);
+  if (last) return x0;
+  const eps = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(aBar))), Math.sqrt(1 - aBar));
+  return tf.add(tf.mul(x0, Math.sqrt(aPrev)), tf.mul(eps, Math.sqrt(1 - aPrev)));
 }
 
 /** Images for (label, seed) pairs, in order; each image's pixels in [0, 1] (PIXELS values, HWC). */

@@ -12,8 +12,9 @@
  * shuffled batches of `batchSize`, Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
  * Prompts are the denoiser's (the task's 7 labels, a UNet's classes, or one for an unconditional UNet): a cycle
  * takes min(promptsPerCycle, prompts) of them, evaluation the first min(evalPrompts, prompts), each with
- * evalSamplesPerPrompt fixed noise seeds. The reward is a pixel reward (rewards.ts) or any batched `ImageRewarder`
- * (a learned reward: core/rewards/).
+ * evalSamplesPerPrompt fixed noise seeds. The reward is a pixel reward (rewards.ts; on task scenes with `fidelity`,
+ * each label's prompt parsed by the scenes grammar: scenes/reward.ts) or any batched `ImageRewarder` (a learned
+ * reward: core/rewards/).
  * Sampler (DDIM steps, guidance) and noise draws come from the run's config. Framework-free: the same code runs in
  * the CLI, the tests and the trainer worker.
  */
@@ -32,7 +33,10 @@ import { emptyBudget, mean, type CycleBudget } from '../raft/stats';
 import { hashString, Rng } from '../rng';
 import type { RewardResult } from '../tasks/types';
 import type { Denoiser } from './denoiser';
-import { IMAGE_REWARDS, imageReward, type ImageRewardName, type RewardWeights } from './rewards';
+import { fidelity } from '../scenes/fidelity';
+import { parsePrompt, type SceneSpec } from '../scenes/grammar';
+import { scenesRewarder } from '../scenes/reward';
+import { imageReward, imageRewardWeights, needsScenes, type ImageRewardName, type RewardWeights } from './rewards';
 import { ShapesDenoiser } from './shapes-denoiser';
 import { pairwiseDiversity, type ImageCycleStats } from './stats';
 import type { UNet } from './unet';
@@ -64,7 +68,7 @@ export interface DiffusionEngineOptions {
   model?: UNet;
   denoiser?: Denoiser;
   config: RunConfig;
-  /** The reward: a name of IMAGE_REWARDS or weights of the parts (default: config.imageReward), or `rewarder`. */
+  /** The reward: a name of IMAGE_REWARDS, a mix (`fidelity:0.7,count:0.3`) or weights of the parts (default: config.imageReward), or `rewarder`. */
   reward?: ImageRewardName | RewardWeights;
   /** A batched reward (a learned one); replaces `reward`. */
   rewarder?: ImageRewarder;
@@ -92,6 +96,8 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
   readonly #selectRng: Rng;
   readonly #evalItems: Array<{ promptIndex: number; prompt: string; label: number; seed: number }>;
   readonly #prompts: PromptOrder;
+  /** Task scenes: each prompt's parsed spec, for the verified fidelity of the eval images. */
+  readonly #sceneSpecs: SceneSpec[] | null;
 
   constructor(opts: DiffusionEngineOptions) {
     super();
@@ -106,10 +112,13 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
       this.#rewarder = opts.rewarder;
     } else {
       const reward = opts.reward ?? opts.config.imageReward;
-      const weights: RewardWeights | undefined = typeof reward === 'string' ? (IMAGE_REWARDS as Record<string, RewardWeights>)[reward] : reward;
+      const weights: RewardWeights | undefined = typeof reward === 'string' ? imageRewardWeights(reward) : reward;
       if (!weights) throw new Error(`unknown image reward ${String(reward)}`);
-      this.#rewarder = async (images, labels) => images.map((px, i) => imageReward(weights, px, labels[i]!));
+      if (this.config.task === 'scenes') this.#rewarder = scenesRewarder(weights, prompts);
+      else if (needsScenes(weights)) throw new Error(`reward ${String(reward)} reads a scenes prompt: it is for task scenes`);
+      else this.#rewarder = async (images, labels) => images.map((px, i) => imageReward(weights, px, labels[i]!));
     }
+    this.#sceneSpecs = this.config.task === 'scenes' ? prompts.map((p) => parsePrompt(p)) : null;
     this.noiseDraws = this.config.noiseDraws;
     const { seed } = this.config;
     this.#sampleRng = Rng.derive(seed, 'diffusion/sample');
@@ -189,16 +198,25 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
     ms.eval = now() - t0;
     const byPrompt = new Map<number, Float32Array[]>();
     for (const s of evalSamples) byPrompt.set(s.promptIndex, [...(byPrompt.get(s.promptIndex) ?? []), s.pixels]);
+    const verified = this.#verifiedFidelity(evalSamples);
     const stats: ImageCycleStats = {
       cycle, ...(update?.train ?? NO_TRAINING),
       evalReward: mean(evalSamples.map((s) => s.reward)) ?? 0,
-      evalPassRate: null, perplexity: null, distinct2: null, meanLength: null, klToRef: null,
+      evalPassRate: verified?.evalPassRate ?? null, perplexity: null, distinct2: null, meanLength: null, klToRef: null,
+      ...(verified ? { evalFidelity: verified.evalFidelity } : {}),
       heldOutLoss,
       evalDiversity: mean([...byPrompt.values()].map(pairwiseDiversity)) ?? 0,
       ms,
       budget: update?.budget ?? emptyBudget(false),
     };
     return { stats, result: { stats, samples: update?.samples ?? [], evalSamples } };
+  }
+
+  /** Task scenes: the eval images' mean fidelity and the share that satisfy their prompt entirely, whatever the reward. */
+  #verifiedFidelity(evalSamples: readonly ImageSample[]): { evalFidelity: number; evalPassRate: number } | null {
+    if (!this.#sceneSpecs || evalSamples.length === 0) return null;
+    const scores = evalSamples.map((s, i) => fidelity(s.pixels, this.#sceneSpecs![this.#evalItems[i]!.label]!).reward);
+    return { evalFidelity: mean(scores) ?? 0, evalPassRate: scores.filter((f) => f === 1).length / scores.length };
   }
 
   async #evaluate(cycle: number): Promise<ImageSample[]> {

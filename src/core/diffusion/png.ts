@@ -86,11 +86,13 @@ export interface GridOptions {
   frames?: ReadonlyArray<[number, number, number] | null>;
 }
 
-/** Tiles 16x16 images (pixels in [0, 1], HWC) into one RGB image, row by row. */
+/** Tiles square images (pixels in [0, 1], HWC, all one size; 16x16 when there are none) into one RGB image, row by row. */
 export function imageGrid(images: readonly Float32Array[], o: GridOptions): { rgb: Float32Array; width: number; height: number } {
   const s = o.scale ?? 4;
   const gap = o.gap ?? 2;
-  const tile = IMAGE_SIZE * s;
+  const side = images.length ? Math.round(Math.sqrt(images[0]!.length / 3)) : IMAGE_SIZE;
+  if (images.some((im) => im.length !== side * side * 3)) throw new Error('imageGrid: images are not all square and of one size');
+  const tile = side * s;
   const cols = Math.max(1, o.columns);
   const rows = Math.max(1, Math.ceil(images.length / cols));
   const width = cols * tile + (cols + 1) * gap;
@@ -102,7 +104,7 @@ export function imageGrid(images: readonly Float32Array[], o: GridOptions): { rg
     const frame = o.frames?.[k] ?? null;
     for (let y = 0; y < tile; y++) {
       for (let x = 0; x < tile; x++) {
-        const src = (Math.floor(y / s) * IMAGE_SIZE + Math.floor(x / s)) * 3;
+        const src = (Math.floor(y / s) * side + Math.floor(x / s)) * 3;
         const dst = ((y0 + y) * width + x0 + x) * 3;
         const edge = frame && (x < 2 || y < 2 || x >= tile - 2 || y >= tile - 2);
         for (let c = 0; c < 3; c++) rgb[dst + c] = edge ? frame[c]! : im[src + c]!;

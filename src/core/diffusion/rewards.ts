@@ -8,13 +8,21 @@
  * - contrast: min(1, 2 x standard deviation of the luminance).
  * - count: shapes counted as 4-connected foreground components of at least 3 pixels, against the prompt's number
  *   ("two circles" = 2, "a square" = 1, "stripes" = at least 2 bands): 1 on the mark, 0.5 one off, else 0.
+ * - fidelity (task scenes only): how much of the prompt the image satisfies, by the scenes detector
+ *   (core/scenes/fidelity.ts); on scenes, `count` is the detector's count against the prompt (scenes/reward.ts).
+ * - clip-score (task scenes only): the scenes CLIP's match of the image and its prompt (core/scenes/clip/reward.ts).
  * Named rewards are weighted combinations (weighted mean) of these parts; every result carries all parts as its
  * breakdown.
  */
 import type { RewardResult } from '../tasks/types';
+import { looksLikeMix, parseMix } from '../weighted-mix';
 import { SHAPE_LABELS } from './dataset';
 
-export type RewardPart = 'redness' | 'symmetry' | 'brightness' | 'contrast' | 'count';
+/** Parts computed from the pixels alone (and, for count, the prompt's number). */
+export type PixelRewardPart = 'redness' | 'symmetry' | 'brightness' | 'contrast' | 'count';
+/** Parts only task scenes computes: they read the prompt in the scenes grammar. */
+export type ScenesRewardPart = 'fidelity' | 'clip-score';
+export type RewardPart = PixelRewardPart | ScenesRewardPart;
 export type RewardWeights = Partial<Record<RewardPart, number>>;
 
 /** The rewards `--reward` offers, by name. */
@@ -25,9 +33,26 @@ export const IMAGE_REWARDS = {
   contrast: { contrast: 1 },
   count: { count: 1 },
   'red-symmetric': { redness: 0.5, symmetry: 0.5 },
+  fidelity: { fidelity: 1 },
 } as const satisfies Record<string, RewardWeights>;
 export type ImageRewardName = keyof typeof IMAGE_REWARDS;
+/** The parts a weighted mix may weigh (`--reward fidelity:0.7,clip-score:0.3`): the weighted mean of the parts. */
+export const IMAGE_REWARD_PARTS: readonly RewardPart[] = ['redness', 'symmetry', 'brightness', 'contrast', 'count', 'fidelity', 'clip-score'];
 export const IMAGE_REWARD_NAMES = Object.keys(IMAGE_REWARDS) as ImageRewardName[];
+
+/**
+ * The weights of a run's `imageReward` setting: a named reward of IMAGE_REWARDS, `clip-score` (on task scenes, a
+ * part like fidelity: the scenes CLIP's), or a weighted mix of IMAGE_REWARD_PARTS (`fidelity:0.7,clip-score:0.3`);
+ * undefined for anything else (a Hub model's learned reward).
+ */
+export function imageRewardWeights(name: string): RewardWeights | undefined {
+  if (name === 'clip-score') return { 'clip-score': 1 };
+  if (looksLikeMix(name)) {
+    const mix = parseMix(name, IMAGE_REWARD_PARTS);
+    return mix.ok ? (Object.fromEntries(mix.weights) as RewardWeights) : undefined;
+  }
+  return (IMAGE_REWARDS as Record<string, RewardWeights>)[name];
+}
 
 /** The side of a square HWC RGB image (the shapes task's are IMAGE_SIZE; a Hub model's may be larger). */
 const sideOf = (px: ArrayLike<number>) => Math.round(Math.sqrt(px.length / 3));
@@ -114,8 +139,13 @@ export function countReward(found: number, labelId: number): number {
   return off === 0 ? 1 : off === 1 ? 0.5 : 0;
 }
 
+/** Whether a reward's weights use a part only task scenes computes (fidelity, clip-score). */
+export function needsScenes(weights: RewardWeights): boolean {
+  return (weights.fidelity ?? 0) > 0 || (weights['clip-score'] ?? 0) > 0;
+}
+
 export interface RewardPartsResult {
-  parts: Record<RewardPart, number>;
+  parts: Record<PixelRewardPart, number>;
   shapes: number;
 }
 
@@ -127,13 +157,15 @@ export function rewardParts(px: ArrayLike<number>, labelId: number): RewardParts
   };
 }
 
-/** Weighted mean of the parts (weights need not sum to 1; parts without weight are ignored). */
-export function combineParts(parts: Record<RewardPart, number>, weights: RewardWeights): number {
+/** Weighted mean of the parts (weights need not sum to 1; parts without weight are ignored; a weighted part missing is an error). */
+export function combineParts(parts: Partial<Record<RewardPart, number>>, weights: RewardWeights): number {
   let num = 0;
   let den = 0;
   for (const [k, w] of Object.entries(weights) as Array<[RewardPart, number]>) {
     if (!(w > 0)) continue;
-    num += w * parts[k];
+    const v = parts[k];
+    if (v === undefined) throw new Error(`reward part ${k} is not computed here (fidelity and clip-score are task scenes')`);
+    num += w * v;
     den += w;
   }
   if (den === 0) throw new Error('a combined reward needs at least one positive weight');

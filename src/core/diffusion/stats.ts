@@ -5,8 +5,11 @@
  *   image counterpart of perplexity's "alignment tax"),
  * - evalDiversity: mean pairwise mean-absolute pixel difference between the eval images of the same prompt (the
  *   counterpart of distinct-2: it falls towards 0 when RAFT collapses a prompt onto one image).
+ * - evalFidelity (task scenes only): the mean verified fidelity of the eval images (core/scenes/fidelity.ts), whatever
+ *   the run's reward, so a learned reward's gains can be checked against the detector; evalPassRate is then the share
+ *   of eval images that satisfy their prompt entirely (fidelity 1).
  * Text-only fields are null: perplexity, distinct2, meanLength, klToRef (no reference-model KL is estimated for a
- * sampler without likelihoods), evalPassRate (no verifier).
+ * sampler without likelihoods), and evalPassRate except on task scenes.
  */
 import type { CycleStats } from '../raft/stats';
 
@@ -16,6 +19,8 @@ export interface ImageCycleStats extends Omit<CycleStats, 'perplexity' | 'distin
   meanLength: null;
   heldOutLoss: number;
   evalDiversity: number;
+  /** Task scenes: mean fidelity of the eval images. */
+  evalFidelity?: number;
 }
 
 /** Mean pairwise mean-absolute difference of images (0 when fewer than two). */
@@ -35,7 +40,9 @@ export function pairwiseDiversity(images: readonly Float32Array[]): number {
   return n === 0 ? 0 : sum / n;
 }
 
-export const IMAGE_TABLE_COLUMNS: Array<[keyof ImageCycleStats | 'time', string, number]> = [
+type TableColumn = [keyof ImageCycleStats | 'time', string, number];
+
+export const IMAGE_TABLE_COLUMNS: readonly TableColumn[] = [
   ['cycle', 'cycle', 5],
   ['rewardMean', 'reward', 7],
   ['rewardMeanKept', 'kept_r', 7],
@@ -47,12 +54,19 @@ export const IMAGE_TABLE_COLUMNS: Array<[keyof ImageCycleStats | 'time', string,
   ['time', 'sec', 6],
 ];
 
-export function imageTableHeader(): string {
-  return IMAGE_TABLE_COLUMNS.map(([, h, w]) => h.padStart(w)).join(' ');
+/** Task scenes adds the verified fidelity of the eval images and their pass rate (fid, pass) after evalR. */
+export function imageTableColumns(task: string): readonly TableColumn[] {
+  if (task !== 'scenes') return IMAGE_TABLE_COLUMNS;
+  const at = IMAGE_TABLE_COLUMNS.findIndex(([k]) => k === 'evalReward') + 1;
+  return [...IMAGE_TABLE_COLUMNS.slice(0, at), ['evalFidelity', 'fid', 6], ['evalPassRate', 'pass', 6], ...IMAGE_TABLE_COLUMNS.slice(at)];
 }
 
-export function imageTableRow(s: ImageCycleStats): string {
-  return IMAGE_TABLE_COLUMNS.map(([key, , w]) => {
+export function imageTableHeader(columns: readonly TableColumn[] = IMAGE_TABLE_COLUMNS): string {
+  return columns.map(([, h, w]) => h.padStart(w)).join(' ');
+}
+
+export function imageTableRow(s: ImageCycleStats, columns: readonly TableColumn[] = IMAGE_TABLE_COLUMNS): string {
+  return columns.map(([key, , w]) => {
     const v = key === 'time' ? (s.ms.generate + s.ms.reward + s.ms.train + s.ms.eval) / 1000 : s[key];
     let text: string;
     if (v === null || v === undefined) text = '-';

@@ -38,14 +38,24 @@ export function drawBatch(images: readonly Float32Array[], labels: readonly numb
 export function denoiseLoss(model: UNet, batch: DenoiseBatch, schedule: NoiseSchedule, training: boolean): tf.Scalar {
   const b = batch.labels.length;
   const shape: [number, number, number, number] = [b, IMAGE_SIZE, IMAGE_SIZE, 3];
-  const x0 = tf.sub(tf.mul(tf.tensor4d(batch.images, shape), 2), 1);
-  const eps = tf.tensor4d(batch.noise, shape);
-  const sa = tf.tensor4d(batch.t.map((t) => Math.sqrt(schedule.alphaBar[t]!)), [b, 1, 1, 1]);
-  const sb = tf.tensor4d(batch.t.map((t) => Math.sqrt(1 - schedule.alphaBar[t]!)), [b, 1, 1, 1]);
-  const xt = tf.add(tf.mul(x0, sa), tf.mul(eps, sb)) as tf.Tensor4D;
-  const v = tf.sub(tf.mul(eps, sa), tf.mul(x0, sb));
+  const { xt, v } = noised(batch.images, batch.noise, batch.t, shape, schedule);
   const pred = model.forward(xt, batch.t, batch.labels, training);
   return tf.mean(tf.square(tf.sub(pred, v))) as tf.Scalar;
+}
+
+/**
+ * The noisy images x_t and the v targets of clean images (pixels in [0, 1], flat HWC) and noise at timesteps t, for
+ * images of `shape` (B, S, S, 3). Call inside tf.tidy.
+ */
+export function noised(
+  images: Float32Array, noise: Float32Array, ts: readonly number[], shape: [number, number, number, number], schedule: NoiseSchedule,
+): { xt: tf.Tensor4D; v: tf.Tensor4D } {
+  const b = shape[0];
+  const x0 = tf.sub(tf.mul(tf.tensor4d(images, shape), 2), 1);
+  const eps = tf.tensor4d(noise, shape);
+  const sa = tf.tensor4d(ts.map((t) => Math.sqrt(schedule.alphaBar[t]!)), [b, 1, 1, 1]);
+  const sb = tf.tensor4d(ts.map((t) => Math.sqrt(1 - schedule.alphaBar[t]!)), [b, 1, 1, 1]);
+  return { xt: tf.add(tf.mul(x0, sa), tf.mul(eps, sb)) as tf.Tensor4D, v: tf.sub(tf.mul(eps, sa), tf.mul(x0, sb)) as tf.Tensor4D };
 }
 
 /** One Adam step on `vars` (the adapters, or every weight in pre-training). Returns the batch loss. */

@@ -25,6 +25,7 @@ import { METHOD_MODULES, type CycleContext, type Method, type MethodUpdate, type
 import { NO_TRAINING } from './methods/types';
 import { PromptOrder } from './prompt-order';
 import { Reference } from './reference';
+import { SampleMeasures } from './sample-measures';
 import { Sampler } from './sampling';
 import { SampleScorer } from './scoring';
 import { selectSamples } from './select';
@@ -63,6 +64,8 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   readonly #eval: EvalParts;
   /** What the current cycle's training spent (stats.budget). */
   #budget: CycleBudget = emptyBudget();
+  /** What the current cycle's training samples were like (entropy, ties, truncation). */
+  #sampled = new SampleMeasures();
   /** The method's update step (methods/). */
   readonly #method: Method;
 
@@ -105,6 +108,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   protected override beginCycle(): void {
     this.#scorer.reset();
     this.#budget = emptyBudget();
+    this.#sampled = new SampleMeasures();
   }
 
   /** The method's update step (methods/), with the engine's services. */
@@ -132,6 +136,10 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       budget: { ...this.#budget },
       ms: { generate: Math.round(ms.generate), reward: Math.round(ms.reward), train: Math.round(ms.train), eval: Math.round(ms.eval) },
       verifyPerSec: this.#scorer.verifyPerSec(),
+      ...this.#sampled.stats(),
+      clipRatio: update?.stats.clipRatio ?? null,
+      clipLow: update?.stats.clipLow ?? null,
+      clipHigh: update?.stats.clipHigh ?? null,
       ...(ev.passRateSe === null ? {} : { evalPassRateSe: ev.passRateSe }),
       ...(ev.general ? { general: ev.general } : {}),
     };
@@ -209,7 +217,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       optimizer: this.#optimizer,
       lr: (this.config.lora > 0 ? this.config.loraLr : this.config.lr) * this.config.lrDecay ** (cycle - 1),
       eosId: eos,
-      nextPrompts: () => this.#prompts.next(this.config.promptsPerCycle),
+      nextPrompts: (n = this.config.promptsPerCycle) => this.#prompts.next(n),
       sampleAndScore: (prompts) => this.#sampleAndScore(cycle, prompts, ms),
       select: (scored) => {
         this.#progress(cycle, 'select', 0, 1);
@@ -220,7 +228,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       record: (s, kept) => this.#sampler.record(s, kept),
       sequenceOf: (s) => this.#sampler.sequenceOf(s),
       nextDemos: (n) => this.#nextDemos(n),
-      train: (items, seqsOf, step, opts) => this.#train(cycle, items, seqsOf, step, opts?.skipEmpty ?? false, opts?.epochs ?? this.config.epochsPerCycle),
+      train: (items, seqsOf, step, opts) => this.#train(cycle, items, seqsOf, step, opts?.skipEmpty ?? false, opts?.epochs ?? this.config.epochsPerCycle, opts?.skip),
       referenceLogProbs: (seqs) => this.referenceLogProbs(seqs),
       tokenLogProbs: (seqs, which) => (which === 'policy' ? perTokenLogProbs(this.model, seqs, eos) : reference.run((m) => perTokenLogProbs(m, seqs, eos))),
       domain: {
@@ -251,6 +259,8 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
       // DART-style quota: prompts whose best sample is still under the threshold get another round
       todo = todo.filter((p) => !scored.some((s) => s.promptIndex === p && s.result.reward >= this.config.rewardThreshold));
     }
+    const { temperature, topK, topP } = this.config;
+    await this.#sampled.add(scored, scored.map((s) => this.#sampler.sequenceOf(s)), (x) => this.model.forward(x), this.model.config, this.tokenizer.eosId, { temperature, topK, topP });
     return scored;
   }
 
@@ -286,17 +296,22 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
   }
 
   /** The training loop of every method: epochs of batches shuffled by the train stream (methods/types.ts). */
-  async #train<T>(cycle: number, items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, skipEmpty: boolean, epochsPerCycle: number): Promise<number | null> {
+  async #train<T>(cycle: number, items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, skipEmpty: boolean, epochsPerCycle: number, skip?: (part: readonly T[]) => boolean): Promise<number | null> {
     if (items.length === 0) return null;
     const eos = this.tokenizer.eosId;
     const { batchSize } = this.config;
     const steps = epochsPerCycle * Math.ceil(items.length / batchSize);
     const losses: number[] = [];
+    let visited = 0; // batches done, stepped or skipped
     this.#progress(cycle, 'train', 0, steps);
     for (let e = 0; e < epochsPerCycle; e++) {
       const order = this.#rng.train.shuffled(items);
       for (let i = 0; i < order.length; i += batchSize) {
         const part = order.slice(i, i + batchSize);
+        if (skip?.(part)) {
+          this.#progress(cycle, 'train', ++visited, steps);
+          continue;
+        }
         const seqs = seqsOf(part);
         const batch = makeBatch(seqs, this.model.config.blockSize, eos);
         try {
@@ -307,7 +322,7 @@ export class RaftEngine extends CycleEngine<CycleStats, MethodUpdate, CycleResul
         } finally {
           disposeBatch(batch);
         }
-        this.#progress(cycle, 'train', losses.length, steps);
+        this.#progress(cycle, 'train', ++visited, steps);
         await nextTask();
       }
     }

@@ -68,6 +68,24 @@ export interface CycleStats {
    */
   verifyPerSec?: number | null;
   /**
+   * Mean per-token entropy (nats) of the sampling policy on the cycle's training samples, every sample it drew
+   * (lm/entropy.ts: the distribution the sampler draws from, temperature, top-k and top-p, as klToRef). Null at cycle
+   * 0 and for methods that draw no samples (SFT, domain-RAFT); absent in runs saved before the field existed.
+   */
+  entropy?: number | null;
+  /** Share of the cycle's prompts whose samples' rewards all tie (TRL's frac_reward_zero_std); null/absent as entropy. */
+  fracRewardZeroStd?: number | null;
+  /** Share of the cycle's training samples that hit their token budget without ending (no EOS, no stop string). */
+  truncatedFraction?: number | null;
+  /**
+   * Share of the loss tokens of the cycle's optimizer steps that the clip took out of the gradient (TRL's
+   * clip_ratio/region_mean), and its two sides: low (r < 1 - epsilon with a negative advantage) and high (r > 1 +
+   * epsilon_high with a positive one). Null for methods that do not clip; absent in older runs.
+   */
+  clipRatio?: number | null;
+  clipLow?: number | null;
+  clipHigh?: number | null;
+  /**
    * General capability (the `general` setting): other tasks measured on the same model, by task name. Absent when
    * the run measures none. Their change from cycle 0 is what fine-tuning on this task cost them (forgetting).
    */
@@ -114,6 +132,10 @@ export const TABLE_COLUMNS: Array<[keyof CycleStats | 'time', string, number]> =
   ['distinct2', 'dist2', 6],
   ['meanLength', 'len', 5],
   ['trainLoss', 'loss', 7],
+  ['entropy', 'ent', 6],
+  ['fracRewardZeroStd', 'tied', 5],
+  ['truncatedFraction', 'trunc', 5],
+  ['clipRatio', 'clip', 6],
   ['verifyPerSec', 'ver/s', 6],
   ['rewardErrors', 'errs', 5],
   ['budget', 'gen', 5],

@@ -15,7 +15,11 @@ import type { ImageRewardModels } from '../rewards/image-models';
 import { learnedImageRewarder } from '../rewards/image-rewarder';
 import type { PeftAdapterFiles } from '../diffusers/unet2d/lora';
 import { isLearnedImageReward } from '../rewards/image-reward-names';
-import type { UNet } from '../diffusion/unet';
+import { SceneDiT } from '../diffusion/dit/model';
+import { scenesDenoiser } from '../diffusion/dit/scenes-denoiser';
+import { UNet } from '../diffusion/unet';
+import { scenePromptList } from '../scenes/prompt-list';
+import { scenesRunRewarder, type SceneClipSource } from '../scenes/run-reward';
 import { baseModelId } from '../store/base-model';
 import type { LanguageModel } from '../lm/language-model';
 import { RaftEngine, type Progress } from '../raft/engine';
@@ -72,25 +76,43 @@ export function createRunEngine(run: PreparedRun, onProgress?: (p: Progress) => 
   }
 }
 
-/** An image task's denoiser, however it was loaded (src/node/diffusion-files.ts, src/browser/diffusion-files.ts). */
+/**
+ * An image task's denoiser, however it was loaded (src/node/diffusion-files.ts, src/browser/diffusion-files.ts): the
+ * shapes U-Net, or the scenes task's text-conditioned DiT.
+ */
 export interface LoadedDenoiser {
-  model: UNet;
+  model: UNet | SceneDiT;
   fingerprint: string;
 }
 
 /**
  * Load an image task's denoiser and build the diffusion engine on it (at cycle 0); `baseId` names the denoiser for
- * stored runs and checkpoints. The model is disposed when the engine refuses the settings.
+ * stored runs and checkpoints. `sceneClip` brings task scenes' own CLIP (its clip-score reward) where this runner has it. The model is disposed when the engine refuses the settings.
  */
 export async function prepareImageRun<M extends LoadedDenoiser>(
   config: RunConfig,
   load: (task: string) => Promise<M>,
   onProgress?: (p: Progress) => void,
+  sceneClip?: SceneClipSource,
 ): Promise<{ base: M; engine: DiffusionRaftEngine; baseId: string }> {
   const base = await load(config.task);
   let engine: DiffusionRaftEngine;
   try {
-    engine = new DiffusionRaftEngine({ model: base.model, config, ...(onProgress ? { onProgress } : {}) });
+    const progress = onProgress ? { onProgress } : {};
+    if (config.task === 'scenes') {
+      if (!(base.model instanceof SceneDiT)) throw new Error('task scenes runs on its text-conditioned denoiser (a DiT), not a U-Net');
+      // the run's prompts (typed, or the task's 48), sampled and trained at the run's image size
+      const denoiser = scenesDenoiser(base.model, {
+        prompts: scenePromptList(config.scenePrompts), ddimSteps: config.ddimSteps, guidance: config.guidance,
+        imageSize: config.imageSize, heldOutImages: config.evalImages,
+      });
+      // fidelity and pixel rewards from the pixels; clip-score from the task's own CLIP (loaded only when weighed)
+      const rewarder = await scenesRunRewarder(config, denoiser.prompts, sceneClip);
+      engine = new DiffusionRaftEngine({ denoiser, config, rewarder, ...progress });
+    } else {
+      if (!(base.model instanceof UNet)) throw new Error(`task ${config.task} runs on its U-Net`);
+      engine = new DiffusionRaftEngine({ model: base.model, config, ...progress });
+    }
   } catch (e) {
     base.model.dispose();
     throw e;

@@ -5,7 +5,7 @@
  */
 
 /** Tasks the lab can train on. Add a task id here (and its implementation elsewhere) to offer it. */
-export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions', 'answer-key', 'shapes', 'hub-images', 'custom'] as const;
+export const TASKS = ['sentiment', 'arithmetic', 'c-programs', 'python-functions', 'answer-key', 'shapes', 'scenes', 'hub-images', 'custom'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 /** What kind of model a task trains: a language model that writes text, or a denoiser that draws images. */
@@ -19,6 +19,8 @@ export const TASK_KINDS: Readonly<Record<TaskName, TaskKind>> = {
   'python-functions': 'language',
   'answer-key': 'language',
   shapes: 'image',
+  /** The scenes world (core/scenes/): typed prompts of its grammar, a text-conditioned denoiser, the fidelity reward. */
+  scenes: 'image',
   /** A diffusers UNet2DModel from the Hub (the `model` setting): its classes (or one unconditional prompt) as prompts. */
   'hub-images': 'image',
   custom: 'language',
@@ -38,5 +40,5 @@ export const TASK_SHARED_MODEL: Readonly<Partial<Record<TaskName, 'generalist'>>
 export const GENERAL_TASKS = ['sentiment', 'arithmetic', 'python-functions', 'c-programs', 'answer-key'] as const satisfies readonly TaskName[];
 
 /** Alignment methods the lab compares. */
-export const METHODS = ['raft', 'uft', 'sft', 'best-of-k', 'ppo', 'grpo', 'rloo', 'online-dpo', 'domain-raft'] as const;
+export const METHODS = ['raft', 'uft', 'sft', 'best-of-k', 'ppo', 'grpo', 'rloo', 'online-dpo', 'domain-raft', 'raftpp', 'reinforce-rej'] as const;
 export type Method = (typeof METHODS)[number];

@@ -57,7 +57,7 @@ const GENERALIST_RECIPE: PretrainRecipe = {
 const MODEL_RECIPES: Record<EmbeddedModel, PretrainRecipe> = { generalist: GENERALIST_RECIPE };
 
 /** The built-in language tasks of the catalogue: each has an entry here (a task added to the catalogue without one does not compile). */
-type BuiltInLanguageTask = Exclude<TaskName, 'shapes' | 'hub-images' | 'custom'>;
+type BuiltInLanguageTask = Exclude<TaskName, 'shapes' | 'scenes' | 'hub-images' | 'custom'>;
 
 const TASKS: Readonly<Record<BuiltInLanguageTask, TaskEntry>> = {
   sentiment: {

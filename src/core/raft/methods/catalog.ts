@@ -14,6 +14,8 @@ import { grpoDeclaration } from './grpo/declaration';
 import { onlineDpoDeclaration } from './online-dpo/declaration';
 import { ppoDeclaration } from './ppo/declaration';
 import { raftDeclaration } from './raft/declaration';
+import { raftppDeclaration } from './raftpp/declaration';
+import { reinforceRejDeclaration } from './reinforce-rej/declaration';
 import { rlooDeclaration } from './rloo/declaration';
 import { sftDeclaration } from './sft/declaration';
 import { uftDeclaration } from './uft/declaration';
@@ -30,6 +32,8 @@ export const METHOD_CATALOG: Readonly<Record<MethodName, MethodDeclaration>> = {
   rloo: rlooDeclaration,
   'online-dpo': onlineDpoDeclaration,
   'domain-raft': domainRaftDeclaration,
+  raftpp: raftppDeclaration,
+  'reinforce-rej': reinforceRejDeclaration,
 };
 
 /** The declarations in the schema's METHODS order. */

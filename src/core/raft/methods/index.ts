@@ -9,6 +9,8 @@ import { grpo } from './grpo';
 import { onlineDpo } from './online-dpo';
 import { ppo } from './ppo';
 import { raft } from './raft';
+import { raftpp } from './raftpp';
+import { reinforceRej } from './reinforce-rej';
 import { rloo } from './rloo';
 import { sft } from './sft';
 import type { Method } from './types';
@@ -24,6 +26,8 @@ export const METHOD_MODULES: Readonly<Record<MethodName, Method>> = {
   'online-dpo': onlineDpo,
   ppo,
   'domain-raft': domainRaft,
+  raftpp,
+  'reinforce-rej': reinforceRej,
 };
 
 export type { CycleContext, Method, MethodUpdate, Scored, TrainStats } from './types';

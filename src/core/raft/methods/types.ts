@@ -25,8 +25,8 @@ export interface Scored {
   result: RewardResult;
 }
 
-/** The training fields of a cycle's stats. */
-export type TrainStats = Pick<CycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'>;
+/** The training fields of a cycle's stats (the clip shares from the methods that clip). */
+export type TrainStats = Pick<CycleStats, 'rewardMean' | 'rewardMeanKept' | 'rewardMax' | 'keptCount' | 'keptFraction' | 'trainLoss' | 'lr'> & Partial<Pick<CycleStats, 'clipRatio' | 'clipLow' | 'clipHigh'>>;
 
 export const NO_TRAINING: TrainStats = { rewardMean: null, rewardMeanKept: null, rewardMax: null, keptCount: 0, keptFraction: null, trainLoss: null, lr: null };
 
@@ -44,9 +44,12 @@ export interface CycleContext {
   /** This cycle's learning rate (the LoRA rate with LoRA, decayed per cycle). */
   readonly lr: number;
   readonly eosId: number;
-  /** The next promptsPerCycle train-prompt indices (a seeded shuffle, redrawn each pass). */
-  nextPrompts(): number[];
-  /** K samples per prompt, scored (and quota rounds when configured); counts the budget. */
+  /** The next n (default promptsPerCycle) train-prompt indices (a seeded shuffle, redrawn each pass). */
+  nextPrompts(n?: number): number[];
+  /**
+   * K samples per prompt, scored (and quota rounds when configured); counts the budget and measures the samples
+   * (the sampling policy's entropy, prompts whose rewards tie, truncated completions: the cycle's stats).
+   */
   sampleAndScore(prompts: number[]): Promise<Scored[]>;
   /** Indices of the samples the configured selection keeps. */
   select(scored: readonly Scored[]): Set<number>;
@@ -58,9 +61,11 @@ export interface CycleContext {
   /**
    * The training loop: epochsPerCycle passes over `items` shuffled by the run's train stream, in batches of
    * batchSize, one `step` per batch (an optimizer step that returns its loss); progress and the backward budget are
-   * counted. `skipEmpty`: a batch with no completion token is skipped. Returns the mean loss (null with no items).
+   * counted. `skipEmpty`: a batch with no completion token is skipped; `skip(part)`: a batch the method knows carries
+   * no signal is skipped (no optimizer step: Adam would turn a rounding-level gradient into a full-size step, and its
+   * moments alone move the weights). Returns the mean loss of the steps taken (null when none was).
    */
-  train<T>(items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, opts?: { skipEmpty?: boolean; epochs?: number }): Promise<number | null>;
+  train<T>(items: readonly T[], seqsOf: (part: readonly T[]) => Sequence[], step: (batch: Batch, part: readonly T[]) => Promise<number>, opts?: { skipEmpty?: boolean; epochs?: number; skip?: (part: readonly T[]) => boolean }): Promise<number | null>;
   /** Summed completion log-probs under the reference (the base model), no gradient. */
   referenceLogProbs(seqs: Sequence[]): Promise<number[]>;
   /** Per-token completion log-probs (in order) under the policy now and under the reference, no gradient. */

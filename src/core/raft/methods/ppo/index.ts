@@ -9,6 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageModel } from '../../../lm/language-model';
 import { lossStep, type Batch, type Sequence } from '../../../lm/train';
+import { clippedTokens } from '../../policy-losses';
+import { ClipCounter } from '../clip-counter';
 import { layoutTokenValues, perTokenValues } from '../../../lm/token-values';
 import { targetLogProbs } from '../../../lm/logprobs';
 import { Rng } from '../../../rng';
@@ -117,6 +119,8 @@ class Ppo implements Method {
     const sd = Math.sqrt(all.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, all.length - 1));
     const items = rollouts.map((r) => ({ ...r, advantages: r.advantages.map((a) => (a - m) / (sd + 1e-8)) }));
     const block = this.#model.config.blockSize;
+    const counter = new ClipCounter();
+    const clip = { low: cliprange, high: cliprange };
     const trainLoss = await ctx.train(items, (part) => part.map((p) => p.seq), (batch, part) => {
       const ps = part.map((p) => p.seq);
       const T = batch.ids.shape[1];
@@ -129,15 +133,19 @@ class Ppo implements Method {
         const n = mb.ids.shape[0];
         const rows = (x: tf.Tensor1D) => tf.slice(x, [start * T], [n * T]);
         const { logp, values } = this.#forward(mb, true);
+        counter.add(...clippedTokens(logp, rows(oldT), rows(advT), mb.mask, clip), tf.sum(mb.mask) as tf.Scalar);
         return ppoLoss(logp, rows(oldT), rows(advT), values, rows(voldT), rows(retT), mb.mask, batch.tokens, cliprange, cliprangeValue, vfCoef);
       }, ctx.lr, gradClip, 1, this.variables());
-      return done.finally(() => tf.dispose([oldT, advT, voldT, retT]));
+      return done.finally(async () => {
+        tf.dispose([oldT, advT, voldT, retT]);
+        await counter.flush();
+      });
     }, { epochs: ppoEpochs });
     if (adapKlCtrl) {
       const meanKl = rollouts.reduce((a, r) => a + r.kl, 0) / Math.max(1, rollouts.length);
       this.#klCoef = adaptiveKlCoef(this.#klCoef, meanKl, klTarget, klHorizon, rollouts.length);
     }
-    return { samples: scored.map((s) => ctx.record(s, true)), stats: samplingStats(scored, scored, trainLoss, ctx.lr) };
+    return { samples: scored.map((s) => ctx.record(s, true)), stats: { ...samplingStats(scored, scored, trainLoss, ctx.lr), ...counter.shares() } };
   }
 
   async exportState(): Promise<MethodState> {

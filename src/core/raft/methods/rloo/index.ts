@@ -1,7 +1,7 @@
 /**
  * RLOO (REINFORCE leave-one-out; TRL's RLOOTrainer): each sample's reward with `beta` x its sampled KL to the
  * reference taken off, minus the mean of the other K - 1 samples of its prompt; REINFORCE on the sequence log-prob
- * (raft/policy-losses.ts). Every sample is trained on (kept).
+ * (raft/policy-losses.ts). Every sample is trained on (kept); a batch whose advantages are all 0 takes no step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { lossStep } from '../../../lm/train';
@@ -40,7 +40,7 @@ export const rloo: Method = {
         return tf.mul(rlooLoss(sequenceLogProb(ctx.model, mb), tf.slice(advT, [start], [n])), n / B) as tf.Scalar;
       }, ctx.lr, gradClip);
       return done.finally(() => advT.dispose());
-    });
+    }, { skip: (part) => part.every((p) => p.adv === 0) }); // no signal: no step (Adam's moments alone would move the weights)
     return { samples: scored.map((s) => ctx.record(s, true)), stats: samplingStats(scored, scored, trainLoss, ctx.lr) };
   },
 };

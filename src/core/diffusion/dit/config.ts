@@ -1,0 +1,31 @@
+/**
+ * The text-conditioned DiT's shape (dit.ts): a transformer on p x p patches of the image whose blocks are
+ * modulated (adaLN-Zero, Peebles & Xie 2023) by the timestep and the pooled prompt, and whose attention also reads
+ * the prompt's tokens (the text encoder's output is extra keys and values: self- and cross-attention in one op).
+ */
+export interface DiTConfig {
+  /** Patch side in pixels; an image side must be a multiple of it (32 px at 4 -> 8 x 8 = 64 tokens). */
+  patch: number;
+  /** Token width of the image transformer and the text encoder. */
+  width: number;
+  /** Image transformer blocks. */
+  depth: number;
+  /** Attention heads (divides width). */
+  heads: number;
+  /** MLP hidden width = mlpRatio * width. */
+  mlpRatio: number;
+  /** Sinusoidal timestep features (even). */
+  timeDim: number;
+  /** Text tokens: 0 = padding, 1 = the start token every prompt begins with, 2.. = words. */
+  vocabSize: number;
+  /** Text positions (the start token included); longer prompts are refused. */
+  maxTokens: number;
+  /** Transformer layers of the text encoder. */
+  textLayers: number;
+  /** The image side the model is trained at (other multiples of `patch` are accepted; see patches.ts). */
+  imageSize: number;
+}
+
+/** Padding and start token ids of the text encoder. */
+export const PAD_ID = 0;
+export const START_ID = 1;

@@ -1,0 +1,278 @@
+/**
+ * A small text-conditioned diffusion transformer (DiT, Peebles & Xie 2023) that predicts v (v-prediction, train.ts)
+ * for a noisy RGB image (NHWC, values in [-1, 1]) given its prompt's tokens:
+ *
+ *   text encoder: token + position embeddings -> `textLayers` pre-LN transformer layers (padding masked) -> LN;
+ *                 the start token's output is the pooled prompt.
+ *   condition:    c = MLP(sinusoidal t) + W_pool pooled                                   (B, C)
+ *   image:        p x p patches -> linear -> + fixed 2-D sin-cos positions (any grid)     (B * T, C)
+ *   block x depth (adaLN-Zero, its projection shared as PixArt-alpha's adaLN-single): shift, scale, gate =
+ *                 W_ada silu(c) + the block's own table (both zero-initialised: a fresh block is the identity);
+ *                 x += gate1 * attn(modulate(LN x)): the queries are the image tokens, the keys and values the
+ *                 image tokens averaged over 2 x 2 neighbours (PVT's spatial reduction: 4x fewer image keys, since
+ *                 WASM runs attention's batched matMuls slowly) and the prompt's tokens (their own projection per
+ *                 block): self- and cross-attention in one softmax; x += gate2 * MLP(modulate(LN x)), SiLU.
+ *   out:          modulate(LN x) -> linear (zero-initialised) -> un-patchify               (B, S, S, 3)
+ *
+ * Everything with weights is a 2-D matMul (ops.ts `linear`, whose gradient WASM runs fast), so training is mostly
+ * matMuls on every backend, and LoRA adapters (../lora.ts) sit on every linear layer (the `.w` matrices). The token
+ * embedding is a one-hot matMul (WASM has no gather gradient). Image sides: multiples of 2 x patch (the pooling).
+ * Tested on wasm and cpu.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mm, oneHotF, ownVariable } from '../../lm/variables';
+import { Rng } from '../../rng';
+import { DiffusionLora, type DiffusionLoraConfig } from '../lora';
+import { timestepFeatures } from '../schedule';
+import { PAD_ID, type DiTConfig } from './config';
+import { layerNorm, linear, silu } from './ops';
+import { patchify, posEmbed2d, unpatchify } from './patches';
+
+type Init = 'fan' | 'zero' | 'one' | 'embed';
+
+/** The prompt as the image transformer reads it (from encodeText; valid until disposed). */
+export interface TextContext {
+  /** Token outputs (B * L, C). */
+  tokens: tf.Tensor2D;
+  /** Pooled prompt: the start token's output (B, C). */
+  pooled: tf.Tensor2D;
+  /** Additive key mask of the padding (B, 1, 1, L): 0 or -1e9. */
+  mask: tf.Tensor4D;
+}
+
+const NEG = -1e9;
+let nextId = 0;
+
+export class SceneDiT {
+  readonly config: DiTConfig;
+  readonly #params = new Map<string, tf.Variable>();
+  readonly #prefix = `dit${nextId++}`;
+  #lora: DiffusionLora | null = null;
+
+  /** Fresh weights from `seed`, or the given named weights (e.g. loaded from files). */
+  constructor(config: DiTConfig, weights?: ReadonlyMap<string, Float32Array>, seed = 1) {
+    if (config.width % config.heads !== 0 || config.width % 4 !== 0) throw new Error('DiT: width must be a multiple of 4 and of heads');
+    this.config = config;
+    const rng = new Rng(seed);
+    for (const [name, shape, init] of this.#spec()) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      let values: Float32Array;
+      if (weights) {
+        const w = weights.get(name);
+        if (!w || w.length !== size) throw new Error(`DiT weights: ${name} missing or of the wrong size`);
+        values = Float32Array.from(w);
+      } else {
+        values = new Float32Array(size);
+        if (init === 'one') values.fill(1);
+        if (init === 'embed') for (let i = 0; i < size; i++) values[i] = 0.02 * rng.normal();
+        if (init === 'fan') {
+          const bound = Math.sqrt(3 / shape[0]!);
+          for (let i = 0; i < size; i++) values[i] = (rng.float() * 2 - 1) * bound;
+        }
+      }
+      this.#params.set(name, ownVariable(tf.tensor(values, shape), `${this.#prefix}/${name}`));
+    }
+  }
+
+  /** Every weight: name, shape, initialisation. */
+  #spec(): Array<[string, number[], Init]> {
+    const { patch, width: C, depth, mlpRatio, timeDim, vocabSize, maxTokens, textLayers } = this.config;
+    const out: Array<[string, number[], Init]> = [];
+    const dense = (n: string, i: number, o: number, init: Init = 'fan') => out.push([`${n}.w`, [i, o], init], [`${n}.b`, [o], 'zero']);
+    const norm = (n: string) => out.push([`${n}.g`, [C], 'one'], [`${n}.b`, [C], 'zero']);
+    out.push(['text.tok', [vocabSize, C], 'embed'], ['text.pos', [maxTokens, C], 'embed']);
+    for (let i = 0; i < textLayers; i++) {
+      norm(`text${i}.ln1`);
+      dense(`text${i}.qkv`, C, 3 * C);
+      dense(`text${i}.o`, C, C);
+      norm(`text${i}.ln2`);
+      dense(`text${i}.up`, C, mlpRatio * C);
+      dense(`text${i}.down`, mlpRatio * C, C);
+    }
+    norm('text.lnf');
+    dense('time1', timeDim, C);
+    dense('time2', C, C);
+    dense('pool', C, C);
+    dense('patch', patch * patch * 3, C);
+    dense('ada', C, 6 * C, 'zero');
+    for (let i = 0; i < depth; i++) {
+      out.push([`b${i}.ada`, [6 * C], 'zero']);
+      dense(`b${i}.q`, C, C);
+      dense(`b${i}.kv`, C, 2 * C);
+      dense(`b${i}.ctx`, C, 2 * C);
+      dense(`b${i}.o`, C, C);
+      dense(`b${i}.up`, C, mlpRatio * C);
+      dense(`b${i}.down`, mlpRatio * C, C);
+    }
+    dense('final.ada', C, 2 * C, 'zero');
+    dense('final.out', C, patch * patch * 3, 'zero');
+    return out;
+  }
+
+  numParams(): number {
+    let n = 0;
+    for (const v of this.#params.values()) n += v.size;
+    return n;
+  }
+
+  /** The base weights (not the adapters), by name. */
+  weights(): ReadonlyMap<string, tf.Variable> {
+    return new Map(this.#params);
+  }
+
+  variables(): tf.Variable[] {
+    return [...this.#params.values()];
+  }
+
+  /** Shapes of the linear layers' weights (`*.w`), the layers LoRA adapts. */
+  matrixShapes(): Map<string, [number, number]> {
+    const out = new Map<string, [number, number]>();
+    for (const [name, v] of this.#params) if (name.endsWith('.w')) out.set(name, [v.shape[0]!, v.shape[1]!]);
+    return out;
+  }
+
+  get lora(): DiffusionLora | null {
+    return this.#lora;
+  }
+
+  /** Add LoRA adapters to every linear layer (an exact no-op until trained). */
+  attachLora(config: DiffusionLoraConfig, seed: number): DiffusionLora {
+    this.#lora?.dispose();
+    this.#lora = new DiffusionLora(config, this.matrixShapes(), Rng.derive(seed, 'dit/lora'), this.#prefix);
+    return this.#lora;
+  }
+
+  detachLora(): void {
+    this.#lora?.dispose();
+    this.#lora = null;
+  }
+
+  /** Weights as named arrays (for saving). */
+  async exportWeights(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+    const out = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const [name, v] of this.#params) out.set(name, { shape: v.shape.slice(), values: (await v.data()) as Float32Array });
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // building blocks
+
+  #p(name: string): tf.Tensor {
+    const v = this.#params.get(name);
+    if (!v) throw new Error(`DiT: no weight ${name}`);
+    return v;
+  }
+
+  /** x (N, in) -> (N, out), through W + scale A B when an adapter is attached and on. */
+  #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
+    const w = this.#p(`${name}.w`) as tf.Tensor2D;
+    return linear(x, this.#lora ? this.#lora.effective(`${name}.w`, w) : w, this.#p(`${name}.b`) as tf.Tensor1D);
+  }
+
+  #layerNorm(x: tf.Tensor2D, name?: string): tf.Tensor2D {
+    const xhat = layerNorm(x);
+    return name ? (tf.add(tf.mul(xhat, this.#p(`${name}.g`)), this.#p(`${name}.b`)) as tf.Tensor2D) : xhat;
+  }
+
+  /** (N, C) -> (B, H, N / B, D) */
+  #heads(x: tf.Tensor2D, b: number): tf.Tensor4D {
+    const { heads, width } = this.config;
+    return tf.transpose(tf.reshape(x, [b, -1, heads, width / heads]), [0, 2, 1, 3]);
+  }
+
+  /** softmax(q k^T / sqrt(D) + mask) v, heads merged: q (B, H, Tq, D), k/v (B, H, Tk, D) -> (B * Tq, C). */
+  #attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor2D {
+    const [b, , tq, d] = q.shape;
+    const att = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)), mask);
+    const y = tf.matMul(tf.softmax(att, -1), v); // (B, H, Tq, D)
+    return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [b * tq, this.config.width]);
+  }
+
+  /** LN(x) * (1 + scale) + shift per image: x (B * T, C), shift and scale (B, C). */
+  #modulate(x: tf.Tensor2D, shift: tf.Tensor2D, scale: tf.Tensor2D): tf.Tensor2D {
+    const [n, c] = x.shape;
+    const b = shift.shape[0];
+    const h = tf.reshape(this.#layerNorm(x), [b, n / b, c]);
+    const y = tf.add(tf.mul(h, tf.add(tf.expandDims(scale, 1), 1)), tf.expandDims(shift, 1));
+    return tf.reshape(y, [n, c]);
+  }
+
+  /** x (B * T, C) times a per-image gate (B, C). */
+  #gate(x: tf.Tensor2D, gate: tf.Tensor2D): tf.Tensor2D {
+    const [n, c] = x.shape;
+    const b = gate.shape[0];
+    return tf.reshape(tf.mul(tf.reshape(x, [b, n / b, c]), tf.expandDims(gate, 1)), [n, c]);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // the text encoder and the denoiser
+
+  /** Prompt tokens (B * L ids, padded with PAD_ID to L = maxTokens) -> the TextContext. Call inside tf.tidy. */
+  encodeText(ids: Int32Array, b: number): TextContext {
+    const { vocabSize, maxTokens: L, width: C, textLayers } = this.config;
+    if (ids.length !== b * L) throw new Error(`DiT: ${ids.length} token ids for ${b} prompts of ${L} tokens`);
+    const maskValues = new Float32Array(b * L);
+    for (let i = 0; i < ids.length; i++) if (ids[i] === PAD_ID) maskValues[i] = NEG;
+    const mask = tf.tensor4d(maskValues, [b, 1, 1, L]);
+    const tok = mm(oneHotF(tf.tensor1d(ids, 'int32'), vocabSize), this.#p('text.tok') as tf.Tensor2D);
+    let x = tf.reshape(tf.add(tf.reshape(tok, [b, L, C]), this.#p('text.pos')), [b * L, C]) as tf.Tensor2D;
+    for (let i = 0; i < textLayers; i++) {
+      const [q, k, v] = tf.split(this.#linear(`text${i}.qkv`, this.#layerNorm(x, `text${i}.ln1`)), 3, 1) as tf.Tensor2D[];
+      x = tf.add(x, this.#linear(`text${i}.o`, this.#attend(this.#heads(q!, b), this.#heads(k!, b), this.#heads(v!, b), mask)));
+      x = tf.add(x, this.#linear(`text${i}.down`, silu(this.#linear(`text${i}.up`, this.#layerNorm(x, `text${i}.ln2`)))));
+    }
+    const tokens = this.#layerNorm(x, 'text.lnf');
+    const pooled = tf.reshape(tf.slice(tf.reshape(tokens, [b, L, C]), [0, 0, 0], [b, 1, C]), [b, C]) as tf.Tensor2D;
+    return { tokens, pooled, mask };
+  }
+
+  /**
+   * Predicted v (B, S, S, 3) for noisy images x (B, S, S, 3), S any multiple of the patch, at timesteps t, for
+   * the prompts of `text` (encodeText of the same B prompts). Call inside tf.tidy.
+   */
+  denoise(x: tf.Tensor4D, t: readonly number[], text: TextContext): tf.Tensor4D {
+    const { patch: p, width: C, depth, timeDim } = this.config;
+    const [b, size, size2] = x.shape;
+    if (size !== size2 || size % (2 * p) !== 0) throw new Error(`DiT: images must be square with a side divisible by ${2 * p} (got ${size}x${size2})`);
+    if (t.length !== b || text.pooled.shape[0] !== b) throw new Error('DiT: t and the prompts need one entry per image');
+    const g = size / p;
+    const T = g * g;
+    const temb = this.#linear('time2', silu(this.#linear('time1', tf.tensor2d(timestepFeatures(t, timeDim), [b, timeDim]))));
+    const cond = silu(tf.add(temb, this.#linear('pool', text.pooled)) as tf.Tensor2D);
+    const pos = tf.tensor3d(posEmbed2d(g, g, C), [1, T, C]);
+    let h = tf.reshape(tf.add(tf.reshape(this.#linear('patch', patchify(x, p)), [b, T, C]), pos), [b * T, C]) as tf.Tensor2D;
+    const mask = tf.concat([tf.zeros([b, 1, 1, T / 4]), text.mask], 3);
+    const ada = this.#linear('ada', cond); // (B, 6C), shared by the blocks
+    for (let i = 0; i < depth; i++) {
+      const [sh1, sc1, g1, sh2, sc2, g2] = tf.split(tf.add(ada, this.#p(`b${i}.ada`)), 6, 1) as tf.Tensor2D[];
+      const hm = this.#modulate(h, sh1!, sc1!);
+      const q = this.#linear(`b${i}.q`, hm);
+      const [k, v] = tf.split(this.#linear(`b${i}.kv`, pool2x2(hm, b, g)), 2, 1) as tf.Tensor2D[];
+      const [kc, vc] = tf.split(this.#linear(`b${i}.ctx`, text.tokens), 2, 1) as tf.Tensor2D[];
+      const keys = tf.concat([this.#heads(k!, b), this.#heads(kc!, b)], 2) as tf.Tensor4D; // (B, H, T / 4 + L, D)
+      const vals = tf.concat([this.#heads(v!, b), this.#heads(vc!, b)], 2) as tf.Tensor4D;
+      h = tf.add(h, this.#gate(this.#linear(`b${i}.o`, this.#attend(this.#heads(q, b), keys, vals, mask)), g1!));
+      h = tf.add(h, this.#gate(this.#linear(`b${i}.down`, silu(this.#linear(`b${i}.up`, this.#modulate(h, sh2!, sc2!)))), g2!));
+    }
+    const [shf, scf] = tf.split(this.#linear('final.ada', cond), 2, 1) as tf.Tensor2D[];
+    return unpatchify(this.#linear('final.out', this.#modulate(h, shf!, scf!)), b, size, p);
+  }
+
+  /** encodeText then denoise. Call inside tf.tidy. */
+  forward(x: tf.Tensor4D, t: readonly number[], ids: Int32Array): tf.Tensor4D {
+    return this.denoise(x, t, this.encodeText(ids, x.shape[0]));
+  }
+
+  dispose(): void {
+    this.detachLora();
+    for (const v of this.#params.values()) v.dispose();
+    this.#params.clear();
+  }
+}
+
+/** Token rows of b images on a g x g grid (B * g * g, C), averaged over 2 x 2 neighbours: (B * g * g / 4, C). */
+function pool2x2(x: tf.Tensor2D, b: number, g: number): tf.Tensor2D {
+  const c = x.shape[1];
+  const rows = tf.mean(tf.reshape(x, [b * (g / 2), 2, g, c]), 1); // (B * g / 2, g, C): pairs of rows averaged
+  return tf.reshape(tf.mean(tf.reshape(rows, [b * (g / 2) * (g / 2), 2, c]), 1), [b * (g / 2) * (g / 2), c]);
+}

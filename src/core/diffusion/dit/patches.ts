@@ -1,0 +1,53 @@
+/**
+ * Images <-> patch tokens, and the 2-D sinusoidal position embedding of a patch grid (MAE / DiT's fixed
+ * embedding). The embedding is computed for any grid, so the model accepts any image side that is a multiple of
+ * the patch: a 48 px image is a 12 x 12 grid whose positions (8..11) the 32 px model never saw - a valid input
+ * that is out of distribution (the resolution-adaptation experiment starts from it).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** (B, S, S, 3) -> (B * T, p * p * 3), tokens row by row, each patch's values as (py, px, c). */
+export function patchify(x: tf.Tensor4D, p: number): tf.Tensor2D {
+  const [b, h, w, c] = x.shape;
+  const gh = h / p;
+  const gw = w / p;
+  const r = tf.reshape(x, [b * gh, p, gw, p * c]); // (B * gh, py, gw, px * c)
+  return tf.reshape(tf.transpose(r, [0, 2, 1, 3]), [b * gh * gw, p * p * c]);
+}
+
+/** The inverse of patchify: (B * T, p * p * 3) -> (B, S, S, 3). */
+export function unpatchify(t: tf.Tensor2D, b: number, size: number, p: number): tf.Tensor4D {
+  const g = size / p;
+  const c = t.shape[1] / (p * p);
+  const r = tf.reshape(t, [b * g, g, p, p * c]); // (B * gh, gw, py, px * c)
+  return tf.reshape(tf.transpose(r, [0, 2, 1, 3]), [b, size, size, c]);
+}
+
+const cache = new Map<string, Float32Array>();
+
+/**
+ * Fixed 2-D sin-cos position embedding (gh * gw, dim), dim divisible by 4: the first half encodes the row, the
+ * second the column, each as [sin(pos w_k), cos(pos w_k)] with w_k = 10000^(-k / (dim / 4)).
+ */
+export function posEmbed2d(gh: number, gw: number, dim: number): Float32Array {
+  const key = `${gh}x${gw}x${dim}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  if (dim % 4 !== 0) throw new Error(`2-D position embedding: width ${dim} is not a multiple of 4`);
+  const q = dim / 4;
+  const out = new Float32Array(gh * gw * dim);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const row = (y * gw + x) * dim;
+      for (let k = 0; k < q; k++) {
+        const w = 10000 ** (-k / q);
+        out[row + k] = Math.sin(y * w);
+        out[row + q + k] = Math.cos(y * w);
+        out[row + 2 * q + k] = Math.sin(x * w);
+        out[row + 3 * q + k] = Math.cos(x * w);
+      }
+    }
+  }
+  cache.set(key, out);
+  return out;
+}

@@ -1,0 +1,230 @@
+// The scenes DiT (src/core/diffusion/dit/): any image side, LoRA as an exact no-op, guidance 1 = the conditional
+// prediction, hand-written gradients = TF.js's, flat tensor counts, model files round trip.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import type { DiTConfig } from '../src/core/diffusion/dit/config';
+import { ScenesDenoiser } from '../src/core/diffusion/dit/denoiser';
+import { SceneDiT } from '../src/core/diffusion/dit/model';
+import { layerNorm, linear, silu } from '../src/core/diffusion/dit/ops';
+import { patchify, unpatchify } from '../src/core/diffusion/dit/patches';
+import { ditDdimBatch, guidanceIds, guidedV } from '../src/core/diffusion/dit/sample';
+import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
+import { packDiT, unpackDiT } from '../src/core/diffusion/dit/weights-io';
+import { cosineSchedule } from '../src/core/diffusion/schedule';
+import { SCENES_DIT, scenesWordIds } from '../src/core/diffusion/dit/recipe';
+import { scenesDenoiser } from '../src/core/diffusion/dit/scenes-denoiser';
+import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
+import { UNet } from '../src/core/diffusion/unet';
+import { prepareImageRun } from '../src/core/run/prepare';
+import { defaultConfig } from '../src/core/config/schema';
+import { SCENE_EVAL_SETS } from '../src/core/scenes';
+import { Adam } from '../src/core/lm/adam';
+import { Rng } from '../src/core/rng';
+
+const TINY: DiTConfig = { patch: 4, width: 16, depth: 2, heads: 2, mlpRatio: 2, timeDim: 8, vocabSize: 10, maxTokens: 6, textLayers: 1, imageSize: 32 };
+const schedule = cosineSchedule();
+const WORDS = ['a', 'red', 'blue', 'circle', 'square', 'two', 'squares', 'on', 'the', 'left'];
+const encode = (p: string) => p.split(' ').map((w) => {
+  const i = WORDS.indexOf(w);
+  if (i < 0 || i >= TINY.vocabSize - 2) throw new Error(`unknown word ${w}`);
+  return i;
+});
+
+function randn(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => rng.normal());
+}
+
+/** Perturb every weight, so the zero-initialised layers (adaLN, output) do not hide differences. */
+function jiggle(model: SceneDiT, seed = 5): void {
+  const rng = new Rng(seed);
+  for (const v of model.variables()) tf.tidy(() => v.assign(tf.add(v, tf.tensor(Float32Array.from({ length: v.size }, () => 0.1 * rng.normal()), v.shape))));
+}
+
+function ids(...prompts: string[]): Int32Array {
+  const out = new Int32Array(prompts.length * TINY.maxTokens);
+  prompts.forEach((p, i) => out.set(promptTokens(encode(p), TINY.maxTokens), i * TINY.maxTokens));
+  return out;
+}
+
+async function forwardOf(model: SceneDiT, size: number, seed = 3): Promise<Float32Array> {
+  const y = tf.tidy(() => model.forward(tf.tensor4d(randn(2 * size * size * 3, seed), [2, size, size, 3]), [10, 700], ids('a red circle', 'two squares')));
+  const out = (await y.data()) as Float32Array;
+  y.dispose();
+  return out;
+}
+
+describe('scenes DiT', () => {
+  it('patchify and unpatchify are inverse', () => {
+    const x = tf.tensor4d(randn(2 * 8 * 8 * 3, 1), [2, 8, 8, 3]);
+    const p = patchify(x, 4);
+    expect(p.shape).toEqual([8, 48]);
+    // the first patch of the first image is its top-left 4 x 4 corner, row by row
+    expect(Array.from(p.slice([0, 0], [1, 12]).dataSync())).toEqual(Array.from(x.slice([0, 0, 0, 0], [1, 1, 4, 3]).dataSync()));
+    expect(Array.from(unpatchify(p, 2, 8, 4).dataSync())).toEqual(Array.from(x.dataSync()));
+    tf.dispose([x, p]);
+  });
+
+  it('accepts 32 and 48 px images and refuses a side the patches do not tile', async () => {
+    const model = new SceneDiT(TINY, undefined, 1);
+    jiggle(model);
+    const y32 = await forwardOf(model, 32);
+    const y48 = await forwardOf(model, 48);
+    expect(y32.length).toBe(2 * 32 * 32 * 3);
+    expect(y48.length).toBe(2 * 48 * 48 * 3);
+    expect(y48.every(Number.isFinite)).toBe(true);
+    expect(() => tf.tidy(() => model.forward(tf.zeros([1, 36, 36, 3]) as tf.Tensor4D, [1], ids('a red circle')))).toThrow(/divisible by 8/);
+    const img = await ditDdimBatch(model, schedule, ids('a red circle'), randn(48 * 48 * 3, 9), 48, { steps: 3, guidance: 2 });
+    expect(img.length).toBe(48 * 48 * 3);
+    expect(Math.min(...img)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...img)).toBeLessThanOrEqual(1);
+    model.dispose();
+  });
+
+  it('LoRA adapters start as an exact no-op, and change the output once trained', async () => {
+    const model = new SceneDiT(TINY, undefined, 1);
+    jiggle(model);
+    const before = await forwardOf(model, 32);
+    const lora = model.attachLora({ rank: 2, alpha: 4 }, 7);
+    expect(lora.has('b0.q.w') && lora.has('ada.w') && lora.has('text0.qkv.w') && lora.has('final.out.w')).toBe(true);
+    expect(await forwardOf(model, 32)).toEqual(before);
+    for (const v of lora.variables()) tf.tidy(() => v.assign(tf.add(v, 0.05)));
+    expect(await forwardOf(model, 32)).not.toEqual(before);
+    lora.enabled = false;
+    expect(await forwardOf(model, 32)).toEqual(before);
+    model.dispose();
+  });
+
+  it('guidance 1 is the conditional prediction exactly; the null prompt is the start token alone', () => {
+    const model = new SceneDiT(TINY, undefined, 2);
+    jiggle(model);
+    const x = tf.tensor4d(randn(2 * 32 * 32 * 3, 4), [2, 32, 32, 3]);
+    const cond = ids('a red circle', 'two squares');
+    const [g1, plain, g3, unc] = tf.tidy(() => [
+      guidedV(model, x, 500, model.encodeText(guidanceIds(cond, 2, TINY.maxTokens, 1), 2), 1),
+      model.forward(x, [500, 500], cond),
+      guidedV(model, x, 500, model.encodeText(guidanceIds(cond, 2, TINY.maxTokens, 3), 4), 3),
+      model.forward(x, [500, 500], new Int32Array([...nullTokens(TINY.maxTokens), ...nullTokens(TINY.maxTokens)])),
+    ]);
+    expect(Array.from(g1!.dataSync())).toEqual(Array.from(plain!.dataSync()));
+    // guidance 3 = unc + 3 (cond - unc), and it differs from the conditional prediction
+    const want = tf.tidy(() => tf.add(unc!, tf.mul(tf.sub(plain!, unc!), 3)));
+    expect(tf.max(tf.abs(tf.sub(g3!, want))).dataSync()[0]).toBeLessThan(1e-4);
+    expect(tf.max(tf.abs(tf.sub(g3!, plain!))).dataSync()[0]).toBeGreaterThan(1e-3);
+    expect(Array.from(nullTokens(4))).toEqual([1, 0, 0, 0]);
+    tf.dispose([x, g1!, plain!, g3!, unc!, want]);
+    model.dispose();
+  });
+
+  it('hand-written gradients of linear, layerNorm and SiLU equal TF.js autodiff', () => {
+    const x = tf.tensor2d(randn(5 * 4, 1), [5, 4]);
+    const w = tf.tensor2d(randn(4 * 3, 2), [4, 3]);
+    const b = tf.tensor1d(randn(3, 3));
+    const dy = tf.tensor2d(randn(5 * 3, 4), [5, 3]);
+    const mine = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.mul(linear(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D), dy))([x, w, b]);
+    const ref = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.mul(tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb), dy))([x, w, b]);
+    mine.forEach((g, i) => expect(tf.max(tf.abs(tf.sub(g, ref[i]!))).dataSync()[0]).toBeLessThan(1e-5));
+    const dx4 = tf.tensor2d(randn(5 * 4, 6), [5, 4]);
+    const refLn = (xx: tf.Tensor) => {
+      const { mean, variance } = tf.moments(xx, -1, true);
+      return tf.mul(tf.mul(tf.sub(xx, mean), tf.rsqrt(tf.add(variance, 1e-6))), dx4);
+    };
+    const gLn = tf.grad((xx: tf.Tensor) => tf.mul(layerNorm(xx as tf.Tensor2D), dx4))(x);
+    expect(tf.max(tf.abs(tf.sub(gLn, tf.grad(refLn)(x)))).dataSync()[0]).toBeLessThan(1e-4);
+    const gSilu = tf.grad((xx: tf.Tensor) => tf.mul(silu(xx), dx4))(x);
+    const refSilu = tf.grad((xx: tf.Tensor) => tf.mul(tf.mul(xx, tf.sigmoid(xx)), dx4))(x);
+    expect(tf.max(tf.abs(tf.sub(gSilu, refSilu))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([x, w, b, dy, dx4, gLn, gSilu, refSilu, ...mine, ...ref]);
+  });
+
+  it('keeps tensor counts flat across training steps, sampling and the held-out loss', async () => {
+    const model = new SceneDiT(TINY, undefined, 3);
+    const prompts = ['a red circle', 'two squares'];
+    const heldOut = prompts.map((prompt, i) => ({ prompt, pixels: randn(32 * 32 * 3, 20 + i).map((v) => Math.abs(v) % 1) }));
+    const den = new ScenesDenoiser(model, { prompts, encode, sampler: { steps: 2, guidance: 2 }, imageSize: 32, heldOut, heldOutSeed: 1 });
+    den.attachAdapters(2, 4, 1);
+    const opt = new Adam();
+    const rng = new Rng(3);
+    const step = async () => {
+      const imgs = await den.sample([{ label: 0, seed: 1 }, { label: 1, seed: 2 }], () => {});
+      await den.trainStep(den.drawBatch(imgs, [0, 1], rng), opt, 1e-3, 1);
+      return den.heldOutLoss();
+    };
+    await step(); // the optimizer's moments are created here
+    const n = tf.memory().numTensors;
+    const loss = await step();
+    await step();
+    expect(tf.memory().numTensors).toBe(n);
+    expect(Number.isFinite(loss)).toBe(true);
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('model files round trip: the loaded model gives the same output', async () => {
+    const model = new SceneDiT(TINY, undefined, 4);
+    jiggle(model);
+    const { manifest, data } = packDiT(TINY, await model.exportWeights(), { steps: 1 });
+    const json = JSON.parse(JSON.stringify(manifest)) as typeof manifest;
+    const loaded = new SceneDiT(json.config, unpackDiT(json, data));
+    expect(await forwardOf(loaded, 32)).toEqual(await forwardOf(model, 32));
+    expect(() => unpackDiT({ ...json, format: 'raftlab-unet/1' } as never, data)).toThrow(/not a raftlab DiT/);
+    model.dispose();
+    loaded.dispose();
+  });
+});
+
+describe('scenes DiT in the image RAFT engine', () => {
+  it('encodes prompts with the world tokenizer, refusing an unknown word by name', () => {
+    expect(scenesWordIds('a red circle').length).toBe(3);
+    expect(promptTokens(scenesWordIds('a red circle'), SCENES_DIT.maxTokens).every((id) => id < SCENES_DIT.vocabSize)).toBe(true);
+    expect(() => scenesWordIds('a red hexagon')).toThrow(/hexagon/);
+  });
+
+  for (const imageSize of [32, 48]) {
+    it(`runs RAFT cycles with LoRA at ${imageSize} px: flat tensor counts, base weights untouched`, async () => {
+      const model = new SceneDiT({ ...TINY, vocabSize: SCENES_DIT.vocabSize, maxTokens: SCENES_DIT.maxTokens }, undefined, 1);
+      jiggle(model);
+      const before = await model.exportWeights();
+      const config = {
+        ...defaultConfig(), task: 'shapes' as const, seed: 3, promptsPerCycle: 2, samplesPerPrompt: 2, evalPrompts: 2,
+        evalSamplesPerPrompt: 1, epochsPerCycle: 1, batchSize: 4, lora: 2, loraLr: 1e-2, ddimSteps: 2, noiseDraws: 1, imageReward: 'redness' as const,
+      };
+      const denoiser = scenesDenoiser(model, { prompts: SCENE_EVAL_SETS.seenSingles.slice(0, 2), ddimSteps: 2, guidance: 2, imageSize, heldOutImages: 2 });
+      const engine = new DiffusionRaftEngine({ denoiser, config });
+      const counts: number[] = [];
+      for (let c = 0; c < 3; c++) {
+        const r = await engine.runCycle();
+        counts.push(tf.memory().numTensors);
+        expect(r.evalSamples[0]!.pixels.length).toBe(imageSize * imageSize * 3);
+      }
+      expect(counts[2]).toBe(counts[1]);
+      expect(engine.history[1]!.trainLoss).toBeGreaterThan(0);
+      expect(Number.isFinite(engine.history[2]!.heldOutLoss)).toBe(true);
+      const after = await model.exportWeights();
+      for (const [name, w] of before) expect(after.get(name)!.values).toEqual(w.values);
+      engine.dispose();
+      model.dispose();
+    });
+  }
+});
+
+describe('task scenes runs on the DiT', () => {
+  it('prepareImageRun builds the engine on the loaded DiT with the typed prompts and image size, and refuses a U-Net', async () => {
+    const config = {
+      ...defaultConfig(), task: 'scenes' as const, seed: 2, promptsPerCycle: 2, samplesPerPrompt: 2, evalPrompts: 1, evalSamplesPerPrompt: 1,
+      epochsPerCycle: 1, batchSize: 4, lora: 2, ddimSteps: 2, noiseDraws: 1, evalImages: 2, imageSize: 48, imageReward: 'fidelity' as const,
+      scenePrompts: 'two small yellow triangles at the top; a red circle left of a blue square',
+    };
+    const model = new SceneDiT({ ...TINY, vocabSize: SCENES_DIT.vocabSize, maxTokens: SCENES_DIT.maxTokens }, undefined, 1);
+    const { engine } = await prepareImageRun(config, async () => ({ model, fingerprint: 'x' }));
+    expect(engine.denoiser.label).toBe('DiT');
+    expect(engine.denoiser.prompts).toEqual(['two small yellow triangles at the top', 'a red circle left of a blue square']);
+    const r = await engine.runCycle();
+    expect(r.evalSamples[0]!.pixels.length).toBe(48 * 48 * 3);
+    expect(r.evalSamples[0]!.breakdown).toHaveProperty('fidelity');
+    engine.dispose();
+    model.dispose();
+    const unet = new UNet({ size: 16, channels: [8, 8], embDim: 16, timeDim: 8, groups: 4, numClasses: 8 }, undefined, 1);
+    await expect(prepareImageRun(config, async () => ({ model: unet, fingerprint: 'x' }))).rejects.toThrow(/DiT/);
+  });
+});
