@@ -2,7 +2,7 @@
  * The scenes DiT's fidelity on the world's fixed eval sets (src/core/scenes/eval-sets.ts: seen singles, seen groups,
  * held-out combinations, relations): `--seeds` images per prompt from fixed noise seeds, scored by the verified
  * `fidelity` detector; prints the mean and the pass rate (fidelity 1) per set, and with `--grid FILE` writes the
- * images (a row per prompt, a column per seed). `--model DIR` reads another model folder (e.g. a checkpoint).
+ * images (4 prompts a row, each as `--seeds` columns; the sets in order, a set is 3 rows). `--model DIR` reads another model folder (e.g. a checkpoint).
  *   Run: node bin/run-ts.mjs scripts/eval-scenes.ts [--seeds 4] [--size 32] [--guidance 3] [--ddim-steps 20] [--grid FILE]
  */
 import { readFileSync } from 'node:fs';
@@ -47,7 +47,7 @@ for (const [set, prompts] of Object.entries(SCENE_EVAL_SETS)) {
   all.push(...images);
 }
 if (values.grid) {
-  const g = imageGrid(all, { columns: seeds, scale: 2 });
+  const g = imageGrid(all, { columns: 4 * seeds, scale: 3 });
   writePng(values.grid, g.rgb, g.width, g.height);
   console.log(`wrote ${values.grid}`);
 }
