@@ -197,6 +197,21 @@ describe('PPO, GRPO, RLOO and online DPO in the engine', () => {
     });
   }
 
+  it('rloo passes over a cycle\'s samples rlooEpochs times (1 by default, TRL\'s num_iterations), not epochsPerCycle', async () => {
+    const backward = async (over: Partial<RunConfig>) => {
+      const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: toyTask, config: tinyConfig({ method: 'rloo', rlooBeta: 0, epochsPerCycle: 3, ...over }) });
+      await e.runCycle();
+      const r = await e.runCycle();
+      e.dispose();
+      return { examples: r.stats.budget!.backwardExamples, generated: r.stats.budget!.samplesGenerated };
+    };
+    const one = await backward({});
+    const two = await backward({ rlooEpochs: 2 });
+    expect(one.examples).toBeGreaterThan(0);
+    expect(one.examples).toBeLessThanOrEqual(one.generated); // one pass at most: batches without signal are skipped
+    expect(two.examples).toBe(2 * one.examples);
+  });
+
   it('online DPO: no pair when a prompt\'s samples tie, so nothing is trained', async () => {
     const e = new RaftEngine({ model: tinyModel(1), tokenizer: charTokenizer, task: flat, config: tinyConfig({ method: 'online-dpo' }) });
     await e.runCycle();

@@ -173,6 +173,10 @@ const FIELDS = [
     label: 'RLOO beta', help: 'RLOO: the KL to the base model, times this, is taken off each sample\'s reward (0 turns it off).', group: 'training', scope: 'language',
   },
   {
+    key: 'rlooEpochs', type: 'int', default: 1, min: 1, max: 50, urlKey: 'rle', cliFlag: '--rloo-epochs',
+    label: 'RLOO epochs', help: 'RLOO: passes over a cycle\'s samples (TRL\'s num_iterations, 1 by default). Its REINFORCE loss has no ratio or clipping, so a second pass pushes on samples the model has already moved away from; at 2 it diverged in 2 of 3 sentiment seeds (docs/methods.md).', group: 'training', scope: 'language',
+  },
+  {
     key: 'dpoBeta', type: 'number', default: 0.1, min: 0.001, max: 10, urlKey: 'dpb', cliFlag: '--dpo-beta',
     label: 'DPO beta', help: 'Online DPO: how sharply the model is pushed to prefer the best over the worst sample of a prompt, relative to the base model.', group: 'training', scope: 'language',
   },

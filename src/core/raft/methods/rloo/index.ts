@@ -1,7 +1,8 @@
 /**
  * RLOO (REINFORCE leave-one-out; TRL's RLOOTrainer): each sample's reward with `beta` x its sampled KL to the
  * reference taken off, minus the mean of the other K - 1 samples of its prompt; REINFORCE on the sequence log-prob
- * (raft/policy-losses.ts). Every sample is trained on (kept); a batch whose advantages are all 0 takes no step.
+ * (raft/policy-losses.ts), `rlooEpochs` passes over the cycle's samples (1, as TRL's num_iterations). Every sample is
+ * trained on (kept); a batch whose advantages are all 0 takes no step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { lossStep } from '../../../lm/train';
@@ -11,7 +12,7 @@ import { groupByPrompt, samplingStats, type Method } from '../types';
 
 export const rloo: Method = {
   async update(ctx) {
-    const { rlooBeta: beta, gradClip } = ctx.config;
+    const { rlooBeta: beta, rlooEpochs, gradClip } = ctx.config;
     const scored = await ctx.sampleAndScore(ctx.nextPrompts());
     const groups = groupByPrompt(scored);
     const seqsOf = groups.map((g) => g.map((s) => ctx.sequenceOf(s)));
@@ -40,7 +41,9 @@ export const rloo: Method = {
         return tf.mul(rlooLoss(sequenceLogProb(ctx.model, mb), tf.slice(advT, [start], [n])), n / B) as tf.Scalar;
       }, ctx.lr, gradClip);
       return done.finally(() => advT.dispose());
-    }, { skip: (part) => part.every((p) => p.adv === 0) }); // no signal: no step (Adam's moments alone would move the weights)
+      // no signal: no step (Adam's moments alone would move the weights); rlooEpochs passes (TRL's num_iterations, 1):
+      // the loss has no ratio to the sampling policy, so each further pass pushes on samples the model already left
+    }, { skip: (part) => part.every((p) => p.adv === 0), epochs: rlooEpochs });
     return { samples: scored.map((s) => ctx.record(s, true)), stats: samplingStats(scored, scored, trainLoss, ctx.lr) };
   },
 };
