@@ -40,9 +40,10 @@ import { imageReward, imageRewardWeights, needsScenes, type ImageRewardName, typ
 import { ShapesDenoiser } from './shapes-denoiser';
 import { pairwiseDiversity, type ImageCycleStats } from './stats';
 import type { UNet } from './unet';
+import type { ImageRewarder } from './rewarder';
 
-/** A batched image reward: images (HWC, pixels in [0, 1]) and their prompts' indices -> rewards with breakdowns. */
-export type ImageRewarder = (images: readonly Float32Array[], labels: readonly number[]) => Promise<RewardResult[]>;
+/** A batched image reward (rewarder.ts), exported here too for the engine's callers. */
+export type { ImageRewarder } from './rewarder';
 
 /** One generated image with its prompt, noise seed, reward and whether selection kept it. */
 export interface ImageSample {

@@ -5,7 +5,7 @@
  * loaded, before the run starts: a missing text, an unknown class or a model that does not load is an Error naming it.
  */
 import type { RunConfig } from '../config/schema';
-import type { ImageRewarder } from '../diffusion/engine';
+import type { ImageRewarder } from '../diffusion/rewarder';
 import type { ImageRewardModels, RewardImage } from './image-models';
 import { isLearnedImageReward } from './image-reward-names';
 

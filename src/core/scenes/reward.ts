@@ -7,7 +7,7 @@
  * objects), the pixel parts (redness, symmetry, brightness, contrast), and, when the reward weighs clip-score, the
  * clip-score and its cosine: a learned reward's samples always show the verified one beside it.
  */
-import type { ImageRewarder } from '../diffusion/engine';
+import type { ImageRewarder } from '../diffusion/rewarder';
 import { brightness, combineParts, contrast, redness, symmetry, type RewardWeights } from '../diffusion/rewards';
 import type { RewardResult } from '../tasks/types';
 import type { SceneClip } from './clip/model';

@@ -6,7 +6,7 @@
  * src/browser/scenes-clip-files.ts); it is only called when the reward weighs clip-score.
  */
 import type { RunConfig } from '../config/fields';
-import type { ImageRewarder } from '../diffusion/engine';
+import type { ImageRewarder } from '../diffusion/rewarder';
 import { imageRewardWeights } from '../diffusion/rewards';
 import type { SceneClip } from './clip/model';
 import { scenesRewarder } from './reward';
