@@ -2,18 +2,18 @@
 # The RAFT paper's two diffusion experiments in the scenes world, 3 seeds each (docs/diffusion.md, "The two
 # experiments"): text-image alignment on held-out and relation prompts with the fidelity reward and with the learned
 # clip-score, and resolution adaptation (the 32 px model at 48 px, fidelity), plus the base model at 32 px on the
-# resolution prompts. Writes DIR/*.json (default scenes-experiments/) and prints the per-cycle tables.
+# resolution prompts (3 seeds). Writes DIR/*.json (default scenes-experiments/) and prints the per-cycle tables.
 # Usage: bash scripts/scenes-experiments.sh [DIR]
 set -euo pipefail
 out="${1:-scenes-experiments}"
 mkdir -p "$out"
 held="a large purple triangle on the left; a small purple triangle at the top; two small purple triangles at the bottom; a red circle left of a red square; a blue square above a blue triangle; a red circle left of a blue square; a green triangle above a yellow circle; a yellow circle above a purple square"
 seen="a large red circle on the left; a small blue square at the top; a large green triangle at the bottom; a small yellow circle on the right; two small red circles on the left; three small blue squares at the top; two large green triangles at the bottom; two large orange circles on the right"
-common=(--task scenes --lora 4 --cycles 6 --prompts-per-cycle 8 --samples-per-prompt 4 --eval-prompts 8 --eval-samples-per-prompt 2 --ddim-steps 10)
+base=(--task scenes --lora 4 --prompts-per-cycle 8 --samples-per-prompt 4 --eval-prompts 8 --eval-samples-per-prompt 2 --ddim-steps 10)
+common=("${base[@]}" --cycles 6)
 for rw in fidelity clip-score; do
   for s in 1 2 3; do npx raftlab run "${common[@]}" --reward "$rw" --scene-prompts "$held" --seed "$s" --out "$out/align-$rw-s$s.json"; done
 done
 for s in 1 2 3; do npx raftlab run "${common[@]}" --reward fidelity --image-size 48 --scene-prompts "$seen" --seed "$s" --out "$out/res48-s$s.json"; done
-npx raftlab run "${common[@]}" --reward fidelity --cycles 0 --image-size 32 --scene-prompts "$seen" --seed 1 --out "$out/res32-base.json"
-for set in align-fidelity align-clip-score res48; do echo "== $set"; npx tsx scripts/runs-summary.ts "$out"/$set-s*.json; done
-echo "== res32-base"; npx tsx scripts/runs-summary.ts "$out/res32-base.json"
+for s in 1 2 3; do npx raftlab run "${base[@]}" --reward fidelity --cycles 0 --image-size 32 --scene-prompts "$seen" --seed "$s" --out "$out/res32-base-s$s.json"; done
+for set in align-fidelity align-clip-score res48 res32-base; do echo "== $set"; npx tsx scripts/runs-summary.ts "$out"/$set-s*.json; done
