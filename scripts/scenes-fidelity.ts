@@ -7,28 +7,12 @@
  */
 import { Rng } from '../src/core/rng';
 import { fidelity, parsePrompt, renderScene, sampleCaption, sampleScene, SCENE_EVAL_SETS } from '../src/core/scenes';
+import { blur3 } from '../src/core/scenes/blur';
 
 const N = Number(process.argv[2] ?? 5000);
 const mean = (x: readonly number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 const f3 = (x: number) => x.toFixed(3);
 
-/** A 3x3 binomial blur, edges clamped. */
-function blur(px: Float32Array, S: number): Float32Array {
-  const out = new Float32Array(px.length);
-  const k = [0.25, 0.5, 0.25];
-  for (let i = 0; i < S; i++) {
-    for (let j = 0; j < S; j++) {
-      for (let c = 0; c < 3; c++) {
-        let v = 0;
-        for (let a = -1; a <= 1; a++) {
-          for (let b = -1; b <= 1; b++) v += k[a + 1]! * k[b + 1]! * px[(Math.min(S - 1, Math.max(0, i + a)) * S + Math.min(S - 1, Math.max(0, j + b))) * 3 + c]!;
-        }
-        out[(i * S + j) * 3 + c] = v;
-      }
-    }
-  }
-  return out;
-}
 
 for (const size of [32, 48]) {
   const rng = new Rng(42);
@@ -56,8 +40,8 @@ const add = (k: string, v: number) => (spoiled[k] ??= []).push(v);
 for (let n = 0; n < 1000; n++) {
   const { spec } = sampleCaption(rng);
   const px = renderScene(sampleScene(spec, rng), 32);
-  add('3x3 blur', fidelity(blur(px, 32), spec).reward);
-  add('3x3 blur twice', fidelity(blur(blur(px, 32), 32), spec).reward);
+  add('3x3 blur', fidelity(blur3(px), spec).reward);
+  add('3x3 blur twice', fidelity(blur3(blur3(px)), spec).reward);
   for (const sd of [0.05, 0.1, 0.2]) add(`Gaussian noise sd ${sd}`, fidelity(px.map((v) => Math.min(1, Math.max(0, v + sd * rng.normal()))), spec).reward);
   add('another random prompt', fidelity(px, sampleCaption(rng).spec).reward);
 }

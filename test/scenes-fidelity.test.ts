@@ -5,6 +5,7 @@ import { Rng } from '../src/core/rng';
 import {
   detectObjects, fidelity, parsePrompt, renderScene, sampleCaption, sampleScene, type Scene,
 } from '../src/core/scenes';
+import { blur3 } from '../src/core/scenes/blur';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -100,31 +101,9 @@ describe('fidelity reward', () => {
     const rewards: number[] = [];
     for (let k = 0; k < 100; k++) {
       const { spec } = sampleCaption(rng);
-      rewards.push(fidelity(blur(renderScene(sampleScene(spec, rng), 32), 32), spec).reward);
+      rewards.push(fidelity(blur3(renderScene(sampleScene(spec, rng), 32)), spec).reward);
     }
     expect(mean(rewards)).toBeGreaterThan(0.7);
     expect(mean(rewards)).toBeLessThan(1);
   });
 });
-
-/** A 3x3 binomial blur, edges clamped. */
-function blur(px: Float32Array, S: number): Float32Array {
-  const out = new Float32Array(px.length);
-  const k = [0.25, 0.5, 0.25];
-  for (let i = 0; i < S; i++) {
-    for (let j = 0; j < S; j++) {
-      for (let c = 0; c < 3; c++) {
-        let v = 0;
-        for (let a = -1; a <= 1; a++) {
-          for (let b = -1; b <= 1; b++) {
-            const ii = Math.min(S - 1, Math.max(0, i + a));
-            const jj = Math.min(S - 1, Math.max(0, j + b));
-            v += k[a + 1]! * k[b + 1]! * px[(ii * S + jj) * 3 + c]!;
-          }
-        }
-        out[(i * S + j) * 3 + c] = v;
-      }
-    }
-  }
-  return out;
-}

@@ -19,7 +19,7 @@ import { COLOURS, PLACES, SHAPES, SIZES } from '../vocab';
 import type { SceneClip } from './model';
 import { clipScoreOf } from './reward';
 import { cosineMatrix, dot, embedImageArrays, embedPromptArrays, pairCosines } from './score';
-import { blur3 } from './train';
+import { blur3 } from '../blur';
 
 export type EditKind = 'colour' | 'shape' | 'size' | 'place' | 'count' | 'order' | 'relation';
 
