@@ -1,19 +1,24 @@
 /**
  * Pre-trains the `scenes` task's text-conditioned DiT (src/core/diffusion/dit/) on the world's training pairs,
- * drawn fresh for every batch (src/core/scenes trainingPair: held-out combinations never appear), and writes
+ * drawn fresh for every batch (src/core/scenes trainingPair: held-out combinations never appear; the batches are
+ * dit/scenes-pretrain.ts's), data-parallel over `--workers` threads (default 2, one per core of this project's
+ * machine: each computes the gradients of its part of the batch, this thread averages them and takes the Adam
+ * step), and writes
  * public/models/scenes/: the EMA of the weights, saved every `--save-every` steps so an interrupted run still
  * leaves a model. With `--grid FILE` it also writes a PNG of samples of the fixed eval prompts every `--grid-every`
  * steps and at the end (rows: 3 seen singles, 2 seen groups, 2 relations, 1 held-out; columns: seeds). `--minutes M` stops (and saves) after M minutes
- * of wall clock, whatever `--steps` says. Seeded: same seed, steps and backend => same weights.
- *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--grid FILE] [--out DIR]
+ * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
+ *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
  */
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_DIT, SCENES_HELD_OUT_SEED, SCENES_PRETRAIN, SCENES_SAMPLER, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
 import { ditSampleImages } from '../src/core/diffusion/dit/sample';
-import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
-import { ditStep, drawDiTBatch, meanDiTLoss, type DiTBatch } from '../src/core/diffusion/dit/train';
+import { ditGradientArrays, scenesPretrainBatch, scenesPretrainOptions } from '../src/core/diffusion/dit/scenes-pretrain';
+import { promptTokens } from '../src/core/diffusion/dit/tokens';
+import { drawDiTBatch, meanDiTLoss, type DiTBatch } from '../src/core/diffusion/dit/train';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { Adam } from '../src/core/lm/adam';
@@ -29,7 +34,7 @@ const { values } = parseArgs({
   options: {
     steps: { type: 'string' }, minutes: { type: 'string' }, backend: { type: 'string', default: 'wasm' },
     grid: { type: 'string' }, 'grid-every': { type: 'string', default: '300' }, out: { type: 'string' },
-    'save-every': { type: 'string', default: '100' },
+    'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' },
     'held-out': { type: 'string', default: '128' },
   },
 });
@@ -46,7 +51,28 @@ const vars = model.variables();
 const ema = vars.map((v) => tf.tidy(() => ownVariable(tf.clone(v), `ema/${v.name}`, false)));
 const names = [...model.weights().keys()];
 const tokens = (prompt: string) => promptTokens(scenesWordIds(prompt), C.maxTokens);
-console.log(`pretrain scenes: ${model.numParams()} params, ${steps} steps of ${R.batchSize}, backend ${backend}, writing ${outDir}`);
+const parts = Number(values.workers);
+console.log(`pretrain scenes: ${model.numParams()} params, ${steps} steps of ${R.batchSize} on ${parts} thread(s), backend ${backend}, writing ${outDir}`);
+
+// gradient workers for parts 1 .. parts - 1 of every batch (this thread computes part 0)
+const tsx = import.meta.resolve('tsx/esm/api');
+const workerFile = new URL('./pretrain-scenes-worker.ts', import.meta.url).href;
+const helpers = Array.from({ length: parts - 1 }, (_, k) => new Worker(
+  `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(workerFile)}); })`,
+  { eval: true, workerData: { config: C, part: k + 1, parts, backend } },
+));
+type Reply = { step: number; loss: number; grads: Float32Array[] };
+const replies = helpers.map((h) => {
+  const waiting: Array<(r: Reply) => void> = [];
+  h.on('message', (m: Reply | 'ready') => { if (m !== 'ready') waiting.shift()!(m); });
+  h.on('error', (e) => { console.error('gradient worker failed:', e); process.exit(1); });
+  return (step: number, weights: Float32Array[]) => new Promise<Reply>((resolve) => {
+    waiting.push(resolve);
+    h.postMessage({ step, weights }, weights.map((w) => w.buffer as ArrayBuffer));
+  });
+});
+const batchOptions = scenesPretrainOptions(C);
+const partShare = (k: number) => (Math.floor(((k + 1) * R.batchSize) / parts) - Math.floor((k * R.batchSize) / parts)) / R.batchSize;
 
 // fixed held-out batches: pairs of seeds never drawn in training, fixed t and noise
 const heldRng = Rng.derive(SCENES_HELD_OUT_SEED, 'scenes/held-out-noise');
@@ -77,10 +103,8 @@ async function writeGrid(emaModel: SceneDiT, file: string): Promise<void> {
 const t0 = performance.now();
 const seconds = () => Math.round((performance.now() - t0) / 1000);
 const opt = new Adam();
-const rng = Rng.derive(R.seed, 'scenes/pretrain');
 let running = 0;
 let heldLoss = NaN;
-let pairSeed = R.seed * 1_000_000;
 async function save(step: number, grid: boolean): Promise<number> {
   const w = await emaWeights();
   const emaModel = new SceneDiT(C, new Map([...w].map(([k, v]) => [k, v.values])));
@@ -92,19 +116,25 @@ async function save(step: number, grid: boolean): Promise<number> {
     promptDropout: R.promptDropout, trainLoss: Number(running.toFixed(4)), heldOutLoss: Number(heldLoss.toFixed(4)), seconds: seconds(),
   }, outDir);
 }
-const nul = nullTokens(C.maxTokens);
 let step = 0;
 for (; step < steps && performance.now() < deadline; step++) {
-  const images: Float32Array[] = [];
-  const ids: Int32Array[] = [];
-  for (let i = 0; i < R.batchSize; i++) {
-    const pair = trainingPair(pairSeed++, C.imageSize);
-    images.push(pair.pixels);
-    ids.push(rng.chance(R.promptDropout) ? nul : tokens(pair.prompt));
-  }
-  const batch = drawDiTBatch(images, ids, C.imageSize, schedule, rng);
+  const current = await Promise.all(vars.map((v) => v.data() as Promise<Float32Array>));
+  const pending = replies.map((ask) => ask(step, current.map((w) => w.slice())));
+  const own = await ditGradientArrays(model, vars, scenesPretrainBatch(step, 0, parts, batchOptions, schedule), schedule);
+  const all = [own, ...(await Promise.all(pending))];
+  let loss = 0;
+  const sums = own.grads.map((g) => new Float32Array(g.length));
+  all.forEach((r, k) => {
+    const w = partShare(k);
+    loss += w * r.loss;
+    r.grads.forEach((g, i) => { const s = sums[i]!; for (let j = 0; j < g.length; j++) s[j]! += w * g[j]!; });
+  });
   const lr = pretrainLr(step, { steps, lr: R.lr, warmup: R.warmup });
-  const loss = await ditStep(model, vars, opt, batch, schedule, lr, R.gradClip);
+  tf.tidy(() => {
+    const grads: tf.NamedTensorMap = {};
+    vars.forEach((v, i) => { grads[v.name] = tf.tensor(sums[i]!, v.shape); });
+    opt.apply(vars, grads, lr, R.gradClip);
+  });
   const d = Math.min(R.emaDecay, (1 + step) / (10 + step));
   tf.tidy(() => ema.forEach((e, i) => e.assign(tf.add(tf.mul(e, d), tf.mul(vars[i]!, 1 - d)))));
   running = step === 0 ? loss : 0.98 * running + 0.02 * loss;
@@ -120,3 +150,4 @@ console.log(`done in ${seconds()} s, final loss ${running.toFixed(4)}, held-out 
 opt.dispose();
 model.dispose();
 for (const e of ema) e.dispose();
+for (const h of helpers) h.postMessage('stop');

@@ -81,6 +81,22 @@ describe('scenes DiT', () => {
     model.dispose();
   });
 
+  it('with full attention (keyPool 1) every image token is a key: sides need only tile the patches, and pooling changes the output', async () => {
+    const full = new SceneDiT({ ...TINY, keyPool: 1 }, undefined, 1);
+    jiggle(full);
+    const pooled = new SceneDiT({ ...TINY, keyPool: 2 }, new Map([...(await full.exportWeights())].map(([k, v]) => [k, v.values])));
+    const y36 = tf.tidy(() => full.forward(tf.tensor4d(randn(36 * 36 * 3, 4), [1, 36, 36, 3]), [500], ids('a red circle')));
+    expect(y36.shape).toEqual([1, 36, 36, 3]);
+    y36.dispose();
+    const a = await forwardOf(full, 32);
+    const b = await forwardOf(pooled, 32);
+    expect(a.some((v, i) => Math.abs(v - b[i]!) > 1e-4)).toBe(true);
+    // a config without the field (the first shipped model's files) reads as pooled
+    const legacy = new SceneDiT(TINY, new Map([...(await full.exportWeights())].map(([k, v]) => [k, v.values])));
+    expect(await forwardOf(legacy, 32)).toEqual(b);
+    for (const m of [full, pooled, legacy]) m.dispose();
+  });
+
   it('LoRA adapters start as an exact no-op, and change the output once trained', async () => {
     const model = new SceneDiT(TINY, undefined, 1);
     jiggle(model);
@@ -226,5 +242,19 @@ describe('task scenes runs on the DiT', () => {
     model.dispose();
     const unet = new UNet({ size: 16, channels: [8, 8], embDim: 16, timeDim: 8, groups: 4, numClasses: 8 }, undefined, 1);
     await expect(prepareImageRun(config, async () => ({ model: unet, fingerprint: 'x' }))).rejects.toThrow(/DiT/);
+  });
+});
+
+describe('scenes DiT pre-training batches', () => {
+  it('parts of a step partition its batch (the same pairs whatever the split) and are deterministic', async () => {
+    const { scenesPretrainBatch } = await import('../src/core/diffusion/dit/scenes-pretrain');
+    const o = { seed: 3, batchSize: 5, promptDropout: 0.5, imageSize: 8, maxTokens: 11 };
+    const whole = scenesPretrainBatch(7, 0, 1, o, schedule);
+    const parts = [0, 1].map((k) => scenesPretrainBatch(7, k, 2, o, schedule));
+    expect(parts.map((p) => p.t.length)).toEqual([2, 3]);
+    expect(Float32Array.from([...parts[0]!.images, ...parts[1]!.images])).toEqual(whole.images);
+    expect(scenesPretrainBatch(7, 1, 2, o, schedule)).toEqual(parts[1]);
+    expect(scenesPretrainBatch(8, 1, 2, o, schedule).images).not.toEqual(parts[1]!.images);
+    expect(() => scenesPretrainBatch(7, 2, 2, o, schedule)).toThrow(/part 2 of 2/);
   });
 });

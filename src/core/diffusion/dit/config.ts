@@ -24,7 +24,15 @@ export interface DiTConfig {
   textLayers: number;
   /** The image side the model is trained at (other multiples of `patch` are accepted; see patches.ts). */
   imageSize: number;
+  /**
+   * The attention's image keys: 1 = every image token (full self-attention), 2 = the tokens averaged over 2 x 2
+   * neighbours (4x fewer keys; image sides then a multiple of 2 x patch). Absent = 2, the first shipped model's.
+   */
+  keyPool?: 1 | 2;
 }
+
+/** The key pooling of a config (absent in the first model's files = 2). */
+export const keyPoolOf = (c: DiTConfig): 1 | 2 => c.keyPool ?? 2;
 
 /** Padding and start token ids of the text encoder. */
 export const PAD_ID = 0;

@@ -5,7 +5,7 @@
  * weight gradient), the usual convention.
  */
 import type { UNetConfig } from '../unet';
-import type { DiTConfig } from './config';
+import { keyPoolOf, type DiTConfig } from './config';
 
 /** FLOPs of one DiT forward pass on b images of side `size` with L text tokens (the encoder included). */
 export function ditForwardFlops(c: DiTConfig, b: number, size: number): number {
@@ -14,12 +14,13 @@ export function ditForwardFlops(c: DiTConfig, b: number, size: number): number {
   const T = (size / c.patch) ** 2;
   const P = c.patch * c.patch * 3;
   const hid = c.mlpRatio * C;
+  const K = T / keyPoolOf(c) ** 2;
   const mm = (n: number, k: number, m: number) => 2 * n * k * m;
   let f = mm(b * L, c.vocabSize, C);
   f += c.textLayers * (mm(b * L, C, 3 * C) + mm(b * L, C, C) + 2 * mm(b * L, C, hid) + 2 * mm(b * L, L, C));
   f += mm(b, c.timeDim, C) + 2 * mm(b, C, C) + mm(b * T, P, C);
-  // the shared adaLN projection; per block: q, kv of the pooled tokens, ctx (text k, v), o, MLP, attention (T queries, T / 4 + L keys)
-  f += mm(b, C, 6 * C) + c.depth * (mm(b * T, C, C) + mm(b * T / 4, C, 2 * C) + mm(b * L, C, 2 * C) + mm(b * T, C, C) + 2 * mm(b * T, C, hid) + 2 * mm(b * T, T / 4 + L, C));
+  // the shared adaLN projection; per block: q, kv of the (pooled) tokens, ctx (text k, v), o, MLP, attention (T queries, K + L keys)
+  f += mm(b, C, 6 * C) + c.depth * (mm(b * T, C, C) + mm(b * K, C, 2 * C) + mm(b * L, C, 2 * C) + mm(b * T, C, C) + 2 * mm(b * T, C, hid) + 2 * mm(b * T, K + L, C));
   f += mm(b, C, 2 * C) + mm(b * T, C, P);
   return f;
 }

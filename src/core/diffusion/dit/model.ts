@@ -24,7 +24,7 @@ import { mm, oneHotF, ownVariable } from '../../lm/variables';
 import { Rng } from '../../rng';
 import { DiffusionLora, type DiffusionLoraConfig } from '../lora';
 import { timestepFeatures } from '../schedule';
-import { PAD_ID, type DiTConfig } from './config';
+import { keyPoolOf, PAD_ID, type DiTConfig } from './config';
 import { layerNorm, linear, silu } from './ops';
 import { patchify, posEmbed2d, unpatchify } from './patches';
 
@@ -233,7 +233,8 @@ export class SceneDiT {
   denoise(x: tf.Tensor4D, t: readonly number[], text: TextContext): tf.Tensor4D {
     const { patch: p, width: C, depth, timeDim } = this.config;
     const [b, size, size2] = x.shape;
-    if (size !== size2 || size % (2 * p) !== 0) throw new Error(`DiT: images must be square with a side divisible by ${2 * p} (got ${size}x${size2})`);
+    const kp = keyPoolOf(this.config);
+    if (size !== size2 || size % (kp * p) !== 0) throw new Error(`DiT: images must be square with a side divisible by ${kp * p} (got ${size}x${size2})`);
     if (t.length !== b || text.pooled.shape[0] !== b) throw new Error('DiT: t and the prompts need one entry per image');
     const g = size / p;
     const T = g * g;
@@ -241,15 +242,15 @@ export class SceneDiT {
     const cond = silu(tf.add(temb, this.#linear('pool', text.pooled)) as tf.Tensor2D);
     const pos = tf.tensor3d(posEmbed2d(g, g, C), [1, T, C]);
     let h = tf.reshape(tf.add(tf.reshape(this.#linear('patch', patchify(x, p)), [b, T, C]), pos), [b * T, C]) as tf.Tensor2D;
-    const mask = tf.concat([tf.zeros([b, 1, 1, T / 4]), text.mask], 3);
+    const mask = tf.concat([tf.zeros([b, 1, 1, T / (kp * kp)]), text.mask], 3);
     const ada = this.#linear('ada', cond); // (B, 6C), shared by the blocks
     for (let i = 0; i < depth; i++) {
       const [sh1, sc1, g1, sh2, sc2, g2] = tf.split(tf.add(ada, this.#p(`b${i}.ada`)), 6, 1) as tf.Tensor2D[];
       const hm = this.#modulate(h, sh1!, sc1!);
       const q = this.#linear(`b${i}.q`, hm);
-      const [k, v] = tf.split(this.#linear(`b${i}.kv`, pool2x2(hm, b, g)), 2, 1) as tf.Tensor2D[];
+      const [k, v] = tf.split(this.#linear(`b${i}.kv`, kp === 2 ? pool2x2(hm, b, g) : hm), 2, 1) as tf.Tensor2D[];
       const [kc, vc] = tf.split(this.#linear(`b${i}.ctx`, text.tokens), 2, 1) as tf.Tensor2D[];
-      const keys = tf.concat([this.#heads(k!, b), this.#heads(kc!, b)], 2) as tf.Tensor4D; // (B, H, T / 4 + L, D)
+      const keys = tf.concat([this.#heads(k!, b), this.#heads(kc!, b)], 2) as tf.Tensor4D; // (B, H, T / kp^2 + L, D)
       const vals = tf.concat([this.#heads(v!, b), this.#heads(vc!, b)], 2) as tf.Tensor4D;
       h = tf.add(h, this.#gate(this.#linear(`b${i}.o`, this.#attend(this.#heads(q, b), keys, vals, mask)), g1!));
       h = tf.add(h, this.#gate(this.#linear(`b${i}.down`, silu(this.#linear(`b${i}.up`, this.#modulate(h, sh2!, sc2!)))), g2!));

@@ -10,7 +10,7 @@ import { textVocabSize } from './tokens';
 export const SCENES_DIT: DiTConfig = {
   patch: 4, width: 128, depth: 6, heads: 4, mlpRatio: 2, timeDim: 64,
   // the world's words without its padding id, plus the text encoder's padding and start ids
-  vocabSize: textVocabSize(SCENE_VOCAB.length - 1), maxTokens: SCENE_MAX_WORDS + 1, textLayers: 1, imageSize: 32,
+  vocabSize: textVocabSize(SCENE_VOCAB.length - 1), maxTokens: SCENE_MAX_WORDS + 1, textLayers: 1, imageSize: 32, keyPool: 1,
 };
 
 /** A prompt of the scenes grammar -> 0-based word ids for dit/tokens.ts (throws ScenePromptError naming a bad word). */
@@ -26,7 +26,7 @@ export const SCENES_SAMPLER = { steps: 20, guidance: 3 } as const;
 
 export const SCENES_PRETRAIN = {
   seed: 24,
-  steps: 1500,
+  steps: 2900,
   batchSize: 64,
   lr: 8e-4,
   warmup: 100,

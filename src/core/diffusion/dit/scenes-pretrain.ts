@@ -1,0 +1,59 @@
+/**
+ * The scenes DiT's pre-training batches and gradients, split for data parallelism (scripts/pretrain-scenes.ts runs
+ * `parts` threads, each on its share of a step's batch, and averages their gradients). A step's batch is a pure
+ * function of (recipe seed, step, part, parts): the training pairs are trainingPair seeds seed * 1e6 + step * B + i
+ * (held-out combinations never appear), and each part draws its prompt dropout, timesteps and noise from its own
+ * derived stream, so the same seed, steps and parts give the same weights on the same backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../rng';
+import { trainingPair } from '../../scenes';
+import type { NoiseSchedule } from '../schedule';
+import type { SceneDiT } from './model';
+import { SCENES_PRETRAIN, scenesWordIds } from './recipe';
+import { nullTokens, promptTokens } from './tokens';
+import { drawDiTBatch, ditLoss, type DiTBatch } from './train';
+
+export interface PretrainBatchOptions {
+  seed: number;
+  batchSize: number;
+  /** Share of prompts replaced by the null prompt (classifier-free guidance). */
+  promptDropout: number;
+  imageSize: number;
+  maxTokens: number;
+}
+
+/** Part `part` (0-based) of `parts` of step `step`'s batch (the parts' sizes differ by at most one). */
+export function scenesPretrainBatch(step: number, part: number, parts: number, o: PretrainBatchOptions, schedule: NoiseSchedule): DiTBatch {
+  if (!(parts >= 1 && part >= 0 && part < parts && parts <= o.batchSize)) throw new Error(`pretrain batch: part ${part} of ${parts} of ${o.batchSize}`);
+  const from = Math.floor((part * o.batchSize) / parts);
+  const to = Math.floor(((part + 1) * o.batchSize) / parts);
+  const rng = Rng.derive(o.seed, `scenes/pretrain/${step}/${part}/${parts}`);
+  const nul = nullTokens(o.maxTokens);
+  const images: Float32Array[] = [];
+  const ids: Int32Array[] = [];
+  for (let i = from; i < to; i++) {
+    const pair = trainingPair(o.seed * 1_000_000 + step * o.batchSize + i, o.imageSize);
+    images.push(pair.pixels);
+    ids.push(rng.chance(o.promptDropout) ? nul : promptTokens(scenesWordIds(pair.prompt), o.maxTokens));
+  }
+  return drawDiTBatch(images, ids, o.imageSize, schedule, rng);
+}
+
+/** The recipe's batch options for a model config. */
+export function scenesPretrainOptions(c: { imageSize: number; maxTokens: number }): PretrainBatchOptions {
+  const R = SCENES_PRETRAIN;
+  return { seed: R.seed, batchSize: R.batchSize, promptDropout: R.promptDropout, imageSize: c.imageSize, maxTokens: c.maxTokens };
+}
+
+/** Loss and gradients of `vars` (in order) on a batch, read out as arrays; no tensor survives the call. */
+export async function ditGradientArrays(model: SceneDiT, vars: readonly tf.Variable[], batch: DiTBatch, schedule: NoiseSchedule): Promise<{ loss: number; grads: Float32Array[] }> {
+  const { value, grads } = tf.variableGrads(() => ditLoss(model, batch, schedule), vars as tf.Variable[]);
+  try {
+    const arrays = await Promise.all(vars.map((v) => grads[v.name]!.data() as Promise<Float32Array>));
+    return { loss: (await value.data())[0]!, grads: arrays };
+  } finally {
+    value.dispose();
+    tf.dispose(grads);
+  }
+}
