@@ -3,7 +3,11 @@
  * held-out combinations, relations): `--seeds` images per prompt from fixed noise seeds, scored by the verified
  * `fidelity` detector; prints the mean and the pass rate (fidelity 1) per set, and with `--grid FILE` writes the
  * images (4 prompts a row, each as `--seeds` columns; the sets in order, a set is 3 rows). `--model DIR` reads another model folder (e.g. a checkpoint).
+ * `--run-dir DIR` adds the LoRA adapters of a scenes run's newest checkpoint (`npx raftlab run --task scenes --lora R
+ * --run-dir DIR`), so an adapter trained at one size can be measured at another (`--size`); `--prompts 'a; b'` scores
+ * those prompts (one set, `prompts`) instead of the eval sets. The same seeds with and without an adapter.
  *   Run: node bin/run-ts.mjs scripts/eval-scenes.ts [--seeds 4] [--size 32] [--guidance 3] [--ddim-steps 20] [--grid FILE]
+ *        [--model DIR] [--run-dir DIR] [--prompts 'p1; p2']
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +20,9 @@ import { unpackDiT, type DiTManifest } from '../src/core/diffusion/dit/weights-i
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { fidelity } from '../src/core/scenes/fidelity';
+import { scenePromptList } from '../src/core/scenes/prompt-list';
+import { RunDir } from '../src/node/run-dir';
+import * as tf from '@tensorflow/tfjs';
 import { parsePrompt, SCENE_EVAL_SETS } from '../src/core/scenes';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
 import { writePng } from '../src/node/diffusion-files';
@@ -25,20 +32,35 @@ const { values } = parseArgs({
   options: {
     model: { type: 'string' }, seeds: { type: 'string', default: '4' }, size: { type: 'string' }, backend: { type: 'string', default: 'wasm' },
     guidance: { type: 'string', default: String(SCENES_SAMPLER.guidance) }, 'ddim-steps': { type: 'string', default: String(SCENES_SAMPLER.steps) },
-    grid: { type: 'string' },
+    grid: { type: 'string' }, 'run-dir': { type: 'string' }, prompts: { type: 'string' },
   },
 });
 await initNodeBackend(values.backend as NodeBackend);
 const dir = values.model ?? modelDir('scenes');
 const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as DiTManifest;
 const model = new SceneDiT(manifest.config, unpackDiT(manifest, readFileSync(join(dir, 'weights.bin'))));
+if (values['run-dir']) {
+  const run = RunDir.open(values['run-dir']);
+  const { state, notes } = run.latestState(run.meta.baseModel);
+  for (const n of notes) console.log(n);
+  if (!state) throw new Error(`${values['run-dir']}: no checkpoint to read adapters from`);
+  const c = run.meta.config;
+  const lora = model.attachLora({ rank: c.lora > 0 ? c.lora : c.imageLoraRank, alpha: c.loraAlpha }, c.seed);
+  for (const [name, v] of lora.named()) {
+    const w = state.weights.get(name);
+    if (!w || w.values.length !== v.size) throw new Error(`${values['run-dir']}: no adapter ${name} of this model`);
+    tf.tidy(() => v.assign(tf.tensor(w.values, v.shape)));
+  }
+  console.log(`adapters of ${values['run-dir']} after cycle ${state.cycle} (trained at ${c.imageSize} px)`);
+}
 const size = Number(values.size ?? manifest.config.imageSize);
 const seeds = Number(values.seeds);
 const sampler = { steps: Number(values['ddim-steps']), guidance: Number(values.guidance) };
 const schedule = cosineSchedule(SCENES_SCHEDULE.steps);
 console.log(`${dir}: step ${manifest.meta.steps}, ${size} px, ${seeds} seeds a prompt, DDIM ${sampler.steps}, guidance ${sampler.guidance}`);
 const all: Float32Array[] = [];
-for (const [set, prompts] of Object.entries(SCENE_EVAL_SETS)) {
+const sets: Record<string, readonly string[]> = values.prompts ? { prompts: scenePromptList(values.prompts) } : SCENE_EVAL_SETS;
+for (const [set, prompts] of Object.entries(sets)) {
   const items = prompts.flatMap((p, i) => Array.from({ length: seeds }, (_, j) => ({ ids: promptTokens(scenesWordIds(p), manifest.config.maxTokens), seed: 7000 + 100 * i + j })));
   const images = await ditSampleImages(model, schedule, items, size, sampler);
   const scores = images.map((px, k) => fidelity(px, parsePrompt(prompts[Math.floor(k / seeds)]!)).reward);
