@@ -9,13 +9,13 @@ import { Rng } from '../rng';
 import { SHAPE_LABELS, shapeImages } from './dataset';
 import { sampleImages, type SampleOptions } from './ddim';
 import type { Denoiser, DenoiserSampleItem } from './denoiser';
-import type { DiffusionLora } from './lora';
+import { OwnDenoiser } from './own-denoiser';
 import { cosineSchedule, type NoiseSchedule } from './schedule';
 import { SHAPES_HELD_OUT_SEED, SHAPES_SCHEDULE } from './shapes-recipe';
 import { denoiseStep, drawBatch, meanDenoiseLoss, type DenoiseBatch } from './train';
 import type { UNet } from './unet';
 
-export class ShapesDenoiser implements Denoiser<DenoiseBatch> {
+export class ShapesDenoiser extends OwnDenoiser<UNet> implements Denoiser<DenoiseBatch> {
   readonly prompts = SHAPE_LABELS.map((l) => l.text);
   readonly label = 'U-Net';
   readonly schedule: NoiseSchedule = cosineSchedule(SHAPES_SCHEDULE.steps);
@@ -23,7 +23,8 @@ export class ShapesDenoiser implements Denoiser<DenoiseBatch> {
   readonly #heldOut: DenoiseBatch[] = [];
 
   /** `heldOutImages`: real held-out images for heldOutLoss (default config.evalImages). */
-  constructor(readonly model: UNet, config: RunConfig, heldOutImages = config.evalImages) {
+  constructor(model: UNet, config: RunConfig, heldOutImages = config.evalImages) {
+    super(model);
     this.sampler = { steps: config.ddimSteps, guidance: config.guidance };
     const held = shapeImages(SHAPES_HELD_OUT_SEED, heldOutImages);
     const heldRng = Rng.derive(SHAPES_HELD_OUT_SEED, 'diffusion/held-out-noise');
@@ -31,22 +32,6 @@ export class ShapesDenoiser implements Denoiser<DenoiseBatch> {
       const part = held.slice(i, i + 64);
       this.#heldOut.push(drawBatch(part.map((h) => h.pixels), part.map((h) => h.label), this.schedule, heldRng));
     }
-  }
-
-  numParams(): number {
-    return this.model.numParams();
-  }
-
-  get adapters(): DiffusionLora | null {
-    return this.model.lora;
-  }
-
-  attachAdapters(rank: number, alpha: number, seed: number): DiffusionLora {
-    return this.model.attachLora({ rank, alpha }, seed);
-  }
-
-  detachAdapters(): void {
-    this.model.detachLora();
   }
 
   sample(items: readonly DenoiserSampleItem[], onProgress: (done: number, total: number) => void): Promise<Float32Array[]> {

@@ -11,9 +11,8 @@
  * LoRA adapters (lora.ts) apply uniformly to convolutions and dense layers. Works on wasm, cpu, webgl, webgpu.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mm, oneHotF, ownVariable } from '../lm/variables';
-import { Rng } from '../rng';
-import { DiffusionLora, type DiffusionLoraConfig } from './lora';
+import { mm, oneHotF } from '../lm/variables';
+import { AdaptableWeights, type WeightInit, type WeightSpec } from './adaptable-weights';
 import { timestepFeatures } from './schedule';
 
 export interface UNetConfig {
@@ -33,131 +32,23 @@ export interface UNetConfig {
 
 let nextId = 0;
 
-type Init = 'fan' | 'zero' | 'one';
-
-export class UNet {
+export class UNet extends AdaptableWeights {
   readonly config: UNetConfig;
-  readonly #params = new Map<string, tf.Variable>();
-  readonly #prefix = `unet${nextId++}`;
-  #lora: DiffusionLora | null = null;
 
-  /** Fresh weights from `seed`, or the given named weights (e.g. loaded from files). */
+  /** Fresh weights from `seed`, or the given named weights (e.g. loaded from files). LoRA adapts every 2-D weight. */
   constructor(config: UNetConfig, weights?: ReadonlyMap<string, Float32Array>, seed = 1) {
+    super(unetSpec(config), weights, seed, { what: 'U-Net', prefix: `unet${nextId++}`, loraLabel: 'unet/lora', adapts: (_, shape) => shape.length === 2 });
     this.config = config;
-    const rng = new Rng(seed);
-    for (const [name, shape, init] of this.#spec()) {
-      const size = shape.reduce((a, b) => a * b, 1);
-      let values: Float32Array;
-      if (weights) {
-        const w = weights.get(name);
-        if (!w || w.length !== size) throw new Error(`U-Net weights: ${name} missing or of the wrong size`);
-        values = Float32Array.from(w);
-      } else {
-        values = new Float32Array(size);
-        if (init === 'one') values.fill(1);
-        if (init === 'fan') {
-          const bound = Math.sqrt(3 / shape[0]!);
-          for (let i = 0; i < size; i++) values[i] = (rng.float() * 2 - 1) * bound;
-        }
-      }
-      this.#params.set(name, ownVariable(tf.tensor(values, shape), `${this.#prefix}/${name}`));
-    }
-  }
-
-  /** Every weight: name, shape, initialisation. */
-  #spec(): Array<[string, number[], Init]> {
-    const { channels: [c0, c1], embDim, timeDim, numClasses } = this.config;
-    const out: Array<[string, number[], Init]> = [];
-    const dense = (n: string, i: number, o: number, init: Init = 'fan') => out.push([`${n}.w`, [i, o], init], [`${n}.b`, [o], 'zero']);
-    const norm = (n: string, c: number) => out.push([`${n}.g`, [c], 'one'], [`${n}.b`, [c], 'zero']);
-    const block = (n: string, cin: number, cout: number) => {
-      norm(`${n}.gn1`, cin);
-      dense(`${n}.conv1`, 9 * cin, cout);
-      dense(`${n}.emb`, embDim, cout);
-      norm(`${n}.gn2`, cout);
-      dense(`${n}.conv2`, 9 * cout, cout, 'zero');
-      if (cin !== cout) dense(`${n}.skip`, cin, cout);
-    };
-    dense('time1', timeDim, embDim);
-    dense('time2', embDim, embDim);
-    out.push(['label.w', [numClasses, embDim], 'fan']);
-    dense('in', 27, c0);
-    block('d0', c0, c0);
-    block('d1', c0, c1);
-    block('mid', c1, c1);
-    block('u1', 2 * c1, c1);
-    block('u0', c1 + c0, c0);
-    norm('outgn', c0);
-    dense('out', 9 * c0, 3, 'zero');
-    return out;
-  }
-
-  numParams(): number {
-    let n = 0;
-    for (const v of this.#params.values()) n += v.size;
-    return n;
-  }
-
-  /** The base weights (not the adapters), by name. */
-  weights(): ReadonlyMap<string, tf.Variable> {
-    const out = new Map<string, tf.Variable>();
-    for (const [name, v] of this.#params) out.set(name, v);
-    return out;
-  }
-
-  variables(): tf.Variable[] {
-    return [...this.#params.values()];
-  }
-
-  /** Shapes of the 2-D weights, the layers LoRA adapts. */
-  matrixShapes(): Map<string, [number, number]> {
-    const out = new Map<string, [number, number]>();
-    for (const [name, v] of this.#params) if (v.rank === 2) out.set(name, [v.shape[0]!, v.shape[1]!]);
-    return out;
-  }
-
-  get lora(): DiffusionLora | null {
-    return this.#lora;
-  }
-
-  /** Add LoRA adapters to every weight matrix (an exact no-op until trained). */
-  attachLora(config: DiffusionLoraConfig, seed: number): DiffusionLora {
-    this.#lora?.dispose();
-    this.#lora = new DiffusionLora(config, this.matrixShapes(), Rng.derive(seed, 'unet/lora'), this.#prefix);
-    return this.#lora;
-  }
-
-  detachLora(): void {
-    this.#lora?.dispose();
-    this.#lora = null;
-  }
-
-  /** Weights as named arrays (for saving). */
-  async exportWeights(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
-    const out = new Map<string, { shape: number[]; values: Float32Array }>();
-    for (const [name, v] of this.#params) out.set(name, { shape: v.shape.slice(), values: (await v.data()) as Float32Array });
-    return out;
-  }
-
-  #p(name: string): tf.Tensor {
-    const v = this.#params.get(name);
-    if (!v) throw new Error(`U-Net: no weight ${name}`);
-    return v;
-  }
-
-  #w(name: string): tf.Tensor2D {
-    const w = this.#p(`${name}.w`) as tf.Tensor2D;
-    return this.#lora ? this.#lora.effective(`${name}.w`, w) : w;
   }
 
   #dense(x: tf.Tensor2D, name: string): tf.Tensor2D {
-    return tf.add(mm(x, this.#w(name)), this.#p(`${name}.b`)) as tf.Tensor2D;
+    return tf.add(mm(x, this.weight(name)), this.param(`${name}.b`)) as tf.Tensor2D;
   }
 
   #conv3(x: tf.Tensor4D, name: string, training: boolean): tf.Tensor4D {
-    const wt = this.#w(name);
+    const wt = this.weight(name);
     const y = training ? conv3x3(x, wt) : tf.conv2d(x, tf.reshape(wt, [3, 3, x.shape[3], wt.shape[1]]) as tf.Tensor4D, 1, 'same');
-    return tf.add(y, this.#p(`${name}.b`));
+    return tf.add(y, this.param(`${name}.b`));
   }
 
   #conv1(x: tf.Tensor4D, name: string): tf.Tensor4D {
@@ -172,7 +63,7 @@ export class UNet {
     const xr = tf.reshape(x, [b, h * w, g, c / g]);
     const { mean, variance } = tf.moments(xr, [1, 3], true);
     const norm = tf.reshape(tf.mul(tf.sub(xr, mean), tf.rsqrt(tf.add(variance, 1e-5))), [b, h, w, c]);
-    return tf.add(tf.mul(norm, this.#p(`${name}.g`)), this.#p(`${name}.b`));
+    return tf.add(tf.mul(norm, this.param(`${name}.g`)), this.param(`${name}.b`));
   }
 
   #block(x: tf.Tensor4D, emb: tf.Tensor2D, name: string, training: boolean): tf.Tensor4D {
@@ -196,19 +87,13 @@ export class UNet {
     const tf0 = tf.tensor2d(timestepFeatures(t, timeDim), [b, timeDim]);
     const lab = oneHotF(tf.tensor1d(labels.slice(), 'int32'), numClasses);
     const temb = this.#dense(silu(this.#dense(tf0, 'time1')), 'time2');
-    const emb = silu(tf.add(temb, mm(lab, this.#w('label')))) as tf.Tensor2D;
+    const emb = silu(tf.add(temb, mm(lab, this.weight('label')))) as tf.Tensor2D;
     const h0 = this.#block(this.#conv3(x, 'in', training), emb, 'd0', training);
     const h1 = this.#block(down(h0), emb, 'd1', training);
     const m = this.#block(down(h1), emb, 'mid', training);
     const u1 = this.#block(tf.concat([up(m), h1], 3), emb, 'u1', training);
     const u0 = this.#block(tf.concat([up(u1), h0], 3), emb, 'u0', training);
     return this.#conv3(silu(this.#groupNorm(u0, 'outgn')), 'out', training);
-  }
-
-  dispose(): void {
-    this.detachLora();
-    for (const v of this.#params.values()) v.dispose();
-    this.#params.clear();
   }
 }
 
@@ -254,4 +139,32 @@ function down(x: tf.Tensor4D): tf.Tensor4D {
 function up(x: tf.Tensor4D): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   return tf.reshape(tf.mul(tf.reshape(x, [b * h, 1, w, 1, c]), tf.ones([1, 2, 1, 2, 1])), [b, 2 * h, 2 * w, c]);
+}
+
+/** Every weight of a U-Net: name, shape, initialisation. */
+function unetSpec(config: UNetConfig): WeightSpec {
+  const { channels: [c0, c1], embDim, timeDim, numClasses } = config;
+  const out: Array<[string, number[], WeightInit]> = [];
+  const dense = (n: string, i: number, o: number, init: WeightInit = 'fan') => out.push([`${n}.w`, [i, o], init], [`${n}.b`, [o], 'zero']);
+  const norm = (n: string, c: number) => out.push([`${n}.g`, [c], 'one'], [`${n}.b`, [c], 'zero']);
+  const block = (n: string, cin: number, cout: number) => {
+    norm(`${n}.gn1`, cin);
+    dense(`${n}.conv1`, 9 * cin, cout);
+    dense(`${n}.emb`, embDim, cout);
+    norm(`${n}.gn2`, cout);
+    dense(`${n}.conv2`, 9 * cout, cout, 'zero');
+    if (cin !== cout) dense(`${n}.skip`, cin, cout);
+  };
+  dense('time1', timeDim, embDim);
+  dense('time2', embDim, embDim);
+  out.push(['label.w', [numClasses, embDim], 'fan']);
+  dense('in', 27, c0);
+  block('d0', c0, c0);
+  block('d1', c0, c1);
+  block('mid', c1, c1);
+  block('u1', 2 * c1, c1);
+  block('u0', c1 + c0, c0);
+  norm('outgn', c0);
+  dense('out', 9 * c0, 3, 'zero');
+  return out;
 }

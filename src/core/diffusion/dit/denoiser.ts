@@ -8,7 +8,7 @@ import type { Adam } from '../../lm/adam';
 import { Rng } from '../../rng';
 import type { SampleOptions } from '../ddim';
 import type { Denoiser, DenoiserSampleItem } from '../denoiser';
-import type { DiffusionLora } from '../lora';
+import { OwnDenoiser } from '../own-denoiser';
 import { cosineSchedule, type NoiseSchedule } from '../schedule';
 import type { SceneDiT } from './model';
 import { ditSampleImages } from './sample';
@@ -30,7 +30,7 @@ export interface ScenesDenoiserOptions {
   heldOutSeed: number;
 }
 
-export class ScenesDenoiser implements Denoiser<DiTBatch> {
+export class ScenesDenoiser extends OwnDenoiser<SceneDiT> implements Denoiser<DiTBatch> {
   readonly prompts: readonly string[];
   readonly label = 'DiT';
   readonly schedule: NoiseSchedule = cosineSchedule(1000);
@@ -39,7 +39,8 @@ export class ScenesDenoiser implements Denoiser<DiTBatch> {
   readonly #ids: Int32Array[];
   readonly #heldOut: DiTBatch[] = [];
 
-  constructor(readonly model: SceneDiT, o: ScenesDenoiserOptions) {
+  constructor(model: SceneDiT, o: ScenesDenoiserOptions) {
+    super(model);
     this.prompts = o.prompts.slice();
     this.sampler = o.sampler;
     this.imageSize = o.imageSize;
@@ -54,22 +55,6 @@ export class ScenesDenoiser implements Denoiser<DiTBatch> {
   /** A prompt's token row. */
   tokens(prompt: string, encode: (p: string) => readonly number[]): Int32Array {
     return promptTokens(encode(prompt), this.model.config.maxTokens);
-  }
-
-  numParams(): number {
-    return this.model.numParams();
-  }
-
-  get adapters(): DiffusionLora | null {
-    return this.model.lora;
-  }
-
-  attachAdapters(rank: number, alpha: number, seed: number): DiffusionLora {
-    return this.model.attachLora({ rank, alpha }, seed);
-  }
-
-  detachAdapters(): void {
-    this.model.detachLora();
   }
 
   sample(items: readonly DenoiserSampleItem[], onProgress: (done: number, total: number) => void): Promise<Float32Array[]> {

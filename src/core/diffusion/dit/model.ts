@@ -20,15 +20,12 @@
  * Tested on wasm and cpu.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mm, oneHotF, ownVariable } from '../../lm/variables';
-import { Rng } from '../../rng';
-import { DiffusionLora, type DiffusionLoraConfig } from '../lora';
+import { mm, oneHotF } from '../../lm/variables';
+import { AdaptableWeights, type WeightInit, type WeightSpec } from '../adaptable-weights';
 import { timestepFeatures } from '../schedule';
 import { keyPoolOf, PAD_ID, type DiTConfig } from './config';
 import { layerNorm, linear, silu } from './ops';
 import { patchify, posEmbed2d, unpatchify } from './patches';
-
-type Init = 'fan' | 'zero' | 'one' | 'embed';
 
 /** The prompt as the image transformer reads it (from encodeText; valid until disposed). */
 export interface TextContext {
@@ -43,135 +40,24 @@ export interface TextContext {
 const NEG = -1e9;
 let nextId = 0;
 
-export class SceneDiT {
+export class SceneDiT extends AdaptableWeights {
   readonly config: DiTConfig;
-  readonly #params = new Map<string, tf.Variable>();
-  readonly #prefix = `dit${nextId++}`;
-  #lora: DiffusionLora | null = null;
 
-  /** Fresh weights from `seed`, or the given named weights (e.g. loaded from files). */
+  /** Fresh weights from `seed`, or the given named weights (e.g. loaded from files). LoRA adapts every linear layer (`*.w`). */
   constructor(config: DiTConfig, weights?: ReadonlyMap<string, Float32Array>, seed = 1) {
     if (config.width % config.heads !== 0 || config.width % 4 !== 0) throw new Error('DiT: width must be a multiple of 4 and of heads');
+    super(ditSpec(config), weights, seed, { what: 'DiT', prefix: `dit${nextId++}`, loraLabel: 'dit/lora', adapts: (name) => name.endsWith('.w') });
     this.config = config;
-    const rng = new Rng(seed);
-    for (const [name, shape, init] of this.#spec()) {
-      const size = shape.reduce((a, b) => a * b, 1);
-      let values: Float32Array;
-      if (weights) {
-        const w = weights.get(name);
-        if (!w || w.length !== size) throw new Error(`DiT weights: ${name} missing or of the wrong size`);
-        values = Float32Array.from(w);
-      } else {
-        values = new Float32Array(size);
-        if (init === 'one') values.fill(1);
-        if (init === 'embed') for (let i = 0; i < size; i++) values[i] = 0.02 * rng.normal();
-        if (init === 'fan') {
-          const bound = Math.sqrt(3 / shape[0]!);
-          for (let i = 0; i < size; i++) values[i] = (rng.float() * 2 - 1) * bound;
-        }
-      }
-      this.#params.set(name, ownVariable(tf.tensor(values, shape), `${this.#prefix}/${name}`));
-    }
-  }
-
-  /** Every weight: name, shape, initialisation. */
-  #spec(): Array<[string, number[], Init]> {
-    const { patch, width: C, depth, mlpRatio, timeDim, vocabSize, maxTokens, textLayers } = this.config;
-    const out: Array<[string, number[], Init]> = [];
-    const dense = (n: string, i: number, o: number, init: Init = 'fan') => out.push([`${n}.w`, [i, o], init], [`${n}.b`, [o], 'zero']);
-    const norm = (n: string) => out.push([`${n}.g`, [C], 'one'], [`${n}.b`, [C], 'zero']);
-    out.push(['text.tok', [vocabSize, C], 'embed'], ['text.pos', [maxTokens, C], 'embed']);
-    for (let i = 0; i < textLayers; i++) {
-      norm(`text${i}.ln1`);
-      dense(`text${i}.qkv`, C, 3 * C);
-      dense(`text${i}.o`, C, C);
-      norm(`text${i}.ln2`);
-      dense(`text${i}.up`, C, mlpRatio * C);
-      dense(`text${i}.down`, mlpRatio * C, C);
-    }
-    norm('text.lnf');
-    dense('time1', timeDim, C);
-    dense('time2', C, C);
-    dense('pool', C, C);
-    dense('patch', patch * patch * 3, C);
-    dense('ada', C, 6 * C, 'zero');
-    for (let i = 0; i < depth; i++) {
-      out.push([`b${i}.ada`, [6 * C], 'zero']);
-      dense(`b${i}.q`, C, C);
-      dense(`b${i}.kv`, C, 2 * C);
-      dense(`b${i}.ctx`, C, 2 * C);
-      dense(`b${i}.o`, C, C);
-      dense(`b${i}.up`, C, mlpRatio * C);
-      dense(`b${i}.down`, mlpRatio * C, C);
-    }
-    dense('final.ada', C, 2 * C, 'zero');
-    dense('final.out', C, patch * patch * 3, 'zero');
-    return out;
-  }
-
-  numParams(): number {
-    let n = 0;
-    for (const v of this.#params.values()) n += v.size;
-    return n;
-  }
-
-  /** The base weights (not the adapters), by name. */
-  weights(): ReadonlyMap<string, tf.Variable> {
-    return new Map(this.#params);
-  }
-
-  variables(): tf.Variable[] {
-    return [...this.#params.values()];
-  }
-
-  /** Shapes of the linear layers' weights (`*.w`), the layers LoRA adapts. */
-  matrixShapes(): Map<string, [number, number]> {
-    const out = new Map<string, [number, number]>();
-    for (const [name, v] of this.#params) if (name.endsWith('.w')) out.set(name, [v.shape[0]!, v.shape[1]!]);
-    return out;
-  }
-
-  get lora(): DiffusionLora | null {
-    return this.#lora;
-  }
-
-  /** Add LoRA adapters to every linear layer (an exact no-op until trained). */
-  attachLora(config: DiffusionLoraConfig, seed: number): DiffusionLora {
-    this.#lora?.dispose();
-    this.#lora = new DiffusionLora(config, this.matrixShapes(), Rng.derive(seed, 'dit/lora'), this.#prefix);
-    return this.#lora;
-  }
-
-  detachLora(): void {
-    this.#lora?.dispose();
-    this.#lora = null;
-  }
-
-  /** Weights as named arrays (for saving). */
-  async exportWeights(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
-    const out = new Map<string, { shape: number[]; values: Float32Array }>();
-    for (const [name, v] of this.#params) out.set(name, { shape: v.shape.slice(), values: (await v.data()) as Float32Array });
-    return out;
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // building blocks
-
-  #p(name: string): tf.Tensor {
-    const v = this.#params.get(name);
-    if (!v) throw new Error(`DiT: no weight ${name}`);
-    return v;
   }
 
   /** x (N, in) -> (N, out), through W + scale A B when an adapter is attached and on. */
   #linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    const w = this.#p(`${name}.w`) as tf.Tensor2D;
-    return linear(x, this.#lora ? this.#lora.effective(`${name}.w`, w) : w, this.#p(`${name}.b`) as tf.Tensor1D);
+    return linear(x, this.weight(name), this.param(`${name}.b`) as tf.Tensor1D);
   }
 
   #layerNorm(x: tf.Tensor2D, name?: string): tf.Tensor2D {
     const xhat = layerNorm(x);
-    return name ? (tf.add(tf.mul(xhat, this.#p(`${name}.g`)), this.#p(`${name}.b`)) as tf.Tensor2D) : xhat;
+    return name ? (tf.add(tf.mul(xhat, this.param(`${name}.g`)), this.param(`${name}.b`)) as tf.Tensor2D) : xhat;
   }
 
   /** (N, C) -> (B, H, N / B, D) */
@@ -214,8 +100,8 @@ export class SceneDiT {
     const maskValues = new Float32Array(b * L);
     for (let i = 0; i < ids.length; i++) if (ids[i] === PAD_ID) maskValues[i] = NEG;
     const mask = tf.tensor4d(maskValues, [b, 1, 1, L]);
-    const tok = mm(oneHotF(tf.tensor1d(ids, 'int32'), vocabSize), this.#p('text.tok') as tf.Tensor2D);
-    let x = tf.reshape(tf.add(tf.reshape(tok, [b, L, C]), this.#p('text.pos')), [b * L, C]) as tf.Tensor2D;
+    const tok = mm(oneHotF(tf.tensor1d(ids, 'int32'), vocabSize), this.param('text.tok') as tf.Tensor2D);
+    let x = tf.reshape(tf.add(tf.reshape(tok, [b, L, C]), this.param('text.pos')), [b * L, C]) as tf.Tensor2D;
     for (let i = 0; i < textLayers; i++) {
       const [q, k, v] = tf.split(this.#linear(`text${i}.qkv`, this.#layerNorm(x, `text${i}.ln1`)), 3, 1) as tf.Tensor2D[];
       x = tf.add(x, this.#linear(`text${i}.o`, this.#attend(this.#heads(q!, b), this.#heads(k!, b), this.#heads(v!, b), mask)));
@@ -245,7 +131,7 @@ export class SceneDiT {
     const mask = tf.concat([tf.zeros([b, 1, 1, T / (kp * kp)]), text.mask], 3);
     const ada = this.#linear('ada', cond); // (B, 6C), shared by the blocks
     for (let i = 0; i < depth; i++) {
-      const [sh1, sc1, g1, sh2, sc2, g2] = tf.split(tf.add(ada, this.#p(`b${i}.ada`)), 6, 1) as tf.Tensor2D[];
+      const [sh1, sc1, g1, sh2, sc2, g2] = tf.split(tf.add(ada, this.param(`b${i}.ada`)), 6, 1) as tf.Tensor2D[];
       const hm = this.#modulate(h, sh1!, sc1!);
       const q = this.#linear(`b${i}.q`, hm);
       const [k, v] = tf.split(this.#linear(`b${i}.kv`, kp === 2 ? pool2x2(hm, b, g) : hm), 2, 1) as tf.Tensor2D[];
@@ -263,12 +149,6 @@ export class SceneDiT {
   forward(x: tf.Tensor4D, t: readonly number[], ids: Int32Array): tf.Tensor4D {
     return this.denoise(x, t, this.encodeText(ids, x.shape[0]));
   }
-
-  dispose(): void {
-    this.detachLora();
-    for (const v of this.#params.values()) v.dispose();
-    this.#params.clear();
-  }
 }
 
 /** Token rows of b images on a g x g grid (B * g * g, C), averaged over 2 x 2 neighbours: (B * g * g / 4, C). */
@@ -276,4 +156,39 @@ function pool2x2(x: tf.Tensor2D, b: number, g: number): tf.Tensor2D {
   const c = x.shape[1];
   const rows = tf.mean(tf.reshape(x, [b * (g / 2), 2, g, c]), 1); // (B * g / 2, g, C): pairs of rows averaged
   return tf.reshape(tf.mean(tf.reshape(rows, [b * (g / 2) * (g / 2), 2, c]), 1), [b * (g / 2) * (g / 2), c]);
+}
+
+/** Every weight of a DiT: name, shape, initialisation. */
+function ditSpec(config: DiTConfig): WeightSpec {
+  const { patch, width: C, depth, mlpRatio, timeDim, vocabSize, maxTokens, textLayers } = config;
+  const out: Array<[string, number[], WeightInit]> = [];
+  const dense = (n: string, i: number, o: number, init: WeightInit = 'fan') => out.push([`${n}.w`, [i, o], init], [`${n}.b`, [o], 'zero']);
+  const norm = (n: string) => out.push([`${n}.g`, [C], 'one'], [`${n}.b`, [C], 'zero']);
+  out.push(['text.tok', [vocabSize, C], 'embed'], ['text.pos', [maxTokens, C], 'embed']);
+  for (let i = 0; i < textLayers; i++) {
+    norm(`text${i}.ln1`);
+    dense(`text${i}.qkv`, C, 3 * C);
+    dense(`text${i}.o`, C, C);
+    norm(`text${i}.ln2`);
+    dense(`text${i}.up`, C, mlpRatio * C);
+    dense(`text${i}.down`, mlpRatio * C, C);
+  }
+  norm('text.lnf');
+  dense('time1', timeDim, C);
+  dense('time2', C, C);
+  dense('pool', C, C);
+  dense('patch', patch * patch * 3, C);
+  dense('ada', C, 6 * C, 'zero');
+  for (let i = 0; i < depth; i++) {
+    out.push([`b${i}.ada`, [6 * C], 'zero']);
+    dense(`b${i}.q`, C, C);
+    dense(`b${i}.kv`, C, 2 * C);
+    dense(`b${i}.ctx`, C, 2 * C);
+    dense(`b${i}.o`, C, C);
+    dense(`b${i}.up`, C, mlpRatio * C);
+    dense(`b${i}.down`, mlpRatio * C, C);
+  }
+  dense('final.ada', C, 2 * C, 'zero');
+  dense('final.out', C, patch * patch * 3, 'zero');
+  return out;
 }
