@@ -306,7 +306,7 @@ export function cliHelp(): string {
     '  --hf-endpoint URL',
     '      Where Hub models (--model org/name) are downloaded from: a mirror or a local server in the Hub\'s layout. Default: $HF_ENDPOINT, else https://huggingface.co. Files are cached in $RAFTLAB_CACHE (default ~/.cache/raftlab); a cached model needs no network.',
     '  --task-file TASK.json',
-    '      Run your own task (task custom): a task document with prompts, reward and generation defaults (see the README, "Your own task").',
+    '      Run your own task (task custom): a task document with prompts, reward and generation defaults, or of kind image: an embedded image model (scenes, shapes), its prompts and weighted image rewards, which then decide --reward, --scene-prompts and --image-size (see docs/tasks.md, "Your own task").',
     '  --prompts FILE.jsonl --reward-py FILE.py [--eval-prompts FILE.jsonl]',
     '      The shortcut for a task: prompts as JSONL rows with a "prompt" field (other fields go to the reward) or text lines, and a Python reward with TRL\'s signature, reward(prompts, completions, **kwargs) -> list[float] (or reward(prompt, completion, **row) -> float); without --eval-prompts a fifth of the prompts is held out.',
     '  --url URL',
