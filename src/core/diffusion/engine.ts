@@ -12,7 +12,8 @@
  * shuffled batches of `batchSize`, Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
  * Prompts are the denoiser's (the task's 7 labels, a UNet's classes, or one for an unconditional UNet): a cycle
  * takes min(promptsPerCycle, prompts) of them, evaluation the first min(evalPrompts, prompts), each with
- * evalSamplesPerPrompt fixed noise seeds. The reward is a pixel reward (rewards.ts; on task scenes with `fidelity`,
+ * evalSamplesPerPrompt fixed noise seeds; a prompt split (a custom image task's: run/prepare.ts) names which prompts
+ * cycles train on and which evaluation takes, so held-out prompts are never trained on. The reward is a pixel reward (rewards.ts; on task scenes with `fidelity`,
  * each label's prompt parsed by the scenes grammar: scenes/reward.ts) or any batched `ImageRewarder` (a learned
  * reward: core/rewards/).
  * Sampler (DDIM steps, guidance) and noise draws come from the run's config. Framework-free: the same code runs in

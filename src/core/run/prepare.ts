@@ -5,7 +5,8 @@
  * wherever this machine keeps model files (`ModelSource`: src/node/run-model.ts reads folders and the Hub cache,
  * src/browser/run-model.ts the page's files and the Cache API), and the engine is built on it. The config the run
  * records names the model as the source pinned it (a Hub id at the commit it resolved). An image run's set-up is
- * `prepareImageRun`: the task's denoiser, from where this machine keeps it, and the diffusion engine on it.
+ * `prepareImageRun`: the task's denoiser (a custom image task's: its document's model), from where this machine
+ * keeps it, and the diffusion engine on it.
  */
 import type { RunConfig } from '../config/schema';
 import { DiffusionRaftEngine, type DiffusionEngineOptions } from '../diffusion/engine';
