@@ -45,18 +45,19 @@ function groupFields(fields: readonly AnyConfigField[]): ControlGroup[] {
 
 /**
  * The controls for a task and method: the settings that apply to the task (image tasks have no temperature or UFT
- * settings, language tasks no image reward) and, of the methods' own settings (their declarations,
+ * settings, language tasks no image reward, a custom image task's document decides its reward, prompts and image
+ * size: `taskDoc`) and, of the methods' own settings (their declarations,
  * core/raft/methods/catalog.ts), only the chosen method's; grouped. `hidden`: the labels of the settings the task
  * leaves out; `otherMethods`: those of other methods. Hidden settings keep their values. Without a method every
  * method's settings are shown.
  */
-export function controlsFor(task: string, method?: Method): { groups: ControlGroup[]; hidden: string[]; otherMethods: string[] } {
+export function controlsFor(task: string, method?: Method, taskDoc = ''): { groups: ControlGroup[]; hidden: string[]; otherMethods: string[] } {
   // the task document has its own editor ("Your task"), not a control
-  const forTask = CONFIG_FIELDS.filter((f) => fieldApplies(f, task) && f.type !== 'task');
+  const forTask = CONFIG_FIELDS.filter((f) => fieldApplies(f, task, taskDoc) && f.type !== 'task');
   const forMethod = (f: AnyConfigField) => method === undefined || settingApplies(f.key, method);
   return {
     groups: groupFields(forTask.filter(forMethod)),
-    hidden: CONFIG_FIELDS.filter((f) => !fieldApplies(f, task) && f.type !== 'task').map((f) => f.label),
+    hidden: CONFIG_FIELDS.filter((f) => !fieldApplies(f, task, taskDoc) && f.type !== 'task').map((f) => f.label),
     otherMethods: forTask.filter((f) => !forMethod(f)).map((f) => f.label),
   };
 }
@@ -66,7 +67,7 @@ export function controlsFor(task: string, method?: Method): { groups: ControlGro
  * the others with their values ("Samples per prompt (K) 6, Temperature 1, ...") for the expandable rest.
  */
 export function lessonControls(config: RunConfig, show: readonly ConfigKey[]): { groups: ControlGroup[]; others: string } {
-  const applies = CONFIG_FIELDS.filter((f) => fieldApplies(f, config.task) && f.type !== 'task' && settingApplies(f.key, config.method));
+  const applies = CONFIG_FIELDS.filter((f) => fieldApplies(f, config.task, config.taskDoc) && f.type !== 'task' && settingApplies(f.key, config.method));
   return {
     groups: groupFields(applies.filter((f) => show.includes(f.key))),
     others: applies.filter((f) => !show.includes(f.key)).map((f) => `${f.label} ${String(config[f.key])}`).join(', '),

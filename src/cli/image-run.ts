@@ -1,5 +1,5 @@
 /**
- * `raftlab run --task shapes ...`: RAFT on the embedded denoiser; `--task hub-images --model M`: on a diffusers UNet
+ * `raftlab run --task shapes ...` (or scenes, or a task file of kind image: its model's task): RAFT on the embedded denoiser; `--task hub-images --model M`: on a diffusers UNet
  * from the Hub or a folder (with `--save DIR [--merge]` its PEFT adapter, or the merged pipeline, at the end). Prints one line per cycle (image columns: reward,
  * kept_r, kept, evalR, on task scenes fid = evalFidelity and pass = evalPassRate, hoLoss = heldOutLoss,
  * div = evalDiversity, loss, sec) and, with `--images DIR`, writes PNG
@@ -26,6 +26,9 @@ import { prepareHubImageRun, prepareImageRun } from '../core/run/prepare';
 import { loadSceneClip } from '../node/scenes-clip-files';
 import type { ImageRewardModels } from '../core/rewards/image-models';
 import { isLearnedImageReward } from '../core/rewards/image-reward-names';
+import { imageDocumentReward } from '../core/tasks/custom/image-document';
+import { imageTaskOf } from '../core/tasks/run-kind';
+import { runImageDocument } from '../core/tasks/run-task';
 import { exitOnInterrupt, interruptMessage, labLink, prepareRunDir, runCycles, type RunPlace } from './run-loop';
 
 export interface ImageRunOutput {
@@ -77,8 +80,10 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
     ? { model: hub.base.linkModel, revision: hub.base.revision, modelType: 'unet2d', params: eng.denoiser.numParams() }
     : shapes!.base.manifest.meta;
   const url = labLink(hub ? { ...config, model: hub.base.linkModel } : config);
-  const rewardOf = isLearnedImageReward(config.imageReward) ? `${config.imageReward} (${config.imageRewardModel}${config.imageRewardTarget ? `, "${config.imageRewardTarget}"` : ''})` : config.imageReward;
-  log(`raftlab run: task ${config.task}, reward ${rewardOf}, ${eng.denoiser.numParams()} params (${eng.denoiser.label}), backend ${backend}`);
+  const doc = runImageDocument(config);
+  const rewardOf = doc ? imageDocumentReward(doc) : isLearnedImageReward(config.imageReward) ? `${config.imageReward} (${config.imageRewardModel}${config.imageRewardTarget ? `, "${config.imageRewardTarget}"` : ''})` : config.imageReward;
+  const taskOf = doc ? `custom "${doc.name}" on model ${doc.model} (${doc.prompts.length} prompts${doc.evalPrompts ? `, ${doc.evalPrompts.length} held out` : ''})` : config.task;
+  log(`raftlab run: task ${taskOf}, reward ${rewardOf}, ${eng.denoiser.numParams()} params (${eng.denoiser.label}), backend ${backend}`);
   log(`link: ${url}`);
   if (imagesDir) mkdirSync(imagesDir, { recursive: true });
   log(`LoRA rank ${config.lora > 0 ? config.lora : config.imageLoraRank}, alpha ${config.loraAlpha}${hub ? ` on ${config.imageLoraTargets}` : ''}; DDIM ${config.ddimSteps} steps${hub ? ' (the UNet\'s own scheduler)' : `, guidance ${config.guidance}`}`);
@@ -97,8 +102,8 @@ export async function runImageCommand(config: RunConfig, log: (line: string) => 
     await runCycles(eng, {
       runDir,
       log,
-      header: imageTableHeader(imageTableColumns(config.task)),
-      row: (s) => imageTableRow(s, imageTableColumns(config.task)),
+      header: imageTableHeader(imageTableColumns(imageTaskOf(config) ?? config.task)),
+      row: (s) => imageTableRow(s, imageTableColumns(imageTaskOf(config) ?? config.task)),
       samplesOf: (r) => [...r.samples.map((s) => line(s, 'train')), ...r.evalSamples.map((s) => line(s, 'eval'))],
       onCycle: ({ stats, samples, evalSamples }) => {
         first ??= evalSamples;

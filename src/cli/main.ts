@@ -7,14 +7,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cliHelp, parseCliArgs } from '../core/config/cli';
-import { withTask } from '../core/config/schema';
 import { decodeConfigHash, migrateLegacyLink } from '../core/config/url';
 import { HubModelError } from '../core/hub/errors';
 import { SafetensorsError } from '../core/hub/safetensors';
 import { LoraTargetError } from '../core/lm/lora-config';
 import { RewardFailureError } from '../core/raft/engine';
-import { TaskDocumentError, taskDocumentJson } from '../core/tasks/custom/document';
-import { isImageTask } from '../core/tasks/registry';
+import { anyTaskDocumentJson } from '../core/tasks/custom/any-document';
+import { TaskDocumentError } from '../core/tasks/custom/document';
+import { imageTaskOf, isImageRun } from '../core/tasks/run-kind';
+import { runTaskDocument } from '../core/tasks/run-task';
 import { RunDir, RunDirError } from '../node/run-dir';
 import { taskDocumentFromFiles } from '../node/task-files';
 import { compareCommand } from './compare';
@@ -31,25 +32,24 @@ export async function main(argv: string[]): Promise<number> {
   if (argv.find((a) => !a.startsWith('-')) === 'verify') return verifyCommand(argv.filter((a, i) => i !== argv.indexOf('verify')));
   if (argv.find((a) => !a.startsWith('-')) === 'score') return scoreCommand(argv.filter((_a, i) => i !== argv.indexOf('score')));
   if (argv.find((a) => !a.startsWith('-')) === 'denoise') return denoiseCommand(argv.filter((_a, i) => i !== argv.indexOf('denoise')));
-  const parsed = parseCliArgs(argv);
+  // a task file (--task-file, or --prompts with --reward-py) is task custom with its document, before the flags
+  const parsed = parseCliArgs(argv, (o) => {
+    const doc = taskDocumentFromFiles(o);
+    return doc ? anyTaskDocumentJson(doc) : null;
+  });
   if (parsed.options.help || parsed.command === null) {
     console.log(cliHelp());
     return parsed.command === null && !parsed.options.help ? 2 : 0;
   }
   if (parsed.command === 'config') return configCommand(parsed.options.url, parsed.errors);
-  if (parsed.command === 'compare' && isImageTask(parsed.config.task)) parsed.errors.push(`compare is for language tasks; use run --task ${parsed.config.task}`);
-  if (parsed.options.images !== undefined && !isImageTask(parsed.config.task)) parsed.errors.push('--images is for image tasks (--task shapes, scenes, hub-images)');
+  if (parsed.command === 'compare' && isImageRun(parsed.config)) parsed.errors.push(`compare is for language tasks; use run --task ${parsed.config.task}`);
+  if (parsed.options.images !== undefined && !isImageRun(parsed.config)) parsed.errors.push('--images is for image tasks (--task shapes, scenes, hub-images, or a task file of kind image)');
   let config = parsed.config;
-  try {
-    const doc = taskDocumentFromFiles(parsed.options);
-    if (doc) {
-      // the task's generation defaults apply unless the flags set them
-      config = { ...withTask(config, 'custom'), taskDoc: taskDocumentJson(doc) };
-      if (!parsed.configFlags.includes('--max-new-tokens')) config.maxNewTokens = doc.generation.maxNewTokens;
-    }
-  } catch (e) {
-    if (!(e instanceof TaskDocumentError)) throw e;
-    parsed.errors.push(e.message);
+  const fromFiles = parsed.options.taskFile !== undefined || parsed.options.promptsFile !== undefined;
+  if (fromFiles && parsed.errors.length === 0 && !parsed.configFlags.includes('--max-new-tokens')) {
+    // a text task's generation default applies unless the flags set it
+    const doc = runTaskDocument(config);
+    if (doc) config = { ...config, maxNewTokens: doc.generation.maxNewTokens };
   }
   if (parsed.command === 'compare' && parsed.errors.length === 0) {
     return compareCommand(config, parsed.options.methods ?? ['raft', 'uft', 'sft', 'best-of-k'], parsed.options.out, parsed.options.ablations === true);
@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     const { grid, seeds, out, methods } = parsed.options;
     if (out === undefined) parsed.errors.push('sweep needs --out FILE.json (where its runs and summary go; running it again resumes it)');
     if (seeds === undefined) parsed.errors.push('sweep needs --seeds, e.g. --seeds 1,2,3');
-    if (isImageTask(config.task)) parsed.errors.push('sweep is for language tasks');
+    if (isImageRun(config)) parsed.errors.push('sweep is for language tasks');
     if (parsed.errors.length === 0) {
       try {
         return await sweepCommand(config, methods ?? ['raft'], grid ?? '', seeds!, out!, (line) => console.log(line));
@@ -83,8 +83,9 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (parsed.options.save !== undefined) {
-    if (config.task === 'shapes' || config.task === 'scenes') parsed.errors.push(`--save is for language tasks and hub-images (a ${config.task} run keeps its adapters in its checkpoints)`);
-    else if (parsed.options.merge && config.lora === 0 && !isImageTask(config.task)) parsed.errors.push('--merge is for LoRA runs (a full fine-tuning run saves the whole model anyway)');
+    const image = imageTaskOf(config);
+    if (image === 'shapes' || image === 'scenes') parsed.errors.push(`--save is for language tasks and hub-images (a ${image} run keeps its adapters in its checkpoints)`);
+    else if (parsed.options.merge && config.lora === 0 && image === null) parsed.errors.push('--merge is for LoRA runs (a full fine-tuning run saves the whole model anyway)');
   } else if (parsed.options.merge) parsed.errors.push('--merge goes with --save DIR');
   if (parsed.errors.length > 0) {
     for (const e of parsed.errors) console.error(`raftlab: ${e}`);
@@ -98,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   let out;
   try {
-    out = isImageTask(config.task)
+    out = isImageRun(config)
       ? await runImageCommand(config, (line) => console.log(line), parsed.options.images, place)
       : await runCommand(config, (line) => console.log(line), undefined, place);
   } catch (e) {

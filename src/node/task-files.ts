@@ -1,10 +1,11 @@
 /**
- * The CLI's task files: `--task-file TASK.json` (a task document), or the shortcut `--prompts FILE --reward-py FILE
+ * The CLI's task files: `--task-file TASK.json` (a task document, text or image), or the shortcut `--prompts FILE --reward-py FILE
  * [--eval-prompts FILE]`, which builds a document with one Python reward term. Errors name the file.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseTaskDocument, TaskDocumentError, type TaskDocument } from '../core/tasks/custom/document';
+import { parseAnyTaskDocument, type AnyTaskDocument } from '../core/tasks/custom/any-document';
+import { parseTaskDocument, TaskDocumentError } from '../core/tasks/custom/document';
 import { parsePromptFile } from '../core/tasks/custom/prompts';
 
 function read(path: string, what: string): string {
@@ -23,10 +24,10 @@ export interface TaskFileOptions {
 }
 
 /** The task document the options name, or null when they name none. Throws TaskDocumentError. */
-export function taskDocumentFromFiles(o: TaskFileOptions): TaskDocument | null {
+export function taskDocumentFromFiles(o: TaskFileOptions): AnyTaskDocument | null {
   if (o.taskFile !== undefined) {
     try {
-      return parseTaskDocument(read(o.taskFile, 'the task file'));
+      return parseAnyTaskDocument(read(o.taskFile, 'the task file'));
     } catch (e) {
       if (e instanceof TaskDocumentError) throw new TaskDocumentError(`${o.taskFile}: ${e.message}`);
       throw e;

@@ -7,7 +7,9 @@
  * - a learned reward: the project's tiny ONNX classifier from a local Hub-layout server, run by transformers.js in
  *   the trainer worker (ONNX Runtime Web's files from the lab's own origin), scores as the fixture's numpy reference;
  * - a link whose task has Python shows the code and asks before anything runs (no Pyodide is fetched until the
- *   user allows it), and the task's name with markup stays text; a 1 MB task link is refused as text.
+ *   user allows it), and the task's name with markup stays text; a 1 MB task link is refused as text;
+ * - an image task file (kind image) in the editor: a bad prompt named with its path and word, the example used as the
+ *   run's task (its link carries it; the settings it decides are no controls).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -144,6 +146,25 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('your own task in Chromium', (
     expect(await problems.textContent()).toMatch(/too long/);
     expect(await big.getByTestId('python-consent').count()).toBe(0);
     expect(await big.locator('#cfg-task').inputValue()).toBe('sentiment');
+  });
+
+  it('an image task file: a bad one named by path and word, the example opened and used; its link carries it and what it decides is no control', { timeout: 120_000 }, async () => {
+    const page = await open('#v=2&seed=1');
+    const panel = page.getByTestId('task-panel');
+    await panel.getByText('Write or open a task').click();
+    const example = readFileSync('examples/red-on-the-left/task.json', 'utf8');
+    const bad = JSON.stringify({ ...JSON.parse(example), prompts: ['a purplish circle'] });
+    await panel.getByLabel('Open a task file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(bad) });
+    expect(await panel.getByRole('status').textContent()).toBe('bad.json: prompts[0] has an unknown word "purplish" (not a word of the scenes grammar)');
+    await panel.getByLabel('Open a task file').setInputFiles({ name: 'red.json', mimeType: 'application/json', buffer: Buffer.from(example) });
+    expect(await panel.getByTestId('task-status').textContent()).toBe('8 prompts and 4 held out; 2 reward terms on model scenes.');
+    expect(await panel.getByTestId('task-kind').inputValue()).toBe('image');
+    await click(page, 'Use this task');
+    expect(page.url()).toMatch(/task=custom&td=z[\w-]+/);
+    expect(page.url()).not.toMatch(/sel=/); // scenes' own default selection
+    const shown = await page.locator('[id^="cfg-"]:not([id$="-help"])').evaluateAll((els) => els.map((e) => e.id.slice('cfg-'.length)));
+    expect(shown).toContain('ddimSteps');
+    for (const k of ['imageReward', 'scenePrompts', 'imageSize', 'temperature']) expect(shown, k).not.toContain(k);
   });
 
   it('a learned reward runs in the trainer worker through transformers.js and scores as the independent reference', { timeout: 300_000 }, async () => {

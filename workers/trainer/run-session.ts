@@ -12,7 +12,8 @@ import { checkConfig, type RunConfig } from '../../src/core/config/schema';
 import type { RaftEngine } from '../../src/core/raft/engine';
 import { loadSceneClipFromUrl } from '../../src/browser/scenes-clip-files';
 import { createRunEngine, prepareHubImageRun, prepareImageRun, prepareRun, type PreparedRun } from '../../src/core/run/prepare';
-import { isImageTask } from '../../src/core/tasks/registry';
+import { isImageRun } from '../../src/core/tasks/run-kind';
+import { taskLabel } from '../../src/core/tasks/custom/document';
 import type { LanguageModel } from '../../src/core/lm/language-model';
 import { browserModelSource, type BrowserRunModel, type ExportInfo } from '../../src/browser/run-model';
 import { RunRecorder } from '../../src/core/store/run-recorder';
@@ -98,7 +99,7 @@ export class RunSession {
     const config = this.#pin && asGiven.model === this.#pin.asGiven ? { ...asGiven, model: this.#pin.pinned } : asGiven;
     const problems = checkConfig(config);
     if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
-    if (isImageTask(config.task)) {
+    if (isImageRun(config)) {
       const eng = await this.#ensureImageEngine(config, settings);
       return this.#loop(eng, eng.config, mode, async () => {
         const { stats, samples, evalSamples } = await eng.runCycle();
@@ -142,7 +143,7 @@ export class RunSession {
     await this.#lock.take(id);
     try {
       // the model first: its recorder names the base model (weights fingerprint) the checkpoint must match
-      const r = isImageTask(saved.config.task)
+      const r = isImageRun(saved.config)
         ? await this.#makeImageEngine(saved.config, settings).then((fresh) => this.#recorder!.resume(id, async () => fresh))
         : await this.#prepare(saved.config, settings).then((run) => this.#recorder!.resume(id, async (config) => this.#makeEngine({ ...run, config })));
       this.#runId = id;
@@ -225,7 +226,7 @@ export class RunSession {
    * the Cache API, with its learned reward) and a recorder for it, and build a diffusion engine at cycle 0.
    */
   async #makeImageEngine(config: RunConfig, settings: MachineSettings): Promise<DiffusionRaftEngine> {
-    send({ type: 'status', message: `loading task "${config.task}" and its denoiser` });
+    send({ type: 'status', message: `loading task "${taskLabel(config)}" and its denoiser` });
     let engine: DiffusionRaftEngine;
     let baseId: string;
     if (config.task === 'hub-images') {

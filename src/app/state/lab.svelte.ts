@@ -7,8 +7,10 @@
  * runs (saved-runs.svelte.ts), consent to Python code (python-consent.svelte.ts), sweeps (sweep.svelte.ts), the Hub
  * tools (model-tools.svelte.ts, hub-models.svelte.ts); the Lab forwards some of their fields for the components.
  */
-import { DEFAULT_CONFIG, isImageTaskName, type AnyConfigField, type RunConfig } from '../../core/config/schema';
-import { embeddedModelOf, parseTaskDocument, taskDocumentJson } from '../../core/tasks/custom/document';
+import { DEFAULT_CONFIG, withTaskDoc, type AnyConfigField, type RunConfig } from '../../core/config/schema';
+import { anyTaskDocumentJson, isImageDocument, parseAnyTaskDocument } from '../../core/tasks/custom/any-document';
+import { embeddedModelOf } from '../../core/tasks/custom/document';
+import { isImageRun } from '../../core/tasks/run-kind';
 import { TaskEditor } from './task-editor.svelte';
 import type { Phase } from '../../core/raft/engine';
 import { differsBeyondLive, LIVE_KEYS } from '../config-controls';
@@ -95,8 +97,8 @@ export class Lab {
   readonly canRun = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.python.unapproved.length === 0 && this.nextCycle <= this.config.cycles);
   readonly canStep = $derived(this.ready && !this.busy && !this.viewing && !this.crash && this.crossProblems.length === 0 && this.python.unapproved.length === 0);
   readonly canReset = $derived(this.busy || this.runConfig !== null || this.cycles.length > 0 || this.status === 'error' || this.crash !== null);
-  /** An image task's run (shapes): its cycles, or else the run's or the form's task. The page shows image views then. */
-  readonly imageRun = $derived(this.cycles.some((c) => isImageStats(c.stats)) || isImageTaskName((this.runConfig ?? this.config).task));
+  /** An image task's run (shapes, scenes, hub-images, a custom image task): its cycles, or else the run's or the form's task. The page shows image views then. */
+  readonly imageRun = $derived(this.cycles.some((c) => isImageStats(c.stats)) || isImageRun(this.runConfig ?? this.config));
 
   #timer: ReturnType<typeof setInterval> | null = null;
 
@@ -280,18 +282,20 @@ export class Lab {
   }
 
   /**
-   * Run on a task document (the editor's "Use this task", a saved task): task custom with it, its generation
-   * default for max new tokens; the user's own Python code is allowed. Not while a run is in memory.
+   * Run on a task document (the editor's "Use this task", a saved task): task custom with it, and a text task's
+   * generation default for max new tokens (an image task brings its model's task's defaults and decides its reward,
+   * prompts and image size: withTaskDoc); the user's own Python code is allowed. Not while a run is in memory.
    */
   useTask(json: string): void {
     if (this.busy || this.runConfig) {
       this.error = 'a run is in memory: press Reset before switching to another task';
       return;
     }
-    const doc = parseTaskDocument(json);
-    const taskDoc = taskDocumentJson(doc);
+    const doc = parseAnyTaskDocument(json);
+    const taskDoc = anyTaskDocumentJson(doc);
     this.python.approveTask(taskDoc);
-    this.link.load({ ...($state.snapshot(this.config) as RunConfig), task: 'custom', taskDoc, maxNewTokens: doc.generation.maxNewTokens });
+    const config = withTaskDoc({ ...($state.snapshot(this.config) as RunConfig), task: 'custom' }, taskDoc);
+    this.link.load(isImageDocument(doc) ? config : { ...config, maxNewTokens: doc.generation.maxNewTokens });
   }
 
   /** "Try the reward": the editor's task checked and one sample scored in the trainer worker's sandboxed workers. */
@@ -300,6 +304,10 @@ export class Lab {
     const b = t.built;
     if (!b.ok) {
       t.tryResult = { busy: false, text: b.message, error: true };
+      return;
+    }
+    if (isImageDocument(b.doc)) {
+      t.tryResult = { busy: false, text: 'Try the reward scores a completion of a text task; an image task\'s reward scores the images of a run', error: true };
       return;
     }
     if (!this.trainer) return;

@@ -1,16 +1,18 @@
 /**
  * The "Your task" editor's state: a task document as a form (name, prompts pasted or opened from a file or read
- * from a Hugging Face data set, held-out prompts, reward terms, generation defaults, the embedded model), built and
+ * from a Hugging Face data set, held-out prompts, reward terms, generation defaults, the embedded model; or, for an
+ * image task, its model, prompts one a line, weighted image rewards, image size and pass threshold), built and
  * checked with the document's own parser; the user's saved tasks (IndexedDB, TaskStore); import and export as
  * files; "Try the reward" on one sample (run by the trainer worker in the sandboxed verifier workers).
  */
 import {
   EMBEDDED_MODELS,
-  parseTaskDocument,
-  taskDocumentJson,
   type RewardTerm,
   type TaskDocument,
 } from '../../core/tasks/custom/document';
+import { anyTaskDocumentJson, isImageDocument, parseAnyTaskDocument, type AnyTaskDocument } from '../../core/tasks/custom/any-document';
+import { IMAGE_DOCUMENT_REWARDS, type ImageTaskDocument } from '../../core/tasks/custom/image-document';
+import type { ImageDocumentModel } from '../../core/tasks/run-kind';
 import { datasetRows, type DatasetSource, type ViewerCache } from '../../core/tasks/custom/dataset-viewer';
 import { parsePromptFile, promptRowsJsonl } from '../../core/tasks/custom/prompts';
 import { TaskStore, type SavedTask } from '../../browser/store/task-store';
@@ -40,6 +42,20 @@ def reward(prompt, completion, **row):
     words = completion.lower().split()
     return 1.0 if "great" in words else 0.0
 `;
+
+/** One term of an image task's reward as the form edits it. */
+export interface ImageTermDraft {
+  name: string;
+  weight: string;
+}
+
+/** The image rewards the form offers on each model. */
+export const IMAGE_TERM_NAMES = IMAGE_DOCUMENT_REWARDS;
+
+/** Prompts one a line (an image task's), blank lines left out. */
+function lines(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+}
 
 export function newTerm(kind: TermKind = 'python'): TermDraft {
   return {
@@ -98,6 +114,8 @@ const viewerCache: ViewerCache = {
 export class TaskEditor {
   /** The editor is unfolded. */
   open = $state(false);
+  /** A text task (a language model writes) or an image task (a denoiser draws). */
+  kind = $state<'text' | 'image'>('text');
   name = $state('My task');
   description = $state('');
   prompts = $state('');
@@ -107,6 +125,11 @@ export class TaskEditor {
   stop = $state('');
   embeddedModel = $state<(typeof EMBEDDED_MODELS)[number]>('sentiment');
   source = $state<TaskDocument['source']>(null);
+  /** The image form: its model, weighted rewards, image size (scenes) and pass threshold ('' = none). */
+  imageModel = $state<ImageDocumentModel>('scenes');
+  imageTerms = $state<ImageTermDraft[]>([{ name: 'fidelity', weight: '1' }]);
+  imageSize = $state('32');
+  passThreshold = $state('');
   /** The dataset form: which rows become prompts. */
   dataset = $state<DatasetSource>({ dataset: 'imdb', config: 'plain_text', split: 'train', column: 'text', offset: 0, length: 200, words: 8 });
   datasetState = $state<{ busy: boolean; message: string | null }>({ busy: false, message: null });
@@ -122,9 +145,9 @@ export class TaskEditor {
   #store: TaskStore | null = null;
 
   /** The form as a task document's JSON, or the first problem. */
-  #build(): { ok: true; json: string; doc: TaskDocument } | { ok: false; message: string } {
+  #build(): { ok: true; json: string; doc: AnyTaskDocument } | { ok: false; message: string } {
     try {
-      const doc = parseTaskDocument({
+      const doc = this.kind === 'image' ? parseAnyTaskDocument(this.#imageDocument()) : parseAnyTaskDocument({
         raftlabTask: 1,
         name: this.name,
         description: this.description,
@@ -135,16 +158,52 @@ export class TaskEditor {
         embeddedModel: this.embeddedModel,
         source: this.source,
       });
-      return { ok: true, json: taskDocumentJson(doc), doc };
+      return { ok: true, json: anyTaskDocumentJson(doc), doc };
     } catch (e) {
       return { ok: false, message: (e as Error).message };
     }
   }
 
-  /** Fill the form from a task document. */
+  /** The image form as a document's object (the parser checks it). */
+  #imageDocument(): Record<string, unknown> {
+    return {
+      raftlabTask: 1,
+      kind: 'image',
+      name: this.name,
+      description: this.description,
+      model: this.imageModel,
+      prompts: lines(this.prompts),
+      ...(this.evalPrompts.trim() ? { evalPrompts: lines(this.evalPrompts) } : {}),
+      reward: { terms: this.imageTerms.map((t) => ({ name: t.name, weight: Number(t.weight) })) },
+      ...(this.imageModel === 'scenes' ? { imageSize: Number(this.imageSize) } : {}),
+      ...(this.passThreshold.trim() ? { passThreshold: Number(this.passThreshold) } : {}),
+    };
+  }
+
+  /** Fill the image form from an image task document. */
+  #loadImage(doc: ImageTaskDocument): void {
+    this.kind = 'image';
+    this.imageModel = doc.model;
+    this.prompts = doc.prompts.join('\n');
+    this.evalPrompts = doc.evalPrompts ? doc.evalPrompts.join('\n') : '';
+    this.imageTerms = doc.reward.terms.map((t) => ({ name: t.name, weight: String(t.weight) }));
+    this.imageSize = String(doc.imageSize);
+    this.passThreshold = doc.passThreshold === null ? '' : String(doc.passThreshold);
+  }
+
+  /** Fill the form from a task document (either kind). */
   load(json: string, savedId: string | null = null): void {
-    const doc = parseTaskDocument(json);
+    const doc = parseAnyTaskDocument(json);
     this.name = doc.name;
+    this.description = doc.description;
+    this.editing = savedId;
+    this.message = null;
+    this.open = true;
+    if (isImageDocument(doc)) {
+      this.#loadImage(doc);
+      return;
+    }
+    this.kind = 'text';
     this.description = doc.description;
     this.prompts = promptRowsJsonl(doc.prompts);
     this.evalPrompts = doc.evalPrompts ? promptRowsJsonl(doc.evalPrompts) : '';
@@ -196,7 +255,7 @@ export class TaskEditor {
   /** A task file (JSON) opened by the user: into the form, or its problem. */
   importFile(text: string, fileName: string): void {
     try {
-      this.load(taskDocumentJson(parseTaskDocument(text)));
+      this.load(anyTaskDocumentJson(parseAnyTaskDocument(text)));
       this.message = { error: false, text: `Opened ${fileName}.` };
     } catch (e) {
       this.message = { error: true, text: `${fileName}: ${(e as Error).message}` };

@@ -4,7 +4,7 @@
  * StoreError the page shows. Works wherever IndexedDB exists (page; fake-indexeddb in unit tests).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { parseTaskDocument, taskDocumentJson } from '../../core/tasks/custom/document';
+import { anyTaskDocumentJson, parseAnyTaskDocument } from '../../core/tasks/custom/any-document';
 import { StoreError } from '../../core/store/records';
 
 export interface SavedTask {
@@ -32,8 +32,8 @@ export class TaskStore {
 
   /** Save a task (a new one, or over `id`); the document is checked and stored canonical. */
   async save(json: string, id?: string): Promise<SavedTask> {
-    const doc = parseTaskDocument(json);
-    const task: SavedTask = { id: id ?? `task-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, name: doc.name, json: taskDocumentJson(doc), savedAt: Date.now() };
+    const doc = parseAnyTaskDocument(json);
+    const task: SavedTask = { id: id ?? `task-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, name: doc.name, json: anyTaskDocumentJson(doc), savedAt: Date.now() };
     try {
       await (await this.#db).put('tasks', task);
     } catch (e) {

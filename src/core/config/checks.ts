@@ -7,7 +7,9 @@ import { isLearnedImageReward } from '../rewards/image-reward-names';
 import { ScenePromptError } from '../scenes/errors';
 import { scenePromptList } from '../scenes/prompt-list';
 import { isImageTaskName } from '../tasks/catalogue';
-import { fieldOf, type ConfigKey, type RunConfig } from './fields';
+import { imageTaskOf } from '../tasks/run-kind';
+import { runDefaults } from './defaults';
+import { fieldOf, IMAGE_DOCUMENT_SETTINGS, type ConfigKey, type RunConfig } from './fields';
 import { parseFieldValue, type ConfigProblem } from './values';
 
 /** Checks that involve more than one field. Each field is assumed to be individually valid. */
@@ -39,6 +41,42 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
   if (config.task === 'hub-images' && (config.model === 'embedded' || config.model === 'generalist')) {
     add('model', 'task hub-images needs a diffusers UNet2DModel from the Hub as its model (e.g. google/ddpm-cifar10-32, or a folder in the Hub\'s layout)');
   }
+  const image = imageTaskOf(config);
+  if (config.task === 'custom' && image !== null) imageDocumentChecks(config, image, add);
+  else imageTaskChecks(config, add);
+  if (config.imageInitAdapter !== '' && config.task !== 'hub-images') {
+    add('imageInitAdapter', 'a run starts from a saved adapter on task hub-images only');
+  }
+  if (image !== null && config.method !== 'raft') {
+    add('method', `image tasks (${config.task === 'custom' ? `custom, on model ${image}` : config.task}) run RAFT only; method ${config.method} is for language tasks`);
+  }
+  if (config.task === 'custom' && config.taskDoc === '') {
+    add('taskDoc', 'task custom needs a task document (the lab\'s "Your task" editor; the CLI\'s --task-file, or --prompts with --reward-py)');
+  }
+  if (config.task !== 'custom' && config.taskDoc !== '') add('taskDoc', `a task document is for task custom, not ${config.task}`);
+  const parsedTargets = parseFieldValue(fieldOf('loraTargets'), config.loraTargets);
+  if (!parsedTargets.ok) add('loraTargets', parsedTargets.message);
+  return problems;
+}
+
+type Add = (key: ConfigKey, message: string) => void;
+
+/** What the document of a custom image task decides is not a setting: those settings stay at their defaults. */
+function imageDocumentChecks(config: RunConfig, model: string, add: Add): void {
+  const defaults = runDefaults(config.task, config.model, config.taskDoc);
+  const what: Partial<Record<ConfigKey, string>> = {
+    imageReward: 'its reward (reward.terms)', imageRewardModel: 'its reward (on model scenes, clip-score is the task\'s own CLIP)',
+    imageRewardTarget: 'its reward (on model scenes, each image is matched with its own prompt)', scenePrompts: 'its prompts (prompts, evalPrompts)',
+    imageSize: 'its image size (imageSize)',
+  };
+  for (const key of IMAGE_DOCUMENT_SETTINGS) {
+    if (config[key] !== defaults[key]) add(key, `the custom image task's document decides ${what[key]}; leave ${fieldOf(key).label} at its default (${JSON.stringify(defaults[key])}) or change the document`);
+  }
+  if (config.model !== 'embedded') add('model', `an image task document runs on the embedded model it names (model ${model}), not ${config.model}`);
+}
+
+/** Checks of the built-in image tasks' reward, prompts and image size (and of those settings off the image tasks). */
+function imageTaskChecks(config: RunConfig, add: Add): void {
   const weights = imageRewardWeights(config.imageReward);
   const usesClip = (weights?.['clip-score'] ?? 0) > 0;
   if (config.task === 'hub-images' && (weights?.count ?? 0) > 0) {
@@ -78,17 +116,4 @@ export function checkConfig(config: RunConfig): ConfigProblem[] {
   }
   if (config.imageSize !== 32 && config.task !== 'scenes') add('imageSize', `the image size is a setting of task scenes; ${config.task} draws at its model's own size`);
   if (config.imageSize % 16 !== 0) add('imageSize', `the image size must be a multiple of 16 (16, 32, 48 or 64), not ${config.imageSize}`);
-  if (config.imageInitAdapter !== '' && config.task !== 'hub-images') {
-    add('imageInitAdapter', 'a run starts from a saved adapter on task hub-images only');
-  }
-  if (isImageTaskName(config.task) && config.method !== 'raft') {
-    add('method', `image tasks (${config.task}) run RAFT only; method ${config.method} is for language tasks`);
-  }
-  if (config.task === 'custom' && config.taskDoc === '') {
-    add('taskDoc', 'task custom needs a task document (the lab\'s "Your task" editor; the CLI\'s --task-file, or --prompts with --reward-py)');
-  }
-  if (config.task !== 'custom' && config.taskDoc !== '') add('taskDoc', `a task document is for task custom, not ${config.task}`);
-  const parsedTargets = parseFieldValue(fieldOf('loraTargets'), config.loraTargets);
-  if (!parsedTargets.ok) add('loraTargets', parsedTargets.message);
-  return problems;
 }

@@ -29,6 +29,7 @@ import {
   type ConfigKey,
 } from './schema';
 import { migrateLegacyLink, splitConfigHash } from './url';
+import { TaskDocumentError } from '../tasks/custom/document';
 import { METHOD_DECLARATIONS, METHOD_SETTINGS } from '../raft/methods/catalog';
 
 /** Commands the CLI knows. */
@@ -87,9 +88,12 @@ function looksLikeFlag(token: string): boolean {
 
 /**
  * Parse CLI arguments (without `node` and the script path, i.e. `process.argv.slice(2)`).
- * The first positional argument is the command; later positionals are errors.
+ * The first positional argument is the command; later positionals are errors. `taskFiles` reads the task the file
+ * options name (--task-file, or --prompts with --reward-py: src/node/task-files.ts) as a document's JSON, or null
+ * when they name none, and throws TaskDocumentError naming the file; the task is task custom with that document,
+ * applied before the flags, so flags set on top of the document's defaults and are checked against it.
  */
-export function parseCliArgs(argv: readonly string[]): CliParseResult {
+export function parseCliArgs(argv: readonly string[], taskFiles?: (options: CliOptions) => string | null): CliParseResult {
   const errors: string[] = [];
   const options: CliOptions = { help: false };
   let command: string | null = null;
@@ -213,7 +217,7 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
     for (const p of [...split.problems, ...fromUrl.problems]) errors.push(`--url: ${p.message}`);
     base = fromUrl.config;
   }
-  const resolved = resolveConfig(flagEntries, 'cliFlag', base);
+  const resolved = resolveConfig(withTaskFile(flagEntries, options, taskFiles, errors), 'cliFlag', base);
   for (const p of resolved.problems) errors.push(problemToCliError(p));
   for (const p of checkConfig(resolved.config)) errors.push(problemToCliError(p));
 
@@ -222,6 +226,22 @@ export function parseCliArgs(argv: readonly string[]): CliParseResult {
   if (options.evalPromptsFile !== undefined && options.promptsFile === undefined) errors.push(`--eval-prompts ${quoteRaw(options.evalPromptsFile)} is a file, which goes with --prompts (a count of eval prompts is an integer)`);
   const fileFlags = (['taskFile', 'promptsFile', 'rewardPy', 'evalPromptsFile'] as const).filter((k) => options[k] !== undefined).map((k) => ({ taskFile: '--task-file', promptsFile: '--prompts', rewardPy: '--reward-py', evalPromptsFile: '--eval-prompts' })[k]);
   return { command, config: resolved.config, options, configFlags: flagEntries.map(([f]) => f).concat(options.url !== undefined ? ['--url'] : [], fileFlags), errors };
+}
+
+/** The flag entries with the task files' document as `--task custom --task-doc JSON` in front (see parseCliArgs). */
+function withTaskFile(entries: Array<[string, string]>, options: CliOptions, taskFiles: ((o: CliOptions) => string | null) | undefined, errors: string[]): Array<[string, string]> {
+  let json: string | null = null;
+  try {
+    json = taskFiles?.(options) ?? null;
+  } catch (e) {
+    if (!(e instanceof TaskDocumentError)) throw e;
+    errors.push(e.message);
+  }
+  if (json === null) return entries;
+  const task = entries.find(([f]) => f === '--task')?.[1];
+  if (task !== undefined && task !== 'custom') errors.push(`--task ${quoteRaw(task, 40)}: a task file is task custom (drop --task)`);
+  if (entries.some(([f]) => f === '--task-doc')) errors.push('--task-doc and a task file are two tasks: give one of them');
+  return [['--task', 'custom'], ['--task-doc', json], ...entries.filter(([f]) => f !== '--task' && f !== '--task-doc')];
 }
 
 function quoteFlag(flag: string): string {
@@ -286,7 +306,7 @@ export function cliHelp(): string {
     '  --hf-endpoint URL',
     '      Where Hub models (--model org/name) are downloaded from: a mirror or a local server in the Hub\'s layout. Default: $HF_ENDPOINT, else https://huggingface.co. Files are cached in $RAFTLAB_CACHE (default ~/.cache/raftlab); a cached model needs no network.',
     '  --task-file TASK.json',
-    '      Run your own task (task custom): a task document with prompts, reward and generation defaults (see the README, "Your own task").',
+    '      Run your own task (task custom): a task document with prompts, reward and generation defaults, or of kind image: an embedded image model (scenes, shapes), its prompts and weighted image rewards, which then decide --reward, --scene-prompts and --image-size (see docs/tasks.md, "Your own task").',
     '  --prompts FILE.jsonl --reward-py FILE.py [--eval-prompts FILE.jsonl]',
     '      The shortcut for a task: prompts as JSONL rows with a "prompt" field (other fields go to the reward) or text lines, and a Python reward with TRL\'s signature, reward(prompts, completions, **kwargs) -> list[float] (or reward(prompt, completion, **row) -> float); without --eval-prompts a fifth of the prompts is held out.',
     '  --url URL',

@@ -4,7 +4,8 @@
  * the difference of a config from its defaults (what URLs and CLI argument lists write).
  */
 import { isImageTaskName, type TaskName } from '../tasks/catalogue';
-import { CONFIG_FIELDS, fieldOf, type AnyConfigField, type ConfigKey, type ConfigValue, type RunConfig } from './fields';
+import { behavesAs, imageDocumentModel } from '../tasks/run-kind';
+import { CONFIG_FIELDS, IMAGE_DOCUMENT_SETTINGS, fieldOf, type AnyConfigField, type ConfigKey, type ConfigValue, type RunConfig } from './fields';
 import { sameValue } from './values';
 
 export const DEFAULT_CONFIG: RunConfig = Object.freeze(
@@ -74,9 +75,13 @@ export const TASK_DEFAULTS: Readonly<Partial<Record<TaskName, Readonly<Partial<R
  */
 export const HUB_MODEL_DEFAULTS: Readonly<Partial<RunConfig>> = { lora: 8 };
 
-/** The defaults of a task on a model: DEFAULT_CONFIG, TASK_DEFAULTS[task], and HUB_MODEL_DEFAULTS for a Hub model. */
-export function runDefaults(task: TaskName, model = 'embedded'): RunConfig {
-  return { ...DEFAULT_CONFIG, ...(TASK_DEFAULTS[task] ?? {}), ...(isEmbeddedModel(model) ? {} : HUB_MODEL_DEFAULTS), task, model };
+/**
+ * The defaults of a task on a model: DEFAULT_CONFIG, TASK_DEFAULTS[task], and HUB_MODEL_DEFAULTS for a Hub model. A
+ * custom task whose document (`taskDoc`) is an image task takes its model's task's defaults (tasks/run-kind.ts).
+ */
+export function runDefaults(task: TaskName, model = 'embedded', taskDoc = ''): RunConfig {
+  const preset = TASK_DEFAULTS[behavesAs({ task, taskDoc })] ?? {};
+  return { ...DEFAULT_CONFIG, ...preset, ...(isEmbeddedModel(model) ? {} : HUB_MODEL_DEFAULTS), task, model };
 }
 
 /** `embedded` (the task's shipped model) and `generalist` (the shared model of the language tasks) are shipped models, not Hub ids. */
@@ -90,10 +95,10 @@ export function taskDefaults(task: TaskName): RunConfig {
 }
 
 /** `config` with the fields still at `from`'s defaults moved to `to`'s; fields the user changed keep their values. */
-function rebase(config: RunConfig, from: RunConfig, to: RunConfig, key: 'task' | 'model'): RunConfig {
-  const next = { ...config, [key]: to[key] } as Record<ConfigKey, ConfigValue>;
+function rebase(config: RunConfig, from: RunConfig, to: RunConfig, set: Partial<RunConfig>): RunConfig {
+  const next = { ...config, ...set } as Record<ConfigKey, ConfigValue>;
   for (const field of CONFIG_FIELDS) {
-    if (field.key === 'task' || field.key === 'model') continue;
+    if (field.key === 'task' || field.key === 'model' || field.key in set) continue;
     if (sameValue(field, config[field.key], from[field.key])) next[field.key] = to[field.key];
   }
   return next as unknown as RunConfig;
@@ -104,18 +109,31 @@ function rebase(config: RunConfig, from: RunConfig, to: RunConfig, key: 'task' |
  * the user changed keep their values.
  */
 export function withTask(config: RunConfig, task: TaskName): RunConfig {
-  return rebase(config, runDefaults(config.task, config.model), runDefaults(task, config.model), 'task');
+  return rebase(config, runDefaults(config.task, config.model, config.taskDoc), runDefaults(task, config.model, config.taskDoc), { task });
 }
 
 /** The config switched to another model, the same way (a Hub model brings LoRA with it, unless lora was set). */
 export function withModel(config: RunConfig, model: string): RunConfig {
-  return rebase(config, runDefaults(config.task, config.model), runDefaults(config.task, model), 'model');
+  return rebase(config, runDefaults(config.task, config.model, config.taskDoc), runDefaults(config.task, model, config.taskDoc), { model });
+}
+
+/**
+ * The config with another task document (canonical JSON, '' for none), the same way: a custom task's image document
+ * brings its model's task's defaults (an image document on scenes: scenes' selection and LoRA rate), and a text one
+ * takes them back. The settings an image document decides (its reward, prompts and image size) are set to their
+ * defaults: the document's win. Settings given after it (a flag, a URL key) are checked against it (checks.ts).
+ */
+export function withTaskDoc(config: RunConfig, taskDoc: string): RunConfig {
+  const to = runDefaults(config.task, config.model, taskDoc);
+  const next = rebase(config, runDefaults(config.task, config.model, config.taskDoc), to, { taskDoc }) as unknown as Record<ConfigKey, ConfigValue>;
+  if (config.task === 'custom' && imageDocumentModel(taskDoc) !== null) for (const key of IMAGE_DOCUMENT_SETTINGS) next[key] = to[key];
+  return next as unknown as RunConfig;
 }
 
 /** Fields whose value differs from its task's defaults (the task from the global default), in table order. */
 export function configDiff(config: RunConfig): Array<[AnyConfigField, ConfigValue]> {
   const diff: Array<[AnyConfigField, ConfigValue]> = [];
-  const defaults = runDefaults(config.task, config.model);
+  const defaults = runDefaults(config.task, config.model, config.taskDoc);
   for (const field of CONFIG_FIELDS) {
     const value = config[field.key];
     const base = field.key === 'task' || field.key === 'model' ? field.default : defaults[field.key];

@@ -8,6 +8,7 @@
  * checks (checks.ts) build on it; schema.ts is the public entry.
  */
 import { GENERAL_TASKS, METHODS, TASKS, isImageTaskName } from '../tasks/catalogue';
+import { imageDocumentModel } from '../tasks/run-kind';
 import { LORA_TARGETS } from '../lm/lora-config';
 import { SELECT_MODES } from '../raft/select';
 import { LOSS_TYPES } from '../raft/loss-types';
@@ -76,7 +77,7 @@ const FIELDS = [
   },
   {
     key: 'taskDoc', type: 'task', default: '', urlKey: 'td', cliFlag: '--task-doc',
-    label: 'Your task', help: 'The custom task\'s document: prompts, reward and generation defaults (JSON, or its link form; the CLI\'s --task-file reads it from a file).', group: 'run', scope: 'language',
+    label: 'Your task', help: 'The custom task\'s document: prompts, reward and generation defaults, or (kind image) prompts, weighted image rewards and the embedded image model (JSON, or its link form; the CLI\'s --task-file reads it from a file).', group: 'run',
   },
   {
     key: 'model', type: 'model', default: 'embedded', urlKey: 'model', cliFlag: '--model',
@@ -464,7 +465,18 @@ export function fieldOf<K extends ConfigKey>(key: K): ConfigField<K> {
   return FIELD_BY_KEY.get(key) as unknown as ConfigField<K>;
 }
 
-/** Whether a setting does anything for this task. */
-export function fieldApplies(field: { scope?: FieldScope }, task: string): boolean {
-  return field.scope === undefined || field.scope === (isImageTaskName(task) ? 'image' : 'language');
+/**
+ * The settings an image task document (a custom task of `"kind": "image"`) decides itself: its reward, prompts and
+ * image size. A run on such a document leaves them at their defaults (checks.ts refuses other values).
+ */
+export const IMAGE_DOCUMENT_SETTINGS: readonly ConfigKey[] = ['imageReward', 'imageRewardModel', 'imageRewardTarget', 'scenePrompts', 'imageSize'];
+
+/**
+ * Whether a setting does anything for this task: a custom task with an image document (`taskDoc`) takes the image
+ * settings but those its document decides (IMAGE_DOCUMENT_SETTINGS).
+ */
+export function fieldApplies(field: { key?: string; scope?: FieldScope }, task: string, taskDoc = ''): boolean {
+  const imageDoc = task === 'custom' && imageDocumentModel(taskDoc) !== null;
+  if (imageDoc && (IMAGE_DOCUMENT_SETTINGS as readonly string[]).includes(field.key ?? '')) return false;
+  return field.scope === undefined || field.scope === (imageDoc || isImageTaskName(task) ? 'image' : 'language');
 }

@@ -1,11 +1,11 @@
 /**
  * Parsing a whole configuration from raw `[key, value]` entries (a URL hash's or a command line's), keyed by URL key or
- * CLI flag: each value through its field's parser (values.ts), the task and the model first, since their defaults
- * are the base the other entries change.
+ * CLI flag: each value through its field's parser (values.ts), the task, the model and the task document first, since
+ * their defaults are the base the other entries change.
  */
 import type { TaskName } from '../tasks/catalogue';
 import { FIELD_BY_CLI_FLAG, FIELD_BY_URL_KEY, type AnyConfigField, type ConfigValue, type RunConfig } from './fields';
-import { DEFAULT_CONFIG, withModel, withTask } from './defaults';
+import { DEFAULT_CONFIG, withModel, withTask, withTaskDoc } from './defaults';
 import { NO_TASK_DOCUMENTS, parseFieldValue, quoteRaw, type ConfigProblem, type TaskDocumentCodec } from './values';
 
 function setField(config: RunConfig, field: AnyConfigField, value: ConfigValue): void {
@@ -26,8 +26,8 @@ export function resolveConfig(
   const lookup = keyOf === 'cliFlag' ? FIELD_BY_CLI_FLAG : FIELD_BY_URL_KEY;
   let config: RunConfig = { ...base };
   const problems: ConfigProblem[] = [];
-  // the task, then the model first: their defaults are the base that the other entries change
-  const rank = (key: string) => ({ task: 0, model: 1 })[lookup.get(key)?.key as 'task' | 'model'] ?? 2;
+  // the task, the model, then the task document first: their defaults are the base that the other entries change
+  const rank = (key: string) => ({ task: 0, model: 1, taskDoc: 2 })[lookup.get(key)?.key as 'task' | 'model' | 'taskDoc'] ?? 3;
   const ordered = [...entries].sort((a, b) => rank(a[0]) - rank(b[0]));
   for (const [key, raw] of ordered) {
     const field = lookup.get(key);
@@ -39,6 +39,7 @@ export function resolveConfig(
     const parsed = parseFieldValue(field, raw, taskDocs);
     if (parsed.ok && field.key === 'task') config = withTask(config, parsed.value as TaskName);
     else if (parsed.ok && field.key === 'model') config = withModel(config, parsed.value as string);
+    else if (parsed.ok && field.key === 'taskDoc') config = withTaskDoc(config, parsed.value as string);
     else if (parsed.ok) setField(config, field, parsed.value);
     else problems.push({ key: field.key, value: raw, message: parsed.message });
   }

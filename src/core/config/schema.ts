@@ -28,7 +28,7 @@ export {
 export { describeFieldRange, quoteRaw, type ConfigProblem, type ParseResult, type TaskDocumentCodec } from './values';
 export {
   DEFAULT_CONFIG, HUB_MODEL_DEFAULTS, TASK_DEFAULTS, completeConfig, configDiff, defaultConfig, isEmbeddedModel, runDefaults, taskDefaults,
-  withModel, withTask,
+  withModel, withTask, withTaskDoc,
 } from './defaults';
 export { checkConfig } from './checks';
 

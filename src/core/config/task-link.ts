@@ -5,7 +5,8 @@
  * length, and the inflated size (a deflate bomb stops at the task document's limit).
  */
 import { Inflate, deflateSync, strToU8, strFromU8 } from 'fflate';
-import { TASK_LIMITS, parseTaskDocument, taskDocumentJson } from '../tasks/custom/document';
+import { anyTaskDocumentJson, parseAnyTaskDocument } from '../tasks/custom/any-document';
+import { TASK_LIMITS } from '../tasks/custom/document';
 import type { TaskDocumentCodec } from './values';
 
 /** The longest encoded task a link may carry. */
@@ -91,7 +92,8 @@ export function decodeTaskLink(raw: string): TaskLinkResult {
 
 /**
  * The `task` field's document parser, passed to the config's parsers by schema.ts: a document as JSON or its link
- * form, read strictly (tasks/custom/document.ts) into canonical JSON; written back in its link form.
+ * form, either kind (text or image: tasks/custom/any-document.ts), read strictly into canonical JSON; written back
+ * in its link form.
  */
 export const TASK_DOCUMENT_CODEC: TaskDocumentCodec = {
   parse(raw) {
@@ -102,7 +104,7 @@ export const TASK_DOCUMENT_CODEC: TaskDocumentCodec = {
       json = decoded.json;
     }
     try {
-      return { ok: true, value: taskDocumentJson(parseTaskDocument(json)) };
+      return { ok: true, value: anyTaskDocumentJson(parseAnyTaskDocument(json)) };
     } catch (e) {
       return { ok: false, message: (e as Error).message };
     }

@@ -12,7 +12,8 @@
  * shuffled batches of `batchSize`, Adam on the adapters at `loraLr * lrDecay^(cycle-1)`, global-norm clipping `gradClip`.
  * Prompts are the denoiser's (the task's 7 labels, a UNet's classes, or one for an unconditional UNet): a cycle
  * takes min(promptsPerCycle, prompts) of them, evaluation the first min(evalPrompts, prompts), each with
- * evalSamplesPerPrompt fixed noise seeds. The reward is a pixel reward (rewards.ts; on task scenes with `fidelity`,
+ * evalSamplesPerPrompt fixed noise seeds; a prompt split (a custom image task's: run/prepare.ts) names which prompts
+ * cycles train on and which evaluation takes, so held-out prompts are never trained on. The reward is a pixel reward (rewards.ts; on task scenes with `fidelity`,
  * each label's prompt parsed by the scenes grammar: scenes/reward.ts) or any batched `ImageRewarder` (a learned
  * reward: core/rewards/).
  * Sampler (DDIM steps, guidance) and noise draws come from the run's config. Framework-free: the same code runs in
@@ -41,6 +42,7 @@ import { ShapesDenoiser } from './shapes-denoiser';
 import { pairwiseDiversity, type ImageCycleStats } from './stats';
 import type { UNet } from './unet';
 import type { ImageRewarder } from './rewarder';
+import { imageTaskOf } from '../tasks/run-kind';
 
 /** A batched image reward (rewarder.ts), exported here too for the engine's callers. */
 export type { ImageRewarder } from './rewarder';
@@ -75,6 +77,13 @@ export interface DiffusionEngineOptions {
   rewarder?: ImageRewarder;
   /** Real held-out images for heldOutLoss (default config.evalImages). */
   heldOutImages?: number;
+  /**
+   * Which of the denoiser's prompts (indices) cycles train on and evaluation takes (its first evalPrompts); default
+   * every prompt for both. A custom image task's held-out prompts are in `eval` only; on shapes, its labels.
+   */
+  promptSplit?: { train: readonly number[]; eval: readonly number[] };
+  /** An eval image whose reward reaches this passes (evalPassRate); default: task scenes' verified pass rate, else none. */
+  passThreshold?: number | null;
   onProgress?: (p: Progress) => void;
 }
 
@@ -97,6 +106,9 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
   readonly #selectRng: Rng;
   readonly #evalItems: Array<{ promptIndex: number; prompt: string; label: number; seed: number }>;
   readonly #prompts: PromptOrder;
+  /** The prompts (indices) cycles train on. */
+  readonly #trainLabels: readonly number[];
+  readonly #passThreshold: number | null;
   /** Task scenes: each prompt's parsed spec, for the verified fidelity of the eval images. */
   readonly #sceneSpecs: SceneSpec[] | null;
 
@@ -106,7 +118,13 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
     if (!opts.denoiser && !opts.model) throw new Error('an image engine needs a denoiser (or the shapes U-Net)');
     this.denoiser = opts.denoiser ?? new ShapesDenoiser(opts.model!, opts.config, opts.heldOutImages);
     const prompts = this.denoiser.prompts;
-    this.#prompts = new PromptOrder(prompts.length, this.config.seed, 'diffusion/prompts');
+    const all = prompts.map((_, i) => i);
+    const split = opts.promptSplit ?? { train: all, eval: all };
+    if ([...split.train, ...split.eval].some((i) => !(i >= 0 && i < prompts.length)) || split.train.length === 0) throw new Error('an image engine\'s prompt split names prompts the denoiser does not have');
+    this.#trainLabels = split.train;
+    this.#passThreshold = opts.passThreshold ?? null;
+    const scenes = imageTaskOf(this.config) === 'scenes';
+    this.#prompts = new PromptOrder(split.train.length, this.config.seed, 'diffusion/prompts');
     this.#onProgress = opts.onProgress;
     if (!methodRunsOn(this.config.method, 'image')) throw new Error(`image tasks run RAFT only (got method ${this.config.method})`);
     if (opts.rewarder) {
@@ -115,11 +133,11 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
       const reward = opts.reward ?? opts.config.imageReward;
       const weights: RewardWeights | undefined = typeof reward === 'string' ? imageRewardWeights(reward) : reward;
       if (!weights) throw new Error(`unknown image reward ${String(reward)}`);
-      if (this.config.task === 'scenes') this.#rewarder = scenesRewarder(weights, prompts);
+      if (scenes) this.#rewarder = scenesRewarder(weights, prompts);
       else if (needsScenes(weights)) throw new Error(`reward ${String(reward)} reads a scenes prompt: it is for task scenes`);
       else this.#rewarder = async (images, labels) => images.map((px, i) => imageReward(weights, px, labels[i]!));
     }
-    this.#sceneSpecs = this.config.task === 'scenes' ? prompts.map((p) => parsePrompt(p)) : null;
+    this.#sceneSpecs = scenes ? prompts.map((p) => parsePrompt(p)) : null;
     this.noiseDraws = this.config.noiseDraws;
     const { seed } = this.config;
     this.#sampleRng = Rng.derive(seed, 'diffusion/sample');
@@ -128,12 +146,13 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
     // LoRA only: rank config.lora, or config.imageLoraRank when the config asks for full fine-tuning (lora = 0)
     this.denoiser.attachAdapters(this.config.lora > 0 ? this.config.lora : this.config.imageLoraRank, this.config.loraAlpha, seed);
     // eval: the first evalPrompts labels, evalSamplesPerPrompt fixed noise seeds each (never used in training)
-    const nEval = Math.min(this.config.evalPrompts, prompts.length);
+    const nEval = Math.min(this.config.evalPrompts, split.eval.length);
     this.#evalItems = [];
     for (let p = 0; p < nEval; p++) {
+      const label = split.eval[p]!;
       for (let j = 0; j < this.config.evalSamplesPerPrompt; j++) {
         const s = (hashString(`diffusion/eval/${p}/${j}`) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0;
-        this.#evalItems.push({ promptIndex: p, prompt: prompts[p]!, label: p, seed: s });
+        this.#evalItems.push({ promptIndex: p, prompt: prompts[label]!, label, seed: s });
       }
     }
   }
@@ -147,7 +166,7 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
    * promptsPerCycle of them, at most one pass over the labels (the eval prompts are capped the same way).
    */
   #nextPrompts(): number[] {
-    return this.#prompts.next(Math.min(this.config.promptsPerCycle, this.denoiser.prompts.length));
+    return this.#prompts.next(Math.min(this.config.promptsPerCycle, this.#trainLabels.length)).map((i) => this.#trainLabels[i]!);
   }
 
   #lr(cycle: number): number {
@@ -203,7 +222,7 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
     const stats: ImageCycleStats = {
       cycle, ...(update?.train ?? NO_TRAINING),
       evalReward: mean(evalSamples.map((s) => s.reward)) ?? 0,
-      evalPassRate: verified?.evalPassRate ?? null, perplexity: null, distinct2: null, meanLength: null, klToRef: null,
+      evalPassRate: this.#passThreshold !== null ? passShare(evalSamples, this.#passThreshold) : verified?.evalPassRate ?? null, perplexity: null, distinct2: null, meanLength: null, klToRef: null,
       ...(verified ? { evalFidelity: verified.evalFidelity } : {}),
       heldOutLoss,
       evalDiversity: mean([...byPrompt.values()].map(pairwiseDiversity)) ?? 0,
@@ -296,6 +315,11 @@ export class DiffusionRaftEngine extends CycleEngine<ImageCycleStats, ImageUpdat
     this.#optimizer.dispose();
     this.denoiser.detachAdapters();
   }
+}
+
+/** The share of eval images whose reward reaches `threshold` (a task document's passThreshold). */
+function passShare(samples: readonly ImageSample[], threshold: number): number | null {
+  return samples.length ? samples.filter((s) => s.reward >= threshold).length / samples.length : null;
 }
 
 function now(): number {

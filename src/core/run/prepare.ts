@@ -5,10 +5,13 @@
  * wherever this machine keeps model files (`ModelSource`: src/node/run-model.ts reads folders and the Hub cache,
  * src/browser/run-model.ts the page's files and the Cache API), and the engine is built on it. The config the run
  * records names the model as the source pinned it (a Hub id at the commit it resolved). An image run's set-up is
- * `prepareImageRun`: the task's denoiser, from where this machine keeps it, and the diffusion engine on it.
+ * `prepareImageRun`: the task's denoiser (a custom image task's: its document's model), from where this machine
+ * keeps it, and the diffusion engine on it.
  */
 import type { RunConfig } from '../config/schema';
-import { DiffusionRaftEngine } from '../diffusion/engine';
+import { DiffusionRaftEngine, type DiffusionEngineOptions } from '../diffusion/engine';
+import { SHAPE_LABELS } from '../diffusion/dataset';
+import { imageRewardWeights } from '../diffusion/rewards';
 import { DiffusersDenoiser } from '../diffusers/denoiser';
 import type { DiffusersPipeline } from '../diffusers/pipeline';
 import type { ImageRewardModels } from '../rewards/image-models';
@@ -24,7 +27,9 @@ import { baseModelId } from '../store/base-model';
 import type { LanguageModel } from '../lm/language-model';
 import { RaftEngine, type Progress } from '../raft/engine';
 import { checkCustomTask } from '../tasks/custom/task';
-import { createGeneralTasks, createRunTask, runTaskDocument } from '../tasks/run-task';
+import { createGeneralTasks, createRunTask, runImageDocument, runTaskDocument } from '../tasks/run-task';
+import { imageDocumentReward, type ImageTaskDocument } from '../tasks/custom/image-document';
+import { imageTaskOf } from '../tasks/run-kind';
 import type { Task, TaskContext, Tokenizer } from '../tasks/types';
 
 /** What every model source gives; each adds what its side needs (labels, export files, save folders). */
@@ -87,7 +92,11 @@ export interface LoadedDenoiser {
 
 /**
  * Load an image task's denoiser and build the diffusion engine on it (at cycle 0); `baseId` names the denoiser for
- * stored runs and checkpoints. `sceneClip` brings task scenes' own CLIP (its clip-score reward) where this runner has it. The model is disposed when the engine refuses the settings.
+ * stored runs and checkpoints. `sceneClip` brings task scenes' own CLIP (its clip-score reward) where this runner
+ * has it. A custom task's image document (tasks/custom/image-document.ts) runs as its model's task (scenes or
+ * shapes) with the document's prompts, held-out prompts, image size, pass threshold and reward: its weighted terms
+ * as the `--reward` mix they spell, scored by the same rewarder as that mix. The document is checked before the
+ * model loads; the model is disposed when the engine refuses the settings.
  */
 export async function prepareImageRun<M extends LoadedDenoiser>(
   config: RunConfig,
@@ -95,29 +104,49 @@ export async function prepareImageRun<M extends LoadedDenoiser>(
   onProgress?: (p: Progress) => void,
   sceneClip?: SceneClipSource,
 ): Promise<{ base: M; engine: DiffusionRaftEngine; baseId: string }> {
-  const base = await load(config.task);
+  const doc = runImageDocument(config);
+  const task = imageTaskOf(config);
+  if (task !== 'scenes' && task !== 'shapes') throw new Error(`task ${config.task} does not run on an embedded denoiser`);
+  const base = await load(task);
   let engine: DiffusionRaftEngine;
   try {
     const progress = onProgress ? { onProgress } : {};
-    if (config.task === 'scenes') {
+    if (task === 'scenes') {
       if (!(base.model instanceof SceneDiT)) throw new Error('task scenes runs on its text-conditioned denoiser (a DiT), not a U-Net');
-      // the run's prompts (typed, or the task's 48), sampled and trained at the run's image size
+      // the run's prompts (the document's, typed, or the task's 48), sampled and trained at the run's image size
       const denoiser = scenesDenoiser(base.model, {
-        prompts: scenePromptList(config.scenePrompts), ddimSteps: config.ddimSteps, guidance: config.guidance,
-        imageSize: config.imageSize, heldOutImages: config.evalImages,
+        prompts: doc ? [...doc.prompts, ...(doc.evalPrompts ?? [])] : scenePromptList(config.scenePrompts), ddimSteps: config.ddimSteps,
+        guidance: config.guidance, imageSize: doc?.imageSize ?? config.imageSize, heldOutImages: config.evalImages,
       });
       // fidelity and pixel rewards from the pixels; clip-score from the task's own CLIP (loaded only when weighed)
-      const rewarder = await scenesRunRewarder(config, denoiser.prompts, sceneClip);
-      engine = new DiffusionRaftEngine({ denoiser, config, rewarder, ...progress });
+      const rewarder = await scenesRunRewarder(imageRunReward(config), denoiser.prompts, sceneClip);
+      engine = new DiffusionRaftEngine({ denoiser, config, rewarder, ...documentRun(doc, denoiser.prompts), ...progress });
     } else {
-      if (!(base.model instanceof UNet)) throw new Error(`task ${config.task} runs on its U-Net`);
-      engine = new DiffusionRaftEngine({ model: base.model, config, ...progress });
+      if (!(base.model instanceof UNet)) throw new Error(`task ${task} runs on its U-Net`);
+      const weights = doc ? imageRewardWeights(imageRunReward(config).imageReward) : undefined;
+      engine = new DiffusionRaftEngine({ model: base.model, config, ...(weights ? { reward: weights } : {}), ...documentRun(doc, SHAPE_LABELS.map((l) => l.text)), ...progress });
     }
   } catch (e) {
     base.model.dispose();
     throw e;
   }
-  return { base, engine, baseId: baseModelId(config.task, 'denoiser', base.model.numParams(), base.fingerprint) };
+  return { base, engine, baseId: baseModelId(task, 'denoiser', base.model.numParams(), base.fingerprint) };
+}
+
+/**
+ * The reward settings an embedded image run scores with: a custom image document's weighted terms as the `--reward`
+ * mix they spell (on scenes, clip-score by the task's own CLIP), else the run's own settings.
+ */
+export function imageRunReward(config: RunConfig): Pick<RunConfig, 'imageReward' | 'imageRewardModel'> {
+  const doc = runImageDocument(config);
+  return doc ? { imageReward: imageDocumentReward(doc), imageRewardModel: 'embedded' } : config;
+}
+
+/** An image document's engine options: which of the denoiser's `prompts` are trained and evaluated, its pass threshold. */
+function documentRun(doc: ImageTaskDocument | null, prompts: readonly string[]): Pick<DiffusionEngineOptions, 'promptSplit' | 'passThreshold'> {
+  if (!doc) return {};
+  const at = (p: string) => prompts.indexOf(p);
+  return { promptSplit: { train: doc.prompts.map(at), eval: (doc.evalPrompts ?? doc.prompts).map(at) }, passThreshold: doc.passThreshold };
 }
 
 /** A diffusers pipeline from the Hub (or a folder), however it was loaded (src/node/diffusers-model.ts). */

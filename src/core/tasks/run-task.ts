@@ -1,9 +1,12 @@
 /**
- * The task of a run's config: a built-in task by name, or (task `custom`) the task document the config carries.
- * Also which embedded model the run's `model: embedded` means: the task's own, or the one a custom task names.
+ * The task of a run's config: a built-in task by name, or (task `custom`) the task document the config carries (an
+ * image document runs as an image run: run/prepare.ts). Also which embedded model the run's `model: embedded`
+ * means: the task's own, or the one a custom task names.
  */
 import type { RunConfig } from '../config/schema';
-import { parseTaskDocument, taskClassifiers, taskNeedsVerifiers, type TaskDocument } from './custom/document';
+import { isImageDocument, parseAnyTaskDocument, type AnyTaskDocument } from './custom/any-document';
+import { taskClassifiers, taskNeedsVerifiers, type TaskDocument } from './custom/document';
+import type { ImageTaskDocument } from './custom/image-document';
 import { createCustomTask } from './custom/task';
 import { arithmeticHeldOutText } from './arithmetic/index';
 import { cProgramsHeldOutText } from './c-programs/index';
@@ -13,13 +16,27 @@ import { createTask, taskEmbeddedModel, taskNeedsVerifier } from './registry';
 import { generalistHeldOutText } from './generalist';
 import type { Task, TaskContext } from './types';
 
-let last: { json: string; doc: TaskDocument } | null = null;
+let last: { json: string; doc: AnyTaskDocument } | null = null;
 
-/** The task document of a custom run (parsed once per document text). Throws TaskDocumentError when it is bad. */
-export function runTaskDocument(config: Pick<RunConfig, 'task' | 'taskDoc'>): TaskDocument | null {
+function runDocument(config: Pick<RunConfig, 'task' | 'taskDoc'>): AnyTaskDocument | null {
   if (config.task !== 'custom') return null;
-  if (last?.json !== config.taskDoc) last = { json: config.taskDoc, doc: parseTaskDocument(config.taskDoc) };
+  if (last?.json !== config.taskDoc) last = { json: config.taskDoc, doc: parseAnyTaskDocument(config.taskDoc) };
   return last.doc;
+}
+
+/**
+ * The text task document of a custom run (parsed once per document text), null for a built-in task or an image
+ * document (an image run: runImageDocument). Throws TaskDocumentError when it is bad.
+ */
+export function runTaskDocument(config: Pick<RunConfig, 'task' | 'taskDoc'>): TaskDocument | null {
+  const doc = runDocument(config);
+  return doc && !isImageDocument(doc) ? doc : null;
+}
+
+/** The image task document of a custom run (kind image), else null. Throws TaskDocumentError when it is bad. */
+export function runImageDocument(config: Pick<RunConfig, 'task' | 'taskDoc'>): ImageTaskDocument | null {
+  const doc = runDocument(config);
+  return doc && isImageDocument(doc) ? doc : null;
 }
 
 /**
@@ -73,6 +90,8 @@ export function runNeedsClassifier(config: Pick<RunConfig, 'task' | 'taskDoc'>):
 }
 
 export function createRunTask(config: Pick<RunConfig, 'task' | 'taskDoc'>, ctx: TaskContext = {}): Task {
+  const image = runImageDocument(config);
+  if (image) throw new Error(`task "${image.name}" is an image task (model ${image.model}): it runs on the diffusion engine (src/core/diffusion), not on a language model`);
   const doc = runTaskDocument(config);
   if (!doc) return createTask(config.task, ctx);
   return createCustomTask(doc, { ...ctx, heldOutText: () => embeddedHeldOutText(doc.embeddedModel) });

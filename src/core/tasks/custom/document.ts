@@ -6,10 +6,13 @@
  *
  * `parseTaskDocument` is strict: every field is checked against its type and limit and the first problem is
  * reported with its path (`prompts[3].prompt must be a string`). What it returns is canonical: the same task
- * always serializes (`taskDocumentJson`) to the same text, which is what a run's config stores.
+ * always serializes (`taskDocumentJson`) to the same text, which is what a run's config stores. A text document
+ * may say `"kind": "text"`; its canonical text leaves `kind` out (documents written before there was an image form
+ * keep their text). The image form (`"kind": "image"`) is image-document.ts; any-document.ts reads either.
  */
 
 import { TASK_SHARED_MODEL, type TaskName } from '../catalogue';
+import { imageDocumentModel } from '../run-kind';
 
 export const TASK_DOCUMENT_VERSION = 1;
 
@@ -87,39 +90,41 @@ export class TaskDocumentError extends Error {
 type Json = unknown;
 const RESERVED_FIELDS = new Set(['prompts', 'completions', 'completion']);
 
-function fail(path: string, what: string): never {
+// The checks below are shared with the image form (image-document.ts): each throws with the value's path.
+
+export function fail(path: string, what: string): never {
   throw new TaskDocumentError(`${path} ${what}`);
 }
 
-function isObject(v: Json): v is Record<string, Json> {
+export function isObject(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function only(obj: Record<string, Json>, path: string, keys: readonly string[]): void {
+export function only(obj: Record<string, Json>, path: string, keys: readonly string[]): void {
   for (const k of Object.keys(obj)) if (!keys.includes(k)) fail(path, `has an unknown field ${JSON.stringify(k.slice(0, 40))} (known: ${keys.join(', ')})`);
 }
 
-function str(v: Json, path: string, max: number, { empty = false } = {}): string {
+export function str(v: Json, path: string, max: number, { empty = false } = {}): string {
   if (typeof v !== 'string') fail(path, 'must be a string');
   if (!empty && v.trim() === '') fail(path, 'must not be empty');
   if (v.length > max) fail(path, `is longer than ${max} characters (${v.length})`);
   return v;
 }
 
-function num(v: Json, path: string, min: number, max: number, int = false): number {
+export function num(v: Json, path: string, min: number, max: number, int = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'must be a number');
   if (int && !Number.isInteger(v)) fail(path, 'must be an integer');
   if (v < min || v > max) fail(path, `must be between ${min} and ${max} (got ${v})`);
   return v;
 }
 
-function arr(v: Json, path: string, max: number): Json[] {
+export function arr(v: Json, path: string, max: number): Json[] {
   if (!Array.isArray(v)) fail(path, 'must be a list');
   if (v.length > max) fail(path, `has more than ${max} items (${v.length})`);
   return v;
 }
 
-function oneOf<T extends string>(v: Json, path: string, choices: readonly T[]): T {
+export function oneOf<T extends string>(v: Json, path: string, choices: readonly T[]): T {
   if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) fail(path, `must be one of ${choices.join(', ')}`);
   return v as T;
 }
@@ -235,10 +240,16 @@ function reward(v: Json): { terms: RewardTerm[] } {
   return { terms: list };
 }
 
-const TOP_KEYS = ['raftlabTask', 'name', 'description', 'prompts', 'evalPrompts', 'evalFraction', 'demonstrations', 'heldOutText', 'reward', 'passThreshold', 'generation', 'embeddedModel', 'source'];
+const TOP_KEYS = ['raftlabTask', 'kind', 'name', 'description', 'prompts', 'evalPrompts', 'evalFraction', 'demonstrations', 'heldOutText', 'reward', 'passThreshold', 'generation', 'embeddedModel', 'source'];
 
-/** Parse and check a task document (JSON text or a parsed value). Throws TaskDocumentError with the first problem. */
-export function parseTaskDocument(input: string | Json): TaskDocument {
+/** The kinds of task document: text (a language model writes) and image (a denoiser draws). */
+export const TASK_DOCUMENT_KINDS = ['text', 'image'] as const;
+
+/**
+ * A document's JSON object, checked as far as both forms agree: its size, JSON, an object, the format's version and
+ * a known `kind`. Throws TaskDocumentError.
+ */
+export function readTaskDocumentObject(input: string | Json): Record<string, Json> {
   let v: Json = input;
   if (typeof input === 'string') {
     if (input.length > TASK_LIMITS.documentChars) fail('the task', `is larger than ${TASK_LIMITS.documentChars / 1e6} MB of JSON; cut its prompts`);
@@ -252,6 +263,14 @@ export function parseTaskDocument(input: string | Json): TaskDocument {
   if (v.raftlabTask !== TASK_DOCUMENT_VERSION) {
     fail('raftlabTask', `must be ${TASK_DOCUMENT_VERSION} (the task format's version)${typeof v.raftlabTask === 'number' && v.raftlabTask > TASK_DOCUMENT_VERSION ? ': this task was written by a newer RAFT Lab' : ''}`);
   }
+  if (v.kind !== undefined) oneOf(v.kind, 'kind', TASK_DOCUMENT_KINDS);
+  return v;
+}
+
+/** Parse and check a text task document (JSON text or a parsed value). Throws TaskDocumentError with the first problem. */
+export function parseTaskDocument(input: string | Json): TaskDocument {
+  const v = readTaskDocumentObject(input);
+  if (v.kind === 'image') fail('kind', 'is "image": an image task document, not a text one (read it with parseAnyTaskDocument)');
   only(v, 'the task', TOP_KEYS);
   const gen = v.generation === undefined ? {} : v.generation;
   if (!isObject(gen)) fail('generation', 'must be an object');
@@ -320,10 +339,15 @@ export function taskLabel(config: { task: string; taskDoc: string }): string {
   }
 }
 
-/** The embedded model a config's task runs on (`model: embedded`), read without a full parse. Never throws. */
+/**
+ * The embedded model a config's task runs on (`model: embedded`), read without a full parse: an image document's
+ * model (scenes, shapes). Never throws.
+ */
 export function embeddedModelOf(config: { task: string; taskDoc: string; model?: string }): string {
   if (config.model === 'generalist') return 'generalist';
   if (config.task !== 'custom') return TASK_SHARED_MODEL[config.task as TaskName] ?? config.task;
+  const image = imageDocumentModel(config.taskDoc);
+  if (image) return image;
   try {
     const m = (JSON.parse(config.taskDoc) as { embeddedModel?: unknown }).embeddedModel;
     return typeof m === 'string' && (EMBEDDED_MODELS as readonly string[]).includes(m) ? m : 'sentiment';
