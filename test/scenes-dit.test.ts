@@ -256,5 +256,14 @@ describe('scenes DiT pre-training batches', () => {
     expect(scenesPretrainBatch(7, 1, 2, o, schedule)).toEqual(parts[1]);
     expect(scenesPretrainBatch(8, 1, 2, o, schedule).images).not.toEqual(parts[1]!.images);
     expect(() => scenesPretrainBatch(7, 2, 2, o, schedule)).toThrow(/part 2 of 2/);
+    // a share of the timesteps from the noisy end of the schedule
+    const big = { ...o, batchSize: 400, imageSize: 4 };
+    const high = scenesPretrainBatch(1, 0, 1, { ...big, highNoiseShare: 0.5, highNoiseFrom: 600 }, schedule).t;
+    const uniform = scenesPretrainBatch(1, 0, 1, big, schedule).t;
+    const share = (ts: number[]) => ts.filter((t) => t >= 600).length / ts.length;
+    expect(share(uniform)).toBeGreaterThan(0.33);
+    expect(share(uniform)).toBeLessThan(0.47);
+    expect(share(high)).toBeGreaterThan(0.62);
+    expect(share(high)).toBeLessThan(0.78);
   });
 });

@@ -21,6 +21,12 @@ export interface PretrainBatchOptions {
   promptDropout: number;
   imageSize: number;
   maxTokens: number;
+  /**
+   * Share of each part's images whose timestep is drawn from [highNoiseFrom, schedule end) instead of the whole
+   * schedule: where the image is gone and only the prompt says where things go (0 = uniform t).
+   */
+  highNoiseShare?: number;
+  highNoiseFrom?: number;
 }
 
 /** Part `part` (0-based) of `parts` of step `step`'s batch (the parts' sizes differ by at most one). */
@@ -37,13 +43,22 @@ export function scenesPretrainBatch(step: number, part: number, parts: number, o
     images.push(pair.pixels);
     ids.push(rng.chance(o.promptDropout) ? nul : promptTokens(scenesWordIds(pair.prompt), o.maxTokens));
   }
-  return drawDiTBatch(images, ids, o.imageSize, schedule, rng);
+  const batch = drawDiTBatch(images, ids, o.imageSize, schedule, rng);
+  const share = o.highNoiseShare ?? 0;
+  if (share > 0) {
+    const from = o.highNoiseFrom ?? Math.floor(schedule.steps / 2);
+    batch.t = batch.t.map((t) => (rng.chance(share) ? from + rng.int(schedule.steps - from) : t));
+  }
+  return batch;
 }
 
 /** The recipe's batch options for a model config. */
 export function scenesPretrainOptions(c: { imageSize: number; maxTokens: number }): PretrainBatchOptions {
   const R = SCENES_PRETRAIN;
-  return { seed: R.seed, batchSize: R.batchSize, promptDropout: R.promptDropout, imageSize: c.imageSize, maxTokens: c.maxTokens };
+  return {
+    seed: R.seed, batchSize: R.batchSize, promptDropout: R.promptDropout, imageSize: c.imageSize, maxTokens: c.maxTokens,
+    highNoiseShare: R.highNoiseShare, highNoiseFrom: R.highNoiseFrom,
+  };
 }
 
 /** Loss and gradients of `vars` (in order) on a batch, read out as arrays; no tensor survives the call. */
