@@ -13,7 +13,7 @@ mkdir -p "$out"
 held="a large purple triangle on the left; a small purple triangle at the top; two small purple triangles at the bottom; a red circle left of a red square; a blue square above a blue triangle; a red circle left of a blue square; a green triangle above a yellow circle; a yellow circle above a purple square"
 seen="a large red circle on the left; a small blue square at the top; a large green triangle at the bottom; a small yellow circle on the right; two small red circles on the left; three small blue squares at the top; two large green triangles at the bottom; two large orange circles on the right"
 base=(--task scenes --lora 4 --prompts-per-cycle 8 --samples-per-prompt 4 --eval-prompts 8 --eval-samples-per-prompt 2 --ddim-steps 10)
-common=("${base[@]}" --cycles 6)
+common=("${base[@]}" --cycles 4)
 # start "$@" in the background once fewer than $jobs are running; its output goes to the log named by the first argument
 start() {
   local log="$1"; shift

@@ -1,7 +1,7 @@
 /**
  * The `scenes` task's embedded denoiser: the DiT's shape, how a prompt of the world becomes its tokens, sampler
  * defaults and the pre-training recipe (scripts/pretrain-scenes.ts). Sized from scripts/bench-denoiser.ts so that
- * pre-training fits 90 minutes on two shared CPU cores (TF.js WASM, one thread): 1.3M parameters, 5.3 MB.
+ * pre-training fits 90 minutes on two CPU cores (TF.js WASM, a worker thread a core): 1.3M parameters, 5.3 MB.
  */
 import { encodePrompt, SCENE_MAX_WORDS, SCENE_VOCAB } from '../../scenes';
 import type { DiTConfig } from './config';
@@ -26,6 +26,10 @@ export const SCENES_SAMPLER = { steps: 20, guidance: 3 } as const;
 
 export const SCENES_PRETRAIN = {
   seed: 24,
+  /**
+   * The shipped model is two stages (docs/diffusion.md): 1,000 steps from fresh weights with uniform timesteps
+   * (highNoiseShare 0), then these 2,100 from stage 1's EMA weights (`--init`) with the settings below.
+   */
   steps: 2100,
   batchSize: 64,
   lr: 8e-4,
