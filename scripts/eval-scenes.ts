@@ -42,6 +42,7 @@ const model = new SceneDiT(manifest.config, unpackDiT(manifest, readFileSync(joi
 if (values['run-dir']) {
   const run = RunDir.open(values['run-dir']);
   const { state, notes } = run.latestState(run.meta.baseModel);
+  const last = run.checkpointCycles()[0];
   for (const n of notes) console.log(n);
   if (!state) throw new Error(`${values['run-dir']}: no checkpoint to read adapters from`);
   const c = run.meta.config;
@@ -51,7 +52,7 @@ if (values['run-dir']) {
     if (!w || w.values.length !== v.size) throw new Error(`${values['run-dir']}: no adapter ${name} of this model`);
     tf.tidy(() => v.assign(tf.tensor(w.values, v.shape)));
   }
-  console.log(`adapters of ${values['run-dir']} after cycle ${state.cycle} (trained at ${c.imageSize} px)`);
+  console.log(`adapters of ${values['run-dir']} after cycle ${last} (trained at ${c.imageSize} px)`);
 }
 const size = Number(values.size ?? manifest.config.imageSize);
 const seeds = Number(values.seeds);

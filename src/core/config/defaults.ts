@@ -60,7 +60,8 @@ export const TASK_DEFAULTS: Readonly<Partial<Record<TaskName, Readonly<Partial<R
   // (measured, seed 1: eval redness .085 -> .256 in 4 cycles, held-out denoising loss +17%; the language defaults,
   // per-prompt at 3e-3, pay more fidelity for the same reward)
   shapes: { select: 'global', loraLr: 0.00025, promptsPerCycle: 7, evalPrompts: 7 },
-  // image task: the verified reward; global selection and the LoRA rate of shapes (not yet measured on scenes); a cycle
+  // image task: the verified reward; global selection and the LoRA rate of shapes (on scenes' step-2100 model it wears
+  // the model down from cycle 1-2 on; 5e-5 slowed that on one seed, see docs/diffusion.md); a cycle
   // takes 8 of the 48 prompts, evaluation the first 16 (four of each kind: seen single, seen group, held-out, relation);
   // its learned reward clip-score is the task's own shipped scenes CLIP (`embedded`), not a Hub CLIP
   scenes: { imageReward: 'fidelity', imageRewardModel: 'embedded', select: 'global', loraLr: 0.00025, promptsPerCycle: 8, evalPrompts: 16 },
