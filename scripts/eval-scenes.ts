@@ -9,14 +9,11 @@
  *   Run: node bin/run-ts.mjs scripts/eval-scenes.ts [--seeds 4] [--size 32] [--guidance 3] [--ddim-steps 20] [--grid FILE]
  *        [--model DIR] [--run-dir DIR] [--prompts 'p1; p2']
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_SAMPLER, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
 import { ditSampleImages } from '../src/core/diffusion/dit/sample';
 import { promptTokens } from '../src/core/diffusion/dit/tokens';
-import { unpackDiT, type DiTManifest } from '../src/core/diffusion/dit/weights-io';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { fidelity } from '../src/core/scenes/fidelity';
@@ -25,7 +22,7 @@ import { RunDir } from '../src/node/run-dir';
 import * as tf from '@tensorflow/tfjs';
 import { parsePrompt, SCENE_EVAL_SETS } from '../src/core/scenes';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
-import { writePng } from '../src/node/diffusion-files';
+import { readDiTFolder, writePng } from '../src/node/diffusion-files';
 import { modelDir } from '../src/node/model-files';
 
 const { values } = parseArgs({
@@ -37,8 +34,8 @@ const { values } = parseArgs({
 });
 await initNodeBackend(values.backend as NodeBackend);
 const dir = values.model ?? modelDir('scenes');
-const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as DiTManifest;
-const model = new SceneDiT(manifest.config, unpackDiT(manifest, readFileSync(join(dir, 'weights.bin'))));
+const { manifest, weights } = readDiTFolder(dir);
+const model = new SceneDiT(manifest.config, weights);
 if (values['run-dir']) {
   const run = RunDir.open(values['run-dir']);
   const { state, notes } = run.latestState(run.meta.baseModel);

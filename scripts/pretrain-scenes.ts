@@ -10,8 +10,6 @@
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -21,7 +19,6 @@ import { ditSampleImages } from '../src/core/diffusion/dit/sample';
 import { ditGradientArrays, scenesPretrainBatch, scenesPretrainOptions } from '../src/core/diffusion/dit/scenes-pretrain';
 import { promptTokens } from '../src/core/diffusion/dit/tokens';
 import { drawDiTBatch, meanDiTLoss, type DiTBatch } from '../src/core/diffusion/dit/train';
-import { unpackDiT, type DiTManifest } from '../src/core/diffusion/dit/weights-io';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { Adam } from '../src/core/lm/adam';
@@ -30,7 +27,7 @@ import { ownVariable } from '../src/core/lm/variables';
 import { Rng } from '../src/core/rng';
 import { SCENE_EVAL_SETS, trainingPair } from '../src/core/scenes';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
-import { saveEmbeddedDiT, writePng } from '../src/node/diffusion-files';
+import { readDiTFolder, saveEmbeddedDiT, writePng } from '../src/node/diffusion-files';
 import { modelDir } from '../src/node/model-files';
 
 const { values } = parseArgs({
@@ -50,7 +47,7 @@ const outDir = values.out ?? modelDir('scenes');
 const backend = await initNodeBackend(values.backend as NodeBackend);
 const schedule = cosineSchedule(SCENES_SCHEDULE.steps);
 // --init DIR: start from a saved model of the same shape (e.g. an earlier stage of this recipe) instead of fresh weights
-const init = values.init ? readModel(values.init) : null;
+const init = values.init ? readDiTFolder(values.init) : null;
 if (init && JSON.stringify(init.manifest.config) !== JSON.stringify(C)) throw new Error(`--init ${values.init}: its config differs from the recipe's`);
 const model = new SceneDiT(C, init?.weights, R.seed);
 const vars = model.variables();
@@ -154,17 +151,12 @@ for (; step < steps && performance.now() < deadline; step++) {
   }
 }
 const bytes = await save(step, true);
-console.log(`saved ${outDir} at step ${step} (${(bytes / 1e6).toFixed(2)} MB), held-out loss ${heldLoss.toFixed(4)}${step < steps ? ' (stopped by --minutes)' : ''}`);
-console.log(`done in ${seconds()} s, final loss ${running.toFixed(4)}, held-out loss ${heldLoss.toFixed(4)}`);
+console.log(`saved ${outDir} at step ${step} (${(bytes / 1e6).toFixed(2)} MB), held-out loss ${heldLoss.toFixed(4)}, place contrast ${placeGap.toFixed(3)}${step < steps ? ' (stopped by --minutes)' : ''}`);
+console.log(`done in ${seconds()} s, final loss ${running.toFixed(4)}, held-out loss ${heldLoss.toFixed(4)}, place contrast ${placeGap.toFixed(3)}`);
 opt.dispose();
 model.dispose();
 for (const e of ema) e.dispose();
 for (const h of helpers) h.postMessage('stop');
-
-function readModel(dir: string): { manifest: DiTManifest; weights: Map<string, Float32Array> } {
-  const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as DiTManifest;
-  return { manifest, weights: unpackDiT(manifest, readFileSync(join(dir, 'weights.bin'))) };
-}
 
 /**
  * Does the model put things where the prompt says? Its mean prediction of the clean image from pure noise (t = 999,

@@ -35,17 +35,31 @@ export function saveEmbeddedUNet(
   return data.byteLength;
 }
 
-export async function loadEmbeddedDiT(task: string): Promise<{ model: SceneDiT; manifest: DiTManifest; fingerprint: string }> {
-  const dir = modelDir(task);
+/**
+ * A DiT folder (model.json + weights.bin: the embedded model, a pre-training checkpoint): its manifest, the named
+ * weights and the bytes' fingerprint. Throws with the folder named when a file is missing or unreadable.
+ */
+export function readDiTFolder(dir: string): { manifest: DiTManifest; weights: Map<string, Float32Array>; fingerprint: string } {
   let manifest: DiTManifest;
   let data: Buffer;
   try {
     manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as DiTManifest;
     data = readFileSync(join(dir, 'weights.bin'));
   } catch (e) {
-    throw new Error(`no embedded model for task "${task}" in ${dir} (run: node bin/run-ts.mjs scripts/pretrain-scenes.ts): ${(e as Error).message}`);
+    throw new Error(`no DiT model in ${dir}: ${(e as Error).message}`);
   }
-  return { model: new SceneDiT(manifest.config, unpackDiT(manifest, data)), manifest, fingerprint: weightsFingerprint(data) };
+  return { manifest, weights: unpackDiT(manifest, data), fingerprint: weightsFingerprint(data) };
+}
+
+export async function loadEmbeddedDiT(task: string): Promise<{ model: SceneDiT; manifest: DiTManifest; fingerprint: string }> {
+  let folder: ReturnType<typeof readDiTFolder>;
+  try {
+    folder = readDiTFolder(modelDir(task));
+  } catch (e) {
+    throw new Error(`no embedded model for task "${task}" (run: node bin/run-ts.mjs scripts/pretrain-scenes.ts): ${(e as Error).message}`);
+  }
+  const { manifest, weights, fingerprint } = folder;
+  return { model: new SceneDiT(manifest.config, weights), manifest, fingerprint };
 }
 
 /** An image task's embedded denoiser: the scenes DiT for task scenes, else the task's U-Net. */
