@@ -9,6 +9,7 @@
  * steps and at the end (rows: 3 seen singles, 2 seen groups, 2 relations, 1 held-out; columns: seeds). `--minutes M` stops (and saves) after M minutes
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
+ *        [--init DIR] [--seed N] [--high-noise-share S] (a further stage: start from DIR, another data seed, another share)
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     steps: { type: 'string' }, minutes: { type: 'string' }, backend: { type: 'string', default: 'wasm' },
     grid: { type: 'string' }, 'grid-every': { type: 'string', default: '300' }, out: { type: 'string' },
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
+    seed: { type: 'string' }, 'high-noise-share': { type: 'string' },
     'held-out': { type: 'string', default: '128' },
   },
 });
@@ -57,12 +59,17 @@ const tokens = (prompt: string) => promptTokens(scenesWordIds(prompt), C.maxToke
 const parts = Number(values.workers);
 console.log(`pretrain scenes: ${model.numParams()} params, ${steps} steps of ${R.batchSize} on ${parts} thread(s), backend ${backend}, writing ${outDir}`);
 
+// --seed and --high-noise-share: another data stream (e.g. a further stage from --init) or share of high-t examples
+const batchOptions = {
+  ...scenesPretrainOptions(C),
+  ...(values.seed ? { seed: Number(values.seed) } : {}), ...(values['high-noise-share'] ? { highNoiseShare: Number(values['high-noise-share']) } : {}),
+};
 // gradient workers for parts 1 .. parts - 1 of every batch (this thread computes part 0)
 const tsx = import.meta.resolve('tsx/esm/api');
 const workerFile = new URL('./pretrain-scenes-worker.ts', import.meta.url).href;
 const helpers = Array.from({ length: parts - 1 }, (_, k) => new Worker(
   `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(workerFile)}); })`,
-  { eval: true, workerData: { config: C, part: k + 1, parts, backend } },
+  { eval: true, workerData: { config: C, part: k + 1, parts, backend, batchOptions } },
 ));
 type Reply = { step: number; loss: number; grads: Float32Array[] };
 const replies = helpers.map((h) => {
@@ -74,7 +81,6 @@ const replies = helpers.map((h) => {
     h.postMessage({ step, weights }, weights.map((w) => w.buffer as ArrayBuffer));
   });
 });
-const batchOptions = scenesPretrainOptions(C);
 const partShare = (k: number) => (Math.floor(((k + 1) * R.batchSize) / parts) - Math.floor((k * R.batchSize) / parts)) / R.batchSize;
 
 // fixed held-out batches: pairs of seeds never drawn in training, fixed t and noise
@@ -117,8 +123,8 @@ async function save(step: number, grid: boolean): Promise<number> {
   if (values.grid && grid) await writeGrid(emaModel, values.grid);
   emaModel.dispose();
   return saveEmbeddedDiT('scenes', C, w, {
-    task: 'scenes', seed: R.seed, steps: step, batchSize: R.batchSize, lr: R.lr, backend, emaDecay: R.emaDecay,
-    promptDropout: R.promptDropout, highNoiseShare: R.highNoiseShare, highNoiseFrom: R.highNoiseFrom,
+    task: 'scenes', seed: batchOptions.seed, steps: step, batchSize: R.batchSize, lr: R.lr, backend, emaDecay: R.emaDecay,
+    promptDropout: R.promptDropout, highNoiseShare: batchOptions.highNoiseShare ?? 0, highNoiseFrom: batchOptions.highNoiseFrom ?? 0,
     ...(init ? { initFrom: values.init!, initSteps: Number(init.manifest.meta.steps), initSeconds: Number(init.manifest.meta.seconds) } : {}), trainLoss: Number(running.toFixed(4)), heldOutLoss: Number(heldLoss.toFixed(4)), placeContrast: Number(placeGap.toFixed(4)), seconds: seconds(),
   }, outDir);
 }
