@@ -1,5 +1,8 @@
 // The scenes DiT (src/core/diffusion/dit/): any image side, LoRA as an exact no-op, guidance 1 = the conditional
 // prediction, hand-written gradients = TF.js's, flat tensor counts, model files round trip.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { DiTConfig } from '../src/core/diffusion/dit/config';
@@ -20,6 +23,7 @@ import { defaultConfig } from '../src/core/config/schema';
 import { SCENE_EVAL_SETS } from '../src/core/scenes';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
+import { readDiTFolder, saveEmbeddedDiT } from '../src/node/diffusion-files';
 
 const TINY: DiTConfig = { patch: 4, width: 16, depth: 2, heads: 2, mlpRatio: 2, timeDim: 8, vocabSize: 10, maxTokens: 6, textLayers: 1, imageSize: 32 };
 const schedule = cosineSchedule();
@@ -186,6 +190,27 @@ describe('scenes DiT', () => {
     expect(() => unpackDiT({ ...json, format: 'raftlab-unet/1' } as never, data)).toThrow(/not a raftlab DiT/);
     model.dispose();
     loaded.dispose();
+  });
+
+  it('a model folder is read back by readDiTFolder; a missing or damaged one is refused with the folder named', async () => {
+    const model = new SceneDiT(TINY, undefined, 4);
+    jiggle(model);
+    const dir = mkdtempSync(join(tmpdir(), 'dit-folder-'));
+    try {
+      saveEmbeddedDiT('scenes', TINY, await model.exportWeights(), { steps: 3 }, dir);
+      const { manifest, weights } = readDiTFolder(dir);
+      expect(manifest.meta.steps).toBe(3);
+      const loaded = new SceneDiT(manifest.config, weights);
+      expect(await forwardOf(loaded, 32)).toEqual(await forwardOf(model, 32));
+      loaded.dispose();
+      expect(() => readDiTFolder(join(dir, 'nothing-here'))).toThrow(/no DiT model in .*nothing-here/);
+      const bytes = readFileSync(join(dir, 'weights.bin'));
+      writeFileSync(join(dir, 'weights.bin'), bytes.subarray(0, bytes.length - 8));
+      expect(() => readDiTFolder(dir)).toThrow(new RegExp(`a broken DiT model in ${dir}`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      model.dispose();
+    }
   });
 });
 

@@ -37,7 +37,8 @@ export function saveEmbeddedUNet(
 
 /**
  * A DiT folder (model.json + weights.bin: the embedded model, a pre-training checkpoint): its manifest, the named
- * weights and the bytes' fingerprint. Throws with the folder named when a file is missing or unreadable.
+ * weights and the bytes' fingerprint. Throws with the folder named when a file is missing, unreadable or does not
+ * match its manifest.
  */
 export function readDiTFolder(dir: string): { manifest: DiTManifest; weights: Map<string, Float32Array>; fingerprint: string } {
   let manifest: DiTManifest;
@@ -48,7 +49,11 @@ export function readDiTFolder(dir: string): { manifest: DiTManifest; weights: Ma
   } catch (e) {
     throw new Error(`no DiT model in ${dir}: ${(e as Error).message}`);
   }
-  return { manifest, weights: unpackDiT(manifest, data), fingerprint: weightsFingerprint(data) };
+  try {
+    return { manifest, weights: unpackDiT(manifest, data), fingerprint: weightsFingerprint(data) };
+  } catch (e) {
+    throw new Error(`a broken DiT model in ${dir}: ${(e as Error).message}`);
+  }
 }
 
 export async function loadEmbeddedDiT(task: string): Promise<{ model: SceneDiT; manifest: DiTManifest; fingerprint: string }> {
