@@ -9,7 +9,8 @@
  * steps and at the end (rows: 3 seen singles, 2 seen groups, 2 relations, 1 held-out; columns: seeds). `--minutes M` stops (and saves) after M minutes
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
- *        [--init DIR] [--seed N] [--high-noise-share S] (a further stage: start from DIR, another data seed, another share)
+ *        [--init DIR] [--seed N] [--high-noise-share S] [--high-noise-from T] (a further stage: start from DIR, another
+ *        data seed, another share of the batch at t in [T, 1000))
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -36,7 +37,7 @@ const { values } = parseArgs({
     steps: { type: 'string' }, minutes: { type: 'string' }, backend: { type: 'string', default: 'wasm' },
     grid: { type: 'string' }, 'grid-every': { type: 'string', default: '300' }, out: { type: 'string' },
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
-    seed: { type: 'string' }, 'high-noise-share': { type: 'string' },
+    seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
     'held-out': { type: 'string', default: '128' },
   },
 });
@@ -59,10 +60,12 @@ const tokens = (prompt: string) => promptTokens(scenesWordIds(prompt), C.maxToke
 const parts = Number(values.workers);
 console.log(`pretrain scenes: ${model.numParams()} params, ${steps} steps of ${R.batchSize} on ${parts} thread(s), backend ${backend}, writing ${outDir}`);
 
-// --seed and --high-noise-share: another data stream (e.g. a further stage from --init) or share of high-t examples
+// --seed, --high-noise-share and --high-noise-from: another data stream (e.g. a further stage from --init), another
+// share of the batch drawn at t in [from, T)
 const batchOptions = {
   ...scenesPretrainOptions(C),
   ...(values.seed ? { seed: Number(values.seed) } : {}), ...(values['high-noise-share'] ? { highNoiseShare: Number(values['high-noise-share']) } : {}),
+  ...(values['high-noise-from'] ? { highNoiseFrom: Number(values['high-noise-from']) } : {}),
 };
 // gradient workers for parts 1 .. parts - 1 of every batch (this thread computes part 0)
 const tsx = import.meta.resolve('tsx/esm/api');
