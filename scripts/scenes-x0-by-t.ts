@@ -30,10 +30,11 @@ const S = 32, schedule = cosineSchedule(SCENES_SCHEDULE.steps);
 const pairs = Array.from({ length: 16 }, (_, i) => trainingPair(SCENES_HELD_OUT_SEED + 5000 + i, S));
 const rng = new Rng(5);
 const tiles: Float32Array[] = [];
+// the same 16 images and prompts at every t (only the noise is drawn anew)
+const images = new Float32Array(16 * S * S * 3); pairs.forEach((p, i) => images.set(p.pixels, i * S * S * 3));
+const ids = new Int32Array(pairs.flatMap((p) => [...promptTokens(scenesWordIds(p.prompt), manifest.config.maxTokens)]));
 for (const T of [100, 300, 500, 700, 900]) {
-  const images = new Float32Array(16 * S * S * 3); pairs.forEach((p, i) => images.set(p.pixels, i * S * S * 3));
   const noise = Float32Array.from({ length: images.length }, () => rng.normal());
-  const ids = new Int32Array(pairs.flatMap((p) => [...promptTokens(scenesWordIds(p.prompt), manifest.config.maxTokens)]));
   const ts = new Array(16).fill(T);
   const x0 = tf.tidy(() => {
     const { xt } = noised(images, noise, ts, [16, S, S, 3], schedule);
