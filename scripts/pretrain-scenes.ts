@@ -38,11 +38,12 @@ const { values } = parseArgs({
     grid: { type: 'string' }, 'grid-every': { type: 'string', default: '300' }, out: { type: 'string' },
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
     seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
-    'held-out': { type: 'string', default: '128' },
+    'held-out': { type: 'string', default: '128' }, conv: { type: 'string' },
   },
 });
 const R = SCENES_PRETRAIN;
-const C = SCENES_DIT;
+// --conv C: another width of the conv stem and head (0 = none), to compare designs
+const C = values.conv ? { ...SCENES_DIT, conv: Number(values.conv) } : SCENES_DIT;
 const steps = values.steps ? Number(values.steps) : R.steps;
 const deadline = values.minutes ? performance.now() + Number(values.minutes) * 60_000 : Infinity;
 const saveEvery = Number(values['save-every']);

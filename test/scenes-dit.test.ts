@@ -101,6 +101,32 @@ describe('scenes DiT', () => {
     for (const m of [full, pooled, legacy]) m.dispose();
   });
 
+  it('with the conv stem and head: a fresh model predicts 0, any side works, LoRA adapts the convolutions as an exact no-op, every weight gets a gradient', async () => {
+    const cfg: DiTConfig = { ...TINY, keyPool: 1, conv: 4 };
+    const fresh = new SceneDiT(cfg, undefined, 1);
+    expect((await forwardOf(fresh, 32)).every((v) => v === 0)).toBe(true);
+    fresh.dispose();
+    const model = new SceneDiT(cfg, undefined, 1);
+    jiggle(model);
+    expect(model.weights().get('stem.w')!.shape).toEqual([27, 4]);
+    expect(model.weights().get('patch.w')!.shape).toEqual([4 * 4 * 4, TINY.width]);
+    const y32 = await forwardOf(model, 32);
+    expect((await forwardOf(model, 48)).length).toBe(2 * 48 * 48 * 3);
+    // the same weights without the convolutions are not the same model: the stem's features are what is patchified
+    expect(y32.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+    const x = tf.tensor4d(randn(2 * 32 * 32 * 3, 8), [2, 32, 32, 3]);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(model.forward(x, [10, 700], ids('a red circle', 'two squares')))) as tf.Scalar, model.variables());
+    const flat = Object.entries(grads).filter(([, g]) => tf.max(tf.abs(g)).dataSync()[0] === 0).map(([name]) => name);
+    expect(flat).toEqual([]);
+    tf.dispose([x, grads]);
+    const lora = model.attachLora({ rank: 2, alpha: 4 }, 7);
+    expect(lora.has('stem.w') && lora.has('head1.w') && lora.has('head2.w') && lora.has('head.t.w')).toBe(true);
+    expect(await forwardOf(model, 32)).toEqual(y32);
+    for (const v of lora.variables()) tf.tidy(() => v.assign(tf.add(v, 0.05)));
+    expect(await forwardOf(model, 32)).not.toEqual(y32);
+    model.dispose();
+  });
+
   it('LoRA adapters start as an exact no-op, and change the output once trained', async () => {
     const model = new SceneDiT(TINY, undefined, 1);
     jiggle(model);
@@ -157,8 +183,8 @@ describe('scenes DiT', () => {
     tf.dispose([x, w, b, dy, dx4, gLn, gSilu, refSilu, ...mine, ...ref]);
   });
 
-  it('keeps tensor counts flat across training steps, sampling and the held-out loss', async () => {
-    const model = new SceneDiT(TINY, undefined, 3);
+  it.each([['without', TINY], ['with', { ...TINY, conv: 4 }]] as const)('keeps tensor counts flat across training steps, sampling and the held-out loss (%s the conv stem and head)', async (_, cfg) => {
+    const model = new SceneDiT(cfg, undefined, 3);
     const prompts = ['a red circle', 'two squares'];
     const heldOut = prompts.map((prompt, i) => ({ prompt, pixels: randn(32 * 32 * 3, 20 + i).map((v) => Math.abs(v) % 1) }));
     const den = new ScenesDenoiser(model, { prompts, encode, sampler: { steps: 2, guidance: 2 }, imageSize: 32, heldOut, heldOutSeed: 1 });

@@ -29,7 +29,16 @@ export interface DiTConfig {
    * neighbours (4x fewer keys; image sides then a multiple of 2 x patch). Absent = 2, the first shipped model's.
    */
   keyPool?: 1 | 2;
+  /**
+   * Channels of the full-resolution convolutions around the transformer (0 or absent = none, the first models'):
+   * a 3x3 stem whose features are patchified into the tokens and skipped to the head, and a head of two 3x3
+   * convolutions after the tokens are un-patchified (model.ts). They denoise locally across patch seams.
+   */
+  conv?: number;
 }
+
+/** The conv channels of a config (absent = 0: linear patch embedding and output, as the first models). */
+export const convOf = (c: DiTConfig): number => c.conv ?? 0;
 
 /** The key pooling of a config (absent in the first model's files = 2). */
 export const keyPoolOf = (c: DiTConfig): 1 | 2 => c.keyPool ?? 2;

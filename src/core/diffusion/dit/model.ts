@@ -13,6 +13,10 @@
  *                 WASM runs attention's batched matMuls slowly) and the prompt's tokens (their own projection per
  *                 block): self- and cross-attention in one softmax; x += gate2 * MLP(modulate(LN x)), SiLU.
  *   out:          modulate(LN x) -> linear (zero-initialised) -> un-patchify               (B, S, S, 3)
+ *   conv (optional, `conv` = c channels): a 3x3 convolution stem s = conv(x) (B, S, S, c) replaces the pixels in the
+ *                 patches; the output is un-patchified to c channels, u = that + s + W_t c (a skip at full
+ *                 resolution, a per-channel bias from the condition), then conv(silu(conv(silu(u)))) -> 3 channels
+ *                 (the last zero-initialised): local denoising across the patch seams, as a U-Net's top level does.
  *
  * Everything with weights is a 2-D matMul (ops.ts `linear`, whose gradient WASM runs fast), so training is mostly
  * matMuls on every backend, and LoRA adapters (../lora.ts) sit on every linear layer (the `.w` matrices). The token
@@ -23,7 +27,8 @@ import * as tf from '@tensorflow/tfjs';
 import { mm, oneHotF } from '../../lm/variables';
 import { AdaptableWeights, type WeightInit, type WeightSpec } from '../adaptable-weights';
 import { timestepFeatures } from '../schedule';
-import { keyPoolOf, PAD_ID, type DiTConfig } from './config';
+import { conv3x3 } from '../unet';
+import { convOf, keyPoolOf, PAD_ID, type DiTConfig } from './config';
 import { layerNorm, linear, silu } from './ops';
 import { patchify, posEmbed2d, unpatchify } from './patches';
 
@@ -127,7 +132,9 @@ export class SceneDiT extends AdaptableWeights {
     const temb = this.#linear('time2', silu(this.#linear('time1', tf.tensor2d(timestepFeatures(t, timeDim), [b, timeDim]))));
     const cond = silu(tf.add(temb, this.#linear('pool', text.pooled)) as tf.Tensor2D);
     const pos = tf.tensor3d(posEmbed2d(g, g, C), [1, T, C]);
-    let h = tf.reshape(tf.add(tf.reshape(this.#linear('patch', patchify(x, p)), [b, T, C]), pos), [b * T, C]) as tf.Tensor2D;
+    const cc = convOf(this.config);
+    const stem = cc > 0 ? this.#conv('stem', x) : null;
+    let h = tf.reshape(tf.add(tf.reshape(this.#linear('patch', patchify(stem ?? x, p)), [b, T, C]), pos), [b * T, C]) as tf.Tensor2D;
     const mask = tf.concat([tf.zeros([b, 1, 1, T / (kp * kp)]), text.mask], 3);
     const ada = this.#linear('ada', cond); // (B, 6C), shared by the blocks
     for (let i = 0; i < depth; i++) {
@@ -142,7 +149,16 @@ export class SceneDiT extends AdaptableWeights {
       h = tf.add(h, this.#gate(this.#linear(`b${i}.down`, silu(this.#linear(`b${i}.up`, this.#modulate(h, sh2!, sc2!)))), g2!));
     }
     const [shf, scf] = tf.split(this.#linear('final.ada', cond), 2, 1) as tf.Tensor2D[];
-    return unpatchify(this.#linear('final.out', this.#modulate(h, shf!, scf!)), b, size, p);
+    const out = unpatchify(this.#linear('final.out', this.#modulate(h, shf!, scf!)), b, size, p);
+    if (!stem) return out;
+    const bias = tf.reshape(this.#linear('head.t', cond), [b, 1, 1, cc]);
+    const u = tf.add(tf.add(out, stem), bias) as tf.Tensor4D;
+    return this.#conv('head2', silu(this.#conv('head1', silu(u))));
+  }
+
+  /** 3x3 'same' convolution (weights `name.w` (9 in, out), bias `name.b`) of x (B, S, S, in). */
+  #conv(name: string, x: tf.Tensor4D): tf.Tensor4D {
+    return tf.add(conv3x3(x, this.weight(name)), this.param(`${name}.b`)) as tf.Tensor4D;
   }
 
   /** encodeText then denoise. Call inside tf.tidy. */
@@ -177,7 +193,9 @@ function ditSpec(config: DiTConfig): WeightSpec {
   dense('time1', timeDim, C);
   dense('time2', C, C);
   dense('pool', C, C);
-  dense('patch', patch * patch * 3, C);
+  const cc = convOf(config);
+  if (cc > 0) dense('stem', 9 * 3, cc);
+  dense('patch', patch * patch * (cc || 3), C);
   dense('ada', C, 6 * C, 'zero');
   for (let i = 0; i < depth; i++) {
     out.push([`b${i}.ada`, [6 * C], 'zero']);
@@ -189,6 +207,12 @@ function ditSpec(config: DiTConfig): WeightSpec {
     dense(`b${i}.down`, mlpRatio * C, C);
   }
   dense('final.ada', C, 2 * C, 'zero');
-  dense('final.out', C, patch * patch * 3, 'zero');
+  if (cc > 0) {
+    // the last convolution starts at zero (a fresh model predicts 0, as without convolutions)
+    dense('final.out', C, patch * patch * cc);
+    dense('head.t', C, cc, 'zero');
+    dense('head1', 9 * cc, cc);
+    dense('head2', 9 * cc, 3, 'zero');
+  } else dense('final.out', C, patch * patch * 3, 'zero');
   return out;
 }
