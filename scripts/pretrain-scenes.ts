@@ -9,7 +9,7 @@
  * steps and at the end (rows: 3 seen singles, 2 seen groups, 2 relations, 1 held-out; columns: seeds). `--minutes M` stops (and saves) after M minutes
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
- *        [--init DIR] [--seed N] [--high-noise-share S] [--high-noise-from T] (a further stage: start from DIR, another
+ *        [--init DIR [--init-matching]] [--conv C] [--seed N] [--high-noise-share S] [--high-noise-from T] (a further stage: start from DIR, another
  *        data seed, another share of the batch at t in [T, 1000))
  */
 import { parseArgs } from 'node:util';
@@ -38,7 +38,7 @@ const { values } = parseArgs({
     grid: { type: 'string' }, 'grid-every': { type: 'string', default: '300' }, out: { type: 'string' },
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
     seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
-    'held-out': { type: 'string', default: '128' }, conv: { type: 'string' },
+    'held-out': { type: 'string', default: '128' }, conv: { type: 'string' }, 'init-matching': { type: 'boolean' },
   },
 });
 const R = SCENES_PRETRAIN;
@@ -52,8 +52,19 @@ const backend = await initNodeBackend(values.backend as NodeBackend);
 const schedule = cosineSchedule(SCENES_SCHEDULE.steps);
 // --init DIR: start from a saved model of the same shape (e.g. an earlier stage of this recipe) instead of fresh weights
 const init = values.init ? readDiTFolder(values.init) : null;
-if (init && JSON.stringify(init.manifest.config) !== JSON.stringify(C)) throw new Error(`--init ${values.init}: its config differs from the recipe's`);
-const model = new SceneDiT(C, init?.weights, R.seed);
+// --init-matching: the init folder may have another config; its weights whose names and sizes match are copied, the rest fresh
+const matching = values['init-matching'] === true;
+if (init && !matching && JSON.stringify(init.manifest.config) !== JSON.stringify(C)) throw new Error(`--init ${values.init}: its config differs from the recipe's`);
+const model = new SceneDiT(C, matching ? undefined : init?.weights, R.seed);
+if (init && matching) {
+  const fresh: string[] = [];
+  for (const [name, v] of model.weights()) {
+    const w = init.weights.get(name);
+    if (w && w.length === v.size) tf.tidy(() => v.assign(tf.tensor(w, v.shape)));
+    else fresh.push(name);
+  }
+  console.log(`--init-matching ${values.init}: fresh ${fresh.join(', ') || 'none'}`);
+}
 const vars = model.variables();
 const ema = vars.map((v) => tf.tidy(() => ownVariable(tf.clone(v), `ema/${v.name}`, false)));
 const names = [...model.weights().keys()];

@@ -7,25 +7,17 @@ import { checkConfig, DEFAULT_CONFIG, fieldOf, formatFieldValue, parseFieldValue
 import { decodeConfigHash, encodeConfigHash } from '../src/core/config/url';
 import { decodeTaskLink, encodeTaskLink, MAX_TASK_LINK_CHARS } from '../src/core/config/task-link';
 import { builtinScorer } from '../src/core/tasks/custom/builtins';
-import { nestedQuantifier, parseTaskDocument, taskDocumentJson, TaskDocumentError, type RewardTerm } from '../src/core/tasks/custom/document';
+import { nestedQuantifier, parseTaskDocument, taskDocumentJson, type RewardTerm } from '../src/core/tasks/custom/document';
 import { detectPromptFormat, parsePromptFile } from '../src/core/tasks/custom/prompts';
 import { createCustomTask, splitRows } from '../src/core/tasks/custom/task';
 import { cutAtStop } from '../src/core/lm/stop';
 import { RaftEngine } from '../src/core/raft/engine';
-import { charTokenizer, tinyConfig, tinyModel } from './helpers';
+import { charTokenizer, refusalOf, tinyConfig, tinyModel } from './helpers';
 
 const doc = (over: Record<string, unknown> = {}) => ({
   raftlabTask: 1, name: 'mention a part', prompts: [{ prompt: 'the film', topic: 'plot' }, 'the cast', 'a story', 'we saw'], reward: { kind: 'builtin', name: 'json' }, ...over,
 });
-const problem = (v: unknown) => {
-  try {
-    parseTaskDocument(v);
-  } catch (e) {
-    expect(e).toBeInstanceOf(TaskDocumentError);
-    return (e as Error).message;
-  }
-  throw new Error('parsed');
-};
+const problem = (v: unknown) => refusalOf(parseTaskDocument, v);
 
 describe('task document', () => {
   it('fills the defaults and is canonical: parse(serialize(doc)) serializes the same', () => {

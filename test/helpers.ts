@@ -1,6 +1,7 @@
 // Small fixtures for unit tests: a character tokenizer, a toy task and a tiny random GPT.
 import { DEFAULT_CONFIG, type RunConfig } from '../src/core/config/schema';
 import { Gpt, type GptConfig } from '../src/core/models/gpt2/model';
+import { TaskDocumentError } from '../src/core/tasks/custom/document';
 import type { Task, Tokenizer } from '../src/core/tasks/types';
 
 const CHARS = ' abcdefghijklmnopqrstuvwxyz.';
@@ -45,4 +46,15 @@ export function tinyConfig(over: Partial<RunConfig> = {}): RunConfig {
     lr: 1e-2,
     ...over,
   };
+}
+
+/** The message a task document parser refuses `v` with (a TaskDocumentError); throws if it parses. */
+export function refusalOf(parse: (v: unknown) => unknown, v: unknown): string {
+  try {
+    parse(v);
+  } catch (e) {
+    if (!(e instanceof TaskDocumentError)) throw e;
+    return e.message;
+  }
+  throw new Error('parsed');
 }

@@ -19,11 +19,11 @@ import { UNet } from '../src/core/diffusion/unet';
 import { imageRunReward, prepareImageRun } from '../src/core/run/prepare';
 import { scenesRunRewarder, trainingPair } from '../src/core/scenes';
 import { anyTaskDocumentJson, parseAnyTaskDocument } from '../src/core/tasks/custom/any-document';
-import { TaskDocumentError } from '../src/core/tasks/custom/document';
 import { imageDocumentReward, type ImageTaskDocument } from '../src/core/tasks/custom/image-document';
 import { imageTaskOf } from '../src/core/tasks/run-kind';
 import { loadSceneClip } from '../src/node/scenes-clip-files';
 import { taskDocumentFromFiles } from '../src/node/task-files';
+import { refusalOf } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'raftlab-image-doc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,15 +33,7 @@ const scenesDoc = (over: Record<string, unknown> = {}) => ({
   prompts: ['a red circle on the left', 'two small red squares on the left', 'a red triangle on the left'],
   reward: { terms: [{ name: 'fidelity', weight: 0.7 }, { name: 'clip-score', weight: 0.3 }] }, ...over,
 });
-const problem = (v: unknown) => {
-  try {
-    parseAnyTaskDocument(v);
-  } catch (e) {
-    expect(e).toBeInstanceOf(TaskDocumentError);
-    return (e as Error).message;
-  }
-  throw new Error('parsed');
-};
+const problem = (v: unknown) => refusalOf(parseAnyTaskDocument, v);
 /** The CLI's parse with its task-file reader, as raftlab run does it. */
 const cli = (args: string[]) => parseCliArgs(['run', ...args], (o) => {
   const doc = taskDocumentFromFiles(o);
