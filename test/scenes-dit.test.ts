@@ -105,6 +105,7 @@ describe('scenes DiT', () => {
     const cfg: DiTConfig = { ...TINY, keyPool: 1, conv: 4 };
     const fresh = new SceneDiT(cfg, undefined, 1);
     expect((await forwardOf(fresh, 32)).every((v) => v === 0)).toBe(true);
+    expect(() => new SceneDiT({ ...cfg, conv: 2.5 })).toThrow(/conv must be a whole number/);
     fresh.dispose();
     const model = new SceneDiT(cfg, undefined, 1);
     jiggle(model);

@@ -51,6 +51,8 @@ export class SceneDiT extends AdaptableWeights {
   /** Fresh weights from `seed`, or the given named weights (e.g. loaded from files). LoRA adapts every linear layer (`*.w`). */
   constructor(config: DiTConfig, weights?: ReadonlyMap<string, Float32Array>, seed = 1) {
     if (config.width % config.heads !== 0 || config.width % 4 !== 0) throw new Error('DiT: width must be a multiple of 4 and of heads');
+    const cc = convOf(config);
+    if (!(Number.isInteger(cc) && cc >= 0 && cc <= 256)) throw new Error(`DiT: conv must be a whole number of channels from 0 (none) to 256 (got ${cc})`);
     super(ditSpec(config), weights, seed, { what: 'DiT', prefix: `dit${nextId++}`, loraLabel: 'dit/lora', adapts: (name) => name.endsWith('.w') });
     this.config = config;
   }
