@@ -9,7 +9,7 @@
  * steps and at the end (rows: 3 seen singles, 2 seen groups, 2 relations, 1 held-out; columns: seeds). `--minutes M` stops (and saves) after M minutes
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
- *        [--init DIR [--init-matching]] [--conv C] [--seed N] [--high-noise-share S] [--high-noise-from T] (a further stage: start from DIR, another
+ *        [--init DIR [--init-matching]] [--conv C] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only] (a further stage: start from DIR, another
  *        data seed, another share of the batch at t in [T, 1000))
  */
 import { parseArgs } from 'node:util';
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
     seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
     'held-out': { type: 'string', default: '128' }, conv: { type: 'string' }, 'init-matching': { type: 'boolean' },
+    'singles-only': { type: 'boolean' },
   },
 });
 const R = SCENES_PRETRAIN;
@@ -78,6 +79,8 @@ const batchOptions = {
   ...scenesPretrainOptions(C),
   ...(values.seed ? { seed: Number(values.seed) } : {}), ...(values['high-noise-share'] ? { highNoiseShare: Number(values['high-noise-share']) } : {}),
   ...(values['high-noise-from'] ? { highNoiseFrom: Number(values['high-noise-from']) } : {}),
+  // --singles-only: every training caption one object (a probe; the held-out loss stays on the whole grammar)
+  ...(values['singles-only'] ? { singlesOnly: true } : {}),
 };
 // gradient workers for parts 1 .. parts - 1 of every batch (this thread computes part 0)
 const tsx = import.meta.resolve('tsx/esm/api');
@@ -140,6 +143,7 @@ async function save(step: number, grid: boolean): Promise<number> {
   return saveEmbeddedDiT('scenes', C, w, {
     task: 'scenes', seed: batchOptions.seed, steps: step, batchSize: R.batchSize, lr: R.lr, backend, emaDecay: R.emaDecay,
     promptDropout: R.promptDropout, highNoiseShare: batchOptions.highNoiseShare ?? 0, highNoiseFrom: batchOptions.highNoiseFrom ?? 0,
+    ...(batchOptions.singlesOnly ? { singlesOnly: true } : {}),
     ...(init ? { initFrom: values.init!, initSteps: Number(init.manifest.meta.steps), initSeconds: Number(init.manifest.meta.seconds) } : {}), trainLoss: Number(running.toFixed(4)), heldOutLoss: Number(heldLoss.toFixed(4)), placeContrast: Number(placeGap.toFixed(4)), seconds: seconds(),
   }, outDir);
 }

@@ -4,7 +4,7 @@ import { Rng } from '../src/core/rng';
 import {
   apart, BACKGROUND, COLOUR_RGB, COLOURS, describeSpec, encodePrompt, isHeldOut, isHeldOutScene, parsePrompt,
   PLACES, PLURALS, renderScene, sampleCaption, sampleScene, SCENE_EVAL_SETS, SCENE_MAX_WORDS, SCENE_VOCAB,
-  ScenePromptError, SHAPES, SIZES, trainingPair, type SceneSpec,
+  isSingleObject, ScenePromptError, SHAPES, SIZES, trainingPair, type SceneSpec,
   objectHalfBox as halfBoxOf,
 } from '../src/core/scenes';
 
@@ -142,6 +142,23 @@ describe('scenes hold-out and evaluation sets', () => {
     const rng = new Rng(1);
     const drawn = Array.from({ length: 2000 }, () => sampleScene(sampleCaption(rng).spec, rng));
     expect(drawn.some(isHeldOutScene)).toBe(true);
+  });
+
+  it('a training sampler narrowed to single objects draws only those, seeded, and still outside the hold-out', () => {
+    expect(isSingleObject(parsePrompt('a red circle on the left'))).toBe(true);
+    expect(isSingleObject(parsePrompt('one small square'))).toBe(true);
+    expect(isSingleObject(parsePrompt('two red circles'))).toBe(false);
+    expect(isSingleObject(parsePrompt('circles'))).toBe(false);
+    expect(isSingleObject(parsePrompt('a red circle left of a blue square'))).toBe(false);
+    const whole = Array.from({ length: 300 }, (_, s) => trainingPair(s, 8));
+    expect(whole.some((p) => !isSingleObject(p.spec))).toBe(true);
+    for (let s = 0; s < 300; s++) {
+      const p = trainingPair(s, 8, isSingleObject);
+      expect(isSingleObject(p.spec)).toBe(true);
+      expect(p.scene.objects).toHaveLength(1);
+      expect(isHeldOut(p.spec) || isHeldOutScene(p.scene)).toBe(false);
+      expect(trainingPair(s, 8, isSingleObject)).toEqual(p);
+    }
   });
 
   it('the evaluation sets parse, name every attribute, and sit on the right side of the hold-out', () => {

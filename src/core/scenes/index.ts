@@ -56,12 +56,18 @@ export interface TrainingPair {
   pixels: Float32Array;
 }
 
-/** The training pair of a seed: a caption outside the hold-out, a scene drawn for it (also outside), its image. */
-export function trainingPair(seed: number, size = 32): TrainingPair {
+/** A caption of one object ("a red circle on the left", "one small square"): no group of two or three, no relation. */
+export const isSingleObject = (spec: SceneSpec): boolean => spec.kind === 'group' && spec.count === 1;
+
+/**
+ * The training pair of a seed: a caption outside the hold-out, a scene drawn for it (also outside), its image.
+ * `accept` narrows the captions (e.g. single objects only, a pre-training probe); captions it refuses are redrawn.
+ */
+export function trainingPair(seed: number, size = 32, accept?: (spec: SceneSpec) => boolean): TrainingPair {
   const rng = Rng.derive(seed, 'scenes/training-pair');
   for (;;) {
     const { prompt, spec } = sampleCaption(rng);
-    if (isHeldOut(spec)) continue;
+    if (isHeldOut(spec) || (accept && !accept(spec))) continue;
     for (let attempt = 0; attempt < 20; attempt++) {
       const scene = sampleScene(spec, rng);
       if (!isHeldOutScene(scene)) return { prompt, spec, scene, pixels: renderScene(scene, size) };

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../rng';
-import { trainingPair } from '../../scenes';
+import { isSingleObject, trainingPair } from '../../scenes';
 import type { NoiseSchedule } from '../schedule';
 import type { SceneDiT } from './model';
 import { SCENES_PRETRAIN, scenesWordIds } from './recipe';
@@ -27,6 +27,8 @@ export interface PretrainBatchOptions {
    */
   highNoiseShare?: number;
   highNoiseFrom?: number;
+  /** Only captions of one object (a probe of whether the grammar's mixture spreads the model thin). */
+  singlesOnly?: boolean;
 }
 
 /** Part `part` (0-based) of `parts` of step `step`'s batch (the parts' sizes differ by at most one). */
@@ -39,7 +41,7 @@ export function scenesPretrainBatch(step: number, part: number, parts: number, o
   const images: Float32Array[] = [];
   const ids: Int32Array[] = [];
   for (let i = from; i < to; i++) {
-    const pair = trainingPair(o.seed * 1_000_000 + step * o.batchSize + i, o.imageSize);
+    const pair = trainingPair(o.seed * 1_000_000 + step * o.batchSize + i, o.imageSize, o.singlesOnly ? isSingleObject : undefined);
     images.push(pair.pixels);
     ids.push(rng.chance(o.promptDropout) ? nul : promptTokens(scenesWordIds(pair.prompt), o.maxTokens));
   }
