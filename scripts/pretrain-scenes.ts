@@ -9,7 +9,7 @@
  * steps and at the end (rows: 3 seen singles, 2 seen groups, 2 relations, 1 held-out; columns: seeds). `--minutes M` stops (and saves) after M minutes
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
- *        [--init DIR [--init-matching]] [--conv C] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only] (a further stage: start from DIR, another
+ *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only] (a further stage: start from DIR, another
  *        data seed, another share of the batch at t in [T, 1000))
  */
 import { parseArgs } from 'node:util';
@@ -38,13 +38,14 @@ const { values } = parseArgs({
     grid: { type: 'string' }, 'grid-every': { type: 'string', default: '300' }, out: { type: 'string' },
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
     seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
-    'held-out': { type: 'string', default: '128' }, conv: { type: 'string' }, 'init-matching': { type: 'boolean' },
+    'held-out': { type: 'string', default: '128' }, conv: { type: 'string' }, alibi: { type: 'string' }, 'init-matching': { type: 'boolean' },
     'singles-only': { type: 'boolean' },
   },
 });
 const R = SCENES_PRETRAIN;
-// --conv C: another width of the conv stem and head (0 = none), to compare designs
-const C = values.conv ? { ...SCENES_DIT, conv: Number(values.conv) } : SCENES_DIT;
+// --conv C: another width of the conv stem and head (0 = none); --alibi M: the attention's distance bias (0 = none);
+// to compare designs
+const C = { ...SCENES_DIT, ...(values.conv ? { conv: Number(values.conv) } : {}), ...(values.alibi ? { alibi: Number(values.alibi) } : {}) };
 const steps = values.steps ? Number(values.steps) : R.steps;
 const deadline = values.minutes ? performance.now() + Number(values.minutes) * 60_000 : Infinity;
 const saveEvery = Number(values['save-every']);

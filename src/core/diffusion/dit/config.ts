@@ -35,10 +35,20 @@ export interface DiTConfig {
    * convolutions after the tokens are un-patchified (model.ts). They denoise locally across patch seams.
    */
   conv?: number;
+  /**
+   * A fixed 2-D distance bias on the image self-attention (ALiBi, Press et al. 2022, on the patch grid): head h adds
+   * -alibi / 2^h x (the distance between the query's and the key's patch, in patches) to its logits, so the first
+   * heads look near and the last far, at any image size; the prompt's keys get none. 0 or absent = none (the first
+   * models).
+   */
+  alibi?: number;
 }
 
 /** The conv channels of a config (absent = 0: linear patch embedding and output, as the first models). */
 export const convOf = (c: DiTConfig): number => c.conv ?? 0;
+
+/** The distance-bias slope of a config's first head (absent = 0: no bias, as the first models). */
+export const alibiOf = (c: DiTConfig): number => c.alibi ?? 0;
 
 /** The key pooling of a config (absent in the first model's files = 2). */
 export const keyPoolOf = (c: DiTConfig): 1 | 2 => c.keyPool ?? 2;

@@ -12,6 +12,7 @@
  *                 image tokens averaged over 2 x 2 neighbours (PVT's spatial reduction: 4x fewer image keys, since
  *                 WASM runs attention's batched matMuls slowly) and the prompt's tokens (their own projection per
  *                 block): self- and cross-attention in one softmax; x += gate2 * MLP(modulate(LN x)), SiLU.
+ *                 With `alibi` = m, head h adds -m / 2^h x the query-key patch distance to its image logits.
  *   out:          modulate(LN x) -> linear (zero-initialised) -> un-patchify               (B, S, S, 3)
  *   conv (optional, `conv` = c channels): a 3x3 convolution stem s = conv(x) (B, S, S, c) replaces the pixels in the
  *                 patches; the output is un-patchified to c channels, u = that + s + W_t c (a skip at full
@@ -28,9 +29,9 @@ import { mm, oneHotF } from '../../lm/variables';
 import { AdaptableWeights, type WeightInit, type WeightSpec } from '../adaptable-weights';
 import { timestepFeatures } from '../schedule';
 import { conv3x3 } from '../unet';
-import { convOf, keyPoolOf, PAD_ID, type DiTConfig } from './config';
+import { alibiOf, convOf, keyPoolOf, PAD_ID, type DiTConfig } from './config';
 import { layerNorm, linear, silu } from './ops';
-import { patchify, posEmbed2d, unpatchify } from './patches';
+import { distanceBias, patchify, posEmbed2d, unpatchify } from './patches';
 
 /** The prompt as the image transformer reads it (from encodeText; valid until disposed). */
 export interface TextContext {
@@ -53,6 +54,8 @@ export class SceneDiT extends AdaptableWeights {
     if (config.width % config.heads !== 0 || config.width % 4 !== 0) throw new Error('DiT: width must be a multiple of 4 and of heads');
     const cc = convOf(config);
     if (!(Number.isInteger(cc) && cc >= 0 && cc <= 256)) throw new Error(`DiT: conv must be a whole number of channels from 0 (none) to 256 (got ${cc})`);
+    const slope = alibiOf(config);
+    if (!(Number.isFinite(slope) && slope >= 0 && slope <= 16)) throw new Error(`DiT: alibi must be a slope from 0 (none) to 16 (got ${slope})`);
     super(ditSpec(config), weights, seed, { what: 'DiT', prefix: `dit${nextId++}`, loraLabel: 'dit/lora', adapts: (name) => name.endsWith('.w') });
     this.config = config;
   }
@@ -137,7 +140,10 @@ export class SceneDiT extends AdaptableWeights {
     const cc = convOf(this.config);
     const stem = cc > 0 ? this.#conv('stem', x) : null;
     let h = tf.reshape(tf.add(tf.reshape(this.#linear('patch', patchify(stem ?? x, p)), [b, T, C]), pos), [b * T, C]) as tf.Tensor2D;
-    const mask = tf.concat([tf.zeros([b, 1, 1, T / (kp * kp)]), text.mask], 3);
+    const keyMask = tf.concat([tf.zeros([b, 1, 1, T / (kp * kp)]), text.mask], 3);
+    const slope = alibiOf(this.config);
+    const L = text.mask.shape[3];
+    const mask = slope > 0 ? tf.add(keyMask, tf.tensor4d(distanceBias(g, kp, this.config.heads, slope, L), [1, this.config.heads, T, T / (kp * kp) + L])) : keyMask;
     const ada = this.#linear('ada', cond); // (B, 6C), shared by the blocks
     for (let i = 0; i < depth; i++) {
       const [sh1, sc1, g1, sh2, sc2, g2] = tf.split(tf.add(ada, this.param(`b${i}.ada`)), 6, 1) as tf.Tensor2D[];

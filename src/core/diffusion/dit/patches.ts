@@ -51,3 +51,32 @@ export function posEmbed2d(gh: number, gw: number, dim: number): Float32Array {
   cache.set(key, out);
   return out;
 }
+
+const biasCache = new Map<string, Float32Array>();
+
+/**
+ * The 2-D ALiBi logit bias (heads, g * g, keys + textKeys) of a g x g grid of query patches: head h gets
+ * -slope / 2^h x the Euclidean distance (in patches) from the query to the key, whose position is the centre of
+ * the keyPool x keyPool patches it averages; the last `textKeys` keys (the prompt's) get 0.
+ */
+export function distanceBias(g: number, keyPool: number, heads: number, slope: number, textKeys: number): Float32Array {
+  const key = `${g}/${keyPool}/${heads}/${slope}/${textKeys}`;
+  const hit = biasCache.get(key);
+  if (hit) return hit;
+  const kg = g / keyPool;
+  const keys = kg * kg + textKeys;
+  const out = new Float32Array(heads * g * g * keys);
+  for (let h = 0; h < heads; h++) {
+    const m = slope / 2 ** h;
+    for (let q = 0; q < g * g; q++) {
+      const qy = Math.floor(q / g), qx = q % g;
+      const row = (h * g * g + q) * keys;
+      for (let k = 0; k < kg * kg; k++) {
+        const ky = Math.floor(k / kg) * keyPool + (keyPool - 1) / 2, kx = (k % kg) * keyPool + (keyPool - 1) / 2;
+        out[row + k] = -m * Math.hypot(qy - ky, qx - kx);
+      }
+    }
+  }
+  biasCache.set(key, out);
+  return out;
+}
