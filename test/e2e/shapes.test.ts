@@ -4,7 +4,7 @@
  * through the link's `ddim=4`) runs with Step (cycle 0) then Run (cycle 1) to the end, and Reset clears it; the image grid shows pictures with kept marks, the compare view
  * pairs cycle 0 with cycle 1, and the stats table has cycles 0 and 1 with finite numbers (held-out loss in place of
  * perplexity); the run is listed in Saved runs and, opened after Reset, shows its eval thumbnails from IndexedDB.
- * A second, smaller run is stepped to cycle 0, reset, and resumed from its checkpoint in Saved runs to the end.
+ * A second, smaller run (on WASM) is stepped to cycle 0, reset, and resumed from its checkpoint in Saved runs to the end.
  * Skipped (with a message) when Chromium is missing; see DEVELOPERS.md.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -146,7 +146,9 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
     const page = await browser.newPage({ ...PAGE_OPTIONS, viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => (errors.push(e.message), console.error('page error:', e.message)));
-    await page.goto(`${baseUrl}index.html${TINY.replace('ddim=4', 'ddim=2').replace('seed=1', 'seed=2')}`);
+    // on WASM: resuming is the same on every backend, and the first test covers WebGPU (SwiftShader's shader compiles
+    // would double this test's time)
+    await page.goto(`${baseUrl}index.html${TINY.replace('backend=webgpu', 'backend=wasm').replace('ddim=4', 'ddim=2').replace('seed=1', 'seed=2')}`);
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     const status = (...want: string[]) =>
       page.waitForFunction((w) => w.includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), want, { timeout: RUN_TIMEOUT, polling: 250 });
