@@ -3,7 +3,7 @@
 // the schema's handling of task custom.
 import { deflateSync, strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { checkConfig, DEFAULT_CONFIG, fieldOf, formatFieldValue, parseFieldValue, withTask } from '../src/core/config/schema';
+import { checkConfig, DEFAULT_CONFIG, fieldOf, formatFieldValue, parseFieldValue, withTask, withTaskDoc } from '../src/core/config/schema';
 import { decodeConfigHash, encodeConfigHash } from '../src/core/config/url';
 import { decodeTaskLink, encodeTaskLink, MAX_TASK_LINK_CHARS } from '../src/core/config/task-link';
 import { builtinScorer } from '../src/core/tasks/custom/builtins';
@@ -86,6 +86,22 @@ describe('a task in a link', () => {
     const back = decodeConfigHash(hash);
     expect(back.problems).toEqual([]);
     expect(back.config).toEqual(config);
+  });
+
+  it('a built-in task chosen after a custom one leaves the document behind: its config checks clean and its link has no td', () => {
+    const json = taskDocumentJson(parseTaskDocument(doc()));
+    const custom = withTaskDoc(withTask(DEFAULT_CONFIG, 'custom'), json);
+    expect(checkConfig(custom)).toEqual([]);
+    for (const task of ['sentiment', 'scenes'] as const) {
+      const built = withTask({ ...custom, seed: 4 }, task);
+      expect(built.taskDoc).toBe('');
+      expect(built.seed).toBe(4);
+      expect(checkConfig(built)).toEqual([]);
+      expect(encodeConfigHash(built)).not.toContain('td=');
+      expect(built).toEqual({ ...withTask(DEFAULT_CONFIG, task), seed: 4 });
+    }
+    // a link that names a built-in task and a document is still refused: the document is for task custom
+    expect(checkConfig({ ...withTask(DEFAULT_CONFIG, 'sentiment'), taskDoc: json }).map((p) => p.message)).toEqual([expect.stringMatching(/a task document is for task custom, not sentiment/)]);
   });
 
   it('refuses an over-long link, a damaged one and a deflate bomb, as text', () => {

@@ -107,10 +107,12 @@ function rebase(config: RunConfig, from: RunConfig, to: RunConfig, set: Partial<
 
 /**
  * The config switched to another task: fields still at the old task's defaults take the new task's defaults; fields
- * the user changed keep their values.
+ * the user changed keep their values. A built-in task leaves the task document behind (a document is task custom's
+ * only; the lab's editor and saved tasks keep theirs).
  */
 export function withTask(config: RunConfig, task: TaskName): RunConfig {
-  return rebase(config, runDefaults(config.task, config.model, config.taskDoc), runDefaults(task, config.model, config.taskDoc), { task });
+  const taskDoc = task === 'custom' ? config.taskDoc : '';
+  return rebase(config, runDefaults(config.task, config.model, config.taskDoc), runDefaults(task, config.model, taskDoc), { task, taskDoc });
 }
 
 /** The config switched to another model, the same way (a Hub model brings LoRA with it, unless lora was set). */
