@@ -138,6 +138,10 @@ describe('scenes DiT', () => {
     expect([...b.slice(15, 20)].map((v) => +v.toFixed(6))).toEqual([-Math.SQRT2, -1, -1, 0, 0].map((v) => +v.toFixed(6)));
     // pooled keys sit at the centre of the 2 x 2 patches they average: on a 2 x 2 grid one key at (0.5, 0.5)
     expect([...distanceBias(2, 2, 1, 1, 0)].map((v) => +v.toFixed(6))).toEqual(new Array(4).fill(+(-Math.SQRT1_2).toFixed(6)));
+    // on a 4 x 4 grid, 4 pooled keys in pool2x2's row-major order at (0.5, 0.5), (0.5, 2.5), (2.5, 0.5), (2.5, 2.5):
+    // query 3 at (0, 3) is 2.55 / 0.71 / 3.54 / 2.55 patches from them
+    expect([...distanceBias(4, 2, 1, 1, 0).slice(3 * 4, 4 * 4)].map((v) => +v.toFixed(4))).toEqual(
+      [Math.hypot(0.5, 2.5), Math.hypot(0.5, 0.5), Math.hypot(2.5, 2.5), Math.hypot(2.5, 0.5)].map((v) => +(-v).toFixed(4)));
     expect(() => new SceneDiT({ ...TINY, alibi: -1 })).toThrow(/alibi must be a slope/);
     expect(() => new SceneDiT({ ...TINY, alibi: Number.NaN })).toThrow(/alibi must be a slope/);
     const plain = new SceneDiT({ ...TINY, keyPool: 1 }, undefined, 1);
@@ -149,7 +153,12 @@ describe('scenes DiT', () => {
     expect(await forwardOf(zero, 32)).toEqual(a);
     expect((await forwardOf(biased, 32)).some((v, i) => Math.abs(v - a[i]!) > 1e-4)).toBe(true);
     expect((await forwardOf(biased, 48)).length).toBe(2 * 48 * 48 * 3);
-    for (const m of [plain, biased, zero]) m.dispose();
+    // with pooled keys too
+    const pooled = new SceneDiT({ ...TINY, keyPool: 2 }, w);
+    const pooledBiased = new SceneDiT({ ...TINY, keyPool: 2, alibi: 1 }, w);
+    const p = await forwardOf(pooled, 32);
+    expect((await forwardOf(pooledBiased, 32)).some((v, i) => Math.abs(v - p[i]!) > 1e-4)).toBe(true);
+    for (const m of [plain, biased, zero, pooled, pooledBiased]) m.dispose();
   });
 
   it('LoRA adapters start as an exact no-op, and change the output once trained', async () => {
