@@ -150,6 +150,7 @@ describe.skipIf(!baseUrl)('the shapes image task in Chromium', () => {
     // would double this test's time)
     await page.goto(`${baseUrl}index.html${TINY.replace('backend=webgpu', 'backend=wasm').replace('ddim=4', 'ddim=2').replace('seed=1', 'seed=2')}`);
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('backend').textContent()).toBe('wasm');
     const status = (...want: string[]) =>
       page.waitForFunction((w) => w.includes(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), want, { timeout: RUN_TIMEOUT, polling: 250 });
     await page.getByRole('button', { name: 'Step', exact: true }).click();
