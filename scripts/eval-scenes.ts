@@ -10,17 +10,16 @@
  *        [--model DIR] [--run-dir DIR] [--prompts 'p1; p2']
  */
 import { parseArgs } from 'node:util';
+import { evalItems, evalLine, evalScore } from '../src/core/diffusion/dit/eval-items';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
-import { SCENES_SAMPLER, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
+import { SCENES_SAMPLER, SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
 import { ditSampleImages } from '../src/core/diffusion/dit/sample';
-import { promptTokens } from '../src/core/diffusion/dit/tokens';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
-import { fidelity } from '../src/core/scenes/fidelity';
 import { scenePromptList } from '../src/core/scenes/prompt-list';
 import { RunDir } from '../src/node/run-dir';
 import * as tf from '@tensorflow/tfjs';
-import { parsePrompt, SCENE_EVAL_SETS } from '../src/core/scenes';
+import { SCENE_EVAL_SETS } from '../src/core/scenes';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
 import { readDiTFolder, writePng } from '../src/node/diffusion-files';
 import { modelDir } from '../src/node/model-files';
@@ -59,11 +58,8 @@ console.log(`${dir}: step ${manifest.meta.steps}, ${size} px, ${seeds} seeds a p
 const all: Float32Array[] = [];
 const sets: Record<string, readonly string[]> = values.prompts ? { prompts: scenePromptList(values.prompts) } : SCENE_EVAL_SETS;
 for (const [set, prompts] of Object.entries(sets)) {
-  const items = prompts.flatMap((p, i) => Array.from({ length: seeds }, (_, j) => ({ ids: promptTokens(scenesWordIds(p), manifest.config.maxTokens), seed: 7000 + 100 * i + j })));
-  const images = await ditSampleImages(model, schedule, items, size, sampler);
-  const scores = images.map((px, k) => fidelity(px, parsePrompt(prompts[Math.floor(k / seeds)]!)).reward);
-  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-  console.log(`${set.padEnd(12)} fidelity ${mean.toFixed(3)}  pass ${(scores.filter((s) => s >= 1).length / scores.length).toFixed(3)}  (${scores.length} images)`);
+  const images = await ditSampleImages(model, schedule, evalItems(prompts, seeds, manifest.config.maxTokens), size, sampler);
+  console.log(evalLine(set, evalScore(images, prompts, seeds)));
   all.push(...images);
 }
 if (values.grid) {

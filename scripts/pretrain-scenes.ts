@@ -43,9 +43,8 @@ const { values } = parseArgs({
   },
 });
 const R = SCENES_PRETRAIN;
-// --conv C: another width of the conv stem and head (0 = none); --alibi M: the attention's distance bias (0 = none);
-// to compare designs
-// (0 leaves the field out, so the config stays the recipe's and --init accepts a model saved without it)
+// --conv C: a conv stem and head of C channels; --alibi M: the attention's distance bias; to compare designs (0 leaves
+// the field out, so the config stays the recipe's and --init accepts a model saved without it)
 const C = { ...SCENES_DIT, ...(Number(values.conv) > 0 ? { conv: Number(values.conv) } : {}), ...(Number(values.alibi) > 0 ? { alibi: Number(values.alibi) } : {}) };
 const steps = values.steps ? Number(values.steps) : R.steps;
 const deadline = values.minutes ? performance.now() + Number(values.minutes) * 60_000 : Infinity;

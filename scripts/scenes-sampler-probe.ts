@@ -1,24 +1,23 @@
 /**
  * Does the sampler hold the scenes DiT back? The eval sets' fidelity (the same prompts and noise seeds as
- * scripts/eval-scenes.ts) under a generalised DDIM: `--eta` adds fresh noise at every step (Song et al. 2021's
- * sigma_t = eta sqrt((1 - a_prev) / (1 - a_t)) sqrt(1 - a_t / a_prev); eta 0 is the lab's deterministic DDIM, eta 1
- * DDPM-like ancestral sampling; the step noise is seeded per image and step), and `--guidance-from T0 --guidance-to
- * T1` applies classifier-free guidance only at timesteps in [T0, T1] (the conditional prediction elsewhere; Kynkäänniemi
- * et al. 2024's guidance interval). With eta 0 and the whole interval it gives eval-scenes' figures exactly.
+ * scripts/eval-scenes.ts: dit/eval-items.ts) under a generalised DDIM: `--eta` adds fresh noise at every step
+ * (ddim.ts ddimUpdate's generalised step; eta 0 is the lab's deterministic DDIM, eta 1 DDPM-like ancestral sampling;
+ * the step noise is seeded per image and step), and `--guidance-from T0 --guidance-to T1` applies classifier-free
+ * guidance only at timesteps in [T0, T1] (the conditional prediction elsewhere; Kynkäänniemi et al. 2024's guidance
+ * interval). With eta 0 and the whole interval it gives eval-scenes' figures exactly.
  *   Run: node bin/run-ts.mjs scripts/scenes-sampler-probe.ts [--model DIR] [--sets seenSingles,seenMulti] [--seeds 4]
  *        [--ddim-steps 20] [--guidance 3] [--eta 0] [--guidance-from 0] [--guidance-to 1000] [--grid FILE]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { SceneDiT, type TextContext } from '../src/core/diffusion/dit/model';
-import { SCENES_SAMPLER, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
-import { guidanceIds, guidedV } from '../src/core/diffusion/dit/sample';
-import { promptTokens } from '../src/core/diffusion/dit/tokens';
-import { seedNoise } from '../src/core/diffusion/ddim';
+import { evalItems, evalLine, evalScore } from '../src/core/diffusion/dit/eval-items';
+import { SceneDiT } from '../src/core/diffusion/dit/model';
+import { SCENES_SAMPLER, SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
+import { disposeText, encodePrompts, guidanceIds, guidedV } from '../src/core/diffusion/dit/sample';
+import { ddimUpdate, seedNoise } from '../src/core/diffusion/ddim';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule, ddimTimesteps } from '../src/core/diffusion/schedule';
-import { fidelity } from '../src/core/scenes/fidelity';
-import { parsePrompt, SCENE_EVAL_SETS } from '../src/core/scenes';
+import { SCENE_EVAL_SETS } from '../src/core/scenes';
 import { initNodeBackend } from '../src/node/backend';
 import { readDiTFolder, writePng } from '../src/node/diffusion-files';
 import { modelDir } from '../src/node/model-files';
@@ -38,18 +37,11 @@ const S = manifest.config.imageSize, px = S * S * 3, L = manifest.config.maxToke
 const eta = Number(values.eta), g = Number(values.guidance), gFrom = Number(values['guidance-from']), gTo = Number(values['guidance-to']);
 const ts = ddimTimesteps(schedule, Number(values['ddim-steps']));
 
-function encode(ids: Int32Array, rows: number): TextContext {
-  return tf.tidy(() => {
-    const c = model.encodeText(ids, rows);
-    return { tokens: tf.keep(c.tokens), pooled: tf.keep(c.pooled), mask: tf.keep(c.mask) };
-  });
-}
-
 /** One batch of prompts' token rows and their noise seeds -> pixels in [0, 1]. */
 async function sampleBatch(ids: Int32Array, seeds: readonly number[]): Promise<Float32Array> {
   const b = seeds.length;
-  const guided = encode(guidanceIds(ids, b, L, g), g === 1 ? b : 2 * b);
-  const plain = encode(ids, b);
+  const guided = encodePrompts(model, guidanceIds(ids, b, L, g), g === 1 ? b : 2 * b);
+  const plain = encodePrompts(model, ids, b);
   const noiseOf = (seedOf: (s: number) => number) => {
     const out = new Float32Array(b * px);
     seeds.forEach((s, j) => out.set(seedNoise(seedOf(s), px), j * px));
@@ -62,18 +54,14 @@ async function sampleBatch(ids: Int32Array, seeds: readonly number[]): Promise<F
     const z = eta > 0 && !last ? noiseOf((s) => s * 1000 + i + 1) : null;
     const next = tf.tidy(() => {
       const v = t >= gFrom && t <= gTo ? guidedV(model, x, t, guided, g) : guidedV(model, x, t, plain, 1);
-      const x0 = tf.clipByValue(tf.sub(tf.mul(x, Math.sqrt(aBar)), tf.mul(v, Math.sqrt(1 - aBar))), -1, 1);
-      if (last) return x0;
-      const eps = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(aBar))), Math.sqrt(1 - aBar));
-      const sigma = eta * Math.sqrt((1 - aPrev) / (1 - aBar)) * Math.sqrt(Math.max(0, 1 - aBar / aPrev));
-      const mean = tf.add(tf.mul(x0, Math.sqrt(aPrev)), tf.mul(eps, Math.sqrt(Math.max(0, 1 - aPrev - sigma * sigma))));
-      return z ? tf.add(mean, tf.mul(z, sigma)) : mean;
+      return ddimUpdate(x, v, aBar, aPrev, last, z ? { z, eta } : undefined);
     });
     z?.dispose();
     x.dispose();
     x = next as tf.Tensor4D;
   }
-  tf.dispose([guided.tokens, guided.pooled, guided.mask, plain.tokens, plain.pooled, plain.mask]);
+  disposeText(guided);
+  disposeText(plain);
   const img = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
   x.dispose();
   const out = (await img.data()) as Float32Array;
@@ -87,7 +75,7 @@ console.log(`${dir}: step ${manifest.meta.steps}, DDIM ${ts.length} steps, eta $
 const all: Float32Array[] = [];
 for (const [set, prompts] of Object.entries(SCENE_EVAL_SETS)) {
   if (want && !want.includes(set)) continue;
-  const items = prompts.flatMap((p, i) => Array.from({ length: seeds }, (_, j) => ({ ids: promptTokens(scenesWordIds(p), L), seed: 7000 + 100 * i + j })));
+  const items = evalItems(prompts, seeds, L);
   const images: Float32Array[] = [];
   for (let k = 0; k < items.length; k += 32) {
     const chunk = items.slice(k, k + 32);
@@ -96,9 +84,7 @@ for (const [set, prompts] of Object.entries(SCENE_EVAL_SETS)) {
     const flat = await sampleBatch(ids, chunk.map((c) => c.seed));
     for (let j = 0; j < chunk.length; j++) images.push(flat.slice(j * px, (j + 1) * px));
   }
-  const scores = images.map((p, k) => fidelity(p, parsePrompt(prompts[Math.floor(k / seeds)]!)).reward);
-  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-  console.log(`${set.padEnd(12)} fidelity ${mean.toFixed(3)}  pass ${(scores.filter((s) => s >= 1).length / scores.length).toFixed(3)}  (${scores.length} images)`);
+  console.log(evalLine(set, evalScore(images, prompts, seeds)));
   all.push(...images);
 }
 if (values.grid) {

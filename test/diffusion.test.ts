@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../src/core/config/cli';
 import { defaultConfig } from '../src/core/config/schema';
 import { IMAGE_SIZE, labelIndex, NUM_CLASSES, PIXELS, SHAPE_LABELS, shapeImages } from '../src/core/diffusion/dataset';
-import { sampleImages } from '../src/core/diffusion/ddim';
+import { ddimUpdate, sampleImages } from '../src/core/diffusion/ddim';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
 import { encodePng, imageGrid } from '../src/core/diffusion/png';
 import { brightness, contrast, countShapes, imageReward, redness, symmetry } from '../src/core/diffusion/rewards';
@@ -127,6 +127,25 @@ describe('DDIM sampler', () => {
       expect(Math.max(...a[0]!)).toBeLessThanOrEqual(1);
     }
     model.dispose();
+  });
+
+  it('one step: deterministic without noise; with fresh noise, Song et al.\'s generalised step (eta 0 = no noise)', async () => {
+    const [aBar, aPrev] = [0.3, 0.6];
+    const [x, v, z] = [[0.5, -2], [0.2, 0.4], [1, -1]];
+    const step = (noise?: { eta: number }) => tf.tidy(() => ddimUpdate(tf.tensor1d(x), tf.tensor1d(v), aBar, aPrev, false, noise && { z: tf.tensor1d(z), eta: noise.eta }).arraySync() as number[]);
+    // by hand: x0 clipped to [-1, 1], eps from it, then the step
+    const x0 = x.map((xi, i) => Math.min(1, Math.max(-1, Math.sqrt(aBar) * xi - Math.sqrt(1 - aBar) * v[i]!)));
+    const eps = x.map((xi, i) => (xi - Math.sqrt(aBar) * x0[i]!) / Math.sqrt(1 - aBar));
+    const plain = x0.map((x0i, i) => Math.sqrt(aPrev) * x0i + Math.sqrt(1 - aPrev) * eps[i]!);
+    const sigma = Math.sqrt((1 - aPrev) / (1 - aBar)) * Math.sqrt(1 - aBar / aPrev);
+    const noisy = x0.map((x0i, i) => Math.sqrt(aPrev) * x0i + Math.sqrt(1 - aPrev - sigma * sigma) * eps[i]! + sigma * z[i]!);
+    expect(x0[1]).toBe(-1); // the clip is exercised
+    step().forEach((y, i) => expect(y).toBeCloseTo(plain[i]!, 5));
+    step({ eta: 0 }).forEach((y, i) => expect(y).toBeCloseTo(plain[i]!, 5));
+    step({ eta: 1 }).forEach((y, i) => expect(y).toBeCloseTo(noisy[i]!, 5));
+    expect(Math.abs(noisy[0]! - plain[0]!)).toBeGreaterThan(0.1);
+    const last = tf.tidy(() => ddimUpdate(tf.tensor1d(x), tf.tensor1d(v), aBar, 1, true, { z: tf.tensor1d(z), eta: 1 }).arraySync() as number[]);
+    last.forEach((y, i) => expect(y).toBeCloseTo(x0[i]!, 5)); // the last step is x0, noise or not
   });
 });
 

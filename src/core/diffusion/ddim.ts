@@ -64,13 +64,18 @@ export async function ddimBatch(model: UNet, schedule: NoiseSchedule, labels: re
 
 /**
  * One DDIM step from x at alphaBar `aBar` to `aPrev` given the model's v: x0 = sqrt(aBar) x - sqrt(1 - aBar) v
- * (clipped to [-1, 1]); `last`: x0 itself. Call inside tf.tidy.
+ * (clipped to [-1, 1]); `last`: x0 itself. Without `noise` the step is deterministic (eta 0, what the lab samples
+ * with); with it, Song et al. 2021's generalised step: sigma = eta sqrt((1 - aPrev) / (1 - aBar)) sqrt(1 - aBar /
+ * aPrev), x_prev = sqrt(aPrev) x0 + sqrt(1 - aPrev - sigma^2) eps + sigma z (eta 1 is DDPM-like ancestral sampling).
+ * Call inside tf.tidy.
  */
-export function ddimUpdate(x: tf.Tensor, v: tf.Tensor, aBar: number, aPrev: number, last: boolean): tf.Tensor {
+export function ddimUpdate(x: tf.Tensor, v: tf.Tensor, aBar: number, aPrev: number, last: boolean, noise?: { z: tf.Tensor; eta: number }): tf.Tensor {
   const x0 = tf.clipByValue(tf.sub(tf.mul(x, Math.sqrt(aBar)), tf.mul(v, Math.sqrt(1 - aBar))), -1, 1);
   if (last) return x0;
   const eps = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(aBar))), Math.sqrt(1 - aBar));
-  return tf.add(tf.mul(x0, Math.sqrt(aPrev)), tf.mul(eps, Math.sqrt(1 - aPrev)));
+  if (!noise) return tf.add(tf.mul(x0, Math.sqrt(aPrev)), tf.mul(eps, Math.sqrt(1 - aPrev)));
+  const sigma = noise.eta * Math.sqrt((1 - aPrev) / (1 - aBar)) * Math.sqrt(Math.max(0, 1 - aBar / aPrev));
+  return tf.addN([tf.mul(x0, Math.sqrt(aPrev)), tf.mul(eps, Math.sqrt(Math.max(0, 1 - aPrev - sigma * sigma))), tf.mul(noise.z, sigma)]);
 }
 
 /** Images for (label, seed) pairs, in order; each image's pixels in [0, 1] (PIXELS values, HWC). */

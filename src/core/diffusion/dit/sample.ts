@@ -33,15 +33,24 @@ export function guidanceIds(ids: Int32Array, b: number, maxTokens: number, guida
   return out;
 }
 
+/** The text context of `rows` prompts' token rows, kept outside any tidy (free it with disposeText). */
+export function encodePrompts(model: SceneDiT, ids: Int32Array, rows: number): TextContext {
+  return tf.tidy(() => {
+    const c = model.encodeText(ids, rows);
+    return { tokens: tf.keep(c.tokens), pooled: tf.keep(c.pooled), mask: tf.keep(c.mask) };
+  });
+}
+
+export function disposeText(text: TextContext): void {
+  tf.dispose([text.tokens, text.pooled, text.mask]);
+}
+
 /** One batch: prompts' token rows (B * maxTokens) and start noise (B * S * S * 3) -> pixels in [0, 1]. */
 export async function ditDdimBatch(model: SceneDiT, schedule: NoiseSchedule, ids: Int32Array, noise: Float32Array, size: number, o: SampleOptions): Promise<Float32Array> {
   const L = model.config.maxTokens;
   const b = ids.length / L;
   const allIds = guidanceIds(ids, b, L, o.guidance);
-  const text = tf.tidy(() => {
-    const c = model.encodeText(allIds, allIds.length / L);
-    return { tokens: tf.keep(c.tokens), pooled: tf.keep(c.pooled), mask: tf.keep(c.mask) };
-  });
+  const text = encodePrompts(model, allIds, allIds.length / L);
   const ts = ddimTimesteps(schedule, o.steps);
   let x = tf.tensor4d(noise, [b, size, size, 3]);
   for (let i = 0; i < ts.length; i++) {
@@ -50,9 +59,7 @@ export async function ditDdimBatch(model: SceneDiT, schedule: NoiseSchedule, ids
     x.dispose();
     x = next as tf.Tensor4D;
   }
-  text.tokens.dispose();
-  text.pooled.dispose();
-  text.mask.dispose();
+  disposeText(text);
   const img = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
   x.dispose();
   const out = (await img.data()) as Float32Array;

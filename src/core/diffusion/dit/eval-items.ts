@@ -1,0 +1,29 @@
+/**
+ * The scenes DiT's eval images, as scripts/eval-scenes.ts and scripts/scenes-sampler-probe.ts draw and score them:
+ * `seeds` images a prompt from fixed noise seeds (7000 + 100 * prompt + j), scored by the verified `fidelity`
+ * detector. One place for the seeds, so both scripts sample the same images.
+ */
+import { fidelity } from '../../scenes/fidelity';
+import { parsePrompt } from '../../scenes';
+import { scenesWordIds } from './recipe';
+import { promptTokens } from './tokens';
+
+/** (token row, noise seed) of each eval image of `prompts`, `seeds` a prompt, in order. */
+export function evalItems(prompts: readonly string[], seeds: number, maxTokens: number): Array<{ ids: Int32Array; seed: number }> {
+  return prompts.flatMap((p, i) => Array.from({ length: seeds }, (_, j) => ({ ids: promptTokens(scenesWordIds(p), maxTokens), seed: 7000 + 100 * i + j })));
+}
+
+/** Mean fidelity and pass rate (fidelity 1) of the images of evalItems(prompts, seeds, ...), in the same order. */
+export function evalScore(images: readonly Float32Array[], prompts: readonly string[], seeds: number): { mean: number; pass: number; count: number } {
+  const scores = images.map((px, k) => fidelity(px, parsePrompt(prompts[Math.floor(k / seeds)]!)).reward);
+  return {
+    mean: scores.reduce((a, b) => a + b, 0) / scores.length,
+    pass: scores.filter((s) => s >= 1).length / scores.length,
+    count: scores.length,
+  };
+}
+
+/** One line of a script's report: `set  fidelity 0.453  pass 0.083  (48 images)`. */
+export function evalLine(set: string, r: { mean: number; pass: number; count: number }): string {
+  return `${set.padEnd(12)} fidelity ${r.mean.toFixed(3)}  pass ${r.pass.toFixed(3)}  (${r.count} images)`;
+}
