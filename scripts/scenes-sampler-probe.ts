@@ -14,7 +14,7 @@ import { evalItems, evalLine, evalScore } from '../src/core/diffusion/dit/eval-i
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_SAMPLER, SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
 import { disposeText, encodePrompts, guidanceIds, guidedV } from '../src/core/diffusion/dit/sample';
-import { ddimUpdate, seedNoise } from '../src/core/diffusion/ddim';
+import { ddimUpdate, finalPixels, seedNoise } from '../src/core/diffusion/ddim';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule, ddimTimesteps } from '../src/core/diffusion/schedule';
 import { SCENE_EVAL_SETS } from '../src/core/scenes';
@@ -62,11 +62,7 @@ async function sampleBatch(ids: Int32Array, seeds: readonly number[]): Promise<F
   }
   disposeText(guided);
   disposeText(plain);
-  const img = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
-  x.dispose();
-  const out = (await img.data()) as Float32Array;
-  img.dispose();
-  return out;
+  return finalPixels(x);
 }
 
 const seeds = Number(values.seeds);

@@ -55,6 +55,11 @@ export async function ddimBatch(model: UNet, schedule: NoiseSchedule, labels: re
     x.dispose();
     x = next as tf.Tensor4D;
   }
+  return finalPixels(x);
+}
+
+/** A sampler's last x (values in [-1, 1]) as pixels in [0, 1], read out; x is disposed. */
+export async function finalPixels(x: tf.Tensor): Promise<Float32Array> {
   const img = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
   x.dispose();
   const out = (await img.data()) as Float32Array;

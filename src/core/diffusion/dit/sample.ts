@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nextTask } from '../../next-task';
-import { ddimUpdate, seedNoise, type SampleOptions } from '../ddim';
+import { ddimUpdate, finalPixels, seedNoise, type SampleOptions } from '../ddim';
 import { ddimTimesteps, type NoiseSchedule } from '../schedule';
 import type { SceneDiT, TextContext } from './model';
 import { nullTokens } from './tokens';
@@ -60,11 +60,7 @@ export async function ditDdimBatch(model: SceneDiT, schedule: NoiseSchedule, ids
     x = next as tf.Tensor4D;
   }
   disposeText(text);
-  const img = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
-  x.dispose();
-  const out = (await img.data()) as Float32Array;
-  img.dispose();
-  return out;
+  return finalPixels(x);
 }
 
 /** Images (HWC, pixels in [0, 1]) of side `size` for (token row, seed) items, in order. */
