@@ -156,9 +156,12 @@ export const IMAGE_STATS_COLUMNS: readonly StatsColumn[] = STATS_COLUMNS.flatMap
   return [c];
 });
 
-/** The columns to show for these cycles (image columns for image runs): optional ones only when some cycle has a value. */
-export function visibleStatsColumns(cycles: readonly AnyCycleStats[]): StatsColumn[] {
-  const all = cycles.some(isImageStats) ? IMAGE_STATS_COLUMNS : STATS_COLUMNS;
+/**
+ * The columns to show for these cycles: image columns for an image run (`imageRun`, which the caller knows from the
+ * run's task before its first cycle; by default read from the cycles), optional ones only when some cycle has a value.
+ */
+export function visibleStatsColumns(cycles: readonly AnyCycleStats[], imageRun = cycles.some(isImageStats)): StatsColumn[] {
+  const all = imageRun ? IMAGE_STATS_COLUMNS : STATS_COLUMNS;
   const value = (s: AnyCycleStats, key: string) => (s as unknown as Record<string, unknown>)[key];
   return all.filter((c) => !c.optional || cycles.some((s) => value(s, c.key) !== null && value(s, c.key) !== undefined));
 }

@@ -46,6 +46,10 @@ describe('image samples for the page', () => {
     expect(keys).toContain('evalDiversity');
     expect(keys).not.toContain('perplexity');
     expect(IMAGE_STATS_COLUMNS.some((c) => c.key === 'meanLength')).toBe(false);
+    // before any cycle the caller says the run is an image run (the Cycles table of a fresh scenes run)
+    expect(visibleStatsColumns([], true).map((c) => c.key)).toContain('heldOutLoss');
+    expect(visibleStatsColumns([], true).map((c) => c.key)).not.toContain('perplexity');
+    expect(visibleStatsColumns([]).map((c) => c.key)).toContain('perplexity');
     expect(heldOutLossSeries([s])).toEqual([[0], [0.15]]);
     expect(tradeoffSeries([s])).toEqual([[0.15], [0.1]]);
   });
