@@ -7,7 +7,7 @@
  * matMul the fastest of 3 loops as long as a step (the machine may be shared: both see the same load).
  *   Run: node bin/run-ts.mjs scripts/bench-denoiser.ts [--backend wasm|cpu] [--steps 5] [--model unet|dit|both]
  *        [--mlp 4]
- *        [--batch 32] [--size 32] [--width 128] [--depth 6] [--patch 4] [--heads 4] [--key-pool 1|2] [--conv C] [--alibi M]
+ *        [--batch 32] [--size 32] [--width 128] [--depth 6] [--patch 4] [--heads 4] [--key-pool 1|2] [--conv C] [--alibi M] [--mix-ffn]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' }, steps: { type: 'string', default: '5' }, model: { type: 'string', default: 'both' },
     batch: { type: 'string', default: '32' }, size: { type: 'string' }, width: { type: 'string' }, depth: { type: 'string' },
     patch: { type: 'string' }, heads: { type: 'string' }, mlp: { type: 'string' }, 'key-pool': { type: 'string' }, conv: { type: 'string' }, alibi: { type: 'string' },
+    'mix-ffn': { type: 'boolean' },
   },
 });
 const backend = await initNodeBackend(values.backend as NodeBackend);
@@ -116,6 +117,7 @@ if (values.model === 'dit' || values.model === 'both') {
     ...(values.patch ? { patch: Number(values.patch) } : {}), ...(values.mlp ? { mlpRatio: Number(values.mlp) } : {}), ...(values.heads ? { heads: Number(values.heads) } : {}),
     ...(values['key-pool'] ? { keyPool: Number(values['key-pool']) as 1 | 2 } : {}), ...(values.conv ? { conv: Number(values.conv) } : {}),
     ...(values.alibi ? { alibi: Number(values.alibi) } : {}),
+    ...(values['mix-ffn'] ? { mixFfn: true } : {}),
   };
   const size = Number(values.size ?? cfg.imageSize);
   const model = new SceneDiT(cfg, undefined, 1);
@@ -125,6 +127,6 @@ if (values.model === 'dit' || values.model === 'both') {
   const sec = await stepSeconds(model.variables(), () => ditLoss(model, batch, schedule));
   const n = B * (size / cfg.patch) ** 2;
   const ref = await matmulRate(n, cfg.width, cfg.mlpRatio * cfg.width, sec);
-  report(`DiT (scenes; width ${cfg.width}, depth ${cfg.depth}, patch ${cfg.patch}, key pool ${cfg.keyPool ?? 2}, conv ${cfg.conv ?? 0}, alibi ${cfg.alibi ?? 0})`, model.numParams(), size, ditForwardFlops(cfg, B, size), sec, ref, `(${n}, ${cfg.width}) x (${cfg.width}, ${cfg.mlpRatio * cfg.width})`);
+  report(`DiT (scenes; width ${cfg.width}, depth ${cfg.depth}, patch ${cfg.patch}, key pool ${cfg.keyPool ?? 2}, conv ${cfg.conv ?? 0}, alibi ${cfg.alibi ?? 0}${cfg.mixFfn ? ', Mix-FFN' : ''})`, model.numParams(), size, ditForwardFlops(cfg, B, size), sec, ref, `(${n}, ${cfg.width}) x (${cfg.width}, ${cfg.mlpRatio * cfg.width})`);
   model.dispose();
 }

@@ -9,8 +9,9 @@
  * steps and at the end (rows: 3 seen singles, 2 seen groups, 2 relations, 1 held-out; columns: seeds). `--minutes M` stops (and saves) after M minutes
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
- *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only] (a further stage: start from DIR, another
- *        data seed, another share of the batch at t in [T, 1000))
+ *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only]
+ *        [--width W --depth D --heads H --key-pool 1|2] [--mix-ffn]
+ *        (--init: a further stage: start from DIR, another data seed, another share of the batch at t in [T, 1000))
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -39,13 +40,21 @@ const { values } = parseArgs({
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
     seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
     'held-out': { type: 'string', default: '128' }, conv: { type: 'string' }, alibi: { type: 'string' }, 'init-matching': { type: 'boolean' },
-    'singles-only': { type: 'boolean' },
+    'singles-only': { type: 'boolean' }, width: { type: 'string' }, depth: { type: 'string' }, heads: { type: 'string' },
+    'key-pool': { type: 'string' }, 'mix-ffn': { type: 'boolean' },
   },
 });
 const R = SCENES_PRETRAIN;
 // --conv C: a conv stem and head of C channels; --alibi M: the attention's distance bias; to compare designs (0 leaves
 // the field out, so the config stays the recipe's and --init accepts a model saved without it)
-const C = { ...SCENES_DIT, ...(Number(values.conv) > 0 ? { conv: Number(values.conv) } : {}), ...(Number(values.alibi) > 0 ? { alibi: Number(values.alibi) } : {}) };
+// --width, --depth, --heads, --key-pool: another size of the same design (e.g. a smaller model that sees more images)
+const C = {
+  ...SCENES_DIT, ...(Number(values.conv) > 0 ? { conv: Number(values.conv) } : {}), ...(Number(values.alibi) > 0 ? { alibi: Number(values.alibi) } : {}),
+  ...(values.width ? { width: Number(values.width) } : {}), ...(values.depth ? { depth: Number(values.depth) } : {}),
+  ...(values.heads ? { heads: Number(values.heads) } : {}), ...(values['key-pool'] ? { keyPool: Number(values['key-pool']) as 1 | 2 } : {}),
+  // --mix-ffn: a 3x3 depthwise convolution over the patch grid in every MLP (config.ts mixFfn)
+  ...(values['mix-ffn'] ? { mixFfn: true } : {}),
+};
 const steps = values.steps ? Number(values.steps) : R.steps;
 const deadline = values.minutes ? performance.now() + Number(values.minutes) * 60_000 : Infinity;
 const saveEvery = Number(values['save-every']);

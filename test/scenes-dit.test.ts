@@ -9,7 +9,7 @@ import type { DiTConfig } from '../src/core/diffusion/dit/config';
 import { ScenesDenoiser } from '../src/core/diffusion/dit/denoiser';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { layerNorm, linear, silu } from '../src/core/diffusion/dit/ops';
-import { distanceBias, patchify, unpatchify } from '../src/core/diffusion/dit/patches';
+import { depthwise3x3, distanceBias, patchify, unpatchify } from '../src/core/diffusion/dit/patches';
 import { ditDdimBatch, guidanceIds, guidedV } from '../src/core/diffusion/dit/sample';
 import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
 import { packDiT, unpackDiT } from '../src/core/diffusion/dit/weights-io';
@@ -161,6 +161,55 @@ describe('scenes DiT', () => {
     for (const m of [plain, biased, zero, pooled, pooledBiased]) m.dispose();
   });
 
+  it('Mix-FFN: the depthwise 3x3 on the patch grid equals TF.js\'s depthwiseConv2d; zero taps are the plain MLP exactly; trained taps change the output at 32 and 48 px and get a gradient', async () => {
+    // the op against TF.js's own depthwise convolution ('same' padding) on a 3 x 3 grid of 2 images, 4 channels
+    const x = tf.tensor2d(randn(2 * 9 * 4, 11), [2 * 9, 4]);
+    const w = tf.tensor2d(randn(9 * 4, 12), [9, 4]);
+    const mine = depthwise3x3(x, w, 2, 3);
+    const ref = tf.reshape(tf.depthwiseConv2d(tf.reshape(x, [2, 3, 3, 4]) as tf.Tensor4D, tf.reshape(w, [3, 3, 4, 1]) as tf.Tensor4D, 1, 'same'), [18, 4]);
+    expect(tf.max(tf.abs(tf.sub(mine, ref))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([x, w, mine, ref]);
+    const plain = new SceneDiT(TINY, undefined, 1);
+    jiggle(plain);
+    const base = new Map([...(await plain.exportWeights())].map(([k, v]) => [k, v.values]));
+    const taps = (v: number) => new Map([...base, ...Array.from({ length: TINY.depth }, (_, i) => [`b${i}.mix`, new Float32Array(9 * TINY.mlpRatio * TINY.width).fill(v)] as const)]);
+    expect(new SceneDiT({ ...TINY, mixFfn: true }, undefined, 1).weights().get('b0.mix')!.shape).toEqual([9, TINY.mlpRatio * TINY.width]);
+    const zero = new SceneDiT({ ...TINY, mixFfn: true }, taps(0));
+    const mixed = new SceneDiT({ ...TINY, mixFfn: true }, taps(0.1));
+    const a = await forwardOf(plain, 32);
+    expect(await forwardOf(zero, 32)).toEqual(a);
+    expect((await forwardOf(mixed, 32)).some((v, i) => Math.abs(v - a[i]!) > 1e-4)).toBe(true);
+    const a48 = await forwardOf(plain, 48);
+    expect((await forwardOf(mixed, 48)).some((v, i) => Math.abs(v - a48[i]!) > 1e-4)).toBe(true);
+    const xi = tf.tensor4d(randn(2 * 32 * 32 * 3, 8), [2, 32, 32, 3]);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(zero.forward(xi, [10, 700], ids('a red circle', 'two squares')))) as tf.Scalar, zero.variables());
+    const mixGrads = Object.entries(grads).filter(([name]) => name.endsWith('.mix'));
+    expect(mixGrads.length).toBe(TINY.depth);
+    for (const [, g] of mixGrads) expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
+    tf.dispose([xi, grads]);
+    for (const m of [plain, zero, mixed]) m.dispose();
+  });
+
+  it('shows each block\'s attention weights to a diagnostic callback without changing the output', async () => {
+    const model = new SceneDiT({ ...TINY, keyPool: 1 }, undefined, 2);
+    jiggle(model);
+    const seen: Array<[number, number[], number]> = [];
+    const x = tf.tensor4d(randn(2 * 32 * 32 * 3, 4), [2, 32, 32, 3]);
+    const [plain, watched] = tf.tidy(() => {
+      const a = model.forward(x, [10, 700], ids('a red circle', 'two squares'));
+      const b = model.denoise(x, [10, 700], model.encodeText(ids('a red circle', 'two squares'), 2), (block, p) => {
+        seen.push([block, p.shape, tf.max(tf.abs(tf.sub(tf.sum(p, -1), 1))).dataSync()[0]!]);
+      });
+      return [a, b];
+    });
+    // 64 image keys then the prompt's 6 tokens; every row a distribution
+    expect(seen.map(([block, shape]) => [block, shape])).toEqual([[0, [2, 2, 64, 64 + 6]], [1, [2, 2, 64, 64 + 6]]]);
+    for (const [, , err] of seen) expect(err).toBeLessThan(1e-5);
+    expect(await watched!.data()).toEqual(await plain!.data());
+    tf.dispose([x, plain!, watched!]);
+    model.dispose();
+  });
+
   it('LoRA adapters start as an exact no-op, and change the output once trained', async () => {
     const model = new SceneDiT(TINY, undefined, 1);
     jiggle(model);
@@ -217,7 +266,7 @@ describe('scenes DiT', () => {
     tf.dispose([x, w, b, dy, dx4, gLn, gSilu, refSilu, ...mine, ...ref]);
   });
 
-  it.each([['plain', TINY], ['the conv stem and head', { ...TINY, conv: 4 }], ['the ALiBi bias', { ...TINY, keyPool: 1, alibi: 1 }]] as const)('keeps tensor counts flat across training steps, sampling and the held-out loss (%s)', async (_, cfg) => {
+  it.each([['plain', TINY], ['the conv stem and head', { ...TINY, conv: 4 }], ['the ALiBi bias', { ...TINY, keyPool: 1, alibi: 1 }], ['Mix-FFN', { ...TINY, mixFfn: true }]] as const)('keeps tensor counts flat across training steps, sampling and the held-out loss (%s)', async (_, cfg) => {
     const model = new SceneDiT(cfg, undefined, 3);
     const prompts = ['a red circle', 'two squares'];
     const heldOut = prompts.map((prompt, i) => ({ prompt, pixels: randn(32 * 32 * 3, 20 + i).map((v) => Math.abs(v) % 1) }));

@@ -34,6 +34,10 @@ describe.skipIf(!baseUrl)('the scenes image task in Chromium', () => {
     page.on('pageerror', (e) => (errors.push(e.message), console.error('page error:', e.message)));
     await page.goto(`${baseUrl}index.html${TINY}`);
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+    // before the first cycle the Cycles table already has the image task's columns, not the language ones
+    const header = async () => (await page.getByTestId('stats-table').locator('thead').textContent())?.toLowerCase() ?? '';
+    expect(await header()).toContain('held-out loss');
+    expect(await header()).not.toContain('perplexity');
     const run = page.getByRole('button', { name: 'Run', exact: true });
     const prompts = page.locator('#cfg-scenePrompts');
     const problem = page.locator('.control', { has: prompts }).getByTestId('field-cross-problem');

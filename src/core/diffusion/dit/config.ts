@@ -42,6 +42,13 @@ export interface DiTConfig {
    * models).
    */
   alibi?: number;
+  /**
+   * A 3x3 depthwise convolution over the patch grid inside every block's MLP (SegFormer's Mix-FFN, Xie et al.
+   * 2021): hidden u -> u + dwconv(u) before the activation, its taps zero-initialised (so it starts as the plain
+   * MLP, and a model saved without it loads into one with it unchanged). It mixes each token with its 8 neighbours
+   * in every block, at any image size. Absent or false = none (the first models).
+   */
+  mixFfn?: boolean;
 }
 
 /** The conv channels of a config (absent = 0: linear patch embedding and output, as the first models). */
@@ -49,6 +56,9 @@ export const convOf = (c: DiTConfig): number => c.conv ?? 0;
 
 /** The distance-bias slope of a config's first head (absent = 0: no bias, as the first models). */
 export const alibiOf = (c: DiTConfig): number => c.alibi ?? 0;
+
+/** Whether a config's MLPs mix neighbouring tokens (absent = no, as the first models). */
+export const mixFfnOf = (c: DiTConfig): boolean => c.mixFfn === true;
 
 /** The key pooling of a config (absent in the first model's files = 2). */
 export const keyPoolOf = (c: DiTConfig): 1 | 2 => c.keyPool ?? 2;

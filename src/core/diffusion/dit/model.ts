@@ -13,6 +13,7 @@
  *                 WASM runs attention's batched matMuls slowly) and the prompt's tokens (their own projection per
  *                 block): self- and cross-attention in one softmax; x += gate2 * MLP(modulate(LN x)), SiLU.
  *                 With `alibi` = m, head h adds -m / 2^h x the query-key patch distance to its image logits.
+ *                 With `mixFfn`, the MLP's hidden u becomes u + dwconv3x3(u) on the patch grid (Mix-FFN).
  *   out:          modulate(LN x) -> linear (zero-initialised) -> un-patchify               (B, S, S, 3)
  *   conv (optional, `conv` = c channels): a 3x3 convolution stem s = conv(x) (B, S, S, c) replaces the pixels in the
  *                 patches; the output is un-patchified to c channels, u = that + s + W_t c (a skip at full
@@ -29,9 +30,9 @@ import { mm, oneHotF } from '../../lm/variables';
 import { AdaptableWeights, type WeightInit, type WeightSpec } from '../adaptable-weights';
 import { timestepFeatures } from '../schedule';
 import { conv3x3 } from '../unet';
-import { alibiOf, convOf, keyPoolOf, PAD_ID, type DiTConfig } from './config';
+import { alibiOf, convOf, keyPoolOf, mixFfnOf, PAD_ID, type DiTConfig } from './config';
 import { layerNorm, linear, silu } from './ops';
-import { distanceBias, patchify, posEmbed2d, unpatchify } from './patches';
+import { depthwise3x3, distanceBias, patchify, posEmbed2d, unpatchify } from './patches';
 
 /** The prompt as the image transformer reads it (from encodeText; valid until disposed). */
 export interface TextContext {
@@ -77,10 +78,12 @@ export class SceneDiT extends AdaptableWeights {
   }
 
   /** softmax(q k^T / sqrt(D) + mask) v, heads merged: q (B, H, Tq, D), k/v (B, H, Tk, D) -> (B * Tq, C). */
-  #attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor2D {
+  #attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor, seen?: (p: tf.Tensor4D) => void): tf.Tensor2D {
     const [b, , tq, d] = q.shape;
     const att = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)), mask);
-    const y = tf.matMul(tf.softmax(att, -1), v); // (B, H, Tq, D)
+    const p = tf.softmax(att, -1) as tf.Tensor4D;
+    seen?.(p);
+    const y = tf.matMul(p, v); // (B, H, Tq, D)
     return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [b * tq, this.config.width]);
   }
 
@@ -124,9 +127,11 @@ export class SceneDiT extends AdaptableWeights {
 
   /**
    * Predicted v (B, S, S, 3) for noisy images x (B, S, S, 3), S any multiple of the patch, at timesteps t, for
-   * the prompts of `text` (encodeText of the same B prompts). Call inside tf.tidy.
+   * the prompts of `text` (encodeText of the same B prompts). Call inside tf.tidy. `attention`, for diagnostics
+   * (scripts/scenes-attention-probe.ts), is shown each block's attention weights (B, H, T, image keys + L), the
+   * image keys first; read them within the call.
    */
-  denoise(x: tf.Tensor4D, t: readonly number[], text: TextContext): tf.Tensor4D {
+  denoise(x: tf.Tensor4D, t: readonly number[], text: TextContext, attention?: (block: number, p: tf.Tensor4D) => void): tf.Tensor4D {
     const { patch: p, width: C, depth, timeDim } = this.config;
     const [b, size, size2] = x.shape;
     const kp = keyPoolOf(this.config);
@@ -153,8 +158,10 @@ export class SceneDiT extends AdaptableWeights {
       const [kc, vc] = tf.split(this.#linear(`b${i}.ctx`, text.tokens), 2, 1) as tf.Tensor2D[];
       const keys = tf.concat([this.#heads(k!, b), this.#heads(kc!, b)], 2) as tf.Tensor4D; // (B, H, T / kp^2 + L, D)
       const vals = tf.concat([this.#heads(v!, b), this.#heads(vc!, b)], 2) as tf.Tensor4D;
-      h = tf.add(h, this.#gate(this.#linear(`b${i}.o`, this.#attend(this.#heads(q, b), keys, vals, mask)), g1!));
-      h = tf.add(h, this.#gate(this.#linear(`b${i}.down`, silu(this.#linear(`b${i}.up`, this.#modulate(h, sh2!, sc2!)))), g2!));
+      h = tf.add(h, this.#gate(this.#linear(`b${i}.o`, this.#attend(this.#heads(q, b), keys, vals, mask, attention && ((p) => attention(i, p)))), g1!));
+      const u = this.#linear(`b${i}.up`, this.#modulate(h, sh2!, sc2!));
+      const mixed = mixFfnOf(this.config) ? tf.add(u, depthwise3x3(u, this.param(`b${i}.mix`) as tf.Tensor2D, b, g)) as tf.Tensor2D : u;
+      h = tf.add(h, this.#gate(this.#linear(`b${i}.down`, silu(mixed)), g2!));
     }
     const [shf, scf] = tf.split(this.#linear('final.ada', cond), 2, 1) as tf.Tensor2D[];
     const out = unpatchify(this.#linear('final.out', this.#modulate(h, shf!, scf!)), b, size, p);
@@ -212,6 +219,8 @@ function ditSpec(config: DiTConfig): WeightSpec {
     dense(`b${i}.ctx`, C, 2 * C);
     dense(`b${i}.o`, C, C);
     dense(`b${i}.up`, C, mlpRatio * C);
+    // Mix-FFN's depthwise taps start at zero: the block starts as the plain MLP
+    if (mixFfnOf(config)) out.push([`b${i}.mix`, [9, mlpRatio * C], 'zero']);
     dense(`b${i}.down`, mlpRatio * C, C);
   }
   dense('final.ada', C, 2 * C, 'zero');

@@ -80,3 +80,20 @@ export function distanceBias(g: number, keyPool: number, heads: number, slope: n
   biasCache.set(key, out);
   return out;
 }
+
+/**
+ * 3x3 depthwise convolution of token rows of b images on a g x g grid (B * g * g, C) with taps w (9, C) (row-major
+ * over dy, dx in -1..1), zero padding at the grid's edge: nine shifted slices of the padded grid, each times its
+ * tap. Pad, slice, mul and add have gradients on every backend (WASM has no depthwise-convolution gradient).
+ */
+export function depthwise3x3(x: tf.Tensor2D, w: tf.Tensor2D, b: number, g: number): tf.Tensor2D {
+  const c = x.shape[1];
+  const padded = tf.pad(tf.reshape(x, [b, g, g, c]), [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const taps = tf.unstack(w);
+  let sum: tf.Tensor | null = null;
+  for (let k = 0; k < 9; k++) {
+    const term = tf.mul(tf.slice(padded, [0, Math.floor(k / 3), k % 3, 0], [b, g, g, c]), taps[k]!);
+    sum = sum ? tf.add(sum, term) : term;
+  }
+  return tf.reshape(sum!, [b * g * g, c]);
+}
