@@ -6,11 +6,12 @@
  * `--run-dir DIR` adds the LoRA adapters of a scenes run's newest checkpoint (`npx raftlab run --task scenes --lora R
  * --run-dir DIR`), so an adapter trained at one size can be measured at another (`--size`); `--prompts 'a; b'` scores
  * those prompts (one set, `prompts`) instead of the eval sets. The same seeds with and without an adapter.
+ * `--breakdown` also prints the mean of each part of the detector's score per set (which attributes the images miss).
  *   Run: node bin/run-ts.mjs scripts/eval-scenes.ts [--seeds 4] [--size 32] [--guidance 3] [--ddim-steps 20] [--grid FILE]
- *        [--model DIR] [--run-dir DIR] [--prompts 'p1; p2']
+ *        [--model DIR] [--run-dir DIR] [--prompts 'p1; p2'] [--breakdown]
  */
 import { parseArgs } from 'node:util';
-import { evalItems, evalLine, evalScore } from '../src/core/diffusion/dit/eval-items';
+import { breakdownLine, evalItems, evalLine, evalScore } from '../src/core/diffusion/dit/eval-items';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_SAMPLER, SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
 import { ditSampleImages } from '../src/core/diffusion/dit/sample';
@@ -28,7 +29,7 @@ const { values } = parseArgs({
   options: {
     model: { type: 'string' }, seeds: { type: 'string', default: '4' }, size: { type: 'string' }, backend: { type: 'string', default: 'wasm' },
     guidance: { type: 'string', default: String(SCENES_SAMPLER.guidance) }, 'ddim-steps': { type: 'string', default: String(SCENES_SAMPLER.steps) },
-    grid: { type: 'string' }, 'run-dir': { type: 'string' }, prompts: { type: 'string' },
+    grid: { type: 'string' }, 'run-dir': { type: 'string' }, prompts: { type: 'string' }, breakdown: { type: 'boolean' },
   },
 });
 await initNodeBackend(values.backend as NodeBackend);
@@ -59,7 +60,10 @@ const all: Float32Array[] = [];
 const sets: Record<string, readonly string[]> = values.prompts ? { prompts: scenePromptList(values.prompts) } : SCENE_EVAL_SETS;
 for (const [set, prompts] of Object.entries(sets)) {
   const images = await ditSampleImages(model, schedule, evalItems(prompts, seeds, manifest.config.maxTokens), size, sampler);
-  console.log(evalLine(set, evalScore(images, prompts, seeds)));
+  const score = evalScore(images, prompts, seeds);
+  console.log(evalLine(set, score));
+  // --breakdown: the mean of each part of the detector's score (which attributes the images miss)
+  if (values.breakdown) console.log(breakdownLine(score.breakdown));
   all.push(...images);
 }
 if (values.grid) {

@@ -6,6 +6,7 @@ import {
   detectObjects, fidelity, parsePrompt, renderScene, sampleCaption, sampleScene, type Scene,
 } from '../src/core/scenes';
 import { blur3 } from '../src/core/scenes/blur';
+import { evalScore } from '../src/core/diffusion/dit/eval-items';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -46,6 +47,17 @@ describe('fidelity reward', () => {
     expect(multi.length).toBeGreaterThan(500);
     expect(mean(single)).toBeGreaterThanOrEqual(0.98);
     expect(mean(multi)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('evalScore averages each part of the breakdown over the images that have it (eval-scenes --breakdown)', () => {
+    const px = renderScene(scene('a large red circle on the left'));
+    // two images a prompt: the right image twice for the first prompt; for the second (no place, no size in its
+    // breakdown) the same image, which has the wrong colour
+    const r = evalScore([px, px, px, px], ['a large red circle on the left', 'a blue circle'], 2);
+    expect(r.count).toBe(4);
+    expect(r.pass).toBe(0.5);
+    expect(r.breakdown).toEqual({ count: 1, shape: 1, colour: 0.5, size: 1, place: 1, objects: 1 });
+    expect(r.mean).toBeCloseTo((1 + 1 + 2 * fidelity(px, parsePrompt('a blue circle')).reward) / 4, 6);
   });
 
   it('gives partial credit per attribute to an image of another prompt', () => {

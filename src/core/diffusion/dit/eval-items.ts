@@ -13,14 +13,33 @@ export function evalItems(prompts: readonly string[], seeds: number, maxTokens: 
   return prompts.flatMap((p, i) => Array.from({ length: seeds }, (_, j) => ({ ids: promptTokens(scenesWordIds(p), maxTokens), seed: 7000 + 100 * i + j })));
 }
 
-/** Mean fidelity and pass rate (fidelity 1) of the images of evalItems(prompts, seeds, ...), in the same order. */
-export function evalScore(images: readonly Float32Array[], prompts: readonly string[], seeds: number): { mean: number; pass: number; count: number } {
-  const scores = images.map((px, k) => fidelity(px, parsePrompt(prompts[Math.floor(k / seeds)]!)).reward);
+/**
+ * Mean fidelity and pass rate (fidelity 1) of the images of evalItems(prompts, seeds, ...), in the same order, and
+ * the mean of each part of the detector's breakdown (colour, shape, size, place, count, ..., objects found) over the
+ * images whose breakdown has it.
+ */
+export function evalScore(images: readonly Float32Array[], prompts: readonly string[], seeds: number): { mean: number; pass: number; count: number; breakdown: Record<string, number> } {
+  const results = images.map((px, k) => fidelity(px, parsePrompt(prompts[Math.floor(k / seeds)]!)));
+  const scores = results.map((r) => r.reward);
+  const sums = new Map<string, [number, number]>();
+  for (const r of results) {
+    for (const [key, v] of Object.entries(r.breakdown ?? {})) {
+      if (typeof v !== 'number') continue;
+      const [sum, n] = sums.get(key) ?? [0, 0];
+      sums.set(key, [sum + v, n + 1]);
+    }
+  }
   return {
     mean: scores.reduce((a, b) => a + b, 0) / scores.length,
     pass: scores.filter((s) => s >= 1).length / scores.length,
     count: scores.length,
+    breakdown: Object.fromEntries([...sums].map(([key, [sum, n]]) => [key, sum / n])),
   };
+}
+
+/** The breakdown of evalScore as one line: `  colour 0.92  shape 0.31  ...`. */
+export function breakdownLine(b: Record<string, number>): string {
+  return `  ${Object.entries(b).map(([k, v]) => `${k} ${v.toFixed(2)}`).join('  ')}`;
 }
 
 /** One line of a script's report: `set  fidelity 0.453  pass 0.083  (48 images)`. */
