@@ -47,11 +47,15 @@ const { values } = parseArgs({
 const R = SCENES_PRETRAIN;
 // --conv C: a conv stem and head of C channels; --alibi M: the attention's distance bias; to compare designs (0 leaves
 // the field out, so the config stays the recipe's and --init accepts a model saved without it)
+function keyPoolFlag(v: string): 1 | 2 {
+  if (v !== '1' && v !== '2') throw new Error(`--key-pool ${v}: 1 (every image token a key) or 2 (2 x 2 neighbours averaged)`);
+  return Number(v) as 1 | 2;
+}
 // --width, --depth, --heads, --key-pool: another size of the same design (e.g. a smaller model that sees more images)
 const C = {
   ...SCENES_DIT, ...(Number(values.conv) > 0 ? { conv: Number(values.conv) } : {}), ...(Number(values.alibi) > 0 ? { alibi: Number(values.alibi) } : {}),
   ...(values.width ? { width: Number(values.width) } : {}), ...(values.depth ? { depth: Number(values.depth) } : {}),
-  ...(values.heads ? { heads: Number(values.heads) } : {}), ...(values['key-pool'] ? { keyPool: Number(values['key-pool']) as 1 | 2 } : {}),
+  ...(values.heads ? { heads: Number(values.heads) } : {}), ...(values['key-pool'] ? { keyPool: keyPoolFlag(values['key-pool']) } : {}),
   // --mix-ffn: a 3x3 depthwise convolution over the patch grid in every MLP (config.ts mixFfn)
   ...(values['mix-ffn'] ? { mixFfn: true } : {}),
 };

@@ -173,7 +173,9 @@ describe('scenes DiT', () => {
     jiggle(plain);
     const base = new Map([...(await plain.exportWeights())].map(([k, v]) => [k, v.values]));
     const taps = (v: number) => new Map([...base, ...Array.from({ length: TINY.depth }, (_, i) => [`b${i}.mix`, new Float32Array(9 * TINY.mlpRatio * TINY.width).fill(v)] as const)]);
-    expect(new SceneDiT({ ...TINY, mixFfn: true }, undefined, 1).weights().get('b0.mix')!.shape).toEqual([9, TINY.mlpRatio * TINY.width]);
+    const fresh = new SceneDiT({ ...TINY, mixFfn: true }, undefined, 1);
+    expect(fresh.weights().get('b0.mix')!.shape).toEqual([9, TINY.mlpRatio * TINY.width]);
+    fresh.dispose();
     const zero = new SceneDiT({ ...TINY, mixFfn: true }, taps(0));
     const mixed = new SceneDiT({ ...TINY, mixFfn: true }, taps(0.1));
     const a = await forwardOf(plain, 32);
@@ -182,11 +184,11 @@ describe('scenes DiT', () => {
     const a48 = await forwardOf(plain, 48);
     expect((await forwardOf(mixed, 48)).some((v, i) => Math.abs(v - a48[i]!) > 1e-4)).toBe(true);
     const xi = tf.tensor4d(randn(2 * 32 * 32 * 3, 8), [2, 32, 32, 3]);
-    const { grads } = tf.variableGrads(() => tf.sum(tf.square(zero.forward(xi, [10, 700], ids('a red circle', 'two squares')))) as tf.Scalar, zero.variables());
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(zero.forward(xi, [10, 700], ids('a red circle', 'two squares')))) as tf.Scalar, zero.variables());
     const mixGrads = Object.entries(grads).filter(([name]) => name.endsWith('.mix'));
     expect(mixGrads.length).toBe(TINY.depth);
-    for (const [, g] of mixGrads) expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
-    tf.dispose([xi, grads]);
+    for (const [, g] of mixGrads) expect(tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0])).toBeGreaterThan(0);
+    tf.dispose([xi, value, grads]);
     for (const m of [plain, zero, mixed]) m.dispose();
   });
 
@@ -208,6 +210,23 @@ describe('scenes DiT', () => {
     expect(await watched!.data()).toEqual(await plain!.data());
     tf.dispose([x, plain!, watched!]);
     model.dispose();
+    // pooled keys: 16 image keys, then the prompt's tokens, whose padding gets no weight ('a red circle': the start
+    // token and 3 words of 6 positions, so the last 2 columns are 0; 'two squares' leaves 3)
+    const pooled = new SceneDiT({ ...TINY, keyPool: 2 }, undefined, 2);
+    jiggle(pooled);
+    const padWeight: number[] = [];
+    tf.tidy(() => {
+      const xp = tf.tensor4d(randn(2 * 32 * 32 * 3, 4), [2, 32, 32, 3]);
+      pooled.denoise(xp, [10, 700], pooled.encodeText(ids('a red circle', 'two squares'), 2), (block, p) => {
+        expect(p.shape).toEqual([2, 2, 64, 16 + 6]);
+        const w = p.arraySync();
+        padWeight.push(w[0]![0]![0]![16 + 4]! + w[0]![0]![0]![16 + 5]!, w[1]![1]![5]![16 + 3]!);
+        expect(w[0]![0]![0]![16]!).toBeGreaterThan(0); // the start token is a key
+      });
+    });
+    expect(padWeight.length).toBe(2 * TINY.depth);
+    for (const v of padWeight) expect(v).toBe(0);
+    pooled.dispose();
   });
 
   it('LoRA adapters start as an exact no-op, and change the output once trained', async () => {

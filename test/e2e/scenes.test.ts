@@ -36,7 +36,7 @@ describe.skipIf(!baseUrl)('the scenes image task in Chromium', () => {
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     // before the first cycle the Cycles table already has the image task's columns, not the language ones
     const header = async () => (await page.getByTestId('stats-table').locator('thead').textContent())?.toLowerCase() ?? '';
-    expect(await header()).toContain('held-out loss');
+    await expect.poll(header).toContain('held-out loss');
     expect(await header()).not.toContain('perplexity');
     const run = page.getByRole('button', { name: 'Run', exact: true });
     const prompts = page.locator('#cfg-scenePrompts');

@@ -15,8 +15,8 @@ export function evalItems(prompts: readonly string[], seeds: number, maxTokens: 
 
 /**
  * Mean fidelity and pass rate (fidelity 1) of the images of evalItems(prompts, seeds, ...), in the same order, and
- * the mean of each part of the detector's breakdown (colour, shape, size, place, count, ..., objects found) over the
- * images whose breakdown has it.
+ * the mean of each part of the detector's breakdown over the images whose breakdown has it: count, shape, colour,
+ * size, place or relation, and objects (found). `breakdown.count` is the count score; `count` is the number of images.
  */
 export function evalScore(images: readonly Float32Array[], prompts: readonly string[], seeds: number): { mean: number; pass: number; count: number; breakdown: Record<string, number> } {
   const results = images.map((px, k) => fidelity(px, parsePrompt(prompts[Math.floor(k / seeds)]!)));
@@ -37,7 +37,7 @@ export function evalScore(images: readonly Float32Array[], prompts: readonly str
   };
 }
 
-/** The breakdown of evalScore as one line: `  colour 0.92  shape 0.31  ...`. */
+/** The breakdown of evalScore as one line: `  count 0.64  shape 0.21  colour 0.52  ...`. */
 export function breakdownLine(b: Record<string, number>): string {
   return `  ${Object.entries(b).map(([k, v]) => `${k} ${v.toFixed(2)}`).join('  ')}`;
 }
