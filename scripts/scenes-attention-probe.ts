@@ -13,13 +13,12 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { keyPoolOf } from '../src/core/diffusion/dit/config';
-import { SCENES_HELD_OUT_SEED, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
+import { probeImages } from '../src/core/diffusion/dit/eval-items';
+import { SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
-import { promptTokens } from '../src/core/diffusion/dit/tokens';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { noised } from '../src/core/diffusion/train';
 import { Rng } from '../src/core/rng';
-import { trainingPair } from '../src/core/scenes';
 import { initNodeBackend } from '../src/node/backend';
 import { readDiTFolder } from '../src/node/diffusion-files';
 import { modelDir } from '../src/node/model-files';
@@ -40,9 +39,7 @@ for (let q = 0; q < T; q++) {
   }
 }
 const uniformNear = near.reduce((a, b) => a + b, 0) / (T * K);
-const pairs = Array.from({ length: N }, (_, i) => trainingPair(SCENES_HELD_OUT_SEED + 5000 + i, S));
-const images = new Float32Array(N * S * S * 3); pairs.forEach((p, i) => images.set(p.pixels, i * S * S * 3));
-const ids = new Int32Array(pairs.flatMap((p) => [...promptTokens(scenesWordIds(p.prompt), cfg.maxTokens)]));
+const { images, ids } = probeImages(N, S, cfg.maxTokens);
 const rng = new Rng(5);
 console.log(`${dir}: ${cfg.depth} blocks x ${cfg.heads} heads, ${K} image keys (uniform: entropy 1, near ${uniformNear.toFixed(3)}); per block the mean over heads [the heads]`);
 for (const t of values.t.split(',').map(Number)) {

@@ -8,15 +8,15 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { SCENES_HELD_OUT_SEED, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
+import { probeImages } from '../src/core/diffusion/dit/eval-items';
+import { SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
-import { promptTokens } from '../src/core/diffusion/dit/tokens';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { noised } from '../src/core/diffusion/train';
 import { Rng } from '../src/core/rng';
 import { fidelity } from '../src/core/scenes/fidelity';
-import { parsePrompt, trainingPair } from '../src/core/scenes';
+import { parsePrompt } from '../src/core/scenes';
 import { initNodeBackend } from '../src/node/backend';
 import { readDiTFolder, writePng } from '../src/node/diffusion-files';
 import { modelDir } from '../src/node/model-files';
@@ -27,12 +27,10 @@ const { manifest, weights } = readDiTFolder(dir);
 const model = new SceneDiT(manifest.config, weights);
 console.log(`${dir}: step ${manifest.meta.steps}; 16 held-out images of the world, fidelity of the one-step estimate x0_hat by t`);
 const S = 32, schedule = cosineSchedule(SCENES_SCHEDULE.steps);
-const pairs = Array.from({ length: 16 }, (_, i) => trainingPair(SCENES_HELD_OUT_SEED + 5000 + i, S));
+const { prompts, pixels, images, ids } = probeImages(16, S, manifest.config.maxTokens);
 const rng = new Rng(5);
 const tiles: Float32Array[] = [];
 // the same 16 images and prompts at every t (only the noise is drawn anew)
-const images = new Float32Array(16 * S * S * 3); pairs.forEach((p, i) => images.set(p.pixels, i * S * S * 3));
-const ids = new Int32Array(pairs.flatMap((p) => [...promptTokens(scenesWordIds(p.prompt), manifest.config.maxTokens)]));
 for (const T of [100, 300, 500, 700, 900]) {
   const noise = Float32Array.from({ length: images.length }, () => rng.normal());
   const ts = new Array(16).fill(T);
@@ -44,12 +42,12 @@ for (const T of [100, 300, 500, 700, 900]) {
   });
   const data = (await x0.data()) as Float32Array; x0.dispose();
   const scores: number[] = [];
-  for (let i = 0; i < 16; i++) { const im = data.slice(i * S * S * 3, (i + 1) * S * S * 3); scores.push(fidelity(im, parsePrompt(pairs[i]!.prompt)).reward); if (i < 8) tiles.push(im); }
+  for (let i = 0; i < 16; i++) { const im = data.slice(i * S * S * 3, (i + 1) * S * S * 3); scores.push(fidelity(im, parsePrompt(prompts[i]!)).reward); if (i < 8) tiles.push(im); }
   console.log(`t ${String(T).padStart(3)}: fidelity of x0_hat ${(scores.reduce((a, b) => a + b) / 16).toFixed(3)}`);
 }
-console.log(`prompts of the first 8: ${pairs.slice(0, 8).map((p) => p.prompt).join(' | ')}`);
+console.log(`prompts of the first 8: ${prompts.slice(0, 8).join(' | ')}`);
 if (values.grid) {
-  const g = imageGrid([...pairs.slice(0, 8).map((p) => p.pixels), ...tiles], { columns: 8, scale: 4 });
+  const g = imageGrid([...pixels.slice(0, 8), ...tiles], { columns: 8, scale: 4 });
   writePng(values.grid, g.rgb, g.width, g.height);
   console.log(`wrote ${values.grid}`);
 }

@@ -4,8 +4,8 @@
  * detector. One place for the seeds, so both scripts sample the same images.
  */
 import { fidelity } from '../../scenes/fidelity';
-import { parsePrompt } from '../../scenes';
-import { scenesWordIds } from './recipe';
+import { parsePrompt, trainingPair } from '../../scenes';
+import { SCENES_HELD_OUT_SEED, scenesWordIds } from './recipe';
 import { promptTokens } from './tokens';
 
 /** (token row, noise seed) of each eval image of `prompts`, `seeds` a prompt, in order. */
@@ -45,4 +45,17 @@ export function breakdownLine(b: Record<string, number>): string {
 /** One line of a script's report: `set  fidelity 0.453  pass 0.083  (48 images)`. */
 export function evalLine(set: string, r: { mean: number; pass: number; count: number }): string {
   return `${set.padEnd(12)} fidelity ${r.mean.toFixed(3)}  pass ${r.pass.toFixed(3)}  (${r.count} images)`;
+}
+
+/**
+ * The diagnostic scripts' held-out images (scenes-x0-by-t.ts, scenes-attention-probe.ts): n images of the world at
+ * `size` from seeds never drawn in pre-training, their prompts, the images packed (n, size, size, 3) and their token
+ * rows. One place, so both scripts read the same images.
+ */
+export function probeImages(n: number, size: number, maxTokens: number): { prompts: string[]; pixels: Float32Array[]; images: Float32Array; ids: Int32Array } {
+  const pairs = Array.from({ length: n }, (_, i) => trainingPair(SCENES_HELD_OUT_SEED + 5000 + i, size));
+  const images = new Float32Array(n * size * size * 3);
+  pairs.forEach((p, i) => images.set(p.pixels, i * size * size * 3));
+  const ids = new Int32Array(pairs.flatMap((p) => [...promptTokens(scenesWordIds(p.prompt), maxTokens)]));
+  return { prompts: pairs.map((p) => p.prompt), pixels: pairs.map((p) => p.pixels), images, ids };
 }
