@@ -12,7 +12,6 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { SCENES_DIT } from '../src/core/diffusion/dit/recipe';
-import type { DiTConfig } from '../src/core/diffusion/dit/config';
 import { ditForwardFlops, unetForwardFlops } from '../src/core/diffusion/dit/flops';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { ditLoss, type DiTBatch } from '../src/core/diffusion/dit/train';
@@ -23,13 +22,12 @@ import { UNet } from '../src/core/diffusion/unet';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
+import { ditConfigFromFlags, DIT_DESIGN_OPTIONS } from '../src/node/dit-flags';
 
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'wasm' }, steps: { type: 'string', default: '5' }, model: { type: 'string', default: 'both' },
-    batch: { type: 'string', default: '32' }, size: { type: 'string' }, width: { type: 'string' }, depth: { type: 'string' },
-    patch: { type: 'string' }, heads: { type: 'string' }, mlp: { type: 'string' }, 'key-pool': { type: 'string' }, conv: { type: 'string' }, alibi: { type: 'string' },
-    'mix-ffn': { type: 'boolean' },
+    batch: { type: 'string', default: '32' }, size: { type: 'string' }, ...DIT_DESIGN_OPTIONS,
   },
 });
 const backend = await initNodeBackend(values.backend as NodeBackend);
@@ -111,14 +109,7 @@ if (values.model === 'unet' || values.model === 'both') {
   model.dispose();
 }
 if (values.model === 'dit' || values.model === 'both') {
-  const cfg: DiTConfig = {
-    ...SCENES_DIT,
-    ...(values.width ? { width: Number(values.width) } : {}), ...(values.depth ? { depth: Number(values.depth) } : {}),
-    ...(values.patch ? { patch: Number(values.patch) } : {}), ...(values.mlp ? { mlpRatio: Number(values.mlp) } : {}), ...(values.heads ? { heads: Number(values.heads) } : {}),
-    ...(values['key-pool'] ? { keyPool: Number(values['key-pool']) as 1 | 2 } : {}), ...(values.conv ? { conv: Number(values.conv) } : {}),
-    ...(values.alibi ? { alibi: Number(values.alibi) } : {}),
-    ...(values['mix-ffn'] ? { mixFfn: true } : {}),
-  };
+  const cfg = ditConfigFromFlags(SCENES_DIT, values);
   const size = Number(values.size ?? cfg.imageSize);
   const model = new SceneDiT(cfg, undefined, 1);
   const ids = new Int32Array(B * cfg.maxTokens);

@@ -10,7 +10,7 @@
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
  *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only]
- *        [--width W --depth D --heads H --key-pool 1|2] [--mix-ffn]
+ *        [--width W --depth D --heads H --key-pool 1|2 --patch P --mlp R] [--mix-ffn]
  *        (--init: a further stage: start from DIR, another data seed, another share of the batch at t in [T, 1000))
  */
 import { parseArgs } from 'node:util';
@@ -31,6 +31,7 @@ import { Rng } from '../src/core/rng';
 import { SCENE_EVAL_SETS, trainingPair } from '../src/core/scenes';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
 import { readDiTFolder, saveEmbeddedDiT, writePng } from '../src/node/diffusion-files';
+import { ditConfigFromFlags, DIT_DESIGN_OPTIONS } from '../src/node/dit-flags';
 import { modelDir } from '../src/node/model-files';
 
 const { values } = parseArgs({
@@ -39,26 +40,14 @@ const { values } = parseArgs({
     grid: { type: 'string' }, 'grid-every': { type: 'string', default: '300' }, out: { type: 'string' },
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
     seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
-    'held-out': { type: 'string', default: '128' }, conv: { type: 'string' }, alibi: { type: 'string' }, 'init-matching': { type: 'boolean' },
-    'singles-only': { type: 'boolean' }, width: { type: 'string' }, depth: { type: 'string' }, heads: { type: 'string' },
-    'key-pool': { type: 'string' }, 'mix-ffn': { type: 'boolean' },
+    'held-out': { type: 'string', default: '128' }, 'init-matching': { type: 'boolean' }, 'singles-only': { type: 'boolean' },
+    ...DIT_DESIGN_OPTIONS,
   },
 });
 const R = SCENES_PRETRAIN;
-// --conv C: a conv stem and head of C channels; --alibi M: the attention's distance bias; to compare designs (0 leaves
-// the field out, so the config stays the recipe's and --init accepts a model saved without it)
-function keyPoolFlag(v: string): 1 | 2 {
-  if (v !== '1' && v !== '2') throw new Error(`--key-pool ${v}: 1 (every image token a key) or 2 (2 x 2 neighbours averaged)`);
-  return Number(v) as 1 | 2;
-}
-// --width, --depth, --heads, --key-pool: another size of the same design (e.g. a smaller model that sees more images)
-const C = {
-  ...SCENES_DIT, ...(Number(values.conv) > 0 ? { conv: Number(values.conv) } : {}), ...(Number(values.alibi) > 0 ? { alibi: Number(values.alibi) } : {}),
-  ...(values.width ? { width: Number(values.width) } : {}), ...(values.depth ? { depth: Number(values.depth) } : {}),
-  ...(values.heads ? { heads: Number(values.heads) } : {}), ...(values['key-pool'] ? { keyPool: keyPoolFlag(values['key-pool']) } : {}),
-  // --mix-ffn: a 3x3 depthwise convolution over the patch grid in every MLP (config.ts mixFfn)
-  ...(values['mix-ffn'] ? { mixFfn: true } : {}),
-};
+// --conv C, --alibi M, --width, --depth, --heads, --key-pool, --mix-ffn ...: another design or size of the same model, to
+// compare designs (src/node/dit-flags.ts; a flag not given leaves the recipe's field, so --init accepts the recipe's models)
+const C = ditConfigFromFlags(SCENES_DIT, values);
 const steps = values.steps ? Number(values.steps) : R.steps;
 const deadline = values.minutes ? performance.now() + Number(values.minutes) * 60_000 : Infinity;
 const saveEvery = Number(values['save-every']);
