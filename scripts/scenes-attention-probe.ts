@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { keyPoolOf } from '../src/core/diffusion/dit/config';
 import { probeImages } from '../src/core/diffusion/dit/eval-items';
+import { pooledKeyCentre } from '../src/core/diffusion/dit/patches';
 import { SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
@@ -34,7 +35,7 @@ const g = S / cfg.patch, kp = keyPoolOf(cfg), gk = g / kp, K = gk * gk, T = g * 
 const near = new Float32Array(T * K);
 for (let q = 0; q < T; q++) {
   for (let k = 0; k < K; k++) {
-    const ky = Math.floor(k / gk) * kp + (kp - 1) / 2, kx = (k % gk) * kp + (kp - 1) / 2;
+    const [ky, kx] = pooledKeyCentre(k, g, kp);
     near[q * K + k] = Math.max(Math.abs(Math.floor(q / g) - ky), Math.abs((q % g) - kx)) <= (kp === 1 ? 1 : 1.5) ? 1 : 0;
   }
 }

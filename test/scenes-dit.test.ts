@@ -9,7 +9,7 @@ import type { DiTConfig } from '../src/core/diffusion/dit/config';
 import { ScenesDenoiser } from '../src/core/diffusion/dit/denoiser';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { layerNorm, linear, silu } from '../src/core/diffusion/dit/ops';
-import { depthwise3x3, distanceBias, patchify, unpatchify } from '../src/core/diffusion/dit/patches';
+import { depthwise3x3, distanceBias, patchify, pooledKeyCentre, unpatchify } from '../src/core/diffusion/dit/patches';
 import { ditDdimBatch, guidanceIds, guidedV } from '../src/core/diffusion/dit/sample';
 import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
 import { packDiT, unpackDiT } from '../src/core/diffusion/dit/weights-io';
@@ -142,6 +142,9 @@ describe('scenes DiT', () => {
     // query 3 at (0, 3) is 2.55 / 0.71 / 3.54 / 2.55 patches from them
     expect([...distanceBias(4, 2, 1, 1, 0).slice(3 * 4, 4 * 4)].map((v) => +v.toFixed(4))).toEqual(
       [Math.hypot(0.5, 2.5), Math.hypot(0.5, 0.5), Math.hypot(2.5, 2.5), Math.hypot(2.5, 0.5)].map((v) => +(-v).toFixed(4)));
+    // the same centres, as the attention probe reads them; unpooled keys are the patches themselves
+    expect([0, 1, 2, 3].map((k) => pooledKeyCentre(k, 4, 2))).toEqual([[0.5, 0.5], [0.5, 2.5], [2.5, 0.5], [2.5, 2.5]]);
+    expect([0, 1, 5, 15].map((k) => pooledKeyCentre(k, 4, 1))).toEqual([[0, 0], [0, 1], [1, 1], [3, 3]]);
     expect(() => new SceneDiT({ ...TINY, alibi: -1 })).toThrow(/alibi must be a slope/);
     expect(() => new SceneDiT({ ...TINY, alibi: Number.NaN })).toThrow(/alibi must be a slope/);
     const plain = new SceneDiT({ ...TINY, keyPool: 1 }, undefined, 1);

@@ -55,6 +55,15 @@ export function posEmbed2d(gh: number, gw: number, dim: number): Float32Array {
 const biasCache = new Map<string, Float32Array>();
 
 /**
+ * The grid position (y, x), in patches, of pooled image key k on a g x g patch grid: the centre of the keyPool x
+ * keyPool patches it averages (row-major over the g / keyPool key grid; keyPool 1 = the patch itself).
+ */
+export function pooledKeyCentre(k: number, g: number, keyPool: number): [number, number] {
+  const kg = g / keyPool;
+  return [Math.floor(k / kg) * keyPool + (keyPool - 1) / 2, (k % kg) * keyPool + (keyPool - 1) / 2];
+}
+
+/**
  * The 2-D ALiBi logit bias (heads, g * g, keys + textKeys) of a g x g grid of query patches: head h gets
  * -slope / 2^h x the Euclidean distance (in patches) from the query to the key, whose position is the centre of
  * the keyPool x keyPool patches it averages; the last `textKeys` keys (the prompt's) get 0.
@@ -72,7 +81,7 @@ export function distanceBias(g: number, keyPool: number, heads: number, slope: n
       const qy = Math.floor(q / g), qx = q % g;
       const row = (h * g * g + q) * keys;
       for (let k = 0; k < kg * kg; k++) {
-        const ky = Math.floor(k / kg) * keyPool + (keyPool - 1) / 2, kx = (k % kg) * keyPool + (keyPool - 1) / 2;
+        const [ky, kx] = pooledKeyCentre(k, g, keyPool);
         out[row + k] = -m * Math.hypot(qy - ky, qx - kx);
       }
     }
