@@ -10,6 +10,8 @@ describe('DiT design flags', () => {
   it('no flags, --conv 0 and --alibi 0 leave the recipe\'s config as it is (so --init accepts its models)', () => {
     expect(ditConfigFromFlags(SCENES_DIT, flags())).toEqual(SCENES_DIT);
     expect(ditConfigFromFlags(SCENES_DIT, flags('--conv', '0', '--alibi', '0'))).toEqual(SCENES_DIT);
+    expect(ditConfigFromFlags(SCENES_DIT, flags('--conv', '0.0'))).toEqual(SCENES_DIT);
+    expect(ditConfigFromFlags(SCENES_DIT, flags('--mlp', '1.5')).mlpRatio).toBe(1.5);
     expect(JSON.stringify(ditConfigFromFlags(SCENES_DIT, flags('--conv', '0')))).toBe(JSON.stringify(SCENES_DIT));
   });
 
@@ -24,8 +26,10 @@ describe('DiT design flags', () => {
     expect(() => ditConfigFromFlags(SCENES_DIT, flags('--key-pool', '3'))).toThrow(/--key-pool 3: 1 .* or 2/);
     expect(() => ditConfigFromFlags(SCENES_DIT, flags('--width', 'wide'))).toThrow(/--width wide: a positive whole number/);
     expect(() => ditConfigFromFlags(SCENES_DIT, flags('--depth', '0'))).toThrow(/--depth 0/);
-    expect(() => ditConfigFromFlags(SCENES_DIT, flags('--conv', '2.5'))).toThrow(/--conv 2.5/);
+    expect(() => ditConfigFromFlags(SCENES_DIT, flags('--conv', '2.5'))).toThrow(/--conv 2.5: a whole number >= 0 \(0 = none\)/);
+    expect(() => ditConfigFromFlags(SCENES_DIT, flags('--mlp', '0'))).toThrow(/--mlp 0: a ratio > 0/);
+    expect(() => ditConfigFromFlags(SCENES_DIT, flags('--mlp', '1.001'))).toThrow(/--mlp 1.001: .* whole/);
     expect(() => ditConfigFromFlags(SCENES_DIT, flags('--alibi=-1'))).toThrow(/--alibi -1: a number >= 0/);
-    expect(() => ditConfigFromFlags(SCENES_DIT, flags('--heads', '5'))).toThrow(/--heads 5 does not divide --width 128/);
+    expect(() => ditConfigFromFlags(SCENES_DIT, flags('--heads', '5'))).toThrow(/5 heads do not divide the width 128/);
   });
 });

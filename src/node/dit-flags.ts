@@ -20,6 +20,12 @@ function positiveInteger(flag: string, v: string): number {
   return n;
 }
 
+function nonNegativeInteger(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} ${v}: a whole number >= 0 (0 = none)`);
+  return n;
+}
+
 function nonNegative(flag: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`--${flag} ${v}: a number >= 0 (0 = none)`);
@@ -33,14 +39,18 @@ export function ditConfigFromFlags(base: DiTConfig, flags: DiTDesignFlags): DiTC
   if (flags.depth !== undefined) c.depth = positiveInteger('depth', flags.depth);
   if (flags.heads !== undefined) c.heads = positiveInteger('heads', flags.heads);
   if (flags.patch !== undefined) c.patch = positiveInteger('patch', flags.patch);
-  if (flags.mlp !== undefined) c.mlpRatio = positiveInteger('mlp', flags.mlp);
+  if (flags.mlp !== undefined) {
+    const r = Number(flags.mlp);
+    if (!(r > 0) || !Number.isInteger(r * c.width)) throw new Error(`--mlp ${flags.mlp}: a ratio > 0 whose product with the width (${c.width}) is whole`);
+    c.mlpRatio = r;
+  }
   if (flags['key-pool'] !== undefined) {
     if (flags['key-pool'] !== '1' && flags['key-pool'] !== '2') throw new Error(`--key-pool ${flags['key-pool']}: 1 (every image token a key) or 2 (2 x 2 neighbours averaged)`);
     c.keyPool = Number(flags['key-pool']) as 1 | 2;
   }
-  if (flags.conv !== undefined && flags.conv !== '0') c.conv = positiveInteger('conv', flags.conv);
+  if (flags.conv !== undefined && Number(flags.conv) !== 0) c.conv = nonNegativeInteger('conv', flags.conv);
   if (flags.alibi !== undefined && nonNegative('alibi', flags.alibi) > 0) c.alibi = Number(flags.alibi);
   if (flags['mix-ffn']) c.mixFfn = true;
-  if (c.width % c.heads !== 0) throw new Error(`--heads ${c.heads} does not divide --width ${c.width}`);
+  if (c.width % c.heads !== 0) throw new Error(`${c.heads} heads do not divide the width ${c.width} (--heads, --width)`);
   return c;
 }

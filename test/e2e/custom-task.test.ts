@@ -71,7 +71,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('your own task in Chromium', (
     await panel.getByText('Write or open a task').click();
     await panel.getByLabel('Open a task file').setInputFiles({ name: 'praise.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(TASK)) });
     // a file is read asynchronously: the status is polled, not read once
-    await expect.poll(() => panel.getByRole('status').textContent()).toBe('Opened praise.json.');
+    await expect.poll(() => panel.getByRole('status').textContent(), { timeout: 10_000 }).toBe('Opened praise.json.');
     expect(await panel.getByTestId('task-status').textContent()).toBe('12 prompts and 4 held out; 1 reward term.');
     // the reward's code is in the CodeMirror editor, highlighted as Python
     const editor = panel.getByTestId('code-editor');
@@ -156,9 +156,9 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('your own task in Chromium', (
     const example = readFileSync('examples/red-on-the-left/task.json', 'utf8');
     const bad = JSON.stringify({ ...JSON.parse(example), prompts: ['a purplish circle'] });
     await panel.getByLabel('Open a task file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(bad) });
-    await expect.poll(() => panel.getByRole('status').textContent()).toBe('bad.json: prompts[0] has an unknown word "purplish" (not a word of the scenes grammar)');
+    await expect.poll(() => panel.getByRole('status').textContent(), { timeout: 10_000 }).toBe('bad.json: prompts[0] has an unknown word "purplish" (not a word of the scenes grammar)');
     await panel.getByLabel('Open a task file').setInputFiles({ name: 'red.json', mimeType: 'application/json', buffer: Buffer.from(example) });
-    await expect.poll(() => panel.getByTestId('task-status').textContent()).toBe('8 prompts and 4 held out; 2 reward terms on model scenes.');
+    await expect.poll(() => panel.getByTestId('task-status').textContent(), { timeout: 10_000 }).toBe('8 prompts and 4 held out; 2 reward terms on model scenes.');
     expect(await panel.getByTestId('task-kind').inputValue()).toBe('image');
     await click(page, 'Use this task');
     expect(page.url()).toMatch(/task=custom&td=z[\w-]+/);
@@ -181,7 +181,7 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('your own task in Chromium', (
       await panel.getByText('Write or open a task').click();
       const task = { raftlabTask: 1, name: 'positive', prompts: ['This movie was', 'The plot'], reward: { kind: 'classifier', model: 'tiny/sentiment-classifier', label: 'POSITIVE' } };
       await panel.getByLabel('Open a task file').setInputFiles({ name: 'positive.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(task)) });
-      await expect.poll(() => panel.getByRole('status').textContent()).toBe('Opened positive.json.');
+      await expect.poll(() => panel.getByRole('status').textContent(), { timeout: 10_000 }).toBe('Opened positive.json.');
       await panel.getByTestId('try-completion').fill(' great and the acting was wonderful!');
       await click(page, 'Try the reward');
       await page.getByTestId('try-result').waitFor({ timeout: WAIT });

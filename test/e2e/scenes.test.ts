@@ -36,7 +36,7 @@ describe.skipIf(!baseUrl)('the scenes image task in Chromium', () => {
     await page.getByTestId('backend').waitFor({ timeout: 60_000 });
     // before the first cycle the Cycles table already has the image task's columns, not the language ones
     const header = async () => (await page.getByTestId('stats-table').locator('thead').textContent())?.toLowerCase() ?? '';
-    await expect.poll(header).toContain('held-out loss');
+    await expect.poll(header, { timeout: 10_000 }).toContain('held-out loss');
     expect(await header()).not.toContain('perplexity');
     const run = page.getByRole('button', { name: 'Run', exact: true });
     const prompts = page.locator('#cfg-scenePrompts');
@@ -47,7 +47,7 @@ describe.skipIf(!baseUrl)('the scenes image task in Chromium', () => {
     };
 
     await type('two pink squares');
-    await expect.poll(() => problem.textContent()).toMatch(/"pink" is not a word of the scenes grammar/);
+    await expect.poll(() => problem.textContent(), { timeout: 10_000 }).toMatch(/"pink" is not a word of the scenes grammar/);
     expect(await run.isDisabled()).toBe(true);
 
     await type('a red circle at the top');

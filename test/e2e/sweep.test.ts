@@ -53,6 +53,6 @@ describe.skipIf(!baseUrl || !chromiumAvailable())('the Sweep panel in Chromium',
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=sweep-table] tbody tr').length === 4, undefined, { timeout: 30_000 });
     expect(await table.locator('tbody tr').count()).toBe(4);
     await page.getByLabel(/Or open a sweep file/).setInputFiles({ name: 'nope.json', mimeType: 'application/json', buffer: Buffer.from('{"runs": 1}') });
-    await expect.poll(() => panel.getByRole('alert').textContent()).toMatch(/nope.json: not a sweep file of this lab/);
+    await expect.poll(() => panel.getByRole('alert').textContent(), { timeout: 10_000 }).toMatch(/nope.json: not a sweep file of this lab/);
   });
 });
