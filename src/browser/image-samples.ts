@@ -1,7 +1,7 @@
 /**
  * Image samples as the page receives them from the trainer worker: a language SampleRecord (prompt, reward,
  * breakdown, kept; `completion` names the noise seed) plus the picture as RGBA bytes, small enough to structured-
- * clone every cycle (16x16 images: 1 kB each). Pure code: the worker converts, the page draws (no TF.js here).
+ * clone every cycle (at the run's image size: 1 kB for 16x16, 4 kB for 32x32, 9 kB for 48x48). Pure code: the worker converts, the page draws (no TF.js here).
  */
 import type { SampleRecord } from '../core/raft/types';
 

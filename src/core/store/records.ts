@@ -34,7 +34,7 @@ export interface CycleRecord {
   cycle: number;
   /** Image (diffusion) runs store ImageCycleStats (heldOutLoss in place of perplexity). */
   stats: CycleStats | ImageCycleStats;
-  /** Image runs: ImageSampleRecord (src/app/image-samples.ts), each with its 16x16 RGBA thumbnail (1 kB). */
+  /** Image runs: ImageSampleRecord (src/browser/image-samples.ts), each with its RGBA picture at the run's image size (1-9 kB). */
   kept: SampleRecord[];
   evalSamples: SampleRecord[];
 }

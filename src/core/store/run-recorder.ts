@@ -47,8 +47,8 @@ export class RunRecorder {
 
   /**
    * Save a finished cycle: its stats, kept samples, eval samples and a checkpoint of the engine. Image (diffusion)
-   * runs pass ImageCycleStats and samples that carry their 16x16 RGBA thumbnails (ImageSampleRecord of
-   * src/app/image-samples.ts, 1 kB of pixels); their checkpoint holds the LoRA adapters, Adam moments, RNG streams
+   * runs pass ImageCycleStats and samples that carry their RGBA pictures at the run's image size (ImageSampleRecord of
+   * src/browser/image-samples.ts, 1-9 kB of pixels); their checkpoint holds the LoRA adapters, Adam moments, RNG streams
    * and prompt position.
    */
   async record(runId: string, engine: CheckpointedEngine, result: RecordedCycle): Promise<SaveResult> {
