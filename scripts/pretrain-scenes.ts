@@ -10,7 +10,7 @@
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
  *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only]
- *        [--width W --depth D --heads H --key-pool 1|2 --patch P --mlp R] [--mix-ffn]
+ *        [--width W --depth D --heads H --key-pool 1|2 --patch P --mlp R] [--mix-ffn] [--self-cond]
  *        (--init: a further stage: start from DIR, another data seed, another share of the batch at t in [T, 1000))
  */
 import { parseArgs } from 'node:util';

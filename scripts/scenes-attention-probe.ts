@@ -48,7 +48,7 @@ for (const t of values.t.split(',').map(Number)) {
   console.log(`t = ${t}`);
   tf.tidy(() => {
     const { xt } = noised(images, noise, new Array(N).fill(t), [N, S, S, 3], schedule);
-    model.denoise(xt as tf.Tensor4D, new Array(N).fill(t), model.encodeText(ids, N), (block, p) => {
+    model.denoise(xt as tf.Tensor4D, new Array(N).fill(t), model.encodeText(ids, N), { attention: (block, p) => {
       const [mass, entropy, nearShare] = tf.tidy(() => {
         const img = tf.slice(p, [0, 0, 0, 0], [N, cfg.heads, T, K]);
         const m = tf.sum(img, -1); // (N, H, T)
@@ -59,7 +59,7 @@ for (const t of values.t.split(',').map(Number)) {
       });
       const cell = (xs: number[]) => `${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)} [${xs.map((x) => x.toFixed(2)).join(' ')}]`;
       console.log(`  block ${block}: image mass ${cell(mass!)}  entropy ${cell(entropy!)}  near ${cell(nearShare!)}`);
-    });
+    } });
   });
 }
 model.dispose();

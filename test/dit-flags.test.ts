@@ -17,8 +17,8 @@ describe('DiT design flags', () => {
 
   it('each flag sets its field', () => {
     const c = ditConfigFromFlags(SCENES_DIT, flags('--width', '96', '--depth', '4', '--heads', '3', '--patch', '2', '--mlp', '4',
-      '--key-pool', '2', '--conv', '16', '--alibi', '0.5', '--mix-ffn'));
-    expect(c).toEqual({ ...SCENES_DIT, width: 96, depth: 4, heads: 3, patch: 2, mlpRatio: 4, keyPool: 2, conv: 16, alibi: 0.5, mixFfn: true });
+      '--key-pool', '2', '--conv', '16', '--alibi', '0.5', '--mix-ffn', '--self-cond'));
+    expect(c).toEqual({ ...SCENES_DIT, width: 96, depth: 4, heads: 3, patch: 2, mlpRatio: 4, keyPool: 2, conv: 16, alibi: 0.5, mixFfn: true, selfCond: true });
     expect(SCENES_DIT.width).toBe(128); // the recipe itself is not changed
   });
 

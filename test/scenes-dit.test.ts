@@ -14,6 +14,7 @@ import { ditDdimBatch, guidanceIds, guidedV } from '../src/core/diffusion/dit/sa
 import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
 import { packDiT, unpackDiT } from '../src/core/diffusion/dit/weights-io';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
+import { noised } from '../src/core/diffusion/train';
 import { SCENES_DIT, scenesWordIds } from '../src/core/diffusion/dit/recipe';
 import { scenesDenoiser } from '../src/core/diffusion/dit/scenes-denoiser';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
@@ -49,6 +50,12 @@ function ids(...prompts: string[]): Int32Array {
   const out = new Int32Array(prompts.length * TINY.maxTokens);
   prompts.forEach((p, i) => out.set(promptTokens(encode(p), TINY.maxTokens), i * TINY.maxTokens));
   return out;
+}
+
+/** One image (pixels in [0, 1]) noised to t as training noises it. */
+function noisedOf(image: Float32Array, noise: Float32Array, t: number): { xt: tf.Tensor4D } {
+  const s = Math.round(Math.sqrt(image.length / 3));
+  return { xt: noised(image, noise, [t], [1, s, s, 3], schedule).xt };
 }
 
 async function forwardOf(model: SceneDiT, size: number, seed = 3): Promise<Float32Array> {
@@ -195,6 +202,84 @@ describe('scenes DiT', () => {
     for (const m of [plain, zero, mixed]) m.dispose();
   });
 
+  it('self-conditioning: no estimate is a zero estimate; an estimate changes the output; other models refuse one; the patch weights take 6 channels', async () => {
+    const model = new SceneDiT({ ...TINY, selfCond: true }, undefined, 1);
+    expect(model.weights().get('patch.w')!.shape).toEqual([4 * 4 * 6, TINY.width]);
+    jiggle(model);
+    const x = tf.tensor4d(randn(2 * 32 * 32 * 3, 4), [2, 32, 32, 3]);
+    const est = tf.tensor4d(randn(2 * 32 * 32 * 3, 6), [2, 32, 32, 3]);
+    const p = ids('a red circle', 'two squares');
+    const [none, zero, given] = tf.tidy(() => [model.forward(x, [10, 700], p), model.forward(x, [10, 700], p, tf.zerosLike(x)), model.forward(x, [10, 700], p, est)]);
+    const a = await none!.data();
+    expect(await zero!.data()).toEqual(a);
+    expect(Array.from(await given!.data()).some((v, i) => Math.abs(v - a[i]!) > 1e-4)).toBe(true);
+    expect(() => tf.tidy(() => model.forward(x, [10, 700], p, tf.zeros([2, 16, 16, 3]) as tf.Tensor4D))).toThrow(/estimate is 2x16x16x3/);
+    const plain = new SceneDiT(TINY, undefined, 1);
+    expect(() => tf.tidy(() => plain.forward(x, [10, 700], p, est))).toThrow(/without self-conditioning/);
+    // with the conv stem, the stem reads the 6 channels
+    const conv = new SceneDiT({ ...TINY, selfCond: true, conv: 4 }, undefined, 1);
+    expect(conv.weights().get('stem.w')!.shape).toEqual([9 * 6, 4]);
+    tf.dispose([x, est, none!, zero!, given!]);
+    for (const m of [model, plain, conv]) m.dispose();
+  });
+
+  it('self-conditioning in training: marked rows get the model\'s own clipped estimate without a gradient, the rest zeros; steps, sampling and held-out loss leave no tensors', async () => {
+    const { drawSelfCondRows, withSelfCond, ditLoss, ditStep, drawDiTBatch, x0FromV } = await import('../src/core/diffusion/dit/train');
+    const model = new SceneDiT({ ...TINY, selfCond: true }, undefined, 1);
+    jiggle(model);
+    const rng = new Rng(4);
+    const images = Array.from({ length: 6 }, (_, i) => randn(32 * 32 * 3, 20 + i).map((v) => Math.min(1, Math.max(0, 0.5 + 0.3 * v))));
+    const prompts = ['a red circle', 'two squares', 'a blue square', 'a red circle', 'two squares', 'a blue square'];
+    const batch = drawSelfCondRows(drawDiTBatch(images, prompts.map((q) => ids(q)), 32, schedule, rng), rng);
+    const rows = batch.selfCondRows!;
+    expect(rows.length).toBe(6);
+    expect(rows.some((r) => r) && rows.some((r) => !r)).toBe(true); // seed 4 marks some of each
+    const filled = await withSelfCond(model, batch, schedule);
+    const px = 32 * 32 * 3;
+    // each marked row is the model's own estimate for that image alone; the others are zeros
+    for (let i = 0; i < 6; i++) {
+      const row = filled.selfCond!.subarray(i * px, (i + 1) * px);
+      if (!rows[i]) {
+        expect(row.every((v) => v === 0)).toBe(true);
+        continue;
+      }
+      const one = tf.tidy(() => {
+        const { xt } = noisedRow(batch, i);
+        return x0FromV(xt, model.forward(xt, [batch.t[i]!], ids(prompts[i]!)), [batch.t[i]!], schedule);
+      });
+      const want = await one.data();
+      one.dispose();
+      expect(Math.max(...row.map((v, j) => Math.abs(v - want[j]!)))).toBeLessThan(1e-4);
+      expect(row.every((v) => v >= -1 && v <= 1)).toBe(true);
+    }
+    // a model without self-conditioning ignores the marks; the loss reads the estimate
+    const plain = new SceneDiT(TINY, undefined, 1);
+    expect(await withSelfCond(plain, batch, schedule)).toBe(batch);
+    const [l0, l1] = tf.tidy(() => [ditLoss(model, batch, schedule).dataSync()[0]!, ditLoss(model, filled, schedule).dataSync()[0]!]);
+    expect(l1).not.toBe(l0);
+    // the gradient flows through the second pass only: the estimate is data, so training steps leave no tensors
+    const opt = new Adam();
+    const before = tf.memory().numTensors;
+    const vars = model.variables();
+    await ditStep(model, vars, opt, batch, schedule, 1e-3, 1);
+    const afterOne = tf.memory().numTensors;
+    await ditStep(model, vars, opt, batch, schedule, 1e-3, 1);
+    expect(tf.memory().numTensors).toBe(afterOne);
+    expect(afterOne - before).toBe(2 * vars.length); // Adam's moments, nothing else
+    // sampling hands each step's estimate to the next and keeps no tensor
+    const n0 = tf.memory().numTensors;
+    const out = await ditDdimBatch(model, schedule, ids('a red circle', 'two squares'), randn(2 * px, 9), 32, { steps: 3, guidance: 2 });
+    expect(out.length).toBe(2 * px);
+    expect(tf.memory().numTensors).toBe(n0);
+    opt.dispose?.();
+    model.dispose();
+    plain.dispose();
+
+    function noisedRow(b: typeof batch, i: number) {
+      return noisedOf(b.images.subarray(i * px, (i + 1) * px), b.noise.subarray(i * px, (i + 1) * px), b.t[i]!);
+    }
+  });
+
   it('shows each block\'s attention weights to a diagnostic callback without changing the output', async () => {
     const model = new SceneDiT({ ...TINY, keyPool: 1 }, undefined, 2);
     jiggle(model);
@@ -202,9 +287,9 @@ describe('scenes DiT', () => {
     const x = tf.tensor4d(randn(2 * 32 * 32 * 3, 4), [2, 32, 32, 3]);
     const [plain, watched] = tf.tidy(() => {
       const a = model.forward(x, [10, 700], ids('a red circle', 'two squares'));
-      const b = model.denoise(x, [10, 700], model.encodeText(ids('a red circle', 'two squares'), 2), (block, p) => {
+      const b = model.denoise(x, [10, 700], model.encodeText(ids('a red circle', 'two squares'), 2), { attention: (block, p) => {
         seen.push([block, p.shape, tf.max(tf.abs(tf.sub(tf.sum(p, -1), 1))).dataSync()[0]!]);
-      });
+      } });
       return [a, b];
     });
     // 64 image keys then the prompt's 6 tokens; every row a distribution
@@ -220,12 +305,12 @@ describe('scenes DiT', () => {
     const padWeight: number[] = [];
     tf.tidy(() => {
       const xp = tf.tensor4d(randn(2 * 32 * 32 * 3, 4), [2, 32, 32, 3]);
-      pooled.denoise(xp, [10, 700], pooled.encodeText(ids('a red circle', 'two squares'), 2), (block, p) => {
+      pooled.denoise(xp, [10, 700], pooled.encodeText(ids('a red circle', 'two squares'), 2), { attention: (block, p) => {
         expect(p.shape).toEqual([2, 2, 64, 16 + 6]);
         const w = p.arraySync();
         padWeight.push(w[0]![0]![0]![16 + 4]! + w[0]![0]![0]![16 + 5]!, w[1]![1]![5]![16 + 3]!);
         expect(w[0]![0]![0]![16]!).toBeGreaterThan(0); // the start token is a key
-      });
+      } });
     });
     expect(padWeight.length).toBe(2 * TINY.depth);
     for (const v of padWeight) expect(v).toBe(0);
@@ -421,5 +506,10 @@ describe('scenes DiT pre-training batches', () => {
     expect(share(uniform)).toBeLessThan(0.47);
     expect(share(high)).toBeGreaterThan(0.62);
     expect(share(high)).toBeLessThan(0.78);
+    // a self-conditioned model's batches mark about half of their images; the others' batches mark none
+    const marked = scenesPretrainBatch(1, 0, 1, { ...big, selfCond: true }, schedule).selfCondRows!;
+    expect(marked.filter(Boolean).length / marked.length).toBeGreaterThan(0.4);
+    expect(marked.filter(Boolean).length / marked.length).toBeLessThan(0.6);
+    expect(scenesPretrainBatch(1, 0, 1, big, schedule).selfCondRows).toBeUndefined();
   });
 });

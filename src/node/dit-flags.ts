@@ -1,6 +1,6 @@
 /**
  * The DiT design flags that scripts/pretrain-scenes.ts and scripts/bench-denoiser.ts share: another size or design of
- * the same model (dit/config.ts), e.g. `--width 96 --depth 4 --heads 3 --key-pool 2` or `--mix-ffn`. A flag that is
+ * the same model (dit/config.ts), e.g. `--width 96 --depth 4 --heads 3 --key-pool 2`, `--mix-ffn` or `--self-cond`. A flag that is
  * not given, and `--conv 0` / `--alibi 0`, leave the base config's field as it is, so a model saved with the recipe's
  * config still loads with `--init`.
  */
@@ -10,9 +10,11 @@ import type { DiTConfig } from '../core/diffusion/dit/config';
 export const DIT_DESIGN_OPTIONS = {
   width: { type: 'string' }, depth: { type: 'string' }, heads: { type: 'string' }, patch: { type: 'string' }, mlp: { type: 'string' },
   'key-pool': { type: 'string' }, conv: { type: 'string' }, alibi: { type: 'string' }, 'mix-ffn': { type: 'boolean' },
+  'self-cond': { type: 'boolean' },
 } as const;
 
-export type DiTDesignFlags = Partial<Record<Exclude<keyof typeof DIT_DESIGN_OPTIONS, 'mix-ffn'>, string>> & { 'mix-ffn'?: boolean };
+type SwitchFlag = 'mix-ffn' | 'self-cond';
+export type DiTDesignFlags = Partial<Record<Exclude<keyof typeof DIT_DESIGN_OPTIONS, SwitchFlag>, string>> & Partial<Record<SwitchFlag, boolean>>;
 
 function positiveInteger(flag: string, v: string): number {
   const n = Number(v);
@@ -51,6 +53,7 @@ export function ditConfigFromFlags(base: DiTConfig, flags: DiTDesignFlags): DiTC
   if (flags.conv !== undefined && Number(flags.conv) !== 0) c.conv = nonNegativeInteger('conv', flags.conv);
   if (flags.alibi !== undefined && nonNegative('alibi', flags.alibi) > 0) c.alibi = Number(flags.alibi);
   if (flags['mix-ffn']) c.mixFfn = true;
+  if (flags['self-cond']) c.selfCond = true;
   if (c.width % c.heads !== 0) throw new Error(`${c.heads} heads do not divide the width ${c.width} (--heads, --width)`);
   return c;
 }

@@ -49,6 +49,14 @@ export interface DiTConfig {
    * in every block, at any image size. Absent or false = none (the first models).
    */
   mixFfn?: boolean;
+  /**
+   * Self-conditioning (Chen, Zhang & Hinton 2022, "Analog Bits"): the model's own earlier estimate of the clean
+   * image is a second input, 3 more channels per pixel beside the noisy image (zeros = no estimate). In training,
+   * half of a batch first runs the model without one (no gradient) and is trained given that estimate (train.ts);
+   * in sampling each step gives the next its estimate (sample.ts), so the steps build on one decision. Absent or
+   * false = none (the first models).
+   */
+  selfCond?: boolean;
 }
 
 /** The conv channels of a config (absent = 0: linear patch embedding and output, as the first models). */
@@ -59,6 +67,12 @@ export const alibiOf = (c: DiTConfig): number => c.alibi ?? 0;
 
 /** Whether a config's MLPs mix neighbouring tokens (absent = no, as the first models). */
 export const mixFfnOf = (c: DiTConfig): boolean => c.mixFfn === true;
+
+/** Whether a config takes its own earlier estimate as an input (absent = no, as the first models). */
+export const selfCondOf = (c: DiTConfig): boolean => c.selfCond === true;
+
+/** Input channels per pixel: the noisy image, and the earlier estimate when self-conditioned. */
+export const inputChannelsOf = (c: DiTConfig): number => (selfCondOf(c) ? 6 : 3);
 
 /** The key pooling of a config (absent in the first model's files = 2). */
 export const keyPoolOf = (c: DiTConfig): 1 | 2 => c.keyPool ?? 2;

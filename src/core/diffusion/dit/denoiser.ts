@@ -13,7 +13,8 @@ import { cosineSchedule, type NoiseSchedule } from '../schedule';
 import type { SceneDiT } from './model';
 import { ditSampleImages } from './sample';
 import { promptTokens } from './tokens';
-import { ditStep, drawDiTBatch, meanDiTLoss, type DiTBatch } from './train';
+import { selfCondOf } from './config';
+import { ditStep, drawDiTBatch, drawSelfCondRows, meanDiTLoss, type DiTBatch } from './train';
 
 export interface ScenesDenoiserOptions {
   /** The run's prompts, in the world's grammar. */
@@ -63,7 +64,8 @@ export class ScenesDenoiser extends OwnDenoiser<SceneDiT> implements Denoiser<Di
   }
 
   drawBatch(images: readonly Float32Array[], labels: readonly number[], rng: Rng): DiTBatch {
-    return drawDiTBatch(images, labels.map((l) => this.#row(l)), this.imageSize, this.schedule, rng);
+    const batch = drawDiTBatch(images, labels.map((l) => this.#row(l)), this.imageSize, this.schedule, rng);
+    return selfCondOf(this.model.config) ? drawSelfCondRows(batch, rng) : batch;
   }
 
   trainStep(batch: DiTBatch, opt: Adam, lr: number, clip: number): Promise<number> {

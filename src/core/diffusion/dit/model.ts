@@ -19,6 +19,8 @@
  *                 patches; the output is un-patchified to c channels, u = that + s + W_t c (a skip at full
  *                 resolution, a per-channel bias from the condition), then conv(silu(conv(silu(u)))) -> 3 channels
  *                 (the last zero-initialised): local denoising across the patch seams, as a U-Net's top level does.
+ *   selfCond (optional): the input is the noisy image and the model's earlier estimate of the clean image (zeros
+ *                 when there is none) side by side, 6 channels per pixel, patchified (or convolved) together.
  *
  * Everything with weights is a 2-D matMul (ops.ts `linear`, whose gradient WASM runs fast), so training is mostly
  * matMuls on every backend, and LoRA adapters (../lora.ts) sit on every linear layer (the `.w` matrices). The token
@@ -30,7 +32,7 @@ import { mm, oneHotF } from '../../lm/variables';
 import { AdaptableWeights, type WeightInit, type WeightSpec } from '../adaptable-weights';
 import { timestepFeatures } from '../schedule';
 import { conv3x3 } from '../unet';
-import { alibiOf, convOf, keyPoolOf, mixFfnOf, PAD_ID, type DiTConfig } from './config';
+import { alibiOf, convOf, inputChannelsOf, keyPoolOf, mixFfnOf, PAD_ID, selfCondOf, type DiTConfig } from './config';
 import { layerNorm, linear, silu } from './ops';
 import { depthwise3x3, distanceBias, patchify, posEmbed2d, unpatchify } from './patches';
 
@@ -42,6 +44,14 @@ export interface TextContext {
   pooled: tf.Tensor2D;
   /** Additive key mask of the padding (B, 1, 1, L): 0 or -1e9. */
   mask: tf.Tensor4D;
+}
+
+/** What denoise may be given beside the image, the timesteps and the prompts. */
+export interface DenoiseExtras {
+  /** Shown each block's attention weights (diagnostics; read them within the call). */
+  attention?: (block: number, p: tf.Tensor4D) => void;
+  /** A self-conditioned model's earlier estimate of the clean images (B, S, S, 3) in [-1, 1]; absent = zeros. */
+  x0?: tf.Tensor4D;
 }
 
 const NEG = -1e9;
@@ -127,11 +137,13 @@ export class SceneDiT extends AdaptableWeights {
 
   /**
    * Predicted v (B, S, S, 3) for noisy images x (B, S, S, 3), S any multiple of the patch, at timesteps t, for
-   * the prompts of `text` (encodeText of the same B prompts). Call inside tf.tidy. `attention`, for diagnostics
-   * (scripts/scenes-attention-probe.ts), is shown each block's attention weights (B, H, T, image keys + L), the
-   * image keys first; read them within the call.
+   * the prompts of `text` (encodeText of the same B prompts). Call inside tf.tidy. `extras.attention`, for
+   * diagnostics (scripts/scenes-attention-probe.ts), is shown each block's attention weights (B, H, T, image keys +
+   * L), the image keys first; read them within the call. `extras.x0` is a self-conditioned model's earlier estimate
+   * (other models refuse one).
    */
-  denoise(x: tf.Tensor4D, t: readonly number[], text: TextContext, attention?: (block: number, p: tf.Tensor4D) => void): tf.Tensor4D {
+  denoise(x: tf.Tensor4D, t: readonly number[], text: TextContext, extras: DenoiseExtras = {}): tf.Tensor4D {
+    const { attention } = extras;
     const { patch: p, width: C, depth, timeDim } = this.config;
     const [b, size, size2] = x.shape;
     const kp = keyPoolOf(this.config);
@@ -143,8 +155,9 @@ export class SceneDiT extends AdaptableWeights {
     const cond = silu(tf.add(temb, this.#linear('pool', text.pooled)) as tf.Tensor2D);
     const pos = tf.tensor3d(posEmbed2d(g, g, C), [1, T, C]);
     const cc = convOf(this.config);
-    const stem = cc > 0 ? this.#conv('stem', x) : null;
-    let h = tf.reshape(tf.add(tf.reshape(this.#linear('patch', patchify(stem ?? x, p)), [b, T, C]), pos), [b * T, C]) as tf.Tensor2D;
+    const input = this.#input(x, extras.x0);
+    const stem = cc > 0 ? this.#conv('stem', input) : null;
+    let h = tf.reshape(tf.add(tf.reshape(this.#linear('patch', patchify(stem ?? input, p)), [b, T, C]), pos), [b * T, C]) as tf.Tensor2D;
     const keyMask = tf.concat([tf.zeros([b, 1, 1, T / (kp * kp)]), text.mask], 3);
     const slope = alibiOf(this.config);
     const L = text.mask.shape[3];
@@ -171,14 +184,24 @@ export class SceneDiT extends AdaptableWeights {
     return this.#conv('head2', silu(this.#conv('head1', silu(u))));
   }
 
+  /** The pixels the model reads: x, or x beside the earlier estimate (zeros when none) for a self-conditioned model. */
+  #input(x: tf.Tensor4D, x0: tf.Tensor4D | undefined): tf.Tensor4D {
+    if (!selfCondOf(this.config)) {
+      if (x0) throw new Error('DiT: an earlier estimate was given to a model without self-conditioning');
+      return x;
+    }
+    if (x0 && !(x0.shape.length === 4 && x0.shape.every((d, i) => d === x.shape[i]))) throw new Error(`DiT: the earlier estimate is ${x0.shape.join('x')}, the images ${x.shape.join('x')}`);
+    return tf.concat([x, x0 ?? tf.zerosLike(x)], 3);
+  }
+
   /** 3x3 'same' convolution (weights `name.w` (9 in, out), bias `name.b`) of x (B, S, S, in). */
   #conv(name: string, x: tf.Tensor4D): tf.Tensor4D {
     return tf.add(conv3x3(x, this.weight(name)), this.param(`${name}.b`)) as tf.Tensor4D;
   }
 
-  /** encodeText then denoise. Call inside tf.tidy. */
-  forward(x: tf.Tensor4D, t: readonly number[], ids: Int32Array): tf.Tensor4D {
-    return this.denoise(x, t, this.encodeText(ids, x.shape[0]));
+  /** encodeText then denoise (x0: a self-conditioned model's earlier estimate). Call inside tf.tidy. */
+  forward(x: tf.Tensor4D, t: readonly number[], ids: Int32Array, x0?: tf.Tensor4D): tf.Tensor4D {
+    return this.denoise(x, t, this.encodeText(ids, x.shape[0]), { x0 });
   }
 }
 
@@ -209,8 +232,9 @@ function ditSpec(config: DiTConfig): WeightSpec {
   dense('time2', C, C);
   dense('pool', C, C);
   const cc = convOf(config);
-  if (cc > 0) dense('stem', 9 * 3, cc);
-  dense('patch', patch * patch * (cc || 3), C);
+  const inC = inputChannelsOf(config);
+  if (cc > 0) dense('stem', 9 * inC, cc);
+  dense('patch', patch * patch * (cc || inC), C);
   dense('ada', C, 6 * C, 'zero');
   for (let i = 0; i < depth; i++) {
     out.push([`b${i}.ada`, [6 * C], 'zero']);

@@ -3,22 +3,26 @@
  * v = v(x, null) + g (v(x, prompt) - v(x, null)); at g = 1 only the conditional pass runs, so guidance 1 is the
  * conditional prediction exactly. The prompts are encoded once per batch (with the null prompt when guided).
  * Images of any side the model accepts (see patches.ts); the only randomness is each image's seeded start noise.
+ * A self-conditioned model is given, from the second step on, the clean image the step before estimated (with
+ * guidance: the guided estimate, for both passes).
  */
 import * as tf from '@tensorflow/tfjs';
 import { nextTask } from '../../next-task';
 import { ddimUpdate, finalPixels, seedNoise, type SampleOptions } from '../ddim';
 import { ddimTimesteps, type NoiseSchedule } from '../schedule';
+import { selfCondOf } from './config';
 import type { SceneDiT, TextContext } from './model';
+import { x0FromV } from './train';
 import { nullTokens } from './tokens';
 
 /**
  * The guided v for x (B, S, S, 3) at timestep t. `text` holds the B prompts, followed by B null prompts when
- * guidance != 1. Call inside tf.tidy.
+ * guidance != 1. `x0`: a self-conditioned model's earlier estimate (B, S, S, 3). Call inside tf.tidy.
  */
-export function guidedV(model: SceneDiT, x: tf.Tensor4D, t: number, text: TextContext, guidance: number): tf.Tensor4D {
+export function guidedV(model: SceneDiT, x: tf.Tensor4D, t: number, text: TextContext, guidance: number, x0?: tf.Tensor4D): tf.Tensor4D {
   const b = x.shape[0];
-  if (guidance === 1) return model.denoise(x, new Array(b).fill(t), text);
-  const both = model.denoise(tf.concat([x, x], 0) as tf.Tensor4D, new Array(2 * b).fill(t), text);
+  if (guidance === 1) return model.denoise(x, new Array(b).fill(t), text, { x0 });
+  const both = model.denoise(tf.concat([x, x], 0) as tf.Tensor4D, new Array(2 * b).fill(t), text, { x0: x0 && (tf.concat([x0, x0], 0) as tf.Tensor4D) });
   const [cond, unc] = tf.split(both, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
   return tf.add(unc, tf.mul(tf.sub(cond, unc), guidance));
 }
@@ -53,12 +57,21 @@ export async function ditDdimBatch(model: SceneDiT, schedule: NoiseSchedule, ids
   const text = encodePrompts(model, allIds, allIds.length / L);
   const ts = ddimTimesteps(schedule, o.steps);
   let x = tf.tensor4d(noise, [b, size, size, 3]);
+  let x0: tf.Tensor4D | undefined;
+  const selfCond = selfCondOf(model.config);
   for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
     const aPrev = i + 1 < ts.length ? schedule.alphaBar[ts[i + 1]!]! : 1;
-    const next = tf.tidy(() => ddimUpdate(x, guidedV(model, x, ts[i]!, text, o.guidance), schedule.alphaBar[ts[i]!]!, aPrev, i + 1 === ts.length));
-    x.dispose();
-    x = next as tf.Tensor4D;
+    const [next, estimate] = tf.tidy(() => {
+      const v = guidedV(model, x, t, text, o.guidance, x0);
+      const stepped = ddimUpdate(x, v, schedule.alphaBar[t]!, aPrev, i + 1 === ts.length);
+      return selfCond ? [stepped, x0FromV(x, v, new Array(b).fill(t), schedule)] : [stepped];
+    }) as [tf.Tensor4D, tf.Tensor4D?];
+    tf.dispose([x, ...(x0 ? [x0] : [])]);
+    x = next;
+    x0 = estimate ?? undefined;
   }
+  x0?.dispose();
   disposeText(text);
   return finalPixels(x);
 }

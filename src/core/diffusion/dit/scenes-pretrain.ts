@@ -12,7 +12,7 @@ import type { NoiseSchedule } from '../schedule';
 import type { SceneDiT } from './model';
 import { SCENES_PRETRAIN, scenesWordIds } from './recipe';
 import { nullTokens, promptTokens } from './tokens';
-import { drawDiTBatch, ditLoss, type DiTBatch } from './train';
+import { drawDiTBatch, drawSelfCondRows, ditLoss, withSelfCond, type DiTBatch } from './train';
 
 export interface PretrainBatchOptions {
   seed: number;
@@ -29,6 +29,8 @@ export interface PretrainBatchOptions {
   highNoiseFrom?: number;
   /** Only captions of one object (a probe of whether the grammar's mixture spreads the model thin). */
   singlesOnly?: boolean;
+  /** Mark images for self-conditioning (drawSelfCondRows): for a model with `selfCond`. */
+  selfCond?: boolean;
 }
 
 /** Part `part` (0-based) of `parts` of step `step`'s batch (the parts' sizes differ by at most one). */
@@ -51,20 +53,21 @@ export function scenesPretrainBatch(step: number, part: number, parts: number, o
     const from = o.highNoiseFrom ?? Math.floor(schedule.steps / 2);
     batch.t = batch.t.map((t) => (rng.chance(share) ? from + rng.int(schedule.steps - from) : t));
   }
-  return batch;
+  return o.selfCond ? drawSelfCondRows(batch, rng) : batch;
 }
 
 /** The recipe's batch options for a model config. */
-export function scenesPretrainOptions(c: { imageSize: number; maxTokens: number }): PretrainBatchOptions {
+export function scenesPretrainOptions(c: { imageSize: number; maxTokens: number; selfCond?: boolean }): PretrainBatchOptions {
   const R = SCENES_PRETRAIN;
   return {
     seed: R.seed, batchSize: R.batchSize, promptDropout: R.promptDropout, imageSize: c.imageSize, maxTokens: c.maxTokens,
-    highNoiseShare: R.highNoiseShare, highNoiseFrom: R.highNoiseFrom,
+    highNoiseShare: R.highNoiseShare, highNoiseFrom: R.highNoiseFrom, ...(c.selfCond ? { selfCond: true } : {}),
   };
 }
 
 /** Loss and gradients of `vars` (in order) on a batch, read out as arrays; no tensor survives the call. */
-export async function ditGradientArrays(model: SceneDiT, vars: readonly tf.Variable[], batch: DiTBatch, schedule: NoiseSchedule): Promise<{ loss: number; grads: Float32Array[] }> {
+export async function ditGradientArrays(model: SceneDiT, vars: readonly tf.Variable[], given: DiTBatch, schedule: NoiseSchedule): Promise<{ loss: number; grads: Float32Array[] }> {
+  const batch = await withSelfCond(model, given, schedule);
   const { value, grads } = tf.variableGrads(() => ditLoss(model, batch, schedule), vars as tf.Variable[]);
   try {
     const arrays = await Promise.all(vars.map((v) => grads[v.name]!.data() as Promise<Float32Array>));

@@ -1,14 +1,20 @@
 /**
  * The scenes DiT's denoising objective: v-prediction on the cosine schedule, as the U-Net's (../train.ts), for
  * images of any side and prompts given as token ids. A batch is plain arrays; timesteps and noise come from the
- * caller's seeded Rng (held-out batches keep theirs fixed).
+ * caller's seeded Rng (held-out batches keep theirs fixed). A self-conditioned model (config `selfCond`) is trained
+ * on half of a batch given its own estimate of the clean image, made by a first pass without one and no gradient
+ * (Chen et al. 2022); the other half, and every held-out batch, without one, as the sampler's first step sees it.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from '../../lm/adam';
 import type { Rng } from '../../rng';
 import type { NoiseSchedule } from '../schedule';
 import { noised } from '../train';
+import { selfCondOf } from './config';
 import type { SceneDiT } from './model';
+
+/** Share of a self-conditioned model's training images given its own estimate (Chen et al. 2022: one half). */
+export const SELF_COND_SHARE = 0.5;
 
 export interface DiTBatch {
   /** Image side in pixels. */
@@ -20,6 +26,57 @@ export interface DiTBatch {
   t: number[];
   /** Standard normal noise, like `images`. */
   noise: Float32Array;
+  /** Self-conditioned models: the images trained given the model's own estimate (drawSelfCondRows). */
+  selfCondRows?: boolean[];
+  /** Their estimates, x0 in [-1, 1] (zeros in the other rows), like `images`: set by withSelfCond. */
+  selfCond?: Float32Array;
+}
+
+/** Mark SELF_COND_SHARE of a batch's images for self-conditioning, from the batch's own rng (after its other draws). */
+export function drawSelfCondRows(batch: DiTBatch, rng: Rng): DiTBatch {
+  return { ...batch, selfCondRows: batch.t.map(() => rng.chance(SELF_COND_SHARE)) };
+}
+
+/**
+ * The batch with its self-conditioning rows' estimates filled in: the model's clean-image estimate (x0 from its v,
+ * clipped to [-1, 1], as the sampler's) for those rows' noisy images, with no estimate of its own and no gradient.
+ * Batches of other models, or without marked rows, come back as they are.
+ */
+export async function withSelfCond(model: SceneDiT, batch: DiTBatch, schedule: NoiseSchedule): Promise<DiTBatch> {
+  if (!selfCondOf(model.config) || !batch.selfCondRows || batch.selfCond) return batch;
+  const b = batch.t.length;
+  const px = batch.size * batch.size * 3;
+  const L = batch.ids.length / b;
+  const rows = batch.selfCondRows.flatMap((on, i) => (on ? [i] : []));
+  const out = new Float32Array(b * px);
+  if (rows.length > 0) {
+    const n = rows.length;
+    const images = new Float32Array(n * px);
+    const noise = new Float32Array(n * px);
+    const ids = new Int32Array(n * L);
+    rows.forEach((r, j) => {
+      images.set(batch.images.subarray(r * px, (r + 1) * px), j * px);
+      noise.set(batch.noise.subarray(r * px, (r + 1) * px), j * px);
+      ids.set(batch.ids.subarray(r * L, (r + 1) * L), j * L);
+    });
+    const t = rows.map((r) => batch.t[r]!);
+    const est = tf.tidy(() => {
+      const { xt } = noised(images, noise, t, [n, batch.size, batch.size, 3], schedule);
+      return x0FromV(xt, model.forward(xt, t, ids), t, schedule);
+    });
+    const data = (await est.data()) as Float32Array;
+    est.dispose();
+    rows.forEach((r, j) => out.set(data.subarray(j * px, (j + 1) * px), r * px));
+  }
+  return { ...batch, selfCond: out };
+}
+
+/** The clean-image estimate x0 = sqrt(aBar) x - sqrt(1 - aBar) v, clipped to [-1, 1], per image's timestep. */
+export function x0FromV(x: tf.Tensor4D, v: tf.Tensor4D, t: readonly number[], schedule: NoiseSchedule): tf.Tensor4D {
+  const b = t.length;
+  const sa = tf.tensor4d(t.map((s) => Math.sqrt(schedule.alphaBar[s]!)), [b, 1, 1, 1]);
+  const sb = tf.tensor4d(t.map((s) => Math.sqrt(1 - schedule.alphaBar[s]!)), [b, 1, 1, 1]);
+  return tf.clipByValue(tf.sub(tf.mul(x, sa), tf.mul(v, sb)), -1, 1) as tf.Tensor4D;
 }
 
 /** Draw t uniformly and noise for images of side `size` and their prompts' token rows. */
@@ -43,12 +100,14 @@ export function drawDiTBatch(images: readonly Float32Array[], ids: readonly Int3
 export function ditLoss(model: SceneDiT, batch: DiTBatch, schedule: NoiseSchedule): tf.Scalar {
   const b = batch.t.length;
   const { xt, v } = noised(batch.images, batch.noise, batch.t, [b, batch.size, batch.size, 3], schedule);
-  const pred = model.forward(xt, batch.t, batch.ids);
+  const x0 = batch.selfCond ? tf.tensor4d(batch.selfCond, [b, batch.size, batch.size, 3]) : undefined;
+  const pred = model.forward(xt, batch.t, batch.ids, x0);
   return tf.mean(tf.square(tf.sub(pred, v))) as tf.Scalar;
 }
 
 /** One Adam step on `vars` (the adapters, or every weight in pre-training). Returns the batch loss. */
-export async function ditStep(model: SceneDiT, vars: tf.Variable[], opt: Adam, batch: DiTBatch, schedule: NoiseSchedule, lr: number, clip: number): Promise<number> {
+export async function ditStep(model: SceneDiT, vars: tf.Variable[], opt: Adam, given: DiTBatch, schedule: NoiseSchedule, lr: number, clip: number): Promise<number> {
+  const batch = await withSelfCond(model, given, schedule);
   const loss = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => ditLoss(model, batch, schedule), vars);
     opt.apply(vars, grads, lr, clip);
