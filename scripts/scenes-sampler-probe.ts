@@ -4,16 +4,19 @@
  * (ddim.ts ddimUpdate's generalised step; eta 0 is the lab's deterministic DDIM, eta 1 DDPM-like ancestral sampling;
  * the step noise is seeded per image and step), and `--guidance-from T0 --guidance-to T1` applies classifier-free
  * guidance only at timesteps in [T0, T1] (the conditional prediction elsewhere; Kynkäänniemi et al. 2024's guidance
- * interval). With eta 0 and the whole interval it gives eval-scenes' figures exactly.
+ * interval). With eta 0 and the whole interval it gives eval-scenes' figures exactly. A self-conditioned model is
+ * handed each step's estimate as the lab's sampler does; `--no-estimate` gives it none (zeros) at every step.
  *   Run: node bin/run-ts.mjs scripts/scenes-sampler-probe.ts [--model DIR] [--sets seenSingles,seenMulti] [--seeds 4]
- *        [--ddim-steps 20] [--guidance 3] [--eta 0] [--guidance-from 0] [--guidance-to 1000] [--grid FILE]
+ *        [--ddim-steps 20] [--guidance 3] [--eta 0] [--guidance-from 0] [--guidance-to 1000] [--no-estimate] [--grid FILE]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { evalItems, evalLine, evalScore } from '../src/core/diffusion/dit/eval-items';
+import { selfCondOf } from '../src/core/diffusion/dit/config';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_SAMPLER, SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
 import { disposeText, encodePrompts, guidanceIds, guidedV } from '../src/core/diffusion/dit/sample';
+import { x0FromV } from '../src/core/diffusion/dit/train';
 import { ddimUpdate, finalPixels, seedNoise } from '../src/core/diffusion/ddim';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule, ddimTimesteps } from '../src/core/diffusion/schedule';
@@ -26,7 +29,7 @@ const { values } = parseArgs({ options: {
   model: { type: 'string' }, sets: { type: 'string' }, seeds: { type: 'string', default: '4' },
   'ddim-steps': { type: 'string', default: String(SCENES_SAMPLER.steps) }, guidance: { type: 'string', default: String(SCENES_SAMPLER.guidance) },
   eta: { type: 'string', default: '0' }, 'guidance-from': { type: 'string', default: '0' }, 'guidance-to': { type: 'string', default: '1000' },
-  grid: { type: 'string' },
+  grid: { type: 'string' }, 'no-estimate': { type: 'boolean' },
 } });
 await initNodeBackend('wasm');
 const dir = values.model ?? modelDir('scenes');
@@ -48,18 +51,22 @@ async function sampleBatch(ids: Int32Array, seeds: readonly number[]): Promise<F
     return tf.tensor4d(out, [b, S, S, 3]);
   };
   let x = noiseOf((s) => s);
+  // a self-conditioned model is handed each step's estimate, as dit/sample.ts does
+  let x0: tf.Tensor4D | undefined;
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!, aBar = schedule.alphaBar[t]!, aPrev = i + 1 < ts.length ? schedule.alphaBar[ts[i + 1]!]! : 1;
     const last = i + 1 === ts.length;
     const z = eta > 0 && !last ? noiseOf((s) => s * 1000 + i + 1) : null;
-    const next = tf.tidy(() => {
-      const v = t >= gFrom && t <= gTo ? guidedV(model, x, t, guided, g) : guidedV(model, x, t, plain, 1);
-      return ddimUpdate(x, v, aBar, aPrev, last, z ? { z, eta } : undefined);
-    });
-    z?.dispose();
-    x.dispose();
-    x = next as tf.Tensor4D;
+    const [next, estimate] = tf.tidy(() => {
+      const v = t >= gFrom && t <= gTo ? guidedV(model, x, t, guided, g, x0) : guidedV(model, x, t, plain, 1, x0);
+      const stepped = ddimUpdate(x, v, aBar, aPrev, last, z ? { z, eta } : undefined);
+      return selfCondOf(model.config) && !values['no-estimate'] ? [stepped, x0FromV(x, v, new Array(b).fill(t), schedule)] : [stepped];
+    }) as [tf.Tensor4D, tf.Tensor4D?];
+    tf.dispose([z ?? [], x, x0 ?? []]);
+    x = next;
+    x0 = estimate;
   }
+  x0?.dispose();
   disposeText(guided);
   disposeText(plain);
   return finalPixels(x);

@@ -3,13 +3,16 @@
  * pre-training) noised to t = 100 .. 900, the model's one-step clean-image estimate x0_hat = sqrt(aBar) x_t -
  * sqrt(1 - aBar) v_hat, scored by the fidelity detector against the image's own caption. Sampling must pass through
  * every t, so a t where x0_hat breaks up is where the generated images break up. `--grid FILE` writes the first 8
- * images (top row) and their estimates at each t (a row per t).
+ * images (top row) and their estimates at each t (a row per t). A self-conditioned model (config `selfCond`) is
+ * also scored given its own first estimate (a second pass, as the sampler hands a step's estimate to the next).
  *   Run: node bin/run-ts.mjs scripts/scenes-x0-by-t.ts [--model DIR] [--grid FILE]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { probeImages } from '../src/core/diffusion/dit/eval-items';
+import { selfCondOf } from '../src/core/diffusion/dit/config';
 import { SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
+import { x0FromV } from '../src/core/diffusion/dit/train';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
@@ -34,16 +37,22 @@ const tiles: Float32Array[] = [];
 for (const T of [100, 300, 500, 700, 900]) {
   const noise = Float32Array.from({ length: images.length }, () => rng.normal());
   const ts = new Array(16).fill(T);
-  const x0 = tf.tidy(() => {
+  const selfCond = selfCondOf(manifest.config);
+  // in pixels ([0, 1]): the one-step estimate, and for a self-conditioned model the estimate given that one
+  const [x0, x0Again] = tf.tidy(() => {
     const { xt } = noised(images, noise, ts, [16, S, S, 3], schedule);
-    const v = model.forward(xt, ts, ids);
-    const a = Math.sqrt(schedule.alphaBar[T]!), b = Math.sqrt(1 - schedule.alphaBar[T]!);
-    return tf.clipByValue(tf.div(tf.add(tf.sub(tf.mul(xt, a), tf.mul(v, b)), 1), 2), 0, 1);
-  });
-  const data = (await x0.data()) as Float32Array; x0.dispose();
-  const scores: number[] = [];
-  for (let i = 0; i < 16; i++) { const im = data.slice(i * S * S * 3, (i + 1) * S * S * 3); scores.push(fidelity(im, parsePrompt(prompts[i]!)).reward); if (i < 8) tiles.push(im); }
-  console.log(`t ${String(T).padStart(3)}: fidelity of x0_hat ${(scores.reduce((a, b) => a + b) / 16).toFixed(3)}`);
+    const first = x0FromV(xt, model.forward(xt, ts, ids), ts, schedule);
+    const second = selfCond ? [x0FromV(xt, model.forward(xt, ts, ids, first), ts, schedule)] : [];
+    return [first, ...second].map((e) => tf.div(tf.add(e, 1), 2));
+  }) as [tf.Tensor4D, tf.Tensor4D?];
+  const meanFidelity = async (est: tf.Tensor4D, keep: boolean) => {
+    const data = (await est.data()) as Float32Array; est.dispose();
+    const scores: number[] = [];
+    for (let i = 0; i < 16; i++) { const im = data.slice(i * S * S * 3, (i + 1) * S * S * 3); scores.push(fidelity(im, parsePrompt(prompts[i]!)).reward); if (keep && i < 8) tiles.push(im); }
+    return (scores.reduce((a, b) => a + b) / 16).toFixed(3);
+  };
+  const line = `t ${String(T).padStart(3)}: fidelity of x0_hat ${await meanFidelity(x0, true)}`;
+  console.log(x0Again ? `${line}, given its own estimate ${await meanFidelity(x0Again, false)}` : line);
 }
 console.log(`prompts of the first 8: ${prompts.slice(0, 8).join(' | ')}`);
 if (values.grid) {
