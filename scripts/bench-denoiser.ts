@@ -118,6 +118,6 @@ if (values.model === 'dit' || values.model === 'both') {
   const sec = await stepSeconds(model.variables(), () => ditLoss(model, batch, schedule));
   const n = B * (size / cfg.patch) ** 2;
   const ref = await matmulRate(n, cfg.width, cfg.mlpRatio * cfg.width, sec);
-  report(`DiT (scenes; width ${cfg.width}, depth ${cfg.depth}, patch ${cfg.patch}, key pool ${cfg.keyPool ?? 2}, conv ${cfg.conv ?? 0}, alibi ${cfg.alibi ?? 0}${cfg.mixFfn ? ', Mix-FFN' : ''})`, model.numParams(), size, ditForwardFlops(cfg, B, size), sec, ref, `(${n}, ${cfg.width}) x (${cfg.width}, ${cfg.mlpRatio * cfg.width})`);
+  report(`DiT (scenes; width ${cfg.width}, depth ${cfg.depth}, patch ${cfg.patch}, key pool ${cfg.keyPool ?? 2}, conv ${cfg.conv ?? 0}, alibi ${cfg.alibi ?? 0}${cfg.mixFfn ? ', Mix-FFN' : ''}${cfg.selfCond ? ', self-conditioned: the no-gradient first pass on half the batch is not timed' : ''})`, model.numParams(), size, ditForwardFlops(cfg, B, size), sec, ref, `(${n}, ${cfg.width}) x (${cfg.width}, ${cfg.mlpRatio * cfg.width})`);
   model.dispose();
 }
