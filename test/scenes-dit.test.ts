@@ -437,9 +437,9 @@ describe('scenes DiT in the image RAFT engine', () => {
     expect(() => scenesWordIds('a red hexagon')).toThrow(/hexagon/);
   });
 
-  for (const imageSize of [32, 48]) {
-    it(`runs RAFT cycles with LoRA at ${imageSize} px: flat tensor counts, base weights untouched`, async () => {
-      const model = new SceneDiT({ ...TINY, vocabSize: SCENES_DIT.vocabSize, maxTokens: SCENES_DIT.maxTokens }, undefined, 1);
+  for (const [imageSize, selfCond] of [[32, false], [48, false], [32, true]] as const) {
+    it(`runs RAFT cycles with LoRA at ${imageSize} px${selfCond ? ', self-conditioned' : ''}: flat tensor counts, base weights untouched`, async () => {
+      const model = new SceneDiT({ ...TINY, vocabSize: SCENES_DIT.vocabSize, maxTokens: SCENES_DIT.maxTokens, ...(selfCond ? { selfCond } : {}) }, undefined, 1);
       jiggle(model);
       const before = await model.exportWeights();
       const config = {
