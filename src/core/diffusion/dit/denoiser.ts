@@ -10,10 +10,10 @@ import type { SampleOptions } from '../ddim';
 import type { Denoiser, DenoiserSampleItem } from '../denoiser';
 import { OwnDenoiser } from '../own-denoiser';
 import { cosineSchedule, type NoiseSchedule } from '../schedule';
+import { selfCondOf } from './config';
 import type { SceneDiT } from './model';
 import { ditSampleImages } from './sample';
 import { promptTokens } from './tokens';
-import { selfCondOf } from './config';
 import { ditStep, drawDiTBatch, drawSelfCondRows, meanDiTLoss, type DiTBatch } from './train';
 
 export interface ScenesDenoiserOptions {
