@@ -5,9 +5,10 @@
  * the step noise is seeded per image and step), and `--guidance-from T0 --guidance-to T1` applies classifier-free
  * guidance only at timesteps in [T0, T1] (the conditional prediction elsewhere; Kynkäänniemi et al. 2024's guidance
  * interval). With eta 0 and the whole interval it gives eval-scenes' figures exactly. A self-conditioned model is
- * handed each step's estimate as the lab's sampler does; `--no-estimate` gives it none (zeros) at every step.
+ * handed each step's estimate as the lab's sampler does (with guidance, the guided one); `--no-estimate` gives it
+ * none (zeros) at every step, `--conditional-estimate` hands on the conditional pass's (unguided) estimate instead.
  *   Run: node bin/run-ts.mjs scripts/scenes-sampler-probe.ts [--model DIR] [--sets seenSingles,seenMulti] [--seeds 4]
- *        [--ddim-steps 20] [--guidance 3] [--eta 0] [--guidance-from 0] [--guidance-to 1000] [--no-estimate] [--grid FILE]
+ *        [--ddim-steps 20] [--guidance 3] [--eta 0] [--guidance-from 0] [--guidance-to 1000] [--no-estimate | --conditional-estimate] [--grid FILE]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -29,7 +30,7 @@ const { values } = parseArgs({ options: {
   model: { type: 'string' }, sets: { type: 'string' }, seeds: { type: 'string', default: '4' },
   'ddim-steps': { type: 'string', default: String(SCENES_SAMPLER.steps) }, guidance: { type: 'string', default: String(SCENES_SAMPLER.guidance) },
   eta: { type: 'string', default: '0' }, 'guidance-from': { type: 'string', default: '0' }, 'guidance-to': { type: 'string', default: '1000' },
-  grid: { type: 'string' }, 'no-estimate': { type: 'boolean' },
+  grid: { type: 'string' }, 'no-estimate': { type: 'boolean' }, 'conditional-estimate': { type: 'boolean' },
 } });
 await initNodeBackend('wasm');
 const dir = values.model ?? modelDir('scenes');
@@ -58,9 +59,13 @@ async function sampleBatch(ids: Int32Array, seeds: readonly number[]): Promise<F
     const last = i + 1 === ts.length;
     const z = eta > 0 && !last ? noiseOf((s) => s * 1000 + i + 1) : null;
     const [next, estimate] = tf.tidy(() => {
-      const v = t >= gFrom && t <= gTo ? guidedV(model, x, t, guided, g, x0) : guidedV(model, x, t, plain, 1, x0);
+      const isGuided = t >= gFrom && t <= gTo && g !== 1;
+      const v = isGuided ? guidedV(model, x, t, guided, g, x0) : guidedV(model, x, t, plain, 1, x0);
       const stepped = ddimUpdate(x, v, aBar, aPrev, last, z ? { z, eta } : undefined);
-      return selfCondOf(model.config) && !values['no-estimate'] ? [stepped, x0FromV(x, v, new Array(b).fill(t), schedule)] : [stepped];
+      if (!selfCondOf(model.config) || values['no-estimate']) return [stepped];
+      // the conditional pass again (the guided pass's first half) when its unguided estimate is to be handed on
+      const handed = isGuided && values['conditional-estimate'] ? guidedV(model, x, t, plain, 1, x0) : v;
+      return [stepped, x0FromV(x, handed, new Array(b).fill(t), schedule)];
     }) as [tf.Tensor4D, tf.Tensor4D?];
     tf.dispose([z ?? [], x, x0 ?? []]);
     x = next;
