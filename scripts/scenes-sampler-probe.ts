@@ -12,8 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { evalItems, evalLine, evalScore } from '../src/core/diffusion/dit/eval-items';
 import { selfCondOf } from '../src/core/diffusion/dit/config';
+import { evalItems, evalLine, evalScore } from '../src/core/diffusion/dit/eval-items';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_SAMPLER, SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
 import { disposeText, encodePrompts, guidanceIds, guidedV } from '../src/core/diffusion/dit/sample';

@@ -9,11 +9,11 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { probeImages } from '../src/core/diffusion/dit/eval-items';
 import { selfCondOf } from '../src/core/diffusion/dit/config';
+import { probeImages } from '../src/core/diffusion/dit/eval-items';
 import { SCENES_SCHEDULE } from '../src/core/diffusion/dit/recipe';
-import { x0FromV } from '../src/core/diffusion/dit/train';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
+import { x0FromV } from '../src/core/diffusion/dit/train';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { noised } from '../src/core/diffusion/train';
@@ -33,11 +33,11 @@ const S = 32, schedule = cosineSchedule(SCENES_SCHEDULE.steps);
 const { prompts, pixels, images, ids } = probeImages(16, S, manifest.config.maxTokens);
 const rng = new Rng(5);
 const tiles: Float32Array[] = [];
+const selfCond = selfCondOf(manifest.config);
 // the same 16 images and prompts at every t (only the noise is drawn anew)
 for (const T of [100, 300, 500, 700, 900]) {
   const noise = Float32Array.from({ length: images.length }, () => rng.normal());
   const ts = new Array(16).fill(T);
-  const selfCond = selfCondOf(manifest.config);
   // in pixels ([0, 1]): the one-step estimate, and for a self-conditioned model the estimate given that one
   const [x0, x0Again] = tf.tidy(() => {
     const { xt } = noised(images, noise, ts, [16, S, S, 3], schedule);

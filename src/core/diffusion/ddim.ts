@@ -75,12 +75,20 @@ export async function finalPixels(x: tf.Tensor): Promise<Float32Array> {
  * Call inside tf.tidy.
  */
 export function ddimUpdate(x: tf.Tensor, v: tf.Tensor, aBar: number, aPrev: number, last: boolean, noise?: { z: tf.Tensor; eta: number }): tf.Tensor {
-  const x0 = tf.clipByValue(tf.sub(tf.mul(x, Math.sqrt(aBar)), tf.mul(v, Math.sqrt(1 - aBar))), -1, 1);
+  const x0 = clippedX0(x, v, Math.sqrt(aBar), Math.sqrt(1 - aBar));
   if (last) return x0;
   const eps = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(aBar))), Math.sqrt(1 - aBar));
   if (!noise) return tf.add(tf.mul(x0, Math.sqrt(aPrev)), tf.mul(eps, Math.sqrt(1 - aPrev)));
   const sigma = noise.eta * Math.sqrt((1 - aPrev) / (1 - aBar)) * Math.sqrt(Math.max(0, 1 - aBar / aPrev));
   return tf.addN([tf.mul(x0, Math.sqrt(aPrev)), tf.mul(eps, Math.sqrt(Math.max(0, 1 - aPrev - sigma * sigma))), tf.mul(noise.z, sigma)]);
+}
+
+/**
+ * The clean-image estimate of v-prediction, sqrt(aBar) x - sqrt(1 - aBar) v, clipped to [-1, 1]: `sa` and `sb` are
+ * sqrt(aBar) and sqrt(1 - aBar), numbers for one timestep or tensors that broadcast over x (one per image).
+ */
+export function clippedX0(x: tf.Tensor, v: tf.Tensor, sa: number | tf.Tensor, sb: number | tf.Tensor): tf.Tensor {
+  return tf.clipByValue(tf.sub(tf.mul(x, sa), tf.mul(v, sb)), -1, 1);
 }
 
 /** Images for (label, seed) pairs, in order; each image's pixels in [0, 1] (PIXELS values, HWC). */

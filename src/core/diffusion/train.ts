@@ -47,14 +47,21 @@ export function denoiseLoss(model: UNet, batch: DenoiseBatch, schedule: NoiseSch
  * The noisy images x_t and the v targets of clean images (pixels in [0, 1], flat HWC) and noise at timesteps t, for
  * images of `shape` (B, S, S, 3). Call inside tf.tidy.
  */
+/** sqrt(aBar) and sqrt(1 - aBar) at each image's timestep, shaped (B, 1, 1, 1) to scale a batch. Call inside tf.tidy. */
+export function alphaRoots(ts: readonly number[], schedule: NoiseSchedule): [tf.Tensor4D, tf.Tensor4D] {
+  const b = ts.length;
+  return [
+    tf.tensor4d(ts.map((t) => Math.sqrt(schedule.alphaBar[t]!)), [b, 1, 1, 1]),
+    tf.tensor4d(ts.map((t) => Math.sqrt(1 - schedule.alphaBar[t]!)), [b, 1, 1, 1]),
+  ];
+}
+
 export function noised(
   images: Float32Array, noise: Float32Array, ts: readonly number[], shape: [number, number, number, number], schedule: NoiseSchedule,
 ): { xt: tf.Tensor4D; v: tf.Tensor4D } {
-  const b = shape[0];
   const x0 = tf.sub(tf.mul(tf.tensor4d(images, shape), 2), 1);
   const eps = tf.tensor4d(noise, shape);
-  const sa = tf.tensor4d(ts.map((t) => Math.sqrt(schedule.alphaBar[t]!)), [b, 1, 1, 1]);
-  const sb = tf.tensor4d(ts.map((t) => Math.sqrt(1 - schedule.alphaBar[t]!)), [b, 1, 1, 1]);
+  const [sa, sb] = alphaRoots(ts, schedule);
   return { xt: tf.add(tf.mul(x0, sa), tf.mul(eps, sb)) as tf.Tensor4D, v: tf.sub(tf.mul(eps, sa), tf.mul(x0, sb)) as tf.Tensor4D };
 }
 

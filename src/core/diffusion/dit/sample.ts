@@ -69,7 +69,7 @@ export async function ditDdimBatch(model: SceneDiT, schedule: NoiseSchedule, ids
     }) as [tf.Tensor4D, tf.Tensor4D?];
     tf.dispose([x, ...(x0 ? [x0] : [])]);
     x = next;
-    x0 = estimate ?? undefined;
+    x0 = estimate;
   }
   x0?.dispose();
   disposeText(text);

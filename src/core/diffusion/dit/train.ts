@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Adam } from '../../lm/adam';
 import type { Rng } from '../../rng';
 import type { NoiseSchedule } from '../schedule';
-import { noised } from '../train';
+import { clippedX0 } from '../ddim';
+import { alphaRoots, noised } from '../train';
 import { selfCondOf } from './config';
 import type { SceneDiT } from './model';
 
@@ -71,12 +72,10 @@ export async function withSelfCond(model: SceneDiT, batch: DiTBatch, schedule: N
   return { ...batch, selfCond: out };
 }
 
-/** The clean-image estimate x0 = sqrt(aBar) x - sqrt(1 - aBar) v, clipped to [-1, 1], per image's timestep. */
+/** The clean-image estimate (ddim.ts clippedX0: as the sampler clips it) at each image's timestep. Call inside tf.tidy. */
 export function x0FromV(x: tf.Tensor4D, v: tf.Tensor4D, t: readonly number[], schedule: NoiseSchedule): tf.Tensor4D {
-  const b = t.length;
-  const sa = tf.tensor4d(t.map((s) => Math.sqrt(schedule.alphaBar[s]!)), [b, 1, 1, 1]);
-  const sb = tf.tensor4d(t.map((s) => Math.sqrt(1 - schedule.alphaBar[s]!)), [b, 1, 1, 1]);
-  return tf.clipByValue(tf.sub(tf.mul(x, sa), tf.mul(v, sb)), -1, 1) as tf.Tensor4D;
+  const [sa, sb] = alphaRoots(t, schedule);
+  return clippedX0(x, v, sa, sb) as tf.Tensor4D;
 }
 
 /** Draw t uniformly and noise for images of side `size` and their prompts' token rows. */
