@@ -21,6 +21,7 @@ import { SCENES_DIT, SCENES_HELD_OUT_SEED, SCENES_PRETRAIN, SCENES_SAMPLER, SCEN
 import { ditSampleImages } from '../src/core/diffusion/dit/sample';
 import { ditGradientArrays, scenesPretrainBatch, scenesPretrainOptions } from '../src/core/diffusion/dit/scenes-pretrain';
 import { promptTokens } from '../src/core/diffusion/dit/tokens';
+import { placeContrast, shapeContrast } from '../src/core/diffusion/dit/word-contrast';
 import { drawDiTBatch, meanDiTLoss, type DiTBatch } from '../src/core/diffusion/dit/train';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
@@ -136,18 +137,20 @@ const opt = new Adam();
 let running = 0;
 let heldLoss = NaN;
 let placeGap = NaN;
+let shapeGap = NaN;
 async function save(step: number, grid: boolean): Promise<number> {
   const w = await emaWeights();
   const emaModel = new SceneDiT(C, new Map([...w].map(([k, v]) => [k, v.values])));
   heldLoss = await meanDiTLoss(emaModel, heldBatches, schedule);
-  placeGap = placeContrast(emaModel);
+  placeGap = placeContrast(emaModel, C.imageSize);
+  shapeGap = shapeContrast(emaModel, C.imageSize);
   if (values.grid && grid) await writeGrid(emaModel, values.grid);
   emaModel.dispose();
   return saveEmbeddedDiT('scenes', C, w, {
     task: 'scenes', seed: batchOptions.seed, steps: step, batchSize: R.batchSize, lr: R.lr, backend, emaDecay: R.emaDecay,
     promptDropout: R.promptDropout, highNoiseShare: batchOptions.highNoiseShare ?? 0, highNoiseFrom: batchOptions.highNoiseFrom ?? 0,
     ...(batchOptions.singlesOnly ? { singlesOnly: true } : {}),
-    ...(init ? { initFrom: values.init!, initSteps: Number(init.manifest.meta.steps), initSeconds: Number(init.manifest.meta.seconds) } : {}), trainLoss: Number(running.toFixed(4)), heldOutLoss: Number(heldLoss.toFixed(4)), placeContrast: Number(placeGap.toFixed(4)), seconds: seconds(),
+    ...(init ? { initFrom: values.init!, initSteps: Number(init.manifest.meta.steps), initSeconds: Number(init.manifest.meta.seconds) } : {}), trainLoss: Number(running.toFixed(4)), heldOutLoss: Number(heldLoss.toFixed(4)), placeContrast: Number(placeGap.toFixed(4)), shapeContrast: Number(shapeGap.toFixed(4)), seconds: seconds(),
   }, outDir);
 }
 let step = 0;
@@ -175,35 +178,13 @@ for (; step < steps && performance.now() < deadline; step++) {
   if ((step + 1) % 20 === 0) console.log(`step ${step + 1}/${steps}  loss ${running.toFixed(4)}  lr ${lr.toExponential(2)}  ${seconds()} s`);
   if ((step + 1) % saveEvery === 0 && step + 1 < steps) {
     const bytes = await save(step + 1, (step + 1) % Number(values['grid-every']) === 0);
-    console.log(`saved ${outDir} at step ${step + 1} (${(bytes / 1e6).toFixed(2)} MB), held-out loss ${heldLoss.toFixed(4)}, place contrast ${placeGap.toFixed(3)}  ${seconds()} s`);
+    console.log(`saved ${outDir} at step ${step + 1} (${(bytes / 1e6).toFixed(2)} MB), held-out loss ${heldLoss.toFixed(4)}, place contrast ${placeGap.toFixed(3)}, shape contrast ${shapeGap.toFixed(3)}  ${seconds()} s`);
   }
 }
 const bytes = await save(step, true);
-console.log(`saved ${outDir} at step ${step} (${(bytes / 1e6).toFixed(2)} MB), held-out loss ${heldLoss.toFixed(4)}, place contrast ${placeGap.toFixed(3)}${step < steps ? ' (stopped by --minutes)' : ''}`);
-console.log(`done in ${seconds()} s, final loss ${running.toFixed(4)}, held-out loss ${heldLoss.toFixed(4)}, place contrast ${placeGap.toFixed(3)}`);
+console.log(`saved ${outDir} at step ${step} (${(bytes / 1e6).toFixed(2)} MB), held-out loss ${heldLoss.toFixed(4)}, place contrast ${placeGap.toFixed(3)}, shape contrast ${shapeGap.toFixed(3)}${step < steps ? ' (stopped by --minutes)' : ''}`);
+console.log(`done in ${seconds()} s, final loss ${running.toFixed(4)}, held-out loss ${heldLoss.toFixed(4)}, place contrast ${placeGap.toFixed(3)}, shape contrast ${shapeGap.toFixed(3)}`);
 opt.dispose();
 model.dispose();
 for (const e of ema) e.dispose();
 for (const h of helpers) h.postMessage('stop');
-
-/**
- * Does the model put things where the prompt says? Its mean prediction of the clean image from pure noise (t = 999,
- * 16 draws) for "a large red circle on the left" and "... on the right": redness (R - B) of the named third minus the
- * opposite third, averaged over the two prompts (the world's own images: about 0.4; 0 = the place word is ignored).
- */
-function placeContrast(m: SceneDiT): number {
-  return tf.tidy(() => {
-    let sum = 0;
-    for (const side of ['left', 'right'] as const) {
-      const ids = tokens(`a large red circle on the ${side}`);
-      const x = tf.randomNormal([16, C.imageSize, C.imageSize, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
-      const x0 = tf.neg(m.forward(x, new Array(16).fill(999), new Int32Array(Array.from({ length: 16 }, () => [...ids]).flat())));
-      const red = tf.mean(tf.sub(tf.slice(x0, [0, 0, 0, 0], [16, C.imageSize, C.imageSize, 1]), tf.slice(x0, [0, 0, 0, 2], [16, C.imageSize, C.imageSize, 1])), [0, 1, 3]).dataSync() as Float32Array;
-      const third = Math.floor(C.imageSize / 3);
-      const mean = (from: number, to: number) => red.slice(from, to).reduce((a: number, b: number) => a + b, 0) / (to - from);
-      const gap = mean(0, third) - mean(C.imageSize - third, C.imageSize);
-      sum += side === 'left' ? gap : -gap;
-    }
-    return sum / 2;
-  });
-}

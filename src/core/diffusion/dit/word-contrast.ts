@@ -1,0 +1,161 @@
+/**
+ * Does the scenes DiT use a word of the prompt? The mean clean-image estimate from pure noise (t = 999, where only the
+ * prompt says anything; the t the sampler starts from) for two prompts that differ in one word, measured where the world's images for those prompts
+ * differ, beside the same measure on the world's own images (what a model that has learned the word approaches).
+ *   - place contrast: "a large red circle on the left" / "... on the right", redness (R - B) of the named third minus
+ *     the opposite third, averaged over the two prompts (pretrain-scenes.ts logs it; 0 = the place word is ignored);
+ *   - shape contrast: "a SIZE red square in the middle" minus "... circle ...", projected on the difference of the
+ *     two shapes drawn at the centre (1 = those two templates exactly; the world's images, whose centres jitter,
+ *     less; 0 = the shape word is ignored).
+ * And at a noise level t where the image still shows the object (wordContrastAt): a square or a circle (or a red or a
+ * blue circle) of the world, noised to t, estimated under a prompt naming one and a prompt naming the other; the
+ * difference of the two estimates projected on the difference of the two objects at that place (0 = the word changes
+ * nothing; a colour word, which the models use, is the check that the measure can see a word).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../rng';
+import { parsePrompt, renderScene, sampleScene, type SceneObject } from '../../scenes';
+import type { Colour, Shape, Size } from '../../scenes/vocab';
+import { noised } from '../train';
+import type { NoiseSchedule } from '../schedule';
+import type { SceneDiT } from './model';
+
+/** What the contrasts need of a model (a SceneDiT; tests pass a model that draws a known picture). */
+export type ContrastModel = Pick<SceneDiT, 'forward' | 'config'>;
+import { scenesWordIds } from './recipe';
+import { promptTokens } from './tokens';
+import { x0FromV } from './train';
+
+/** Noise draws a prompt (fixed seed: the same noise for every prompt and every call). */
+const DRAWS = 16;
+const NOISE_SEED = 7;
+/** World images a prompt for the world's side of a contrast. */
+const WORLD_DRAWS = 64;
+
+/**
+ * A prompt's mean clean-image estimate at t = 999 over DRAWS fixed noise images, in the model's units ([-1, 1]):
+ * -v, since x0 = sqrt(aBar) x - sqrt(1 - aBar) v and aBar is about 0 there.
+ */
+function meanEstimate(model: ContrastModel, prompt: string, size: number): Float32Array {
+  return tf.tidy(() => {
+    const row = promptTokens(scenesWordIds(prompt), model.config.maxTokens);
+    const ids = new Int32Array(DRAWS * row.length);
+    for (let i = 0; i < DRAWS; i++) ids.set(row, i * row.length);
+    const x = tf.randomNormal([DRAWS, size, size, 3], 0, 1, 'float32', NOISE_SEED) as tf.Tensor4D;
+    return tf.neg(tf.mean(model.forward(x, new Array(DRAWS).fill(999), ids), 0)).dataSync() as Float32Array;
+  });
+}
+
+/** The mean of WORLD_DRAWS of the world's images for a prompt (seeded), in the model's units ([-1, 1]). */
+function meanWorld(prompt: string, size: number): Float32Array {
+  const rng = new Rng(`word-contrast/${prompt}`);
+  const spec = parsePrompt(prompt);
+  const acc = new Float32Array(size * size * 3);
+  for (let i = 0; i < WORLD_DRAWS; i++) {
+    const im = renderScene(sampleScene(spec, rng), size);
+    for (let j = 0; j < acc.length; j++) acc[j]! += (2 * im[j]! - 1) / WORLD_DRAWS;
+  }
+  return acc;
+}
+
+const placePrompt = (side: 'left' | 'right') => `a large red circle on the ${side}`;
+
+/** Redness of the left third minus the right third of a mean image. */
+function leftRightRedness(m: Float32Array, size: number): number {
+  const third = Math.floor(size / 3);
+  let left = 0, right = 0;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < third; x++) {
+      const l = (y * size + x) * 3, r = (y * size + size - 1 - x) * 3;
+      left += m[l]! - m[l + 2]!;
+      right += m[r]! - m[r + 2]!;
+    }
+  }
+  return (left - right) / (third * size);
+}
+
+/** Place contrast of a mean-image source (the model's estimate, or the world's images). */
+function placeContrastOf(mean: (prompt: string) => Float32Array, size: number): number {
+  return (leftRightRedness(mean(placePrompt('left')), size) - leftRightRedness(mean(placePrompt('right')), size)) / 2;
+}
+
+export function placeContrast(model: ContrastModel, size: number): number {
+  return placeContrastOf((p) => meanEstimate(model, p, size), size);
+}
+
+export function worldPlaceContrast(size: number): number {
+  return placeContrastOf((p) => meanWorld(p, size), size);
+}
+
+const shapePrompt = (shape: 'square' | 'circle', objectSize: Size) => `a ${objectSize} red ${shape} in the middle`;
+
+/** Shape contrast of a mean-image source: (square - circle) projected on the centred templates' difference. */
+function shapeContrastOf(mean: (prompt: string) => Float32Array, size: number, objectSize: Size): number {
+  const centred = (shape: 'square' | 'circle') => renderScene({ objects: [{ shape, colour: 'red', size: objectSize, cx: 0.5, cy: 0.5 }] }, size);
+  const sq = centred('square'), ci = centred('circle'); // [0, 1]: their difference, doubled, in the model's units
+  const a = mean(shapePrompt('square', objectSize)), b = mean(shapePrompt('circle', objectSize));
+  let dot = 0, norm = 0;
+  for (let i = 0; i < sq.length; i++) {
+    const d = 2 * (sq[i]! - ci[i]!);
+    dot += d * (a[i]! - b[i]!);
+    norm += d * d;
+  }
+  return dot / norm;
+}
+
+export function shapeContrast(model: ContrastModel, size: number, objectSize: Size = 'large'): number {
+  return shapeContrastOf((p) => meanEstimate(model, p, size), size, objectSize);
+}
+
+export function worldShapeContrast(size: number, objectSize: Size = 'large'): number {
+  return shapeContrastOf((p) => meanWorld(p, size), size, objectSize);
+}
+
+/** Objects (half one variant, half the other) for wordContrastAt. */
+const AT_OBJECTS = 16;
+
+/** The two variants wordContrastAt compares: two shapes (the colour drawn), or two colours (the shape a circle). */
+const VARIANTS = {
+  shape: { a: { shape: 'square' }, b: { shape: 'circle' } },
+  colour: { a: { colour: 'red' }, b: { colour: 'blue' } },
+} as const;
+
+/**
+ * The mean contrast of a shape word (square / circle) or a colour word (red / blue) at noise level t, over
+ * AT_OBJECTS large objects near the middle (seeded: the same every call).
+ */
+export function wordContrastAt(model: ContrastModel, size: number, t: number, schedule: NoiseSchedule, word: keyof typeof VARIANTS): number {
+  const rng = new Rng('word-contrast/at');
+  const colours = ['red', 'green', 'blue', 'yellow'] as const;
+  const { a: va, b: vb } = VARIANTS[word];
+  const objects = Array.from({ length: AT_OBJECTS }, (_, i) => ({
+    shape: 'circle' as Shape, colour: colours[rng.int(colours.length)]! as Colour, size: 'large' as const,
+    cx: 0.4 + 0.2 * rng.float(), cy: 0.4 + 0.2 * rng.float(), ...(i % 2 ? va : vb),
+  }));
+  const px = size * size * 3;
+  const images = new Float32Array(AT_OBJECTS * px);
+  objects.forEach((o, i) => images.set(renderScene({ objects: [o] }, size), i * px));
+  const noise = Float32Array.from({ length: images.length }, () => rng.normal());
+  const ts = new Array(AT_OBJECTS).fill(t);
+  const estimate = (v: Partial<SceneObject>) => tf.tidy(() => {
+    const ids = new Int32Array(objects.flatMap((o) => {
+      const named = { ...o, ...v };
+      return [...promptTokens(scenesWordIds(`a large ${named.colour} ${named.shape} in the middle`), model.config.maxTokens)];
+    }));
+    const { xt } = noised(images, noise, ts, [AT_OBJECTS, size, size, 3], schedule);
+    return x0FromV(xt, model.forward(xt, ts, ids), ts, schedule).dataSync() as Float32Array;
+  });
+  const ea = estimate(va), eb = estimate(vb);
+  let sum = 0;
+  objects.forEach((o, i) => {
+    const ra = renderScene({ objects: [{ ...o, ...va }] }, size), rb = renderScene({ objects: [{ ...o, ...vb }] }, size);
+    let dot = 0, norm = 0;
+    for (let j = 0; j < px; j++) {
+      const d = 2 * (ra[j]! - rb[j]!);
+      dot += d * (ea[i * px + j]! - eb[i * px + j]!);
+      norm += d * d;
+    }
+    sum += dot / norm;
+  });
+  return sum / AT_OBJECTS;
+}
