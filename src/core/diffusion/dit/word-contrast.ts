@@ -1,7 +1,8 @@
 /**
- * Does the scenes DiT use a word of the prompt? The mean clean-image estimate from pure noise (t = 999, where only the
- * prompt says anything; the t the sampler starts from) for two prompts that differ in one word, measured where the world's images for those prompts
- * differ, beside the same measure on the world's own images (what a model that has learned the word approaches).
+ * Does the scenes DiT use a word of the prompt? The mean clean-image estimate from pure noise (t = 999, where the
+ * sampler starts and only the prompt says anything) for two prompts that differ in one word, measured where the
+ * world's images for those prompts differ, beside the same measure on the world's own images (what a model that has
+ * learned the word approaches).
  *   - place contrast: "a large red circle on the left" / "... on the right", redness (R - B) of the named third minus
  *     the opposite third, averaged over the two prompts (pretrain-scenes.ts logs it; 0 = the place word is ignored);
  *   - shape contrast: "a SIZE red square in the middle" minus "... circle ...", projected on the difference of the
@@ -19,12 +20,12 @@ import type { Colour, Shape, Size } from '../../scenes/vocab';
 import { noised } from '../train';
 import type { NoiseSchedule } from '../schedule';
 import type { SceneDiT } from './model';
-
-/** What the contrasts need of a model (a SceneDiT; tests pass a model that draws a known picture). */
-export type ContrastModel = Pick<SceneDiT, 'forward' | 'config'>;
 import { scenesWordIds } from './recipe';
 import { promptTokens } from './tokens';
 import { x0FromV } from './train';
+
+/** What the contrasts need of a model (a SceneDiT; tests pass a model that draws a known picture). */
+export type ContrastModel = Pick<SceneDiT, 'forward' | 'config'>;
 
 /** Noise draws a prompt (fixed seed: the same noise for every prompt and every call). */
 const DRAWS = 16;
@@ -89,18 +90,24 @@ export function worldPlaceContrast(size: number): number {
 
 const shapePrompt = (shape: 'square' | 'circle', objectSize: Size) => `a ${objectSize} red ${shape} in the middle`;
 
-/** Shape contrast of a mean-image source: (square - circle) projected on the centred templates' difference. */
-function shapeContrastOf(mean: (prompt: string) => Float32Array, size: number, objectSize: Size): number {
-  const centred = (shape: 'square' | 'circle') => renderScene({ objects: [{ shape, colour: 'red', size: objectSize, cx: 0.5, cy: 0.5 }] }, size);
-  const sq = centred('square'), ci = centred('circle'); // [0, 1]: their difference, doubled, in the model's units
-  const a = mean(shapePrompt('square', objectSize)), b = mean(shapePrompt('circle', objectSize));
+/**
+ * (a - b) (model units, from `offset`) projected on the difference of two rendered pictures ra - rb (pixels in
+ * [0, 1], so doubled into model units): 1 when a and b are those two pictures.
+ */
+function projected(a: Float32Array, b: Float32Array, offset: number, ra: Float32Array, rb: Float32Array): number {
   let dot = 0, norm = 0;
-  for (let i = 0; i < sq.length; i++) {
-    const d = 2 * (sq[i]! - ci[i]!);
-    dot += d * (a[i]! - b[i]!);
+  for (let j = 0; j < ra.length; j++) {
+    const d = 2 * (ra[j]! - rb[j]!);
+    dot += d * (a[offset + j]! - b[offset + j]!);
     norm += d * d;
   }
   return dot / norm;
+}
+
+/** Shape contrast of a mean-image source: (square - circle) projected on the centred templates' difference. */
+function shapeContrastOf(mean: (prompt: string) => Float32Array, size: number, objectSize: Size): number {
+  const centred = (shape: 'square' | 'circle') => renderScene({ objects: [{ shape, colour: 'red', size: objectSize, cx: 0.5, cy: 0.5 }] }, size);
+  return projected(mean(shapePrompt('square', objectSize)), mean(shapePrompt('circle', objectSize)), 0, centred('square'), centred('circle'));
 }
 
 export function shapeContrast(model: ContrastModel, size: number, objectSize: Size = 'large'): number {
@@ -146,16 +153,6 @@ export function wordContrastAt(model: ContrastModel, size: number, t: number, sc
     return x0FromV(xt, model.forward(xt, ts, ids), ts, schedule).dataSync() as Float32Array;
   });
   const ea = estimate(va), eb = estimate(vb);
-  let sum = 0;
-  objects.forEach((o, i) => {
-    const ra = renderScene({ objects: [{ ...o, ...va }] }, size), rb = renderScene({ objects: [{ ...o, ...vb }] }, size);
-    let dot = 0, norm = 0;
-    for (let j = 0; j < px; j++) {
-      const d = 2 * (ra[j]! - rb[j]!);
-      dot += d * (ea[i * px + j]! - eb[i * px + j]!);
-      norm += d * d;
-    }
-    sum += dot / norm;
-  });
-  return sum / AT_OBJECTS;
+  const each = objects.map((o, i) => projected(ea, eb, i * px, renderScene({ objects: [{ ...o, ...va }] }, size), renderScene({ objects: [{ ...o, ...vb }] }, size)));
+  return each.reduce((x, y) => x + y, 0) / AT_OBJECTS;
 }
