@@ -21,8 +21,8 @@ import { SCENES_DIT, SCENES_HELD_OUT_SEED, SCENES_PRETRAIN, SCENES_SAMPLER, SCEN
 import { ditSampleImages } from '../src/core/diffusion/dit/sample';
 import { ditGradientArrays, scenesPretrainBatch, scenesPretrainOptions } from '../src/core/diffusion/dit/scenes-pretrain';
 import { promptTokens } from '../src/core/diffusion/dit/tokens';
-import { placeContrast, shapeContrast } from '../src/core/diffusion/dit/word-contrast';
 import { drawDiTBatch, meanDiTLoss, type DiTBatch } from '../src/core/diffusion/dit/train';
+import { placeContrast, shapeContrast } from '../src/core/diffusion/dit/word-contrast';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { Adam } from '../src/core/lm/adam';

@@ -43,10 +43,6 @@ export function denoiseLoss(model: UNet, batch: DenoiseBatch, schedule: NoiseSch
   return tf.mean(tf.square(tf.sub(pred, v))) as tf.Scalar;
 }
 
-/**
- * The noisy images x_t and the v targets of clean images (pixels in [0, 1], flat HWC) and noise at timesteps t, for
- * images of `shape` (B, S, S, 3). Call inside tf.tidy.
- */
 /** sqrt(aBar) and sqrt(1 - aBar) at each image's timestep, shaped (B, 1, 1, 1) to scale a batch. Call inside tf.tidy. */
 export function alphaRoots(ts: readonly number[], schedule: NoiseSchedule): [tf.Tensor4D, tf.Tensor4D] {
   const b = ts.length;
@@ -56,6 +52,10 @@ export function alphaRoots(ts: readonly number[], schedule: NoiseSchedule): [tf.
   ];
 }
 
+/**
+ * The noisy images x_t and the v targets of clean images (pixels in [0, 1], flat HWC) and noise at timesteps t, for
+ * images of `shape` (B, S, S, 3). Call inside tf.tidy.
+ */
 export function noised(
   images: Float32Array, noise: Float32Array, ts: readonly number[], shape: [number, number, number, number], schedule: NoiseSchedule,
 ): { xt: tf.Tensor4D; v: tf.Tensor4D } {
