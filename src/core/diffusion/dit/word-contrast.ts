@@ -5,7 +5,7 @@
  * learned the word approaches).
  *   - place contrast: "a large red circle on the left" / "... on the right", redness (R - B) of the named third minus
  *     the opposite third, averaged over the two prompts (pretrain-scenes.ts logs it; 0 = the place word is ignored);
- *   - shape contrast: "a SIZE red square in the middle" minus "... circle ...", projected on the difference of the
+ *   - shape contrast: "a large red square in the middle" minus "... circle ...", projected on the difference of the
  *     two shapes drawn at the centre (1 = those two templates exactly; the world's images, whose centres jitter,
  *     less; 0 = the shape word is ignored).
  * And at a noise level t where the image still shows the object (wordContrastAt): a square or a circle (or a red or a
@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../rng';
 import { parsePrompt, renderScene, sampleScene, type SceneObject } from '../../scenes';
-import type { Colour, Shape, Size } from '../../scenes/vocab';
+import type { Colour, Shape } from '../../scenes/vocab';
 import { noised } from '../train';
 import type { NoiseSchedule } from '../schedule';
 import type { SceneDiT } from './model';
@@ -88,7 +88,8 @@ export function worldPlaceContrast(size: number): number {
   return placeContrastOf((p) => meanWorld(p, size), size);
 }
 
-const shapePrompt = (shape: 'square' | 'circle', objectSize: Size) => `a ${objectSize} red ${shape} in the middle`;
+/** Large objects only: a small shape's corners are smaller than the world's jitter of "in the middle". */
+const shapePrompt = (shape: 'square' | 'circle') => `a large red ${shape} in the middle`;
 
 /**
  * (a - b) (model units, from `offset`) projected on the difference of two rendered pictures ra - rb (pixels in
@@ -105,17 +106,17 @@ function projected(a: Float32Array, b: Float32Array, offset: number, ra: Float32
 }
 
 /** Shape contrast of a mean-image source: (square - circle) projected on the centred templates' difference. */
-function shapeContrastOf(mean: (prompt: string) => Float32Array, size: number, objectSize: Size): number {
-  const centred = (shape: 'square' | 'circle') => renderScene({ objects: [{ shape, colour: 'red', size: objectSize, cx: 0.5, cy: 0.5 }] }, size);
-  return projected(mean(shapePrompt('square', objectSize)), mean(shapePrompt('circle', objectSize)), 0, centred('square'), centred('circle'));
+function shapeContrastOf(mean: (prompt: string) => Float32Array, size: number): number {
+  const centred = (shape: 'square' | 'circle') => renderScene({ objects: [{ shape, colour: 'red', size: 'large', cx: 0.5, cy: 0.5 }] }, size);
+  return projected(mean(shapePrompt('square')), mean(shapePrompt('circle')), 0, centred('square'), centred('circle'));
 }
 
-export function shapeContrast(model: ContrastModel, size: number, objectSize: Size = 'large'): number {
-  return shapeContrastOf((p) => meanEstimate(model, p, size), size, objectSize);
+export function shapeContrast(model: ContrastModel, size: number): number {
+  return shapeContrastOf((p) => meanEstimate(model, p, size), size);
 }
 
-export function worldShapeContrast(size: number, objectSize: Size = 'large'): number {
-  return shapeContrastOf((p) => meanWorld(p, size), size, objectSize);
+export function worldShapeContrast(size: number): number {
+  return shapeContrastOf((p) => meanWorld(p, size), size);
 }
 
 /** Objects (half one variant, half the other) for wordContrastAt. */
