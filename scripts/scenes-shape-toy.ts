@@ -5,7 +5,9 @@
  * +-jitter (image units) in x and y (the world's "in the middle" jitters by 0.05, its other places by far more).
  * Every --every steps it logs the batch loss and word-contrast.ts's measures: the shape contrast from pure noise
  * (1 = the centred templates, 0 = the word changes nothing), and the shape and colour contrasts of the one-step
- * estimate of a noised object at t = 700 (near the middle, four colours).
+ * estimate of a noised object at t = 700 (near the middle, four colours: with fewer colours, words the toy never saw).
+ * The shape contrast from noise can reach no further than the same measure on the toy's own images, printed first as
+ * the ceiling: 1 with a fixed centre, less the more the centre jitters (the mean image blurs the shapes).
  *   Run: node bin/run-ts.mjs scripts/scenes-shape-toy.ts [--jitter 0] [--colours 1] [--steps 400] [--every 100]
  * One worker thread (RAFTLAB_WASM_THREADS=1) runs about 1.8 s a step, so two runs side by side fit two cores.
  */
@@ -14,7 +16,7 @@ import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_DIT, SCENES_PRETRAIN, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
 import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
 import { ditStep, drawDiTBatch } from '../src/core/diffusion/dit/train';
-import { shapeContrast, wordContrastAt } from '../src/core/diffusion/dit/word-contrast';
+import { shapeContrast, shapeContrastOf, wordContrastAt } from '../src/core/diffusion/dit/word-contrast';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
@@ -44,12 +46,30 @@ const opt = new Adam();
 const rng = new Rng(`scenes-shape-toy/${seed}`);
 const WARMUP = 50;
 
+const offset = (r: Rng) => (r.float() * 2 - 1) * jitter;
+
 function drawObject(): SceneObject {
-  const offset = () => (rng.float() * 2 - 1) * jitter;
-  return { shape: rng.pick(SHAPES), colour: rng.pick(colours), size: 'large', cx: 0.5 + offset(), cy: 0.5 + offset() };
+  return { shape: rng.pick(SHAPES), colour: rng.pick(colours), size: 'large', cx: 0.5 + offset(rng), cy: 0.5 + offset(rng) };
+}
+
+/** Toy images a shape for the ceiling. */
+const CEILING_DRAWS = 1000;
+
+/** The shape contrast of the toy's own images (red, as the measure's prompts): what the model's estimate can reach. */
+function ceiling(): number {
+  const r = new Rng(`scenes-shape-toy/ceiling/${jitter}`);
+  return shapeContrastOf((shape) => {
+    const acc = new Float32Array(S * S * 3);
+    for (let i = 0; i < CEILING_DRAWS; i++) {
+      const im = renderScene({ objects: [{ shape, colour: 'red', size: 'large', cx: 0.5 + offset(r), cy: 0.5 + offset(r) }] }, S);
+      for (let j = 0; j < acc.length; j++) acc[j]! += (2 * im[j]! - 1) / CEILING_DRAWS;
+    }
+    return acc;
+  }, S);
 }
 
 console.log(`toy: ${colourCount} colour(s), 3 shapes, centre jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);
+console.log(`the toy's own images: shape contrast from noise ${ceiling().toFixed(3)} (the model's ceiling)`);
 const t0 = performance.now();
 let lossSum = 0;
 for (let step = 1; step <= steps; step++) {

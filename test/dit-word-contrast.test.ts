@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_DIT, scenesWordIds } from '../src/core/diffusion/dit/recipe';
 import { promptTokens } from '../src/core/diffusion/dit/tokens';
-import { placeContrast, shapeContrast, wordContrastAt, worldPlaceContrast, worldShapeContrast, type ContrastModel } from '../src/core/diffusion/dit/word-contrast';
+import { placeContrast, shapeContrast, shapeContrastOf, wordContrastAt, worldPlaceContrast, worldShapeContrast, type ContrastModel } from '../src/core/diffusion/dit/word-contrast';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { renderScene, type SceneObject } from '../src/core/scenes';
 
@@ -51,6 +51,24 @@ describe('word contrasts', () => {
     const swapped = drawingModel({ 'a large red square in the middle': centred('circle'), 'a large red circle in the middle': centred('square') });
     expect(shapeContrast(right, S)).toBeCloseTo(1, 5);
     expect(shapeContrast(swapped, S)).toBeCloseTo(-1, 5);
+  });
+
+  it('any source of mean images: the centred templates read 1, and less the more the places they are drawn at spread', () => {
+    // the mean over a 3 x 3 grid of centres `step` pixels apart, in model units
+    const spread = (step: number) => (shape: 'square' | 'circle') => {
+      const acc = new Float32Array(S * S * 3);
+      for (const dx of [-step, 0, step]) {
+        for (const dy of [-step, 0, step]) {
+          const im = renderScene({ objects: [{ ...centred(shape), cx: 0.5 + dx / S, cy: 0.5 + dy / S }] }, S);
+          for (let j = 0; j < acc.length; j++) acc[j]! += (2 * im[j]! - 1) / 9;
+        }
+      }
+      return acc;
+    };
+    expect(shapeContrastOf(spread(0), S)).toBeCloseTo(1, 5);
+    const near = shapeContrastOf(spread(1), S), far = shapeContrastOf(spread(3), S);
+    expect(near).toBeLessThan(0.95);
+    expect(far).toBeLessThan(near);
   });
 
   it('a model that puts the circle where the prompt says reads a positive place contrast, the other way round a negative one', () => {

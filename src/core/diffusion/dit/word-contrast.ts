@@ -105,18 +105,22 @@ function projected(a: Float32Array, b: Float32Array, offset: number, ra: Float32
   return dot / norm;
 }
 
-/** Shape contrast of a mean-image source: (square - circle) projected on the centred templates' difference. */
-function shapeContrastOf(mean: (prompt: string) => Float32Array, size: number): number {
+/**
+ * Shape contrast of any source of mean images for a large red square and circle (model units, [-1, 1]): (square -
+ * circle) projected on the centred templates' difference. A model's estimate, the world's images, or a toy's own
+ * images (scripts/scenes-shape-toy.ts: what its model can reach).
+ */
+export function shapeContrastOf(mean: (shape: 'square' | 'circle') => Float32Array, size: number): number {
   const centred = (shape: 'square' | 'circle') => renderScene({ objects: [{ shape, colour: 'red', size: 'large', cx: 0.5, cy: 0.5 }] }, size);
-  return projected(mean(shapePrompt('square')), mean(shapePrompt('circle')), 0, centred('square'), centred('circle'));
+  return projected(mean('square'), mean('circle'), 0, centred('square'), centred('circle'));
 }
 
 export function shapeContrast(model: ContrastModel, size: number): number {
-  return shapeContrastOf((p) => meanEstimate(model, p, size), size);
+  return shapeContrastOf((s) => meanEstimate(model, shapePrompt(s), size), size);
 }
 
 export function worldShapeContrast(size: number): number {
-  return shapeContrastOf((p) => meanWorld(p, size), size);
+  return shapeContrastOf((s) => meanWorld(shapePrompt(s), size), size);
 }
 
 /** Objects (half one variant, half the other) for wordContrastAt. */
