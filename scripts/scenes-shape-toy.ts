@@ -16,7 +16,7 @@ import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_DIT, SCENES_PRETRAIN, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
 import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
 import { ditStep, drawDiTBatch } from '../src/core/diffusion/dit/train';
-import { shapeContrast, shapeContrastOf, wordContrastAt } from '../src/core/diffusion/dit/word-contrast';
+import { meanOfImages, shapeContrast, shapeContrastOf, wordContrastAt } from '../src/core/diffusion/dit/word-contrast';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
@@ -58,14 +58,8 @@ const CEILING_DRAWS = 1000;
 /** The shape contrast of the toy's own images (red, as the measure's prompts): what the model's estimate can reach. */
 function ceiling(): number {
   const r = new Rng(`scenes-shape-toy/ceiling/${jitter}`);
-  return shapeContrastOf((shape) => {
-    const acc = new Float32Array(S * S * 3);
-    for (let i = 0; i < CEILING_DRAWS; i++) {
-      const im = renderScene({ objects: [{ shape, colour: 'red', size: 'large', cx: 0.5 + offset(r), cy: 0.5 + offset(r) }] }, S);
-      for (let j = 0; j < acc.length; j++) acc[j]! += (2 * im[j]! - 1) / CEILING_DRAWS;
-    }
-    return acc;
-  }, S);
+  return shapeContrastOf((shape) => meanOfImages(CEILING_DRAWS, S, () =>
+    renderScene({ objects: [{ shape, colour: 'red', size: 'large', cx: 0.5 + offset(r), cy: 0.5 + offset(r) }] }, S)), S);
 }
 
 console.log(`toy: ${colourCount} colour(s), 3 shapes, centre jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);

@@ -47,16 +47,21 @@ function meanEstimate(model: ContrastModel, prompt: string, size: number): Float
   });
 }
 
+/** The mean of n images (size x size RGB in [0, 1], drawn in turn by draw) in the model's units ([-1, 1]). */
+export function meanOfImages(n: number, size: number, draw: () => Float32Array): Float32Array {
+  const acc = new Float32Array(size * size * 3);
+  for (let i = 0; i < n; i++) {
+    const im = draw();
+    for (let j = 0; j < acc.length; j++) acc[j]! += (2 * im[j]! - 1) / n;
+  }
+  return acc;
+}
+
 /** The mean of WORLD_DRAWS of the world's images for a prompt (seeded), in the model's units ([-1, 1]). */
 function meanWorld(prompt: string, size: number): Float32Array {
   const rng = new Rng(`word-contrast/${prompt}`);
   const spec = parsePrompt(prompt);
-  const acc = new Float32Array(size * size * 3);
-  for (let i = 0; i < WORLD_DRAWS; i++) {
-    const im = renderScene(sampleScene(spec, rng), size);
-    for (let j = 0; j < acc.length; j++) acc[j]! += (2 * im[j]! - 1) / WORLD_DRAWS;
-  }
-  return acc;
+  return meanOfImages(WORLD_DRAWS, size, () => renderScene(sampleScene(spec, rng), size));
 }
 
 const placePrompt = (side: 'left' | 'right') => `a large red circle on the ${side}`;
