@@ -5,31 +5,43 @@
  * +-jitter (image units) in x and y (the world's "in the middle" jitters by 0.05, its other places by far more).
  * Every --every steps it logs the batch loss and word-contrast.ts's measures: the shape contrast from pure noise
  * (1 = the centred templates, 0 = the word changes nothing), and the shape and colour contrasts of the one-step
- * estimate of a noised object at t = 700 (near the middle, four colours: with fewer colours, words the toy never saw).
+ * estimate of a noised object at t = 700 (near the middle, four colours: with fewer colours, words the toy never saw);
+ * then the detector on sampled images (sampledShapes), which is what the word is for.
  * The shape contrast from noise can reach no further than the same measure on the toy's own images, printed first as
  * the ceiling: 1 with a fixed centre, less the more the centre jitters (the mean image blurs the shapes).
- *   Run: node bin/run-ts.mjs scripts/scenes-shape-toy.ts [--jitter 0] [--colours 1] [--steps 400] [--every 100]
- * One worker thread (RAFTLAB_WASM_THREADS=1) runs about 1.8 s a step, so two runs side by side fit two cores.
+ * --model unet trains the shapes U-Net's design (unet.ts) at 32 px instead, a class a prompt (every colour-shape pair,
+ * and the null prompt): its convolutions draw a shape the same way wherever it is, which the DiT has to learn place by
+ * place. The prompts of the toy are a fixed phrase round a colour and a shape, so a class says all a prompt does.
+ *   Run: node bin/run-ts.mjs scripts/scenes-shape-toy.ts [--model dit|unet] [--jitter 0] [--colours 1] [--steps 400]
+ *        [--every 100]
+ * One worker thread (RAFTLAB_WASM_THREADS=1) runs about 1.8 s a DiT step, so two runs side by side fit two cores.
  */
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
-import { SCENES_DIT, SCENES_PRETRAIN, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
+import { SCENES_DIT, SCENES_PRETRAIN, SCENES_SAMPLER, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
 import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
-import { ditStep, drawDiTBatch } from '../src/core/diffusion/dit/train';
+import { ditStep, drawDiTBatch, type DiTBatch } from '../src/core/diffusion/dit/train';
 import { meanOfImages, shapeContrast, shapeContrastOf, wordContrastAt } from '../src/core/diffusion/dit/word-contrast';
-import { cosineSchedule } from '../src/core/diffusion/schedule';
+import { ddimUpdate, finalPixels } from '../src/core/diffusion/ddim';
+import { guidanceIds } from '../src/core/diffusion/dit/sample';
+import { cosineSchedule, ddimTimesteps, type NoiseSchedule } from '../src/core/diffusion/schedule';
+import { SHAPES_UNET } from '../src/core/diffusion/shapes-recipe';
+import { noised } from '../src/core/diffusion/train';
+import { UNet } from '../src/core/diffusion/unet';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
-import { COLOURS, renderScene, SHAPES, type SceneObject } from '../src/core/scenes';
+import { COLOURS, detectObjects, fidelity, MIN_FIT, parsePrompt, renderScene, SHAPES, type SceneObject } from '../src/core/scenes';
 import { initNodeBackend } from '../src/node/backend';
 
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '400' }, every: { type: 'string', default: '100' }, jitter: { type: 'string', default: '0' },
     colours: { type: 'string', default: '1' }, batch: { type: 'string', default: '32' }, lr: { type: 'string', default: '8e-4' },
-    seed: { type: 'string', default: String(SCENES_PRETRAIN.seed) },
+    seed: { type: 'string', default: String(SCENES_PRETRAIN.seed) }, model: { type: 'string', default: 'dit' },
   },
 });
+if (values.model !== 'dit' && values.model !== 'unet') throw new Error('--model must be dit or unet');
 const steps = Number(values.steps), every = Number(values.every), jitter = Number(values.jitter), batchSize = Number(values.batch);
 const lr = Number(values.lr), seed = Number(values.seed), colourCount = Number(values.colours);
 if (!(jitter >= 0 && jitter <= 0.3)) throw new Error('--jitter must be from 0 to 0.3 (image units)');
@@ -40,11 +52,67 @@ await initNodeBackend('wasm');
 const S = SCENES_DIT.imageSize;
 const schedule = cosineSchedule(SCENES_SCHEDULE.steps);
 const colours = COLOURS.slice(0, colourCount);
-const model = new SceneDiT(SCENES_DIT, undefined, seed);
-const vars = model.variables();
-const opt = new Adam();
 const rng = new Rng(`scenes-shape-toy/${seed}`);
 const WARMUP = 50;
+
+/**
+ * The shapes U-Net's design at 32 px, conditioned on a class a prompt of the toy's phrase (every colour-shape pair of
+ * the world, so that any prompt word-contrast.ts asks about has its class; the last class is the null prompt), behind
+ * the DiT's forward(x, t, token rows) so that word-contrast.ts measures it the same way.
+ */
+class ClassUNet {
+  readonly config = SCENES_DIT;
+  readonly #unet: UNet;
+  readonly #classOf = new Map<string, number>();
+
+  constructor(seed: number) {
+    const pairs = COLOURS.flatMap((c) => SHAPES.map((s) => `a large ${c} ${s} in the middle`));
+    pairs.forEach((p, i) => this.#classOf.set(promptTokens(scenesWordIds(p), SCENES_DIT.maxTokens).join(), i));
+    this.#classOf.set(nullTokens(SCENES_DIT.maxTokens).join(), pairs.length);
+    this.#unet = new UNet({ ...SHAPES_UNET, size: S, numClasses: pairs.length + 1 }, undefined, seed);
+  }
+
+  #labels(ids: Int32Array): number[] {
+    const L = SCENES_DIT.maxTokens;
+    return Array.from({ length: ids.length / L }, (_, i) => {
+      const c = this.#classOf.get(Array.from(ids.subarray(i * L, (i + 1) * L)).join());
+      if (c === undefined) throw new Error('toy U-Net: a prompt outside the toy\'s phrase');
+      return c;
+    });
+  }
+
+  forward(x: tf.Tensor4D, t: readonly number[], ids: Int32Array): tf.Tensor4D {
+    return this.#unet.forward(x, t, this.#labels(ids));
+  }
+
+  variables(): tf.Variable[] {
+    return this.#unet.variables();
+  }
+
+  /** One Adam step on the v-prediction loss (as ditLoss, with conv3x3's gradients). Returns the batch loss. */
+  async step(vars: tf.Variable[], opt: Adam, batch: DiTBatch, schedule: NoiseSchedule, lr: number, clip: number): Promise<number> {
+    const b = batch.t.length;
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const { xt, v } = noised(batch.images, batch.noise, batch.t, [b, batch.size, batch.size, 3], schedule);
+        return tf.mean(tf.square(tf.sub(this.#unet.forward(xt, batch.t, this.#labels(batch.ids), true), v))) as tf.Scalar;
+      }, vars);
+      opt.apply(vars, grads, lr, clip);
+      return value;
+    });
+    const value = (await loss.data())[0]!;
+    loss.dispose();
+    return value;
+  }
+
+  dispose(): void {
+    this.#unet.dispose();
+  }
+}
+
+const model = values.model === 'unet' ? new ClassUNet(seed) : new SceneDiT(SCENES_DIT, undefined, seed);
+const vars = model.variables();
+const opt = new Adam();
 
 const offset = (r: Rng) => (r.float() * 2 - 1) * jitter;
 
@@ -62,7 +130,48 @@ function ceiling(): number {
     renderScene({ objects: [{ shape, colour: 'red', size: 'large', cx: 0.5 + offset(r), cy: 0.5 + offset(r) }] }, S)), S);
 }
 
-console.log(`toy: ${colourCount} colour(s), 3 shapes, centre jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);
+/** Samples a shape for the end-of-run check. */
+const SAMPLE_DRAWS = 8;
+
+/**
+ * What the run is for: DDIM samples (SCENES_SAMPLER, seeded noise) of SAMPLE_DRAWS prompts a shape (the toy's
+ * colours in turn): the mean of the detector's shape score on them (fidelity.ts: 1 = the prompt's shape, crisply
+ * drawn; its colour score beside it, the word every model learns), and how often the best-fitting object found is of
+ * the prompt's shape.
+ */
+async function sampledShapes(): Promise<string> {
+  const prompts = SHAPES.flatMap((shape) => Array.from({ length: SAMPLE_DRAWS }, (_, i) => `a large ${colours[i % colours.length]} ${shape} in the middle`));
+  const b = prompts.length, L = SCENES_DIT.maxTokens, { steps: n, guidance } = SCENES_SAMPLER;
+  const ids = guidanceIds(Int32Array.from(prompts.flatMap((p) => [...promptTokens(scenesWordIds(p), L)])), b, L, guidance);
+  const r = new Rng('scenes-shape-toy/samples');
+  const ts = ddimTimesteps(schedule, n);
+  let x = tf.tensor4d(Float32Array.from({ length: b * S * S * 3 }, () => r.normal()), [b, S, S, 3]);
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    const next = tf.tidy(() => {
+      const both = model.forward(tf.concat([x, x], 0) as tf.Tensor4D, new Array(2 * b).fill(t), ids);
+      const [cond, unc] = tf.split(both, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
+      const v = tf.add(unc, tf.mul(tf.sub(cond, unc), guidance));
+      return ddimUpdate(x, v, schedule.alphaBar[t]!, i + 1 < ts.length ? schedule.alphaBar[ts[i + 1]!]! : 1, i + 1 === ts.length);
+    });
+    x.dispose();
+    x = next as tf.Tensor4D;
+  }
+  const px = await finalPixels(x);
+  let score = 0, colour = 0, found = 0, named = 0;
+  prompts.forEach((p, i) => {
+    const im = px.subarray(i * S * S * 3, (i + 1) * S * S * 3);
+    const { breakdown } = fidelity(im, parsePrompt(p));
+    score += Number(breakdown!.shape) / b;
+    colour += Number(breakdown!.colour) / b;
+    const best = detectObjects(im).filter((d) => d.fit >= MIN_FIT).sort((u, v) => v.fit - u.fit)[0];
+    if (best) found++;
+    if (best && p.includes(best.shape)) named++;
+  });
+  return `detector's shape score ${score.toFixed(3)} (colour ${colour.toFixed(3)}); an object found in ${found} of ${b}, of the prompt's shape in ${named} of those (chance: a third)`;
+}
+
+console.log(`toy: ${values.model}, ${colourCount} colour(s), 3 shapes, centre jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);
 console.log(`the toy's own images: shape contrast from noise ${ceiling().toFixed(3)} (the model's ceiling)`);
 const t0 = performance.now();
 let lossSum = 0;
@@ -70,12 +179,16 @@ for (let step = 1; step <= steps; step++) {
   const objects = Array.from({ length: batchSize }, drawObject);
   const ids = objects.map((o) => (rng.chance(SCENES_PRETRAIN.promptDropout) ? nullTokens(SCENES_DIT.maxTokens) : promptTokens(scenesWordIds(`a large ${o.colour} ${o.shape} in the middle`), SCENES_DIT.maxTokens)));
   const batch = drawDiTBatch(objects.map((o) => renderScene({ objects: [o] }, S)), ids, S, schedule, rng);
-  lossSum += await ditStep(model, vars, opt, batch, schedule, lr * Math.min(1, step / WARMUP), SCENES_PRETRAIN.gradClip);
+  const stepLr = lr * Math.min(1, step / WARMUP);
+  lossSum += model instanceof ClassUNet
+    ? await model.step(vars, opt, batch, schedule, stepLr, SCENES_PRETRAIN.gradClip)
+    : await ditStep(model, vars, opt, batch, schedule, stepLr, SCENES_PRETRAIN.gradClip);
   if (step % every === 0 || step === steps) {
     const n = step % every === 0 ? every : step % every;
     const at = (word: 'shape' | 'colour') => wordContrastAt(model, S, 700, schedule, word).toFixed(3);
     const secs = Math.round((performance.now() - t0) / 1000);
     console.log(`step ${step} (${secs} s): loss ${(lossSum / n).toFixed(4)}, shape contrast from noise ${shapeContrast(model, S).toFixed(3)}, at t 700: shape ${at('shape')} colour ${at('colour')}`);
+    console.log(`  samples (DDIM ${SCENES_SAMPLER.steps} steps, guidance ${SCENES_SAMPLER.guidance}): ${await sampledShapes()}`);
     lossSum = 0;
   }
 }
