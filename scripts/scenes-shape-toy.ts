@@ -55,6 +55,10 @@ const colours = COLOURS.slice(0, colourCount);
 const rng = new Rng(`scenes-shape-toy/${seed}`);
 const WARMUP = 50;
 
+/** The toy's one phrase round a colour and a shape, and its token row (the DiT's tokens; the U-Net's class key). */
+const toyPrompt = (colour: string, shape: string) => `a large ${colour} ${shape} in the middle`;
+const toyTokens = (colour: string, shape: string) => promptTokens(scenesWordIds(toyPrompt(colour, shape)), SCENES_DIT.maxTokens);
+
 /**
  * The shapes U-Net's design at 32 px, conditioned on a class a prompt of the toy's phrase (every colour-shape pair of
  * the world, so that any prompt word-contrast.ts asks about has its class; the last class is the null prompt), behind
@@ -66,8 +70,8 @@ class ClassUNet {
   readonly #classOf = new Map<string, number>();
 
   constructor(seed: number) {
-    const pairs = COLOURS.flatMap((c) => SHAPES.map((s) => `a large ${c} ${s} in the middle`));
-    pairs.forEach((p, i) => this.#classOf.set(promptTokens(scenesWordIds(p), SCENES_DIT.maxTokens).join(), i));
+    const pairs = COLOURS.flatMap((c) => SHAPES.map((s) => toyTokens(c, s)));
+    pairs.forEach((row, i) => this.#classOf.set(row.join(), i));
     this.#classOf.set(nullTokens(SCENES_DIT.maxTokens).join(), pairs.length);
     this.#unet = new UNet({ ...SHAPES_UNET, size: S, numClasses: pairs.length + 1 }, undefined, seed);
   }
@@ -140,9 +144,9 @@ const SAMPLE_DRAWS = 8;
  * the prompt's shape.
  */
 async function sampledShapes(): Promise<string> {
-  const prompts = SHAPES.flatMap((shape) => Array.from({ length: SAMPLE_DRAWS }, (_, i) => `a large ${colours[i % colours.length]} ${shape} in the middle`));
-  const b = prompts.length, L = SCENES_DIT.maxTokens, { steps: n, guidance } = SCENES_SAMPLER;
-  const ids = guidanceIds(Int32Array.from(prompts.flatMap((p) => [...promptTokens(scenesWordIds(p), L)])), b, L, guidance);
+  const asked = SHAPES.flatMap((shape) => Array.from({ length: SAMPLE_DRAWS }, (_, i) => ({ shape, colour: colours[i % colours.length]! })));
+  const b = asked.length, L = SCENES_DIT.maxTokens, { steps: n, guidance } = SCENES_SAMPLER;
+  const ids = guidanceIds(Int32Array.from(asked.flatMap((o) => [...toyTokens(o.colour, o.shape)])), b, L, guidance);
   const r = new Rng('scenes-shape-toy/samples');
   const ts = ddimTimesteps(schedule, n);
   let x = tf.tensor4d(Float32Array.from({ length: b * S * S * 3 }, () => r.normal()), [b, S, S, 3]);
@@ -159,14 +163,14 @@ async function sampledShapes(): Promise<string> {
   }
   const px = await finalPixels(x);
   let score = 0, colour = 0, found = 0, named = 0;
-  prompts.forEach((p, i) => {
+  asked.forEach((o, i) => {
     const im = px.subarray(i * S * S * 3, (i + 1) * S * S * 3);
-    const { breakdown } = fidelity(im, parsePrompt(p));
+    const { breakdown } = fidelity(im, parsePrompt(toyPrompt(o.colour, o.shape)));
     score += Number(breakdown!.shape) / b;
     colour += Number(breakdown!.colour) / b;
     const best = detectObjects(im).filter((d) => d.fit >= MIN_FIT).sort((u, v) => v.fit - u.fit)[0];
     if (best) found++;
-    if (best && p.includes(best.shape)) named++;
+    if (best && best.shape === o.shape) named++;
   });
   return `detector's shape score ${score.toFixed(3)} (colour ${colour.toFixed(3)}); an object found in ${found} of ${b}, of the prompt's shape in ${named} of those (chance: a third)`;
 }
@@ -177,7 +181,7 @@ const t0 = performance.now();
 let lossSum = 0;
 for (let step = 1; step <= steps; step++) {
   const objects = Array.from({ length: batchSize }, drawObject);
-  const ids = objects.map((o) => (rng.chance(SCENES_PRETRAIN.promptDropout) ? nullTokens(SCENES_DIT.maxTokens) : promptTokens(scenesWordIds(`a large ${o.colour} ${o.shape} in the middle`), SCENES_DIT.maxTokens)));
+  const ids = objects.map((o) => (rng.chance(SCENES_PRETRAIN.promptDropout) ? nullTokens(SCENES_DIT.maxTokens) : toyTokens(o.colour, o.shape)));
   const batch = drawDiTBatch(objects.map((o) => renderScene({ objects: [o] }, S)), ids, S, schedule, rng);
   const stepLr = lr * Math.min(1, step / WARMUP);
   lossSum += model instanceof ClassUNet
