@@ -9,13 +9,20 @@
  * then the detector on sampled images (sampledShapes), which is what the word is for.
  * The shape contrast from noise can reach no further than the same measure on the toy's own images, printed first as
  * the ceiling: 1 with a fixed centre, less the more the centre jitters (the mean image blurs the shapes).
+ * --places left,middle,... (default middle): the prompt names one of these place words, drawn a prompt, and the object's
+ * centre is that place's fixed spot (PLACE_SPOTS: the middle of the world's allowed range for a large object) plus the
+ * jitter. This asks whether the world could keep its place words with a fixed spot each: does a model learn the
+ * shapes at several fixed spots as it does at one? The samples then go round the places too, and are counted by place.
+ * --images DIR writes each log's samples as DIR/step-N.png (a row a shape, the asked places and colours across).
  * --model unet trains the shapes U-Net's design (unet.ts) at 32 px instead, a class a prompt (every colour-shape pair,
  * and the null prompt): its convolutions draw a shape the same way wherever it is, which the DiT has to learn place by
  * place. The prompts of the toy are a fixed phrase round a colour and a shape, so a class says all a prompt does.
  *   Run: node bin/run-ts.mjs scripts/scenes-shape-toy.ts [--model dit|unet] [--jitter 0] [--colours 1] [--steps 400]
- *        [--every 100]
+ *        [--every 100] [--places middle] [--samples 8] [--images DIR]
  * One worker thread (RAFTLAB_WASM_THREADS=1) runs about 1.8 s a DiT step, so two runs side by side fit two cores.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
@@ -25,20 +32,23 @@ import { ditStep, drawDiTBatch, type DiTBatch } from '../src/core/diffusion/dit/
 import { meanOfImages, shapeContrast, shapeContrastOf, wordContrastAt } from '../src/core/diffusion/dit/word-contrast';
 import { ddimUpdate, finalPixels } from '../src/core/diffusion/ddim';
 import { guidanceIds } from '../src/core/diffusion/dit/sample';
+import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule, ddimTimesteps, type NoiseSchedule } from '../src/core/diffusion/schedule';
 import { SHAPES_UNET } from '../src/core/diffusion/shapes-recipe';
 import { noised } from '../src/core/diffusion/train';
 import { UNet } from '../src/core/diffusion/unet';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
-import { COLOURS, detectObjects, fidelity, MIN_FIT, parsePrompt, renderScene, SHAPES, type SceneObject } from '../src/core/scenes';
+import { COLOURS, detectObjects, fidelity, MIN_FIT, parsePrompt, PLACES, renderScene, SHAPES, type Place, type SceneObject } from '../src/core/scenes';
 import { initNodeBackend } from '../src/node/backend';
+import { writePng } from '../src/node/diffusion-files';
 
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '400' }, every: { type: 'string', default: '100' }, jitter: { type: 'string', default: '0' },
     colours: { type: 'string', default: '1' }, batch: { type: 'string', default: '32' }, lr: { type: 'string', default: '8e-4' },
     seed: { type: 'string', default: String(SCENES_PRETRAIN.seed) }, model: { type: 'string', default: 'dit' },
+    places: { type: 'string', default: 'middle' }, samples: { type: 'string', default: '8' }, images: { type: 'string' },
   },
 });
 if (values.model !== 'dit' && values.model !== 'unet') throw new Error('--model must be dit or unet');
@@ -46,7 +56,22 @@ const steps = Number(values.steps), every = Number(values.every), jitter = Numbe
 const lr = Number(values.lr), seed = Number(values.seed), colourCount = Number(values.colours);
 if (!(jitter >= 0 && jitter <= 0.3)) throw new Error('--jitter must be from 0 to 0.3 (image units)');
 if (!(Number.isInteger(colourCount) && colourCount >= 1 && colourCount <= COLOURS.length)) throw new Error(`--colours must be 1 to ${COLOURS.length}`);
-if (![steps, every, batchSize].every((n) => Number.isInteger(n) && n > 0) || !(lr > 0)) throw new Error('--steps, --every, --batch and --lr must be positive');
+/**
+ * A place word's fixed spot for one large object (half extent 0.14): the middle of the range layout.ts allows its centre
+ * on the left (from MARGIN + 0.14 = 0.16 to PLACE_EDGE = 0.38), and so on; "in the middle" is the centre.
+ */
+const PLACE_SPOTS: Readonly<Record<string, { place: Place; cx: number; cy: number }>> = {
+  left: { place: 'on the left', cx: 0.27, cy: 0.5 }, right: { place: 'on the right', cx: 0.73, cy: 0.5 },
+  top: { place: 'at the top', cx: 0.5, cy: 0.27 }, bottom: { place: 'at the bottom', cx: 0.5, cy: 0.73 },
+  middle: { place: 'in the middle', cx: 0.5, cy: 0.5 },
+};
+const spots = values.places.split(',').map((name) => {
+  const spot = PLACE_SPOTS[name.trim()];
+  if (!spot) throw new Error(`--places: unknown place "${name}" (use ${Object.keys(PLACE_SPOTS).join(', ')})`);
+  return spot;
+});
+const samplesPerShape = Number(values.samples);
+if (![steps, every, batchSize, samplesPerShape].every((n) => Number.isInteger(n) && n > 0) || !(lr > 0)) throw new Error('--steps, --every, --batch, --samples and --lr must be positive');
 
 await initNodeBackend('wasm');
 const S = SCENES_DIT.imageSize;
@@ -55,13 +80,13 @@ const colours = COLOURS.slice(0, colourCount);
 const rng = new Rng(`scenes-shape-toy/${seed}`);
 const WARMUP = 50;
 
-/** The toy's one phrase round a colour and a shape, and its token row (the DiT's tokens; the U-Net's class key). */
-const toyPrompt = (colour: string, shape: string) => `a large ${colour} ${shape} in the middle`;
-const toyTokens = (colour: string, shape: string) => promptTokens(scenesWordIds(toyPrompt(colour, shape)), SCENES_DIT.maxTokens);
+/** The toy's one phrase round a colour, a shape and a place, and its token row (the DiT's tokens; the U-Net's class key). */
+const toyPrompt = (colour: string, shape: string, place: Place) => `a large ${colour} ${shape} ${place}`;
+const toyTokens = (colour: string, shape: string, place: Place) => promptTokens(scenesWordIds(toyPrompt(colour, shape, place)), SCENES_DIT.maxTokens);
 
 /**
- * The shapes U-Net's design at 32 px, conditioned on a class a prompt of the toy's phrase (every colour-shape pair of
- * the world, so that any prompt word-contrast.ts asks about has its class; the last class is the null prompt), behind
+ * The shapes U-Net's design at 32 px, conditioned on a class a prompt of the toy's phrase (every colour-shape-place
+ * triple of the world, so that any prompt word-contrast.ts asks about has its class; the last class is the null prompt), behind
  * the DiT's forward(x, t, token rows) so that word-contrast.ts measures it the same way.
  */
 class ClassUNet {
@@ -70,7 +95,7 @@ class ClassUNet {
   readonly #classOf = new Map<string, number>();
 
   constructor(seed: number) {
-    const pairs = COLOURS.flatMap((c) => SHAPES.map((s) => toyTokens(c, s)));
+    const pairs = COLOURS.flatMap((c) => SHAPES.flatMap((s) => PLACES.map((p) => toyTokens(c, s, p))));
     pairs.forEach((row, i) => this.#classOf.set(row.join(), i));
     this.#classOf.set(nullTokens(SCENES_DIT.maxTokens).join(), pairs.length);
     this.#unet = new UNet({ ...SHAPES_UNET, size: S, numClasses: pairs.length + 1 }, undefined, seed);
@@ -120,8 +145,11 @@ const opt = new Adam();
 
 const offset = (r: Rng) => (r.float() * 2 - 1) * jitter;
 
-function drawObject(): SceneObject {
-  return { shape: rng.pick(SHAPES), colour: rng.pick(colours), size: 'large', cx: 0.5 + offset(rng), cy: 0.5 + offset(rng) };
+/** A training object and its place word (one place: no draw, so a run of the centre alone keeps its earlier stream). */
+function drawObject(): SceneObject & { place: Place } {
+  const shape = rng.pick(SHAPES), colour = rng.pick(colours);
+  const spot = spots.length > 1 ? rng.pick(spots) : spots[0]!;
+  return { shape, colour, size: 'large', cx: spot.cx + offset(rng), cy: spot.cy + offset(rng), place: spot.place };
 }
 
 /** Toy images a shape for the ceiling. */
@@ -134,19 +162,19 @@ function ceiling(): number {
     renderScene({ objects: [{ shape, colour: 'red', size: 'large', cx: 0.5 + offset(r), cy: 0.5 + offset(r) }] }, S)), S);
 }
 
-/** Samples a shape for the end-of-run check. */
-const SAMPLE_DRAWS = 8;
 
 /**
- * What the run is for: DDIM samples (SCENES_SAMPLER, seeded noise) of SAMPLE_DRAWS prompts a shape (the toy's
- * colours in turn): the mean of the detector's shape score on them (fidelity.ts: 1 = the prompt's shape, crisply
+ * What the run is for: DDIM samples (SCENES_SAMPLER, seeded noise) of --samples prompts a shape (the places in turn,
+ * and the toy's colours in turn over those): the mean of the detector's shape score on them (fidelity.ts: 1 = the prompt's shape, crisply
  * drawn; its colour score beside it, the word every model learns), and how often the best-fitting object found is of
- * the prompt's shape.
+ * the prompt's shape, by place when there are several. --images: the samples as one PNG a log.
  */
-async function sampledShapes(): Promise<string> {
-  const asked = SHAPES.flatMap((shape) => Array.from({ length: SAMPLE_DRAWS }, (_, i) => ({ shape, colour: colours[i % colours.length]! })));
+async function sampledShapes(step: number): Promise<string> {
+  const P = spots.length;
+  const asked = SHAPES.flatMap((shape) => Array.from({ length: samplesPerShape }, (_, i) =>
+    ({ shape, place: spots[i % P]!.place, colour: colours[Math.floor(i / P) % colours.length]! })));
   const b = asked.length, L = SCENES_DIT.maxTokens, { steps: n, guidance } = SCENES_SAMPLER;
-  const ids = guidanceIds(Int32Array.from(asked.flatMap((o) => [...toyTokens(o.colour, o.shape)])), b, L, guidance);
+  const ids = guidanceIds(Int32Array.from(asked.flatMap((o) => [...toyTokens(o.colour, o.shape, o.place)])), b, L, guidance);
   const r = new Rng('scenes-shape-toy/samples');
   const ts = ddimTimesteps(schedule, n);
   let x = tf.tensor4d(Float32Array.from({ length: b * S * S * 3 }, () => r.normal()), [b, S, S, 3]);
@@ -162,26 +190,35 @@ async function sampledShapes(): Promise<string> {
     x = next as tf.Tensor4D;
   }
   const px = await finalPixels(x);
+  const images = asked.map((_, i) => px.subarray(i * S * S * 3, (i + 1) * S * S * 3));
+  if (values.images) {
+    mkdirSync(values.images, { recursive: true });
+    const g = imageGrid(images, { columns: samplesPerShape, scale: 4 });
+    writePng(join(values.images, `step-${step}.png`), g.rgb, g.width, g.height);
+  }
   let score = 0, colour = 0, found = 0, named = 0;
+  const byPlace = new Map(spots.map((s) => [s.place, { found: 0, named: 0 }]));
   asked.forEach((o, i) => {
-    const im = px.subarray(i * S * S * 3, (i + 1) * S * S * 3);
-    const { breakdown } = fidelity(im, parsePrompt(toyPrompt(o.colour, o.shape)));
+    const im = images[i]!;
+    const { breakdown } = fidelity(im, parsePrompt(toyPrompt(o.colour, o.shape, o.place)));
     score += Number(breakdown!.shape) / b;
     colour += Number(breakdown!.colour) / b;
     const best = detectObjects(im).filter((d) => d.fit >= MIN_FIT).sort((u, v) => v.fit - u.fit)[0];
-    if (best) found++;
-    if (best && best.shape === o.shape) named++;
+    const here = byPlace.get(o.place)!;
+    if (best) { found++; here.found++; }
+    if (best && best.shape === o.shape) { named++; here.named++; }
   });
-  return `detector's shape score ${score.toFixed(3)} (colour ${colour.toFixed(3)}); an object found in ${found} of ${b}, of the prompt's shape in ${named} of those (chance: a third)`;
+  const places = P > 1 ? `; by place: ${[...byPlace].map(([p, c]) => `${p} ${c.named}/${c.found}`).join(', ')}` : '';
+  return `detector's shape score ${score.toFixed(3)} (colour ${colour.toFixed(3)}); an object found in ${found} of ${b}, of the prompt's shape in ${named} of those (chance: a third)${places}`;
 }
 
-console.log(`toy: ${values.model}, ${colourCount} colour(s), 3 shapes, centre jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);
-console.log(`the toy's own images: shape contrast from noise ${ceiling().toFixed(3)} (the model's ceiling)`);
+console.log(`toy: ${values.model}, ${colourCount} colour(s), 3 shapes, place(s) ${spots.map((s) => s.place).join(' | ')}, jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);
+console.log(`the toy's own images: shape contrast from noise ${ceiling().toFixed(3)} (the model's ceiling; this and the contrasts below ask "in the middle")`);
 const t0 = performance.now();
 let lossSum = 0;
 for (let step = 1; step <= steps; step++) {
   const objects = Array.from({ length: batchSize }, drawObject);
-  const ids = objects.map((o) => (rng.chance(SCENES_PRETRAIN.promptDropout) ? nullTokens(SCENES_DIT.maxTokens) : toyTokens(o.colour, o.shape)));
+  const ids = objects.map((o) => (rng.chance(SCENES_PRETRAIN.promptDropout) ? nullTokens(SCENES_DIT.maxTokens) : toyTokens(o.colour, o.shape, o.place)));
   const batch = drawDiTBatch(objects.map((o) => renderScene({ objects: [o] }, S)), ids, S, schedule, rng);
   const stepLr = lr * Math.min(1, step / WARMUP);
   lossSum += model instanceof ClassUNet
@@ -192,7 +229,7 @@ for (let step = 1; step <= steps; step++) {
     const at = (word: 'shape' | 'colour') => wordContrastAt(model, S, 700, schedule, word).toFixed(3);
     const secs = Math.round((performance.now() - t0) / 1000);
     console.log(`step ${step} (${secs} s): loss ${(lossSum / n).toFixed(4)}, shape contrast from noise ${shapeContrast(model, S).toFixed(3)}, at t 700: shape ${at('shape')} colour ${at('colour')}`);
-    console.log(`  samples (DDIM ${SCENES_SAMPLER.steps} steps, guidance ${SCENES_SAMPLER.guidance}): ${await sampledShapes()}`);
+    console.log(`  samples (DDIM ${SCENES_SAMPLER.steps} steps, guidance ${SCENES_SAMPLER.guidance}): ${await sampledShapes(step)}`);
     lossSum = 0;
   }
 }
