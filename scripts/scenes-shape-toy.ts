@@ -13,12 +13,16 @@
  * centre is that place's fixed spot (PLACE_SPOTS: the middle of the world's allowed range for a large object) plus the
  * jitter. This asks whether the world could keep its place words with a fixed spot each: does a model learn the
  * shapes at several fixed spots as it does at one? The samples then go round the places too, and are counted by place.
+ * --grid instead puts the object on one of nine fixed slots (a 3 x 3 grid at 0.17, 0.5 and 0.83: a row of three large
+ * objects fits, GAP apart), and the prompt names one of the place words that slot satisfies (a corner: two words, drawn;
+ * the centre: "in the middle"), so a place word leaves the model up to three slots to choose from, as it would in a
+ * world of fixed slots with two or three objects a scene. Its samples go round the five place words.
  * --images DIR writes each log's samples as DIR/step-N.png (a row a shape, the asked places and colours across).
  * --model unet trains the shapes U-Net's design (unet.ts) at 32 px instead, a class a prompt (every colour-shape pair,
  * and the null prompt): its convolutions draw a shape the same way wherever it is, which the DiT has to learn place by
  * place. The prompts of the toy are a fixed phrase round a colour and a shape, so a class says all a prompt does.
  *   Run: node bin/run-ts.mjs scripts/scenes-shape-toy.ts [--model dit|unet] [--jitter 0] [--colours 1] [--steps 400]
- *        [--every 100] [--places middle] [--samples 8] [--images DIR]
+ *        [--every 100] [--places middle | --grid] [--samples 8] [--images DIR]
  * One worker thread (RAFTLAB_WASM_THREADS=1) runs about 1.8 s a DiT step, so two runs side by side fit two cores.
  */
 import { mkdirSync } from 'node:fs';
@@ -48,7 +52,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '400' }, every: { type: 'string', default: '100' }, jitter: { type: 'string', default: '0' },
     colours: { type: 'string', default: '1' }, batch: { type: 'string', default: '32' }, lr: { type: 'string', default: '8e-4' },
     seed: { type: 'string', default: String(SCENES_PRETRAIN.seed) }, model: { type: 'string', default: 'dit' },
-    places: { type: 'string', default: 'middle' }, samples: { type: 'string', default: '8' }, images: { type: 'string' },
+    places: { type: 'string', default: 'middle' }, grid: { type: 'boolean', default: false }, samples: { type: 'string', default: '8' }, images: { type: 'string' },
   },
 });
 if (values.model !== 'dit' && values.model !== 'unet') throw new Error('--model must be dit or unet');
@@ -70,6 +74,25 @@ const spots = values.places.split(',').map((name) => {
   if (!spot) throw new Error(`--places: unknown place "${name}" (use ${Object.keys(PLACE_SPOTS).join(', ')})`);
   return spot;
 });
+/** --grid's slots (x and y each at 0.17, 0.5, 0.83) with the place words each satisfies. */
+const GRID = [0.17, 0.5, 0.83];
+const SLOTS = GRID.flatMap((cy, row) => GRID.map((cx, col) => ({
+  cx, cy,
+  places: [
+    ...(col === 0 ? ['on the left' as const] : col === 2 ? ['on the right' as const] : []),
+    ...(row === 0 ? ['at the top' as const] : row === 2 ? ['at the bottom' as const] : []),
+    ...(col === 1 && row === 1 ? ['in the middle' as const] : []),
+  ] as Place[],
+})));
+if (values.grid && values.places !== 'middle') throw new Error('--grid and --places are one or the other');
+/** The place words the samples ask for, in turn. */
+const placesAsked: Place[] = values.grid ? [...PLACES] : spots.map((s) => s.place);
+/** A training object's centre and the place word its prompt names (one place: no draw, so a run of the centre alone keeps its earlier stream). */
+function drawSpot(r: Rng): { place: Place; cx: number; cy: number } {
+  if (!values.grid) return spots.length > 1 ? r.pick(spots) : spots[0]!;
+  const slot = r.pick(SLOTS);
+  return { cx: slot.cx, cy: slot.cy, place: slot.places.length > 1 ? r.pick(slot.places) : slot.places[0]! };
+}
 const samplesPerShape = Number(values.samples);
 if (![steps, every, batchSize, samplesPerShape].every((n) => Number.isInteger(n) && n > 0) || !(lr > 0)) throw new Error('--steps, --every, --batch, --samples and --lr must be positive');
 
@@ -145,10 +168,10 @@ const opt = new Adam();
 
 const offset = (r: Rng) => (r.float() * 2 - 1) * jitter;
 
-/** A training object and its place word (one place: no draw, so a run of the centre alone keeps its earlier stream). */
+/** A training object and its place word. */
 function drawObject(): SceneObject & { place: Place } {
   const shape = rng.pick(SHAPES), colour = rng.pick(colours);
-  const spot = spots.length > 1 ? rng.pick(spots) : spots[0]!;
+  const spot = drawSpot(rng);
   return { shape, colour, size: 'large', cx: spot.cx + offset(rng), cy: spot.cy + offset(rng), place: spot.place };
 }
 
@@ -170,9 +193,9 @@ function ceiling(): number {
  * the prompt's shape, by place when there are several. --images: the samples as one PNG a log.
  */
 async function sampledShapes(step: number): Promise<string> {
-  const P = spots.length;
+  const P = placesAsked.length;
   const asked = SHAPES.flatMap((shape) => Array.from({ length: samplesPerShape }, (_, i) =>
-    ({ shape, place: spots[i % P]!.place, colour: colours[Math.floor(i / P) % colours.length]! })));
+    ({ shape, place: placesAsked[i % P]!, colour: colours[Math.floor(i / P) % colours.length]! })));
   const b = asked.length, L = SCENES_DIT.maxTokens, { steps: n, guidance } = SCENES_SAMPLER;
   const ids = guidanceIds(Int32Array.from(asked.flatMap((o) => [...toyTokens(o.colour, o.shape, o.place)])), b, L, guidance);
   const r = new Rng('scenes-shape-toy/samples');
@@ -197,7 +220,7 @@ async function sampledShapes(step: number): Promise<string> {
     writePng(join(values.images, `step-${step}.png`), g.rgb, g.width, g.height);
   }
   let score = 0, colour = 0, found = 0, named = 0;
-  const byPlace = new Map(spots.map((s) => [s.place, { found: 0, named: 0 }]));
+  const byPlace = new Map(placesAsked.map((p) => [p, { found: 0, named: 0 }]));
   asked.forEach((o, i) => {
     const im = images[i]!;
     const { breakdown } = fidelity(im, parsePrompt(toyPrompt(o.colour, o.shape, o.place)));
@@ -212,7 +235,7 @@ async function sampledShapes(step: number): Promise<string> {
   return `detector's shape score ${score.toFixed(3)} (colour ${colour.toFixed(3)}); an object found in ${found} of ${b}, of the prompt's shape in ${named} of those (chance: a third)${places}`;
 }
 
-console.log(`toy: ${values.model}, ${colourCount} colour(s), 3 shapes, place(s) ${spots.map((s) => s.place).join(' | ')}, jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);
+console.log(`toy: ${values.model}, ${colourCount} colour(s), 3 shapes, place(s) ${values.grid ? 'any of 9 grid slots, named by a place word it satisfies' : placesAsked.join(' | ')}, jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);
 console.log(`the toy's own images: shape contrast from noise ${ceiling().toFixed(3)} (the model's ceiling; this and the contrasts below ask "in the middle")`);
 const t0 = performance.now();
 let lossSum = 0;
