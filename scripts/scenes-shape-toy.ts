@@ -34,10 +34,10 @@ import { SCENES_DIT, SCENES_PRETRAIN, SCENES_SAMPLER, SCENES_SCHEDULE, scenesWor
 import { nullTokens, promptTokens } from '../src/core/diffusion/dit/tokens';
 import { ditStep, drawDiTBatch, type DiTBatch } from '../src/core/diffusion/dit/train';
 import { meanOfImages, shapeContrast, shapeContrastOf, wordContrastAt } from '../src/core/diffusion/dit/word-contrast';
-import { ddimUpdate, finalPixels } from '../src/core/diffusion/ddim';
+import { ddimLoop } from '../src/core/diffusion/ddim';
 import { guidanceIds } from '../src/core/diffusion/dit/sample';
 import { imageGrid } from '../src/core/diffusion/png';
-import { cosineSchedule, ddimTimesteps, type NoiseSchedule } from '../src/core/diffusion/schedule';
+import { cosineSchedule, type NoiseSchedule } from '../src/core/diffusion/schedule';
 import { SHAPES_UNET } from '../src/core/diffusion/shapes-recipe';
 import { noised } from '../src/core/diffusion/train';
 import { UNet } from '../src/core/diffusion/unet';
@@ -199,20 +199,12 @@ async function sampledShapes(step: number): Promise<string> {
   const b = asked.length, L = SCENES_DIT.maxTokens, { steps: n, guidance } = SCENES_SAMPLER;
   const ids = guidanceIds(Int32Array.from(asked.flatMap((o) => [...toyTokens(o.colour, o.shape, o.place)])), b, L, guidance);
   const r = new Rng('scenes-shape-toy/samples');
-  const ts = ddimTimesteps(schedule, n);
-  let x = tf.tensor4d(Float32Array.from({ length: b * S * S * 3 }, () => r.normal()), [b, S, S, 3]);
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    const next = tf.tidy(() => {
-      const both = model.forward(tf.concat([x, x], 0) as tf.Tensor4D, new Array(2 * b).fill(t), ids);
-      const [cond, unc] = tf.split(both, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
-      const v = tf.add(unc, tf.mul(tf.sub(cond, unc), guidance));
-      return ddimUpdate(x, v, schedule.alphaBar[t]!, i + 1 < ts.length ? schedule.alphaBar[ts[i + 1]!]! : 1, i + 1 === ts.length);
-    });
-    x.dispose();
-    x = next as tf.Tensor4D;
-  }
-  const px = await finalPixels(x);
+  const noise = tf.tensor4d(Float32Array.from({ length: b * S * S * 3 }, () => r.normal()), [b, S, S, 3]);
+  const px = await ddimLoop(noise, schedule, n, (x, t) => {
+    const both = model.forward(tf.concat([x, x], 0) as tf.Tensor4D, new Array(2 * b).fill(t), ids);
+    const [cond, unc] = tf.split(both, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
+    return tf.add(unc, tf.mul(tf.sub(cond, unc), guidance));
+  });
   const images = asked.map((_, i) => px.subarray(i * S * S * 3, (i + 1) * S * S * 3));
   if (values.images) {
     mkdirSync(values.images, { recursive: true });

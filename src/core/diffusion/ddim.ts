@@ -29,33 +29,52 @@ export function seedNoise(seed: number, pixels = PIXELS): Float32Array {
   return out;
 }
 
+/**
+ * The DDIM loop (eta 0) over one batch: x (the start noise; disposed) stepped down `steps` of the schedule's
+ * timesteps, `vAt(x, t, x0)` giving the model's (guided) v at x, called inside a tidy. `estimate(x, v, t)`, for a
+ * self-conditioned model: the clean-image estimate handed to the next step's vAt as x0 (undefined at the first
+ * step, and always without it). Returns the last x as pixels in [0, 1]; on a throw, its tensors are freed first.
+ */
+export async function ddimLoop(
+  x: tf.Tensor4D, schedule: NoiseSchedule, steps: number,
+  vAt: (x: tf.Tensor4D, t: number, x0?: tf.Tensor4D) => tf.Tensor,
+  estimate?: (x: tf.Tensor4D, v: tf.Tensor, t: number) => tf.Tensor4D,
+): Promise<Float32Array> {
+  const ts = ddimTimesteps(schedule, steps);
+  let x0: tf.Tensor4D | undefined;
+  try {
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
+      const aPrev = i + 1 < ts.length ? schedule.alphaBar[ts[i + 1]!]! : 1;
+      const [next, nextX0] = tf.tidy(() => {
+        const v = vAt(x, t, x0);
+        const stepped = ddimUpdate(x, v, schedule.alphaBar[t]!, aPrev, i + 1 === ts.length);
+        return estimate ? [stepped, estimate(x, v, t)] : [stepped];
+      }) as [tf.Tensor4D, tf.Tensor4D?];
+      tf.dispose([x, ...(x0 ? [x0] : [])]);
+      x = next;
+      x0 = nextX0;
+    }
+  } catch (e) {
+    tf.dispose([x, ...(x0 ? [x0] : [])]);
+    throw e;
+  }
+  x0?.dispose();
+  return finalPixels(x);
+}
+
 /** One batch: starting noise (B * PIXELS) -> images with pixels in [0, 1] (B * PIXELS). */
 export async function ddimBatch(model: UNet, schedule: NoiseSchedule, labels: readonly number[], noise: Float32Array, o: SampleOptions): Promise<Float32Array> {
   const b = labels.length;
   const shape: [number, number, number, number] = [b, IMAGE_SIZE, IMAGE_SIZE, 3];
-  const ts = ddimTimesteps(schedule, o.steps);
-  let x = tf.tensor4d(noise, shape);
-  const guided = o.guidance !== 1;
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    const aBar = schedule.alphaBar[t]!;
-    const aPrev = i + 1 < ts.length ? schedule.alphaBar[ts[i + 1]!]! : 1;
-    const next = tf.tidy(() => {
-      let v: tf.Tensor;
-      if (guided) {
-        const both = model.forward(tf.concat([x, x], 0) as tf.Tensor4D, new Array(2 * b).fill(t), [...labels, ...new Array(b).fill(NULL_LABEL)], false);
-        const cond = tf.slice(both, [0, 0, 0, 0], shape);
-        const unc = tf.slice(both, [b, 0, 0, 0], shape);
-        v = tf.add(unc, tf.mul(tf.sub(cond, unc), o.guidance));
-      } else {
-        v = model.forward(x, new Array(b).fill(t), labels, false);
-      }
-      return ddimUpdate(x, v, aBar, aPrev, i + 1 === ts.length);
-    });
-    x.dispose();
-    x = next as tf.Tensor4D;
-  }
-  return finalPixels(x);
+  const nulls = new Array(b).fill(NULL_LABEL);
+  return ddimLoop(tf.tensor4d(noise, shape), schedule, o.steps, (x, t) => {
+    if (o.guidance === 1) return model.forward(x, new Array(b).fill(t), labels, false);
+    const both = model.forward(tf.concat([x, x], 0) as tf.Tensor4D, new Array(2 * b).fill(t), [...labels, ...nulls], false);
+    const cond = tf.slice(both, [0, 0, 0, 0], shape);
+    const unc = tf.slice(both, [b, 0, 0, 0], shape);
+    return tf.add(unc, tf.mul(tf.sub(cond, unc), o.guidance));
+  });
 }
 
 /** A sampler's last x (values in [-1, 1]) as pixels in [0, 1], read out; x is disposed. */

@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nextTask } from '../../next-task';
-import { ddimUpdate, finalPixels, seedNoise, type SampleOptions } from '../ddim';
-import { ddimTimesteps, type NoiseSchedule } from '../schedule';
+import { ddimLoop, seedNoise, type SampleOptions } from '../ddim';
+import type { NoiseSchedule } from '../schedule';
 import { selfCondOf } from './config';
 import type { SceneDiT, TextContext } from './model';
 import { x0FromV } from './train';
@@ -55,25 +55,12 @@ export async function ditDdimBatch(model: SceneDiT, schedule: NoiseSchedule, ids
   const b = ids.length / L;
   const allIds = guidanceIds(ids, b, L, o.guidance);
   const text = encodePrompts(model, allIds, allIds.length / L);
-  const ts = ddimTimesteps(schedule, o.steps);
-  let x = tf.tensor4d(noise, [b, size, size, 3]);
-  let x0: tf.Tensor4D | undefined;
-  const selfCond = selfCondOf(model.config);
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    const aPrev = i + 1 < ts.length ? schedule.alphaBar[ts[i + 1]!]! : 1;
-    const [next, estimate] = tf.tidy(() => {
-      const v = guidedV(model, x, t, text, o.guidance, x0);
-      const stepped = ddimUpdate(x, v, schedule.alphaBar[t]!, aPrev, i + 1 === ts.length);
-      return selfCond ? [stepped, x0FromV(x, v, new Array(b).fill(t), schedule)] : [stepped];
-    }) as [tf.Tensor4D, tf.Tensor4D?];
-    tf.dispose([x, ...(x0 ? [x0] : [])]);
-    x = next;
-    x0 = estimate;
+  const estimate = selfCondOf(model.config) ? (x: tf.Tensor4D, v: tf.Tensor, t: number) => x0FromV(x, v as tf.Tensor4D, new Array(b).fill(t), schedule) : undefined;
+  try {
+    return await ddimLoop(tf.tensor4d(noise, [b, size, size, 3]), schedule, o.steps, (x, t, x0) => guidedV(model, x, t, text, o.guidance, x0), estimate);
+  } finally {
+    disposeText(text);
   }
-  x0?.dispose();
-  disposeText(text);
-  return finalPixels(x);
 }
 
 /** Images (HWC, pixels in [0, 1]) of side `size` for (token row, seed) items, in order. */
