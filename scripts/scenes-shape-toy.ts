@@ -39,7 +39,7 @@ import { guidanceIds } from '../src/core/diffusion/dit/sample';
 import { imageGrid } from '../src/core/diffusion/png';
 import { cosineSchedule, type NoiseSchedule } from '../src/core/diffusion/schedule';
 import { SHAPES_UNET } from '../src/core/diffusion/shapes-recipe';
-import { noised } from '../src/core/diffusion/train';
+import { denoiseStep } from '../src/core/diffusion/train';
 import { UNet } from '../src/core/diffusion/unet';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
@@ -141,20 +141,9 @@ class ClassUNet {
     return this.#unet.variables();
   }
 
-  /** One Adam step on the v-prediction loss (as ditLoss, with conv3x3's gradients). Returns the batch loss. */
-  async step(vars: tf.Variable[], opt: Adam, batch: DiTBatch, schedule: NoiseSchedule, lr: number, clip: number): Promise<number> {
-    const b = batch.t.length;
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        const { xt, v } = noised(batch.images, batch.noise, batch.t, [b, batch.size, batch.size, 3], schedule);
-        return tf.mean(tf.square(tf.sub(this.#unet.forward(xt, batch.t, this.#labels(batch.ids), true), v))) as tf.Scalar;
-      }, vars);
-      opt.apply(vars, grads, lr, clip);
-      return value;
-    });
-    const value = (await loss.data())[0]!;
-    loss.dispose();
-    return value;
+  /** One Adam step on the v-prediction loss (train.ts's denoiseStep, with the batch's prompts as classes). Returns the batch loss. */
+  step(vars: tf.Variable[], opt: Adam, batch: DiTBatch, schedule: NoiseSchedule, lr: number, clip: number): Promise<number> {
+    return denoiseStep(this.#unet, vars, opt, { images: batch.images, noise: batch.noise, t: batch.t, labels: this.#labels(batch.ids) }, schedule, lr, clip);
   }
 
   dispose(): void {

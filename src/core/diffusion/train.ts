@@ -9,13 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from '../lm/adam';
 import type { Rng } from '../rng';
-import { IMAGE_SIZE, PIXELS } from './dataset';
+import { PIXELS } from './dataset';
 import type { NoiseSchedule } from './schedule';
 import type { UNet } from './unet';
 
 /** A batch of the denoising objective, as plain arrays (no tensors until it is used). */
 export interface DenoiseBatch {
-  /** Clean images, pixels in [0, 1], concatenated (B * PIXELS). */
+  /** Clean square images, pixels in [0, 1], concatenated (B * PIXELS for the 16 px shapes; B * S * S * 3 for side S). */
   images: Float32Array;
   labels: number[];
   t: number[];
@@ -34,10 +34,12 @@ export function drawBatch(images: readonly Float32Array[], labels: readonly numb
   return { images: flat, labels: labels.slice(), t, noise };
 }
 
-/** Mean squared v-prediction error of a batch (a scalar tensor; call inside tf.tidy). */
+/** Mean squared v-prediction error of a batch (a scalar tensor; call inside tf.tidy); the image side is read from the batch. */
 export function denoiseLoss(model: UNet, batch: DenoiseBatch, schedule: NoiseSchedule, training: boolean): tf.Scalar {
   const b = batch.labels.length;
-  const shape: [number, number, number, number] = [b, IMAGE_SIZE, IMAGE_SIZE, 3];
+  const side = Math.round(Math.sqrt(batch.images.length / (3 * b)));
+  if (side * side * 3 * b !== batch.images.length) throw new Error(`denoise batch: ${batch.images.length} values are not ${b} square RGB images`);
+  const shape: [number, number, number, number] = [b, side, side, 3];
   const { xt, v } = noised(batch.images, batch.noise, batch.t, shape, schedule);
   const pred = model.forward(xt, batch.t, batch.labels, training);
   return tf.mean(tf.square(tf.sub(pred, v))) as tf.Scalar;
