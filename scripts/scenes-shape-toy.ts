@@ -17,12 +17,15 @@
  * objects fits, GAP apart), and the prompt names one of the place words that slot satisfies (a corner: two words, drawn;
  * the centre: "in the middle"), so a place word leaves the model up to three slots to choose from, as it would in a
  * world of fixed slots with two or three objects a scene. Its samples go round the five place words.
+ * --count 2|3 draws that many objects of the prompt's colour and shape ("two large red squares at the top"): a row
+ * through the place's spot (a column on the left and right), centres 0.33 apart (GAP between two large objects),
+ * each jittered; not with --grid or the U-Net.
  * --images DIR writes each log's samples as DIR/step-N.png (a row a shape, the asked places and colours across).
  * --model unet trains the shapes U-Net's design (unet.ts) at 32 px instead, a class a prompt (every colour-shape pair,
  * and the null prompt): its convolutions draw a shape the same way wherever it is, which the DiT has to learn place by
  * place. The prompts of the toy are a fixed phrase round a colour and a shape, so a class says all a prompt does.
  *   Run: node bin/run-ts.mjs scripts/scenes-shape-toy.ts [--model dit|unet] [--jitter 0] [--colours 1] [--steps 400]
- *        [--every 100] [--places middle | --grid] [--samples 8] [--images DIR]
+ *        [--every 100] [--places middle | --grid] [--count 1] [--samples 8] [--images DIR]
  * One worker thread (RAFTLAB_WASM_THREADS=1) runs about 1.8 s a DiT step, so two runs side by side fit two cores.
  */
 import { mkdirSync } from 'node:fs';
@@ -43,7 +46,7 @@ import { denoiseStep } from '../src/core/diffusion/train';
 import { UNet } from '../src/core/diffusion/unet';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
-import { COLOURS, detectObjects, fidelity, MIN_FIT, parsePrompt, PLACES, renderScene, SHAPES, type Place, type SceneObject } from '../src/core/scenes';
+import { COLOURS, detectObjects, fidelity, MIN_FIT, parsePrompt, PLACES, PLURALS, renderScene, SHAPES, type Place, type SceneObject, type Shape } from '../src/core/scenes';
 import { initNodeBackend } from '../src/node/backend';
 import { writePng } from '../src/node/diffusion-files';
 
@@ -52,7 +55,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '400' }, every: { type: 'string', default: '100' }, jitter: { type: 'string', default: '0' },
     colours: { type: 'string', default: '1' }, batch: { type: 'string', default: '32' }, lr: { type: 'string', default: '8e-4' },
     seed: { type: 'string', default: String(SCENES_PRETRAIN.seed) }, model: { type: 'string', default: 'dit' },
-    places: { type: 'string', default: 'middle' }, grid: { type: 'boolean', default: false }, samples: { type: 'string', default: '8' }, images: { type: 'string' },
+    places: { type: 'string', default: 'middle' }, grid: { type: 'boolean', default: false }, count: { type: 'string', default: '1' }, samples: { type: 'string', default: '8' }, images: { type: 'string' },
   },
 });
 if (values.model !== 'dit' && values.model !== 'unet') throw new Error('--model must be dit or unet');
@@ -94,6 +97,11 @@ function drawSpot(r: Rng): { place: Place; cx: number; cy: number } {
   return { cx: slot.cx, cy: slot.cy, place: slot.places.length > 1 ? r.pick(slot.places) : slot.places[0]! };
 }
 const samplesPerShape = Number(values.samples);
+const count = Number(values.count);
+if (![1, 2, 3].includes(count)) throw new Error('--count must be 1, 2 or 3');
+if (count > 1 && (values.grid || values.model === 'unet')) throw new Error('--count 2 or 3 is for the DiT at fixed places (not with --grid or --model unet)');
+/** The offsets of --count objects' centres along their row, from the spot. */
+const ROW = { 1: [0], 2: [-0.165, 0.165], 3: [-0.33, 0, 0.33] }[count]!;
 if (![steps, every, batchSize, samplesPerShape].every((n) => Number.isInteger(n) && n > 0) || !(lr > 0)) throw new Error('--steps, --every, --batch, --samples and --lr must be positive');
 
 await initNodeBackend('wasm');
@@ -104,7 +112,8 @@ const rng = new Rng(`scenes-shape-toy/${seed}`);
 const WARMUP = 50;
 
 /** The toy's one phrase round a colour, a shape and a place, and its token row (the DiT's tokens; the U-Net's class key). */
-const toyPrompt = (colour: string, shape: string, place: Place) => `a large ${colour} ${shape} ${place}`;
+const toyPrompt = (colour: string, shape: string, place: Place) =>
+  count === 1 ? `a large ${colour} ${shape} ${place}` : `${count === 2 ? 'two' : 'three'} large ${colour} ${PLURALS[shape as Shape]} ${place}`;
 const toyTokens = (colour: string, shape: string, place: Place) => promptTokens(scenesWordIds(toyPrompt(colour, shape, place)), SCENES_DIT.maxTokens);
 
 /**
@@ -157,11 +166,16 @@ const opt = new Adam();
 
 const offset = (r: Rng) => (r.float() * 2 - 1) * jitter;
 
-/** A training object and its place word. */
-function drawObject(): SceneObject & { place: Place } {
+/** A training image's objects (--count of one colour and shape, in a row through the spot), and its prompt's words. */
+function drawScene(): { objects: SceneObject[]; shape: Shape; colour: string; place: Place } {
   const shape = rng.pick(SHAPES), colour = rng.pick(colours);
   const spot = drawSpot(rng);
-  return { shape, colour, size: 'large', cx: spot.cx + offset(rng), cy: spot.cy + offset(rng), place: spot.place };
+  const column = spot.place === 'on the left' || spot.place === 'on the right';
+  const objects = ROW.map((d) => ({
+    shape, colour, size: 'large' as const,
+    cx: spot.cx + (column ? 0 : d) + offset(rng), cy: spot.cy + (column ? d : 0) + offset(rng),
+  }));
+  return { objects, shape, colour, place: spot.place };
 }
 
 /** Toy images a shape for the ceiling. */
@@ -200,30 +214,31 @@ async function sampledShapes(step: number): Promise<string> {
     const g = imageGrid(images, { columns: samplesPerShape, scale: 4 });
     writePng(join(values.images, `step-${step}.png`), g.rgb, g.width, g.height);
   }
-  let score = 0, colour = 0, found = 0, named = 0;
+  let score = 0, colour = 0, counted = 0, found = 0, named = 0;
   const byPlace = new Map(placesAsked.map((p) => [p, { found: 0, named: 0 }]));
   asked.forEach((o, i) => {
     const im = images[i]!;
     const { breakdown } = fidelity(im, parsePrompt(toyPrompt(o.colour, o.shape, o.place)));
     score += Number(breakdown!.shape) / b;
     colour += Number(breakdown!.colour) / b;
+    counted += Number(breakdown!.count) / b;
     const best = detectObjects(im).filter((d) => d.fit >= MIN_FIT).sort((u, v) => v.fit - u.fit)[0];
     const here = byPlace.get(o.place)!;
     if (best) { found++; here.found++; }
     if (best && best.shape === o.shape) { named++; here.named++; }
   });
   const places = P > 1 ? `; by place: ${[...byPlace].map(([p, c]) => `${p} ${c.named}/${c.found}`).join(', ')}` : '';
-  return `detector's shape score ${score.toFixed(3)} (colour ${colour.toFixed(3)}); an object found in ${found} of ${b}, of the prompt's shape in ${named} of those (chance: a third)${places}`;
+  return `detector's shape score ${score.toFixed(3)} (colour ${colour.toFixed(3)}${count > 1 ? `, count ${counted.toFixed(3)}` : ''}); an object found in ${found} of ${b}, of the prompt's shape in ${named} of those (chance: a third)${places}`;
 }
 
-console.log(`toy: ${values.model}, ${colourCount} colour(s), 3 shapes, place(s) ${values.grid ? 'any of 9 grid slots, named by a place word it satisfies' : placesAsked.join(' | ')}, jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);
+console.log(`toy: ${values.model}, ${colourCount} colour(s), 3 shapes, ${count} object(s) an image, place(s) ${values.grid ? 'any of 9 grid slots, named by a place word it satisfies' : placesAsked.join(' | ')}, jitter +-${jitter}, batch ${batchSize}, lr ${lr}, seed ${seed}`);
 console.log(`the toy's own images: shape contrast from noise ${ceiling().toFixed(3)} (the model's ceiling; this and the contrasts below ask "in the middle")`);
 const t0 = performance.now();
 let lossSum = 0;
 for (let step = 1; step <= steps; step++) {
-  const objects = Array.from({ length: batchSize }, drawObject);
-  const ids = objects.map((o) => (rng.chance(SCENES_PRETRAIN.promptDropout) ? nullTokens(SCENES_DIT.maxTokens) : toyTokens(o.colour, o.shape, o.place)));
-  const batch = drawDiTBatch(objects.map((o) => renderScene({ objects: [o] }, S)), ids, S, schedule, rng);
+  const scenes = Array.from({ length: batchSize }, drawScene);
+  const ids = scenes.map((o) => (rng.chance(SCENES_PRETRAIN.promptDropout) ? nullTokens(SCENES_DIT.maxTokens) : toyTokens(o.colour, o.shape, o.place)));
+  const batch = drawDiTBatch(scenes.map((o) => renderScene({ objects: o.objects }, S)), ids, S, schedule, rng);
   const stepLr = lr * Math.min(1, step / WARMUP);
   lossSum += model instanceof ClassUNet
     ? await model.step(vars, opt, batch, schedule, stepLr, SCENES_PRETRAIN.gradClip)
