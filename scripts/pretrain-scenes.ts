@@ -10,8 +10,11 @@
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
  *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only]
+ *        [--layout spread|slots]
  *        [--width W --depth D --heads H --key-pool 1|2 --patch P --mlp R] [--mix-ffn] [--self-cond]
- *        (--init: a further stage: start from DIR, another data seed, another share of the batch at t in [T, 1000))
+ *        (--init: a further stage: start from DIR, another data seed, another share of the batch at t in [T, 1000);
+ *        --layout slots: the world with its objects on fixed spots (src/core/scenes/layout.ts), training and held-out
+ *        pairs alike; the shipped model was trained on 'spread')
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -29,7 +32,7 @@ import { Adam } from '../src/core/lm/adam';
 import { pretrainLr } from '../src/core/lm/pretrain';
 import { ownVariable } from '../src/core/lm/variables';
 import { Rng } from '../src/core/rng';
-import { SCENE_EVAL_SETS, trainingPair } from '../src/core/scenes';
+import { SCENE_EVAL_SETS, SCENE_LAYOUTS, trainingPair, type SceneLayout } from '../src/core/scenes';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
 import { readDiTFolder, saveEmbeddedDiT, writePng } from '../src/node/diffusion-files';
 import { ditConfigFromFlags, DIT_DESIGN_OPTIONS } from '../src/node/dit-flags';
@@ -42,10 +45,12 @@ const { values } = parseArgs({
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
     seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
     'held-out': { type: 'string', default: '128' }, 'init-matching': { type: 'boolean' }, 'singles-only': { type: 'boolean' },
-    ...DIT_DESIGN_OPTIONS,
+    layout: { type: 'string', default: 'spread' }, ...DIT_DESIGN_OPTIONS,
   },
 });
 const R = SCENES_PRETRAIN;
+const layout = values.layout as SceneLayout;
+if (!SCENE_LAYOUTS.includes(layout)) throw new Error(`--layout must be one of ${SCENE_LAYOUTS.join(', ')}`);
 // --conv C, --alibi M, --width, --depth, --heads, --key-pool, --mix-ffn ...: another design or size of the same model, to
 // compare designs (src/node/dit-flags.ts; a flag not given leaves the recipe's field, so --init accepts the recipe's models)
 const C = ditConfigFromFlags(SCENES_DIT, values);
@@ -85,6 +90,7 @@ const batchOptions = {
   ...(values['high-noise-from'] ? { highNoiseFrom: Number(values['high-noise-from']) } : {}),
   // --singles-only: every training caption one object (a probe; the held-out loss stays on the whole grammar)
   ...(values['singles-only'] ? { singlesOnly: true } : {}),
+  ...(layout !== 'spread' ? { layout } : {}),
 };
 // gradient workers for parts 1 .. parts - 1 of every batch (this thread computes part 0)
 const tsx = import.meta.resolve('tsx/esm/api');
@@ -109,7 +115,7 @@ const partShare = (k: number) => (Math.floor(((k + 1) * R.batchSize) / parts) - 
 const heldRng = Rng.derive(SCENES_HELD_OUT_SEED, 'scenes/held-out-noise');
 const heldBatches: DiTBatch[] = [];
 for (let o = 0; o < Number(values['held-out']); o += 64) {
-  const pairs = Array.from({ length: 64 }, (_, i) => trainingPair(SCENES_HELD_OUT_SEED + o + i, C.imageSize));
+  const pairs = Array.from({ length: 64 }, (_, i) => trainingPair(SCENES_HELD_OUT_SEED + o + i, C.imageSize, undefined, layout));
   heldBatches.push(drawDiTBatch(pairs.map((p) => p.pixels), pairs.map((p) => tokens(p.prompt)), C.imageSize, schedule, heldRng));
 }
 
@@ -149,7 +155,7 @@ async function save(step: number, grid: boolean): Promise<number> {
   return saveEmbeddedDiT('scenes', C, w, {
     task: 'scenes', seed: batchOptions.seed, steps: step, batchSize: R.batchSize, lr: R.lr, backend, emaDecay: R.emaDecay,
     promptDropout: R.promptDropout, highNoiseShare: batchOptions.highNoiseShare ?? 0, highNoiseFrom: batchOptions.highNoiseFrom ?? 0,
-    ...(batchOptions.singlesOnly ? { singlesOnly: true } : {}),
+    ...(batchOptions.singlesOnly ? { singlesOnly: true } : {}), ...(batchOptions.layout ? { layout: batchOptions.layout } : {}),
     ...(init ? { initFrom: values.init!, initSteps: Number(init.manifest.meta.steps), initSeconds: Number(init.manifest.meta.seconds) } : {}), trainLoss: Number(running.toFixed(4)), heldOutLoss: Number(heldLoss.toFixed(4)), placeContrast: Number(placeGap.toFixed(4)), shapeContrast: Number(shapeGap.toFixed(4)), seconds: seconds(),
   }, outDir);
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng';
 import {
-  detectObjects, fidelity, parsePrompt, renderScene, sampleCaption, sampleScene, type Scene,
+  detectObjects, fidelity, parsePrompt, renderScene, sampleCaption, sampleScene, SCENE_LAYOUTS, type Scene,
 } from '../src/core/scenes';
 import { blur3 } from '../src/core/scenes/blur';
 import { evalScore } from '../src/core/diffusion/dit/eval-items';
@@ -34,13 +34,13 @@ describe('scenes detector', () => {
 });
 
 describe('fidelity reward', () => {
-  it.each([32, 48])('reads >= 0.98 on single objects and >= 0.95 on two or three, on the world\'s own images at %i px', (size) => {
+  it.each(SCENE_LAYOUTS.flatMap((layout) => [32, 48].map((size) => [size, layout] as const)))('reads >= 0.98 on single objects and >= 0.95 on two or three, on the world\'s own images at %i px (layout %s)', (size, layout) => {
     const rng = new Rng(42);
     const single: number[] = [];
     const multi: number[] = [];
     for (let k = 0; k < 1000; k++) {
       const { spec } = sampleCaption(rng);
-      const s = sampleScene(spec, rng);
+      const s = sampleScene(spec, rng, layout);
       (s.objects.length === 1 ? single : multi).push(fidelity(renderScene(s, size), spec).reward);
     }
     expect(single.length).toBeGreaterThan(300);

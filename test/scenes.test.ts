@@ -4,7 +4,7 @@ import { Rng } from '../src/core/rng';
 import {
   apart, BACKGROUND, COLOUR_RGB, COLOURS, describeSpec, encodePrompt, isHeldOut, isHeldOutScene, parsePrompt,
   PLACES, PLURALS, renderScene, sampleCaption, sampleScene, SCENE_EVAL_SETS, SCENE_MAX_WORDS, SCENE_VOCAB,
-  isSingleObject, ScenePromptError, SHAPES, SIZES, trainingPair, type SceneSpec,
+  isSingleObject, SCENE_LAYOUTS, ScenePromptError, SHAPES, SIZES, SLOT_PAIR, SLOT_SPOTS, SLOT_STEP, trainingPair, type SceneSpec,
   objectHalfBox as halfBoxOf,
 } from '../src/core/scenes';
 
@@ -87,12 +87,43 @@ describe('scenes sampler and renderer', () => {
     expect(prompts.size).toBeGreaterThan(40);
   });
 
-  it('every scene satisfies its spec: counts, colours, sizes, places, relations, boxes apart and inside', () => {
+  it.each(SCENE_LAYOUTS)('every scene satisfies its spec: counts, colours, sizes, places, relations, boxes apart and inside (layout %s)', (layout) => {
     const rng = new Rng(5);
     for (let k = 0; k < 2000; k++) {
       const { spec } = sampleCaption(rng);
-      const scene = sampleScene(spec, rng);
+      const scene = sampleScene(spec, rng, layout);
       checkScene(spec, scene);
+    }
+  });
+
+  it('the slots layout puts objects where the prompt says, the same for every seed, and draws the place a prompt leaves open', () => {
+    const centres = (prompt: string, seed: number) => sampleScene(parsePrompt(prompt), new Rng(seed), 'slots').objects.map((o) => [o.cx, o.cy]);
+    for (const prompt of ['a large red circle on the left', 'three small blue squares at the top', 'two triangles in the middle', 'a red circle left of a blue square', 'a small green square above a large circle']) {
+      const first = centres(prompt, 1);
+      for (let seed = 2; seed < 12; seed++) expect(centres(prompt, seed)).toEqual(first);
+    }
+    expect(centres('a circle on the left', 3)).toEqual([[SLOT_SPOTS['on the left'].cx, SLOT_SPOTS['on the left'].cy]]);
+    expect(centres('three squares at the bottom', 3)).toEqual([-1, 0, 1].map((k) => [0.5 + k * SLOT_STEP, SLOT_SPOTS['at the bottom'].cy]));
+    expect(centres('two circles on the right', 3)).toEqual([-0.5, 0.5].map((k) => [SLOT_SPOTS['on the right'].cx, 0.5 + k * SLOT_STEP]));
+    expect(centres('a circle above a square', 3)).toEqual([[0.5, 0.5 - SLOT_PAIR], [0.5, 0.5 + SLOT_PAIR]]);
+    // no place named: one of the five spots, each drawn
+    const seen = new Set(Array.from({ length: 200 }, (_, seed) => centres('a red circle', seed)[0]!.join()));
+    expect(seen).toEqual(new Set(Object.values(SLOT_SPOTS).map((s) => [s.cx, s.cy].join())));
+    // the layout changes where things go, not what a seed draws for the prompt's open words
+    const spread = sampleScene(parsePrompt('two circles'), new Rng(9)).objects.map(({ shape, colour, size }) => ({ shape, colour, size }));
+    const slots = sampleScene(parsePrompt('two circles'), new Rng(9), 'slots').objects.map(({ shape, colour, size }) => ({ shape, colour, size }));
+    expect(slots).toEqual(spread);
+  });
+
+  it('training pairs of the slots layout: the same prompts as the spread world, seed for seed, their objects on slots', () => {
+    const along = [0, -SLOT_STEP / 2, SLOT_STEP / 2, -SLOT_STEP, SLOT_STEP];
+    const onSlot = (v: number) => along.some((d) => [0.5, SLOT_SPOTS['on the left'].cx, SLOT_SPOTS['on the right'].cx].some((c) => Math.abs(v - c - d) < 1e-9))
+      || Math.abs(Math.abs(v - 0.5) - SLOT_PAIR) < 1e-9;
+    for (let s = 0; s < 300; s++) {
+      const p = trainingPair(s, 8, undefined, 'slots');
+      expect(p.prompt).toBe(trainingPair(s, 8).prompt);
+      expect(isHeldOutScene(p.scene)).toBe(false);
+      for (const o of p.scene.objects) expect([onSlot(o.cx), onSlot(o.cy)]).toEqual([true, true]);
     }
   });
 

@@ -24,7 +24,7 @@ import { Rng } from '../rng';
 import { sampleCaption } from './captions';
 import type { SceneSpec } from './grammar';
 import { isHeldOut, isHeldOutScene } from './holdout';
-import { sampleScene, type Scene } from './layout';
+import { sampleScene, type Scene, type SceneLayout } from './layout';
 import { renderScene } from './render';
 
 export { sampleCaption, type Caption } from './captions';
@@ -39,7 +39,10 @@ export { scenesImageReward, scenesRewarder } from './reward';
 export { scenesRunRewarder, type SceneClipSource } from './run-reward';
 export { SceneClip, type SceneClipConfig } from './clip/model';
 export { clipScoreOf, sceneClipScores } from './clip/reward';
-export { apart, GAP, halfBox, MARGIN, objectHalfBox, PLACE_EDGE, sampleScene, type Scene, type SceneObject } from './layout';
+export {
+  apart, GAP, halfBox, MARGIN, objectHalfBox, PLACE_EDGE, sampleScene, SCENE_LAYOUTS, SLOT_PAIR, SLOT_SPOTS, SLOT_STEP,
+  type Scene, type SceneLayout, type SceneObject,
+} from './layout';
 export { coverage, insideShape, renderScene, SUPERSAMPLE } from './render';
 export { encodePrompt } from './tokenizer';
 export {
@@ -62,14 +65,15 @@ export const isSingleObject = (spec: SceneSpec): boolean => spec.kind === 'group
 /**
  * The training pair of a seed: a caption outside the hold-out, a scene drawn for it (also outside), its image.
  * `accept` narrows the captions (e.g. single objects only, a pre-training probe); captions it refuses are redrawn.
+ * `layout`: how the objects are placed (layout.ts; 'spread' is the world the shipped models were trained on).
  */
-export function trainingPair(seed: number, size = 32, accept?: (spec: SceneSpec) => boolean): TrainingPair {
+export function trainingPair(seed: number, size = 32, accept?: (spec: SceneSpec) => boolean, layout: SceneLayout = 'spread'): TrainingPair {
   const rng = Rng.derive(seed, 'scenes/training-pair');
   for (;;) {
     const { prompt, spec } = sampleCaption(rng);
     if (isHeldOut(spec) || (accept && !accept(spec))) continue;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const scene = sampleScene(spec, rng);
+      const scene = sampleScene(spec, rng, layout);
       if (!isHeldOutScene(scene)) return { prompt, spec, scene, pixels: renderScene(scene, size) };
     }
   }

@@ -8,10 +8,17 @@
  * - a place puts every object's centre in its third (left: cx <= 0.38, top: cy <= 0.38, ...); "in the middle"
  *   centres the group's bounding box within 0.05 of the image centre;
  * - "a left of b": a's box ends GAP before b's begins and |dy| <= 0.12 (so dx > |dy|); "above" the same in y.
+ *
+ * Two layouts keep those rules. 'spread' (the world as the shipped models were trained on it) draws every centre at
+ * random within its place. 'slots' puts objects only on fixed spots, so that where they go is a function of the
+ * prompt: one object at its place's spot (SLOT_SPOTS), two or three in a row through it (a column on the left and
+ * right) SLOT_STEP apart, a relation's pair at SLOT_PAIR either side of the centre; a prompt with no place draws one
+ * (attributes left open are drawn). In the shape toy (scripts/scenes-shape-toy.ts, docs/diffusion.md) a DiT learned
+ * the shape words at five such spots and did not when the place left it a choice of spot or a jitter.
  */
 import type { Rng } from '../rng';
 import type { ObjectSpec, SceneSpec } from './grammar';
-import { COLOURS, SIZE_HALF_EXTENT, SIZES, type Colour, type Place, type Relation, type Shape, type Size } from './vocab';
+import { COLOURS, PLACES, SIZE_HALF_EXTENT, SIZES, type Colour, type Place, type Relation, type Shape, type Size } from './vocab';
 
 export interface SceneObject {
   shape: Shape;
@@ -35,6 +42,25 @@ export const PLACE_EDGE = 0.38;
 const MIDDLE_JITTER = 0.05;
 const RELATION_DRIFT = 0.12;
 
+export type SceneLayout = 'spread' | 'slots';
+export const SCENE_LAYOUTS: readonly SceneLayout[] = ['spread', 'slots'];
+
+/**
+ * 'slots': each place's spot, the middle of where layout rules allow a large object's centre (on the left: from
+ * MARGIN + 0.14 = 0.16 to PLACE_EDGE), and whether its row runs down (a column) or across.
+ */
+export const SLOT_SPOTS: Readonly<Record<Place, { cx: number; cy: number; column: boolean }>> = {
+  'on the left': { cx: 0.27, cy: 0.5, column: true },
+  'on the right': { cx: 0.73, cy: 0.5, column: true },
+  'at the top': { cx: 0.5, cy: 0.27, column: false },
+  'at the bottom': { cx: 0.5, cy: 0.73, column: false },
+  'in the middle': { cx: 0.5, cy: 0.5, column: false },
+};
+/** 'slots': centres of a row of two or three, this far apart (two large objects' boxes exactly GAP apart). */
+export const SLOT_STEP = 0.33;
+/** 'slots': a relation's first object this far before the centre on its axis, the second this far after. */
+export const SLOT_PAIR = 0.17;
+
 /** Half width and half height of a shape's bounding box for half-extent h (the renderer's geometry). */
 export function halfBox(shape: Shape, h: number): [number, number] {
   return shape === 'circle' ? [h, h] : shape === 'square' ? [0.9 * h, 0.9 * h] : [h, 0.9 * h];
@@ -44,8 +70,9 @@ export function objectHalfBox(o: { shape: Shape; size: Size }): [number, number]
   return halfBox(o.shape, SIZE_HALF_EXTENT[o.size]);
 }
 
-/** A scene satisfying `spec`, drawn from `rng`. */
-export function sampleScene(spec: SceneSpec, rng: Rng): Scene {
+/** A scene satisfying `spec`, drawn from `rng`, its objects placed by `layout` (see the top of this file). */
+export function sampleScene(spec: SceneSpec, rng: Rng, layout: SceneLayout = 'spread'): Scene {
+  if (layout === 'slots') return slotScene(spec, rng);
   if (spec.kind === 'relation') {
     const objects = [resolve(spec.a, rng), resolve(spec.b, rng)];
     const axis = spec.relation === 'left of' ? 0 : 1;
@@ -68,6 +95,26 @@ export function sampleScene(spec: SceneSpec, rng: Rng): Scene {
     const axis = place === 'on the left' || place === 'on the right' ? 1 : 0; // a column on the sides, a row at top / bottom
     placeRow(objects, axis, rng, { order: 'shuffled', place });
   }
+  return { objects };
+}
+
+/** The 'slots' layout: every centre a function of the prompt (its place drawn when it names none). */
+function slotScene(spec: SceneSpec, rng: Rng): Scene {
+  if (spec.kind === 'relation') {
+    const objects = [resolve(spec.a, rng), resolve(spec.b, rng)];
+    const axis = spec.relation === 'left of' ? 0 : 1;
+    setCoord(objects[0]!, axis, 0.5 - SLOT_PAIR);
+    setCoord(objects[1]!, axis, 0.5 + SLOT_PAIR);
+    return { objects, relation: spec.relation };
+  }
+  const count = spec.count ?? (rng.chance(0.5) ? 2 : 3);
+  const objects = Array.from({ length: count }, () => resolve(spec.object, rng));
+  const spot = SLOT_SPOTS[spec.place ?? rng.pick(PLACES)];
+  objects.forEach((o, k) => {
+    const along = (k - (count - 1) / 2) * SLOT_STEP;
+    o.cx = spot.cx + (spot.column ? 0 : along);
+    o.cy = spot.cy + (spot.column ? along : 0);
+  });
   return { objects };
 }
 

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../rng';
-import { isSingleObject, trainingPair } from '../../scenes';
+import { isSingleObject, trainingPair, type SceneLayout } from '../../scenes';
 import type { NoiseSchedule } from '../schedule';
 import type { SceneDiT } from './model';
 import { SCENES_PRETRAIN, scenesWordIds } from './recipe';
@@ -31,6 +31,8 @@ export interface PretrainBatchOptions {
   singlesOnly?: boolean;
   /** Mark images for self-conditioning (drawSelfCondRows): for a model with `selfCond`. */
   selfCond?: boolean;
+  /** How the world places its objects (scenes/layout.ts); unset: 'spread', the world the shipped model was trained on. */
+  layout?: SceneLayout;
 }
 
 /** Part `part` (0-based) of `parts` of step `step`'s batch (the parts' sizes differ by at most one). */
@@ -43,7 +45,7 @@ export function scenesPretrainBatch(step: number, part: number, parts: number, o
   const images: Float32Array[] = [];
   const ids: Int32Array[] = [];
   for (let i = from; i < to; i++) {
-    const pair = trainingPair(o.seed * 1_000_000 + step * o.batchSize + i, o.imageSize, o.singlesOnly ? isSingleObject : undefined);
+    const pair = trainingPair(o.seed * 1_000_000 + step * o.batchSize + i, o.imageSize, o.singlesOnly ? isSingleObject : undefined, o.layout);
     images.push(pair.pixels);
     ids.push(rng.chance(o.promptDropout) ? nul : promptTokens(scenesWordIds(pair.prompt), o.maxTokens));
   }
