@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../src/core/config/cli';
 import { defaultConfig } from '../src/core/config/schema';
 import { IMAGE_SIZE, labelIndex, NUM_CLASSES, PIXELS, SHAPE_LABELS, shapeImages } from '../src/core/diffusion/dataset';
-import { ddimUpdate, sampleImages } from '../src/core/diffusion/ddim';
+import { ddimLoop, ddimUpdate, sampleImages } from '../src/core/diffusion/ddim';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
 import { encodePng, imageGrid } from '../src/core/diffusion/png';
 import { brightness, contrast, countShapes, imageReward, redness, symmetry } from '../src/core/diffusion/rewards';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
+import { denoiseLoss } from '../src/core/diffusion/train';
 import { conv3x3, im2col3x3, UNet, type UNetConfig } from '../src/core/diffusion/unet';
 import { packUNet, unpackUNet } from '../src/core/diffusion/weights-io';
 import { Rng } from '../src/core/rng';
@@ -110,6 +111,22 @@ describe('U-Net and LoRA', () => {
   });
 });
 
+describe('denoising loss', () => {
+  it('reads the image side from the batch (16 and 32 px), and refuses values that are not square RGB images', () => {
+    const model = new UNet({ ...TINY, size: 32 }, undefined, 1);
+    const rng = new Rng(3);
+    for (const side of [16, 32]) {
+      const images = [0, 1].map(() => Float32Array.from({ length: side * side * 3 }, () => rng.float()));
+      const batch = { images: new Float32Array([...images[0]!, ...images[1]!]), labels: [0, 1], t: [100, 700], noise: Float32Array.from({ length: 2 * side * side * 3 }, () => rng.normal()) };
+      const loss = tf.tidy(() => denoiseLoss(model, batch, schedule, false).arraySync() as number);
+      expect(loss).toBeGreaterThan(0);
+    }
+    const bad = { images: new Float32Array(2 * 15 * 16 * 3), labels: [0, 1], t: [1, 2], noise: new Float32Array(2 * 15 * 16 * 3) };
+    expect(() => tf.tidy(() => denoiseLoss(model, bad, schedule, false))).toThrow(/not 2 square RGB images/);
+    model.dispose();
+  });
+});
+
 describe('DDIM sampler', () => {
   it('is deterministic for a seed (and differs between seeds), with and without guidance', async () => {
     const model = new UNet(TINY, undefined, 1);
@@ -146,6 +163,27 @@ describe('DDIM sampler', () => {
     expect(Math.abs(noisy[0]! - plain[0]!)).toBeGreaterThan(0.1);
     const last = tf.tidy(() => ddimUpdate(tf.tensor1d(x), tf.tensor1d(v), aBar, 1, true, { z: tf.tensor1d(z), eta: 1 }).arraySync() as number[]);
     last.forEach((y, i) => expect(y).toBeCloseTo(x0[i]!, 5)); // the last step is x0, noise or not
+  });
+
+  it('the loop hands each step the one before\'s estimate, and frees its tensors when the model throws', async () => {
+    const seen: (number | undefined)[] = [];
+    const start = tf.memory().numTensors;
+    // v = 0: each estimate is sqrt(aBar) x, clipped; the step records the first value of the estimate it was given
+    const px = await ddimLoop(tf.fill([1, 2, 2, 3], 0.5) as tf.Tensor4D, schedule, 3, (x, _t, x0) => {
+      seen.push(x0 ? x0.dataSync()[0] : undefined);
+      return tf.zerosLike(x);
+    }, (x) => tf.mul(x, 2) as tf.Tensor4D);
+    expect(seen.length).toBe(3);
+    expect(seen[0]).toBeUndefined();
+    expect(seen[1]).toBeCloseTo(1, 5); // 2 x 0.5: the noise is only rescaled by the steps with v = 0
+    expect(px.length).toBe(12);
+    expect(tf.memory().numTensors).toBe(start);
+    let calls = 0;
+    await expect(ddimLoop(tf.fill([1, 2, 2, 3], 0.5) as tf.Tensor4D, schedule, 4, (x) => {
+      if (++calls === 3) throw new Error('model broke');
+      return tf.zerosLike(x);
+    }, (x) => tf.mul(x, 2) as tf.Tensor4D)).rejects.toThrow('model broke');
+    expect(tf.memory().numTensors).toBe(start);
   });
 });
 
