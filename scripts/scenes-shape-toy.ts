@@ -10,7 +10,7 @@
  * The shape contrast from noise can reach no further than the same measure on the toy's own images, printed first as
  * the ceiling: 1 with a fixed centre, less the more the centre jitters (the mean image blurs the shapes).
  * --places left,middle,... (default middle): the prompt names one of these place words, drawn a prompt, and the object's
- * centre is that place's fixed spot (PLACE_SPOTS: the middle of the world's allowed range for a large object) plus the
+ * centre is that place's fixed spot (layout.ts SLOT_SPOTS: the middle of the world's allowed range for a large object) plus the
  * jitter. This asks whether the world could keep its place words with a fixed spot each: does a model learn the
  * shapes at several fixed spots as it does at one? The samples then go round the places too, and are counted by place.
  * --grid instead puts the object on one of nine fixed slots (a 3 x 3 grid at 0.17, 0.5 and 0.83: a row of three large
@@ -46,7 +46,7 @@ import { denoiseStep } from '../src/core/diffusion/train';
 import { UNet } from '../src/core/diffusion/unet';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
-import { COLOURS, detectObjects, fidelity, MIN_FIT, parsePrompt, PLACES, PLURALS, renderScene, SHAPES, type Place, type SceneObject, type Shape } from '../src/core/scenes';
+import { COLOURS, detectObjects, fidelity, MIN_FIT, parsePrompt, PLACES, PLURALS, renderScene, SHAPES, SLOT_SPOTS, SLOT_STEP, type Place, type SceneObject, type Shape } from '../src/core/scenes';
 import { initNodeBackend } from '../src/node/backend';
 import { writePng } from '../src/node/diffusion-files';
 
@@ -63,19 +63,14 @@ const steps = Number(values.steps), every = Number(values.every), jitter = Numbe
 const lr = Number(values.lr), seed = Number(values.seed), colourCount = Number(values.colours);
 if (!(jitter >= 0 && jitter <= 0.3)) throw new Error('--jitter must be from 0 to 0.3 (image units)');
 if (!(Number.isInteger(colourCount) && colourCount >= 1 && colourCount <= COLOURS.length)) throw new Error(`--colours must be 1 to ${COLOURS.length}`);
-/**
- * A place word's fixed spot for one large object (half extent 0.14): the middle of the range layout.ts allows its centre
- * on the left (from MARGIN + 0.14 = 0.16 to PLACE_EDGE = 0.38), and so on; "in the middle" is the centre.
- */
-const PLACE_SPOTS: Readonly<Record<string, { place: Place; cx: number; cy: number }>> = {
-  left: { place: 'on the left', cx: 0.27, cy: 0.5 }, right: { place: 'on the right', cx: 0.73, cy: 0.5 },
-  top: { place: 'at the top', cx: 0.5, cy: 0.27 }, bottom: { place: 'at the bottom', cx: 0.5, cy: 0.73 },
-  middle: { place: 'in the middle', cx: 0.5, cy: 0.5 },
+/** --places' short names; each place's fixed spot is the world's slots-layout spot (layout.ts SLOT_SPOTS). */
+const PLACE_NAMES: Readonly<Record<string, Place>> = {
+  left: 'on the left', right: 'on the right', top: 'at the top', bottom: 'at the bottom', middle: 'in the middle',
 };
 const spots = values.places.split(',').map((name) => {
-  const spot = PLACE_SPOTS[name.trim()];
-  if (!spot) throw new Error(`--places: unknown place "${name}" (use ${Object.keys(PLACE_SPOTS).join(', ')})`);
-  return spot;
+  const place = PLACE_NAMES[name.trim()];
+  if (!place) throw new Error(`--places: unknown place "${name}" (use ${Object.keys(PLACE_NAMES).join(', ')})`);
+  return { place, cx: SLOT_SPOTS[place].cx, cy: SLOT_SPOTS[place].cy };
 });
 /** --grid's slots (x and y each at 0.17, 0.5, 0.83) with the place words each satisfies. */
 const GRID = [0.17, 0.5, 0.83];
@@ -100,8 +95,8 @@ const samplesPerShape = Number(values.samples);
 const count = Number(values.count);
 if (![1, 2, 3].includes(count)) throw new Error('--count must be 1, 2 or 3');
 if (count > 1 && (values.grid || values.model === 'unet')) throw new Error('--count 2 or 3 is for the DiT at fixed places (not with --grid or --model unet)');
-/** The offsets of --count objects' centres along their row, from the spot. */
-const ROW = { 1: [0], 2: [-0.165, 0.165], 3: [-0.33, 0, 0.33] }[count]!;
+/** The offsets of --count objects' centres along their row, from the spot (as the world's slots layout). */
+const ROW = Array.from({ length: count }, (_, k) => (k - (count - 1) / 2) * SLOT_STEP);
 if (![steps, every, batchSize, samplesPerShape].every((n) => Number.isInteger(n) && n > 0) || !(lr > 0)) throw new Error('--steps, --every, --batch, --samples and --lr must be positive');
 
 await initNodeBackend('wasm');
@@ -170,7 +165,7 @@ const offset = (r: Rng) => (r.float() * 2 - 1) * jitter;
 function drawScene(): { objects: SceneObject[]; shape: Shape; colour: string; place: Place } {
   const shape = rng.pick(SHAPES), colour = rng.pick(colours);
   const spot = drawSpot(rng);
-  const column = spot.place === 'on the left' || spot.place === 'on the right';
+  const { column } = SLOT_SPOTS[spot.place];
   const objects = ROW.map((d) => ({
     shape, colour, size: 'large' as const,
     cx: spot.cx + (column ? 0 : d) + offset(rng), cy: spot.cy + (column ? d : 0) + offset(rng),
