@@ -10,11 +10,11 @@
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
  *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only]
- *        [--layout spread|slots]
+ *        [--layout spread|slots|lattice]
  *        [--width W --depth D --heads H --key-pool 1|2 --patch P --mlp R] [--mix-ffn] [--self-cond]
  *        (--init: a further stage: start from DIR, another data seed, another share of the batch at t in [T, 1000);
- *        --layout slots: the world with its objects on fixed spots (src/core/scenes/layout.ts), training and held-out
- *        pairs alike; the shipped model was trained on 'spread')
+ *        --layout slots|lattice: the world with its objects on fixed spots (src/core/scenes/layout.ts; lattice: nine of
+ *        them), training and held-out pairs alike; the shipped model was trained on 'spread')
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';

@@ -4,7 +4,7 @@ import { Rng } from '../src/core/rng';
 import {
   apart, BACKGROUND, COLOUR_RGB, COLOURS, describeSpec, encodePrompt, isHeldOut, isHeldOutScene, parsePrompt,
   PLACES, PLURALS, renderScene, sampleCaption, sampleScene, SCENE_EVAL_SETS, SCENE_MAX_WORDS, SCENE_VOCAB,
-  isSingleObject, SCENE_LAYOUTS, ScenePromptError, SHAPES, SIZES, SLOT_PAIR, SLOT_SPOTS, SLOT_STEP, trainingPair, type SceneSpec,
+  isSingleObject, LATTICE_SPOTS, LATTICE_STEP, SCENE_LAYOUTS, ScenePromptError, SHAPES, SIZES, SLOT_PAIR, SLOT_SPOTS, SLOT_STEP, trainingPair, type SceneSpec,
   objectHalfBox as halfBoxOf,
 } from '../src/core/scenes';
 
@@ -125,6 +125,26 @@ describe('scenes sampler and renderer', () => {
       expect(isHeldOutScene(p.scene)).toBe(false);
       for (const o of p.scene.objects) expect([onSlot(o.cx), onSlot(o.cy)]).toEqual([true, true]);
     }
+  });
+
+  it('the lattice layout: every object of every training pair on one of nine points, rows on the ends of their place\'s row, relations on the ends of the middle row or column', () => {
+    const lattice = [0.5 - LATTICE_STEP, 0.5, 0.5 + LATTICE_STEP];
+    const centres = (prompt: string, seed: number) => sampleScene(parsePrompt(prompt), new Rng(seed), 'lattice').objects.map((o) => [o.cx, o.cy]);
+    const [lo, , hi] = lattice as [number, number, number];
+    expect(centres('a circle on the left', 3)).toEqual([[LATTICE_SPOTS['on the left'].cx, 0.5]]);
+    expect(centres('a circle at the top', 3)).toEqual([[0.5, lo]]);
+    expect(centres('two squares at the bottom', 3)).toEqual([[lo, hi], [hi, hi]]);
+    expect(centres('three squares on the right', 3)).toEqual([[hi, lo], [hi, 0.5], [hi, hi]]);
+    expect(centres('two triangles in the middle', 3)).toEqual([[lo, 0.5], [hi, 0.5]]);
+    expect(centres('a circle left of a square', 3)).toEqual([[lo, 0.5], [hi, 0.5]]);
+    expect(centres('a circle above a square', 3)).toEqual([[0.5, lo], [0.5, hi]]);
+    const points = new Set<string>();
+    for (let s = 0; s < 300; s++) {
+      const p = trainingPair(s, 8, undefined, 'lattice');
+      expect(p.prompt).toBe(trainingPair(s, 8).prompt);
+      for (const o of p.scene.objects) points.add([o.cx, o.cy].join());
+    }
+    expect(points).toEqual(new Set(lattice.flatMap((x) => lattice.map((y) => [x, y].join()))));
   });
 
   it('renders a flat colour over the background, edges mixed by coverage, the same geometry at 32 and 48 px', () => {

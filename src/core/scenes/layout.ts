@@ -15,6 +15,9 @@
  * right) SLOT_STEP apart, a relation's pair at SLOT_PAIR either side of the centre; a prompt with no place draws one
  * (attributes left open are drawn). In the shape toy (scripts/scenes-shape-toy.ts, docs/diffusion.md) a DiT learned
  * the shape words at five such spots and did not when the place left it a choice of spot or a jitter.
+ * 'lattice' is 'slots' on a 3 x 3 lattice (LATTICE_STEP apart about the centre): a single object at its place's
+ * lattice point, a row of two at the row's two ends, of three at all three, a relation's pair at the ends of the
+ * middle row or column. So the whole world uses nine spots where 'slots' uses more than twenty.
  */
 import type { Rng } from '../rng';
 import type { ObjectSpec, SceneSpec } from './grammar';
@@ -42,8 +45,8 @@ export const PLACE_EDGE = 0.38;
 const MIDDLE_JITTER = 0.05;
 const RELATION_DRIFT = 0.12;
 
-export type SceneLayout = 'spread' | 'slots';
-export const SCENE_LAYOUTS: readonly SceneLayout[] = ['spread', 'slots'];
+export type SceneLayout = 'spread' | 'slots' | 'lattice';
+export const SCENE_LAYOUTS: readonly SceneLayout[] = ['spread', 'slots', 'lattice'];
 
 /**
  * 'slots': each place's spot, the middle of where layout rules allow a large object's centre (on the left: from
@@ -61,6 +64,29 @@ export const SLOT_STEP = 0.33;
 /** 'slots': a relation's first object this far before the centre on its axis, the second this far after. */
 export const SLOT_PAIR = 0.17;
 
+/** 'lattice': the lattice's points are 0.5 - LATTICE_STEP, 0.5 and 0.5 + LATTICE_STEP on each axis (0.17 is a large
+ * object's nearest allowed centre to the edge, 0.16). */
+export const LATTICE_STEP = 0.33;
+/** 'lattice': each place's point, and whether its row runs down (a column) or across. */
+export const LATTICE_SPOTS: Readonly<Record<Place, { cx: number; cy: number; column: boolean }>> = {
+  'on the left': { cx: 0.5 - LATTICE_STEP, cy: 0.5, column: true },
+  'on the right': { cx: 0.5 + LATTICE_STEP, cy: 0.5, column: true },
+  'at the top': { cx: 0.5, cy: 0.5 - LATTICE_STEP, column: false },
+  'at the bottom': { cx: 0.5, cy: 0.5 + LATTICE_STEP, column: false },
+  'in the middle': { cx: 0.5, cy: 0.5, column: false },
+};
+
+/** A layout of fixed spots: each place's spot, a row's offsets from it by count, a relation's offsets from the centre. */
+interface FixedSpots {
+  spots: Readonly<Record<Place, { cx: number; cy: number; column: boolean }>>;
+  row: Readonly<Record<1 | 2 | 3, readonly number[]>>;
+  pair: readonly [number, number];
+}
+const FIXED_SPOTS: Readonly<Record<'slots' | 'lattice', FixedSpots>> = {
+  slots: { spots: SLOT_SPOTS, row: { 1: [0], 2: [-SLOT_STEP / 2, SLOT_STEP / 2], 3: [-SLOT_STEP, 0, SLOT_STEP] }, pair: [-SLOT_PAIR, SLOT_PAIR] },
+  lattice: { spots: LATTICE_SPOTS, row: { 1: [0], 2: [-LATTICE_STEP, LATTICE_STEP], 3: [-LATTICE_STEP, 0, LATTICE_STEP] }, pair: [-LATTICE_STEP, LATTICE_STEP] },
+};
+
 /** Half width and half height of a shape's bounding box for half-extent h (the renderer's geometry). */
 export function halfBox(shape: Shape, h: number): [number, number] {
   return shape === 'circle' ? [h, h] : shape === 'square' ? [0.9 * h, 0.9 * h] : [h, 0.9 * h];
@@ -72,7 +98,7 @@ export function objectHalfBox(o: { shape: Shape; size: Size }): [number, number]
 
 /** A scene satisfying `spec`, drawn from `rng`, its objects placed by `layout` (see the top of this file). */
 export function sampleScene(spec: SceneSpec, rng: Rng, layout: SceneLayout = 'spread'): Scene {
-  if (layout === 'slots') return slotScene(spec, rng);
+  if (layout !== 'spread') return fixedSpotScene(spec, rng, FIXED_SPOTS[layout]);
   if (spec.kind === 'relation') {
     const objects = [resolve(spec.a, rng), resolve(spec.b, rng)];
     const axis = spec.relation === 'left of' ? 0 : 1;
@@ -98,20 +124,21 @@ export function sampleScene(spec: SceneSpec, rng: Rng, layout: SceneLayout = 'sp
   return { objects };
 }
 
-/** The 'slots' layout: every centre a function of the prompt (its place drawn when it names none). */
-function slotScene(spec: SceneSpec, rng: Rng): Scene {
+/** The 'slots' and 'lattice' layouts: every centre a function of the prompt (its place drawn when it names none). */
+function fixedSpotScene(spec: SceneSpec, rng: Rng, fixed: FixedSpots): Scene {
   if (spec.kind === 'relation') {
     const objects = [resolve(spec.a, rng), resolve(spec.b, rng)];
     const axis = spec.relation === 'left of' ? 0 : 1;
-    setCoord(objects[0]!, axis, 0.5 - SLOT_PAIR);
-    setCoord(objects[1]!, axis, 0.5 + SLOT_PAIR);
+    setCoord(objects[0]!, axis, 0.5 + fixed.pair[0]);
+    setCoord(objects[1]!, axis, 0.5 + fixed.pair[1]);
     return { objects, relation: spec.relation };
   }
   const count = spec.count ?? (rng.chance(0.5) ? 2 : 3);
   const objects = Array.from({ length: count }, () => resolve(spec.object, rng));
-  const spot = SLOT_SPOTS[spec.place ?? rng.pick(PLACES)];
+  const spot = fixed.spots[spec.place ?? rng.pick(PLACES)];
+  const offsets = fixed.row[count as 1 | 2 | 3];
   objects.forEach((o, k) => {
-    const along = (k - (count - 1) / 2) * SLOT_STEP;
+    const along = offsets[k]!;
     o.cx = spot.cx + (spot.column ? 0 : along);
     o.cy = spot.cy + (spot.column ? along : 0);
   });
