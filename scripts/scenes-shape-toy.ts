@@ -46,7 +46,7 @@ import { denoiseStep } from '../src/core/diffusion/train';
 import { UNet } from '../src/core/diffusion/unet';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
-import { COLOURS, detectObjects, fidelity, MIN_FIT, parsePrompt, PLACES, PLURALS, renderScene, SHAPES, SLOT_SPOTS, SLOT_STEP, type Place, type SceneObject, type Shape } from '../src/core/scenes';
+import { COLOURS, detectObjects, fidelity, MIN_FIT, parsePrompt, PLACES, PLURALS, renderScene, SHAPES, SLOT_ROW, SLOT_SPOTS, type Place, type SceneObject, type Shape } from '../src/core/scenes';
 import { initNodeBackend } from '../src/node/backend';
 import { writePng } from '../src/node/diffusion-files';
 
@@ -95,8 +95,8 @@ const samplesPerShape = Number(values.samples);
 const count = Number(values.count);
 if (![1, 2, 3].includes(count)) throw new Error('--count must be 1, 2 or 3');
 if (count > 1 && (values.grid || values.model === 'unet')) throw new Error('--count 2 or 3 is for the DiT at fixed places (not with --grid or --model unet)');
-/** The offsets of --count objects' centres along their row, from the spot (as the world's slots layout). */
-const ROW = Array.from({ length: count }, (_, k) => (k - (count - 1) / 2) * SLOT_STEP);
+/** The offsets of --count objects' centres along their row, from the spot: the world's slots layout's. */
+const ROW = SLOT_ROW[count as 1 | 2 | 3];
 if (![steps, every, batchSize, samplesPerShape].every((n) => Number.isInteger(n) && n > 0) || !(lr > 0)) throw new Error('--steps, --every, --batch, --samples and --lr must be positive');
 
 await initNodeBackend('wasm');

@@ -48,11 +48,14 @@ const RELATION_DRIFT = 0.12;
 export type SceneLayout = 'spread' | 'slots' | 'lattice';
 export const SCENE_LAYOUTS: readonly SceneLayout[] = ['spread', 'slots', 'lattice'];
 
+/** Each place's fixed spot (normalised centre), and whether a row through it runs down (a column) or across. */
+export type PlaceSpots = Readonly<Record<Place, { cx: number; cy: number; column: boolean }>>;
+
 /**
  * 'slots': each place's spot, the middle of where layout rules allow a large object's centre (on the left: from
  * MARGIN + 0.14 = 0.16 to PLACE_EDGE), and whether its row runs down (a column) or across.
  */
-export const SLOT_SPOTS: Readonly<Record<Place, { cx: number; cy: number; column: boolean }>> = {
+export const SLOT_SPOTS: PlaceSpots = {
   'on the left': { cx: 0.27, cy: 0.5, column: true },
   'on the right': { cx: 0.73, cy: 0.5, column: true },
   'at the top': { cx: 0.5, cy: 0.27, column: false },
@@ -61,6 +64,8 @@ export const SLOT_SPOTS: Readonly<Record<Place, { cx: number; cy: number; column
 };
 /** 'slots': centres of a row of two or three, this far apart (two large objects' boxes exactly GAP apart). */
 export const SLOT_STEP = 0.33;
+/** 'slots': the offsets of one, two or three objects' centres along their row, from the spot. */
+export const SLOT_ROW: Readonly<Record<1 | 2 | 3, readonly number[]>> = { 1: [0], 2: [-SLOT_STEP / 2, SLOT_STEP / 2], 3: [-SLOT_STEP, 0, SLOT_STEP] };
 /** 'slots': a relation's first object this far before the centre on its axis, the second this far after. */
 export const SLOT_PAIR = 0.17;
 
@@ -68,7 +73,7 @@ export const SLOT_PAIR = 0.17;
  * object's nearest allowed centre to the edge, 0.16). */
 export const LATTICE_STEP = 0.33;
 /** 'lattice': each place's point, and whether its row runs down (a column) or across. */
-export const LATTICE_SPOTS: Readonly<Record<Place, { cx: number; cy: number; column: boolean }>> = {
+export const LATTICE_SPOTS: PlaceSpots = {
   'on the left': { cx: 0.5 - LATTICE_STEP, cy: 0.5, column: true },
   'on the right': { cx: 0.5 + LATTICE_STEP, cy: 0.5, column: true },
   'at the top': { cx: 0.5, cy: 0.5 - LATTICE_STEP, column: false },
@@ -78,12 +83,12 @@ export const LATTICE_SPOTS: Readonly<Record<Place, { cx: number; cy: number; col
 
 /** A layout of fixed spots: each place's spot, a row's offsets from it by count, a relation's offsets from the centre. */
 interface FixedSpots {
-  spots: Readonly<Record<Place, { cx: number; cy: number; column: boolean }>>;
+  spots: PlaceSpots;
   row: Readonly<Record<1 | 2 | 3, readonly number[]>>;
   pair: readonly [number, number];
 }
 const FIXED_SPOTS: Readonly<Record<'slots' | 'lattice', FixedSpots>> = {
-  slots: { spots: SLOT_SPOTS, row: { 1: [0], 2: [-SLOT_STEP / 2, SLOT_STEP / 2], 3: [-SLOT_STEP, 0, SLOT_STEP] }, pair: [-SLOT_PAIR, SLOT_PAIR] },
+  slots: { spots: SLOT_SPOTS, row: SLOT_ROW, pair: [-SLOT_PAIR, SLOT_PAIR] },
   lattice: { spots: LATTICE_SPOTS, row: { 1: [0], 2: [-LATTICE_STEP, LATTICE_STEP], 3: [-LATTICE_STEP, 0, LATTICE_STEP] }, pair: [-LATTICE_STEP, LATTICE_STEP] },
 };
 
@@ -136,7 +141,7 @@ function fixedSpotScene(spec: SceneSpec, rng: Rng, fixed: FixedSpots): Scene {
   const count = spec.count ?? (rng.chance(0.5) ? 2 : 3);
   const objects = Array.from({ length: count }, () => resolve(spec.object, rng));
   const spot = fixed.spots[spec.place ?? rng.pick(PLACES)];
-  const offsets = fixed.row[count as 1 | 2 | 3];
+  const offsets = fixed.row[count];
   objects.forEach((o, k) => {
     const along = offsets[k]!;
     o.cx = spot.cx + (spot.column ? 0 : along);
