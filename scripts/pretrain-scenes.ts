@@ -10,11 +10,12 @@
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
  *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only]
- *        [--layout spread|slots|lattice]
+ *        [--layout spread|slots|lattice] [--batch B]
  *        [--width W --depth D --heads H --key-pool 1|2 --patch P --mlp R] [--mix-ffn] [--self-cond]
  *        (--init: a further stage: start from DIR, another data seed, another share of the batch at t in [T, 1000);
  *        --layout slots|lattice: the world with its objects on fixed spots (src/core/scenes/layout.ts; lattice: nine of
- *        them), training and held-out pairs alike; the shipped model was trained on 'spread')
+ *        them), training and held-out pairs alike; the shipped model was trained on 'spread';
+ *        --batch B: batches of B instead of the recipe's 64, the same learning rate and schedule)
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -45,7 +46,7 @@ const { values } = parseArgs({
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
     seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
     'held-out': { type: 'string', default: '128' }, 'init-matching': { type: 'boolean' }, 'singles-only': { type: 'boolean' },
-    layout: { type: 'string', default: 'spread' }, ...DIT_DESIGN_OPTIONS,
+    layout: { type: 'string', default: 'spread' }, batch: { type: 'string' }, ...DIT_DESIGN_OPTIONS,
   },
 });
 const R = SCENES_PRETRAIN;
@@ -80,7 +81,6 @@ const ema = vars.map((v) => tf.tidy(() => ownVariable(tf.clone(v), `ema/${v.name
 const names = [...model.weights().keys()];
 const tokens = (prompt: string) => promptTokens(scenesWordIds(prompt), C.maxTokens);
 const parts = Number(values.workers);
-console.log(`pretrain scenes: ${model.numParams()} params, ${steps} steps of ${R.batchSize} on ${parts} thread(s), backend ${backend}, writing ${outDir}`);
 
 // --seed, --high-noise-share and --high-noise-from: another data stream (e.g. a further stage from --init), another
 // share of the batch drawn at t in [from, T)
@@ -91,7 +91,12 @@ const batchOptions = {
   // --singles-only: every training caption one object (a probe; the held-out loss stays on the whole grammar)
   ...(values['singles-only'] ? { singlesOnly: true } : {}),
   ...(layout !== 'spread' ? { layout } : {}),
+  // --batch B: another batch size than the recipe's (more, smaller steps in the same minutes), same learning rate
+  ...(values.batch ? { batchSize: Number(values.batch) } : {}),
 };
+const batchSize = batchOptions.batchSize;
+if (!(Number.isInteger(batchSize) && batchSize >= parts)) throw new Error(`--batch must be a whole number >= --workers (${parts})`);
+console.log(`pretrain scenes: ${model.numParams()} params, ${steps} steps of ${batchSize} on ${parts} thread(s), backend ${backend}, writing ${outDir}`);
 // gradient workers for parts 1 .. parts - 1 of every batch (this thread computes part 0)
 const tsx = import.meta.resolve('tsx/esm/api');
 const workerFile = new URL('./pretrain-scenes-worker.ts', import.meta.url).href;
@@ -109,7 +114,7 @@ const replies = helpers.map((h) => {
     h.postMessage({ step, weights }, weights.map((w) => w.buffer as ArrayBuffer));
   });
 });
-const partShare = (k: number) => (Math.floor(((k + 1) * R.batchSize) / parts) - Math.floor((k * R.batchSize) / parts)) / R.batchSize;
+const partShare = (k: number) => (Math.floor(((k + 1) * batchSize) / parts) - Math.floor((k * batchSize) / parts)) / batchSize;
 
 // fixed held-out batches: pairs of seeds never drawn in training, fixed t and noise
 const heldRng = Rng.derive(SCENES_HELD_OUT_SEED, 'scenes/held-out-noise');
@@ -153,7 +158,7 @@ async function save(step: number, grid: boolean): Promise<number> {
   if (values.grid && grid) await writeGrid(emaModel, values.grid);
   emaModel.dispose();
   return saveEmbeddedDiT('scenes', C, w, {
-    task: 'scenes', seed: batchOptions.seed, steps: step, batchSize: R.batchSize, lr: R.lr, backend, emaDecay: R.emaDecay,
+    task: 'scenes', seed: batchOptions.seed, steps: step, batchSize, lr: R.lr, backend, emaDecay: R.emaDecay,
     promptDropout: R.promptDropout, highNoiseShare: batchOptions.highNoiseShare ?? 0, highNoiseFrom: batchOptions.highNoiseFrom ?? 0,
     ...(batchOptions.singlesOnly ? { singlesOnly: true } : {}), ...(batchOptions.layout ? { layout: batchOptions.layout } : {}),
     ...(init ? { initFrom: values.init!, initSteps: Number(init.manifest.meta.steps), initSeconds: Number(init.manifest.meta.seconds) } : {}), trainLoss: Number(running.toFixed(4)), heldOutLoss: Number(heldLoss.toFixed(4)), placeContrast: Number(placeGap.toFixed(4)), shapeContrast: Number(shapeGap.toFixed(4)), seconds: seconds(),
