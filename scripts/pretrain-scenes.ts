@@ -7,7 +7,7 @@
  * public/models/scenes/: the EMA of the weights, saved every `--save-every` steps so an interrupted run still
  * leaves a model. With `--grid FILE` it also writes a PNG of samples of the fixed eval prompts every `--grid-every`
  * steps and at the end (rows: 3 seen singles, 2 seen groups, 2 relations, 1 held-out; columns: seeds). `--minutes M` stops (and saves) after M minutes
- * of wall clock, whatever `--steps` says. Seeded: same seed, steps, workers and backend => same weights.
+ * of wall clock, whatever `--steps` says. Seeded: same seed, steps, batch, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
  *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only]
  *        [--layout spread|slots|lattice] [--batch B]
