@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SceneDiT } from '../src/core/diffusion/dit/model';
 import { SCENES_DIT, SCENES_HELD_OUT_SEED, SCENES_PRETRAIN, SCENES_SAMPLER, SCENES_SCHEDULE, scenesWordIds } from '../src/core/diffusion/dit/recipe';
 import { ditSampleImages } from '../src/core/diffusion/dit/sample';
-import { ditGradientArrays, scenesPretrainBatch, scenesPretrainOptions } from '../src/core/diffusion/dit/scenes-pretrain';
+import { ditGradientArrays, partRows, scenesPretrainBatch, scenesPretrainOptions } from '../src/core/diffusion/dit/scenes-pretrain';
 import { promptTokens } from '../src/core/diffusion/dit/tokens';
 import { drawDiTBatch, meanDiTLoss, type DiTBatch } from '../src/core/diffusion/dit/train';
 import { placeContrast, shapeContrast } from '../src/core/diffusion/dit/word-contrast';
@@ -114,7 +114,10 @@ const replies = helpers.map((h) => {
     h.postMessage({ step, weights }, weights.map((w) => w.buffer as ArrayBuffer));
   });
 });
-const partShare = (k: number) => (Math.floor(((k + 1) * batchSize) / parts) - Math.floor((k * batchSize) / parts)) / batchSize;
+const partShare = (k: number) => {
+  const { from, to } = partRows(k, parts, batchSize);
+  return (to - from) / batchSize;
+};
 
 // fixed held-out batches: pairs of seeds never drawn in training, fixed t and noise
 const heldRng = Rng.derive(SCENES_HELD_OUT_SEED, 'scenes/held-out-noise');

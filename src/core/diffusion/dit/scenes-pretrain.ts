@@ -35,11 +35,15 @@ export interface PretrainBatchOptions {
   layout?: SceneLayout;
 }
 
+/** The rows [from, to) of a batch of `batchSize` that part `part` (0-based) of `parts` holds (sizes differ by at most one). */
+export function partRows(part: number, parts: number, batchSize: number): { from: number; to: number } {
+  return { from: Math.floor((part * batchSize) / parts), to: Math.floor(((part + 1) * batchSize) / parts) };
+}
+
 /** Part `part` (0-based) of `parts` of step `step`'s batch (the parts' sizes differ by at most one). */
 export function scenesPretrainBatch(step: number, part: number, parts: number, o: PretrainBatchOptions, schedule: NoiseSchedule): DiTBatch {
   if (!(parts >= 1 && part >= 0 && part < parts && parts <= o.batchSize)) throw new Error(`pretrain batch: part ${part} of ${parts} of ${o.batchSize}`);
-  const from = Math.floor((part * o.batchSize) / parts);
-  const to = Math.floor(((part + 1) * o.batchSize) / parts);
+  const { from, to } = partRows(part, parts, o.batchSize);
   const rng = Rng.derive(o.seed, `scenes/pretrain/${step}/${part}/${parts}`);
   const nul = nullTokens(o.maxTokens);
   const images: Float32Array[] = [];
