@@ -64,8 +64,10 @@ export const SLOT_SPOTS: PlaceSpots = {
 };
 /** 'slots': centres of a row of two or three, this far apart (two large objects' boxes exactly GAP apart). */
 export const SLOT_STEP = 0.33;
+/** The offsets of one, two or three objects' centres along their row, from their place's spot. */
+type RowOffsets = Readonly<Record<1 | 2 | 3, readonly number[]>>;
 /** 'slots': the offsets of one, two or three objects' centres along their row, from the spot. */
-export const SLOT_ROW: Readonly<Record<1 | 2 | 3, readonly number[]>> = { 1: [0], 2: [-SLOT_STEP / 2, SLOT_STEP / 2], 3: [-SLOT_STEP, 0, SLOT_STEP] };
+export const SLOT_ROW: RowOffsets = { 1: [0], 2: [-SLOT_STEP / 2, SLOT_STEP / 2], 3: [-SLOT_STEP, 0, SLOT_STEP] };
 /** 'slots': a relation's first object this far before the centre on its axis, the second this far after. */
 export const SLOT_PAIR = 0.17;
 
@@ -84,7 +86,7 @@ export const LATTICE_SPOTS: PlaceSpots = {
 /** A layout of fixed spots: each place's spot, a row's offsets from it by count, a relation's offsets from the centre. */
 interface FixedSpots {
   spots: PlaceSpots;
-  row: Readonly<Record<1 | 2 | 3, readonly number[]>>;
+  row: RowOffsets;
   pair: readonly [number, number];
 }
 const FIXED_SPOTS: Readonly<Record<'slots' | 'lattice', FixedSpots>> = {
