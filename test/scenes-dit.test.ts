@@ -16,12 +16,12 @@ import { packDiT, unpackDiT } from '../src/core/diffusion/dit/weights-io';
 import { cosineSchedule } from '../src/core/diffusion/schedule';
 import { noised } from '../src/core/diffusion/train';
 import { SCENES_DIT, scenesWordIds } from '../src/core/diffusion/dit/recipe';
-import { scenesDenoiser } from '../src/core/diffusion/dit/scenes-denoiser';
+import { modelLayout, scenesDenoiser } from '../src/core/diffusion/dit/scenes-denoiser';
 import { DiffusionRaftEngine } from '../src/core/diffusion/engine';
 import { UNet } from '../src/core/diffusion/unet';
 import { prepareImageRun } from '../src/core/run/prepare';
 import { defaultConfig } from '../src/core/config/schema';
-import { SCENE_EVAL_SETS } from '../src/core/scenes';
+import { SCENE_EVAL_SETS, type SceneLayout } from '../src/core/scenes';
 import { Adam } from '../src/core/lm/adam';
 import { Rng } from '../src/core/rng';
 import { readDiTFolder, saveEmbeddedDiT } from '../src/node/diffusion-files';
@@ -483,6 +483,29 @@ describe('task scenes runs on the DiT', () => {
     model.dispose();
     const unet = new UNet({ size: 16, channels: [8, 8], embDim: 16, timeDim: 8, groups: 4, numClasses: 8 }, undefined, 1);
     await expect(prepareImageRun(config, async () => ({ model: unet, fingerprint: 'x' }))).rejects.toThrow(/DiT/);
+  });
+
+  it('measures the held-out loss on the world as the model was trained on it (the layout its manifest names), and refuses an unknown layout', async () => {
+    const config = { ...defaultConfig(), task: 'scenes' as const, seed: 2, evalImages: 4, ddimSteps: 2, imageReward: 'fidelity' as const, scenePrompts: 'a red circle on the left' };
+    const model = new SceneDiT({ ...TINY, vocabSize: SCENES_DIT.vocabSize, maxTokens: SCENES_DIT.maxTokens }, undefined, 1);
+    jiggle(model);
+    const heldOut = async (meta?: Record<string, unknown>) => {
+      const { engine } = await prepareImageRun(config, async () => ({ model, fingerprint: 'x', ...(meta ? { manifest: { meta } } : {}) }));
+      const loss = await engine.denoiser.heldOutLoss();
+      engine.dispose();
+      return loss;
+    };
+    const direct = async (layout: SceneLayout) => {
+      const d = scenesDenoiser(model, { prompts: ['a red circle on the left'], ddimSteps: 2, guidance: 2, imageSize: 32, heldOutImages: 4, layout });
+      return d.heldOutLoss();
+    };
+    const [spread, lattice] = [await direct('spread'), await direct('lattice')];
+    expect(lattice).not.toBe(spread);
+    expect(await heldOut()).toBe(spread); // a model file without a layout: the world the first models were trained on
+    expect(await heldOut({ task: 'scenes', layout: 'lattice' })).toBe(lattice);
+    expect(modelLayout(undefined)).toBe('spread');
+    // refused before any engine is built; prepareImageRun disposes the model it loaded
+    await expect(heldOut({ layout: 'grid' })).rejects.toThrow(/layout "grid"; known layouts: spread, slots, lattice/);
   });
 });
 

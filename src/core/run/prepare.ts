@@ -19,7 +19,7 @@ import { learnedImageRewarder } from '../rewards/image-rewarder';
 import type { PeftAdapterFiles } from '../diffusers/unet2d/lora';
 import { isLearnedImageReward } from '../rewards/image-reward-names';
 import { SceneDiT } from '../diffusion/dit/model';
-import { scenesDenoiser } from '../diffusion/dit/scenes-denoiser';
+import { modelLayout, scenesDenoiser } from '../diffusion/dit/scenes-denoiser';
 import { UNet } from '../diffusion/unet';
 import { scenePromptList } from '../scenes/prompt-list';
 import { scenesRunRewarder, type SceneClipSource } from '../scenes/run-reward';
@@ -88,6 +88,8 @@ export function createRunEngine(run: PreparedRun, onProgress?: (p: Progress) => 
 export interface LoadedDenoiser {
   model: UNet | SceneDiT;
   fingerprint: string;
+  /** The model file's facts (scenes: the world layout it was trained on, read by modelLayout). */
+  manifest?: { meta?: Readonly<Record<string, unknown>> };
 }
 
 /**
@@ -117,6 +119,7 @@ export async function prepareImageRun<M extends LoadedDenoiser>(
       const denoiser = scenesDenoiser(base.model, {
         prompts: doc ? [...doc.prompts, ...(doc.evalPrompts ?? [])] : scenePromptList(config.scenePrompts), ddimSteps: config.ddimSteps,
         guidance: config.guidance, imageSize: doc?.imageSize ?? config.imageSize, heldOutImages: config.evalImages,
+        layout: modelLayout(base.manifest?.meta),
       });
       // fidelity and pixel rewards from the pixels; clip-score from the task's own CLIP (loaded only when weighed)
       const rewarder = await scenesRunRewarder(imageRunReward(config), denoiser.prompts, sceneClip);
