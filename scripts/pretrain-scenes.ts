@@ -10,12 +10,14 @@
  * of wall clock, whatever `--steps` says. Seeded: same seed, steps, batch, workers and backend => same weights.
  *   Run: node bin/run-ts.mjs scripts/pretrain-scenes.ts [--steps N] [--minutes M] [--workers 2] [--grid FILE] [--out DIR]
  *        [--init DIR [--init-matching]] [--conv C] [--alibi M] [--seed N] [--high-noise-share S] [--high-noise-from T] [--singles-only]
- *        [--layout spread|slots|lattice] [--batch B]
+ *        [--layout spread|slots|lattice] [--batch B] [--edge-weight W]
  *        [--width W --depth D --heads H --key-pool 1|2 --patch P --mlp R] [--mix-ffn] [--self-cond]
  *        (--init: a further stage: start from DIR, another data seed, another share of the batch at t in [T, 1000);
  *        --layout slots|lattice: the world with its objects on fixed spots (src/core/scenes/layout.ts; lattice: nine of
  *        them), training and held-out pairs alike; the shipped model was trained on 'spread';
- *        --batch B: batches of B instead of the recipe's 64, the same learning rate and schedule)
+ *        --batch B: batches of B instead of the recipe's 64, the same learning rate and schedule;
+ *        --edge-weight W: the loss weighs the pixels within 2 px of an object's outline 1 + W times the others
+ *        (src/core/diffusion/dit/edge-weights.ts; the held-out loss stays the plain mean))
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -46,7 +48,7 @@ const { values } = parseArgs({
     'save-every': { type: 'string', default: '100' }, workers: { type: 'string', default: '2' }, init: { type: 'string' },
     seed: { type: 'string' }, 'high-noise-share': { type: 'string' }, 'high-noise-from': { type: 'string' },
     'held-out': { type: 'string', default: '128' }, 'init-matching': { type: 'boolean' }, 'singles-only': { type: 'boolean' },
-    layout: { type: 'string', default: 'spread' }, batch: { type: 'string' }, ...DIT_DESIGN_OPTIONS,
+    layout: { type: 'string', default: 'spread' }, batch: { type: 'string' }, 'edge-weight': { type: 'string' }, ...DIT_DESIGN_OPTIONS,
   },
 });
 const R = SCENES_PRETRAIN;
@@ -93,7 +95,10 @@ const batchOptions = {
   ...(layout !== 'spread' ? { layout } : {}),
   // --batch B: another batch size than the recipe's (more, smaller steps in the same minutes), same learning rate
   ...(values.batch ? { batchSize: Number(values.batch) } : {}),
+  // --edge-weight W: the pixels near outlines weigh 1 + W in the training loss (where a circle and a square differ)
+  ...(values['edge-weight'] ? { edgeWeight: Number(values['edge-weight']) } : {}),
 };
+if (!(Number.isFinite(batchOptions.edgeWeight ?? 0) && (batchOptions.edgeWeight ?? 0) >= 0)) throw new Error('--edge-weight must be a number >= 0');
 const batchSize = batchOptions.batchSize;
 if (!(Number.isInteger(batchSize) && batchSize >= parts)) throw new Error(`--batch must be a whole number >= --workers (${parts})`);
 console.log(`pretrain scenes: ${model.numParams()} params, ${steps} steps of ${batchSize} on ${parts} thread(s), backend ${backend}, writing ${outDir}`);
@@ -164,6 +169,7 @@ async function save(step: number, grid: boolean): Promise<number> {
     task: 'scenes', seed: batchOptions.seed, steps: step, batchSize, lr: R.lr, backend, emaDecay: R.emaDecay,
     promptDropout: R.promptDropout, highNoiseShare: batchOptions.highNoiseShare ?? 0, highNoiseFrom: batchOptions.highNoiseFrom ?? 0,
     ...(batchOptions.singlesOnly ? { singlesOnly: true } : {}), ...(batchOptions.layout ? { layout: batchOptions.layout } : {}),
+    ...(batchOptions.edgeWeight ? { edgeWeight: batchOptions.edgeWeight } : {}),
     ...(init ? { initFrom: values.init!, initSteps: Number(init.manifest.meta.steps), initSeconds: Number(init.manifest.meta.seconds) } : {}), trainLoss: Number(running.toFixed(4)), heldOutLoss: Number(heldLoss.toFixed(4)), placeContrast: Number(placeGap.toFixed(4)), shapeContrast: Number(shapeGap.toFixed(4)), seconds: seconds(),
   }, outDir);
 }

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../rng';
-import { isSingleObject, trainingPair, type SceneLayout } from '../../scenes';
+import { BACKGROUND, isSingleObject, trainingPair, type SceneLayout } from '../../scenes';
+import { edgeBandWeights } from './edge-weights';
 import type { NoiseSchedule } from '../schedule';
 import type { SceneDiT } from './model';
 import { SCENES_PRETRAIN, scenesWordIds } from './recipe';
@@ -33,6 +34,8 @@ export interface PretrainBatchOptions {
   selfCond?: boolean;
   /** How the world places its objects (scenes/layout.ts); unset: 'spread', the world the shipped model was trained on. */
   layout?: SceneLayout;
+  /** Extra loss weight of the pixels within 2 px of an outline (edge-weights.ts); unset or 0: a plain mean. */
+  edgeWeight?: number;
 }
 
 /** The rows [from, to) of a batch of `batchSize` that part `part` (0-based) of `parts` holds (sizes differ by at most one). */
@@ -54,6 +57,7 @@ export function scenesPretrainBatch(step: number, part: number, parts: number, o
     ids.push(rng.chance(o.promptDropout) ? nul : promptTokens(scenesWordIds(pair.prompt), o.maxTokens));
   }
   const batch = drawDiTBatch(images, ids, o.imageSize, schedule, rng);
+  if (o.edgeWeight) batch.pixelWeights = edgeBandWeights(batch.images, o.imageSize, BACKGROUND, o.edgeWeight);
   const share = o.highNoiseShare ?? 0;
   if (share > 0) {
     const from = o.highNoiseFrom ?? Math.floor(schedule.steps / 2);

@@ -31,6 +31,8 @@ export interface DiTBatch {
   selfCondRows?: boolean[];
   /** Their estimates, x0 in [-1, 1] (zeros in the other rows), like `images`: set by withSelfCond. */
   selfCond?: Float32Array;
+  /** Per-pixel loss weights (B * size * size, shared by a pixel's channels; edge-weights.ts); unset: a plain mean. */
+  pixelWeights?: Float32Array;
 }
 
 /** Mark SELF_COND_SHARE of a batch's images for self-conditioning, from the batch's own rng (after its other draws). */
@@ -95,13 +97,19 @@ export function drawDiTBatch(images: readonly Float32Array[], ids: readonly Int3
   return { size, images: flat, ids: idFlat, t, noise };
 }
 
-/** Mean squared v-prediction error of a batch (a scalar; call inside tf.tidy). */
+/**
+ * Mean squared v-prediction error of a batch (a scalar; call inside tf.tidy); with `pixelWeights`, the weighted
+ * mean (sum of weight x error over the sum of the weights, a pixel's weight counted for each channel).
+ */
 export function ditLoss(model: SceneDiT, batch: DiTBatch, schedule: NoiseSchedule): tf.Scalar {
   const b = batch.t.length;
   const { xt, v } = noised(batch.images, batch.noise, batch.t, [b, batch.size, batch.size, 3], schedule);
   const x0 = batch.selfCond ? tf.tensor4d(batch.selfCond, [b, batch.size, batch.size, 3]) : undefined;
   const pred = model.forward(xt, batch.t, batch.ids, x0);
-  return tf.mean(tf.square(tf.sub(pred, v))) as tf.Scalar;
+  const sq = tf.square(tf.sub(pred, v));
+  if (!batch.pixelWeights) return tf.mean(sq) as tf.Scalar;
+  const w = tf.tensor4d(batch.pixelWeights, [b, batch.size, batch.size, 1]);
+  return tf.div(tf.sum(tf.mul(sq, w)), tf.mul(tf.sum(w), 3)) as tf.Scalar;
 }
 
 /** One Adam step on `vars` (the adapters, or every weight in pre-training). Returns the batch loss. */
