@@ -35,7 +35,7 @@ import { Adam } from '../src/core/lm/adam';
 import { pretrainLr } from '../src/core/lm/pretrain';
 import { ownVariable } from '../src/core/lm/variables';
 import { Rng } from '../src/core/rng';
-import { SCENE_EVAL_SETS, SCENE_LAYOUTS, trainingPair, type SceneLayout } from '../src/core/scenes';
+import { isSceneLayout, SCENE_EVAL_SETS, SCENE_LAYOUTS, trainingPair } from '../src/core/scenes';
 import { initNodeBackend, type NodeBackend } from '../src/node/backend';
 import { readDiTFolder, saveEmbeddedDiT, writePng } from '../src/node/diffusion-files';
 import { ditConfigFromFlags, DIT_DESIGN_OPTIONS } from '../src/node/dit-flags';
@@ -52,8 +52,8 @@ const { values } = parseArgs({
   },
 });
 const R = SCENES_PRETRAIN;
-const layout = values.layout as SceneLayout;
-if (!SCENE_LAYOUTS.includes(layout)) throw new Error(`--layout must be one of ${SCENE_LAYOUTS.join(', ')}`);
+const layout = values.layout;
+if (!isSceneLayout(layout)) throw new Error(`--layout must be one of ${SCENE_LAYOUTS.join(', ')}`);
 // --conv C, --alibi M, --width, --depth, --heads, --key-pool, --mix-ffn ...: another design or size of the same model, to
 // compare designs (src/node/dit-flags.ts; a flag not given leaves the recipe's field, so --init accepts the recipe's models)
 const C = ditConfigFromFlags(SCENES_DIT, values);

@@ -40,7 +40,7 @@ export { scenesRunRewarder, type SceneClipSource } from './run-reward';
 export { SceneClip, type SceneClipConfig } from './clip/model';
 export { clipScoreOf, sceneClipScores } from './clip/reward';
 export {
-  apart, GAP, halfBox, LATTICE_SPOTS, LATTICE_STEP, MARGIN, objectHalfBox, PLACE_EDGE, sampleScene, SCENE_LAYOUTS, SLOT_PAIR, SLOT_ROW, SLOT_SPOTS, SLOT_STEP,
+  apart, GAP, halfBox, LATTICE_SPOTS, LATTICE_STEP, MARGIN, objectHalfBox, PLACE_EDGE, isSceneLayout, sampleScene, SCENE_LAYOUTS, SLOT_PAIR, SLOT_ROW, SLOT_SPOTS, SLOT_STEP,
   type PlaceSpots, type Scene, type SceneLayout, type SceneObject,
 } from './layout';
 export { coverage, insideShape, renderScene, SUPERSAMPLE } from './render';

@@ -48,6 +48,9 @@ const RELATION_DRIFT = 0.12;
 export type SceneLayout = 'spread' | 'slots' | 'lattice';
 export const SCENE_LAYOUTS: readonly SceneLayout[] = ['spread', 'slots', 'lattice'];
 
+/** Whether `x` names one of the world's layouts (a manifest's field, a command-line flag). */
+export const isSceneLayout = (x: unknown): x is SceneLayout => typeof x === 'string' && (SCENE_LAYOUTS as readonly string[]).includes(x);
+
 /** Each place's fixed spot (normalised centre), and whether a row through it runs down (a column) or across. */
 export type PlaceSpots = Readonly<Record<Place, { cx: number; cy: number; column: boolean }>>;
 

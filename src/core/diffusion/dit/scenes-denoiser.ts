@@ -4,7 +4,7 @@
  * (trainingPair seeds from SCENES_HELD_OUT_SEED on, never drawn in pre-training) at the run's image size, placed as
  * the model's own world places them (the layout its manifest records: modelLayout).
  */
-import { SCENE_LAYOUTS, trainingPair, type SceneLayout } from '../../scenes';
+import { isSceneLayout, SCENE_LAYOUTS, trainingPair, type SceneLayout } from '../../scenes';
 import { ScenesDenoiser } from './denoiser';
 import type { SceneDiT } from './model';
 import { SCENES_HELD_OUT_SEED, scenesWordIds } from './recipe';
@@ -31,13 +31,13 @@ export interface ScenesRunOptions {
 export function modelLayout(meta: Readonly<Record<string, unknown>> | undefined): SceneLayout {
   const layout = meta?.layout;
   if (layout === undefined) return 'spread';
-  if (typeof layout === 'string' && (SCENE_LAYOUTS as readonly string[]).includes(layout)) return layout as SceneLayout;
+  if (isSceneLayout(layout)) return layout;
   throw new Error(`the scenes model's manifest names layout ${JSON.stringify(layout)}; known layouts: ${SCENE_LAYOUTS.join(', ')}`);
 }
 
 export function scenesDenoiser(model: SceneDiT, o: ScenesRunOptions): ScenesDenoiser {
   const heldOut = Array.from({ length: o.heldOutImages }, (_, i) => {
-    const pair = trainingPair(SCENES_HELD_OUT_SEED + i, o.imageSize, undefined, o.layout ?? 'spread');
+    const pair = trainingPair(SCENES_HELD_OUT_SEED + i, o.imageSize, undefined, o.layout);
     return { pixels: pair.pixels, prompt: pair.prompt };
   });
   return new ScenesDenoiser(model, {
