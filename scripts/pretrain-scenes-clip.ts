@@ -3,6 +3,9 @@
  * to public/models/scenes-clip/ (model.json + weights.bin):
  *   node bin/run-ts.mjs scripts/pretrain-scenes-clip.ts [--steps 4000] [--batch 128] [--lr 0.002] [--seed 1] [--out DIR]
  *   node bin/run-ts.mjs scripts/pretrain-scenes-clip.ts --eval-only [--out DIR]   (the saved model: calibrate, measure)
+ *   [--layout spread|slots|lattice]: the world's layout (src/core/scenes/layout.ts) for training, calibration and the
+ *   measures alike (default spread, the world the shipped CLIP was trained on); with --eval-only, how a CLIP trained
+ *   on one layout reads the images of another
  * Training pairs come from trainingPair (never a held-out combination); Adam with 100 warm-up steps and a cosine
  * decay to a tenth, global-norm clipping at 1. Prints the loss every 100 steps; at the end it sets the reward's map
  * (rewardLo, rewardHi: clip/reward.ts) from 1024 fresh training pairs (seeds 2e9 + i, never trained on), then measures retrieval (seen singles, seen
@@ -13,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../src/core/lm/adam';
-import { SCENE_MAX_WORDS, SCENE_VOCAB, trainingPair } from '../src/core/scenes';
+import { isSceneLayout, SCENE_LAYOUTS, SCENE_MAX_WORDS, SCENE_VOCAB, trainingPair } from '../src/core/scenes';
 import { evaluateSceneClip, spoiledScores, type ClipEvalReport } from '../src/core/scenes/clip/eval';
 import { initSceneClip, SceneClip, type SceneClipConfig } from '../src/core/scenes/clip/model';
 import { dot, embedImageArrays, embedPromptArrays } from '../src/core/scenes/clip/score';
@@ -33,6 +36,9 @@ const lr = flag('--lr', 0.002);
 const seed = flag('--seed', 1);
 const outIdx = args.indexOf('--out');
 const out = outIdx >= 0 ? args[outIdx + 1]! : modelDir('scenes-clip');
+const layoutIdx = args.indexOf('--layout');
+const layout = layoutIdx >= 0 ? args[layoutIdx + 1] : 'spread';
+if (!isSceneLayout(layout)) throw new Error(`--layout must be one of ${SCENE_LAYOUTS.join(', ')}`);
 const backend = await initNodeBackend((process.env.RAFTLAB_BACKEND as NodeBackend) ?? 'wasm');
 
 const evalOnly = args.includes('--eval-only');
@@ -58,7 +64,7 @@ let window: number[] = [];
 const losses: number[] = [];
 for (let step = 0; step < (evalOnly ? 0 : steps); step++) {
   const rate = step < 100 ? (lr * (step + 1)) / 100 : lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * (step - 100)) / Math.max(1, steps - 100))));
-  window.push(await clipTrainStep(model, opt, clipBatch(seed, step, batch, config.imageSize, config.maxWords), rate, 1));
+  window.push(await clipTrainStep(model, opt, clipBatch(seed, step, batch, config.imageSize, config.maxWords, layout), rate, 1));
   if ((step + 1) % 100 === 0 || step === steps - 1) {
     const m = window.reduce((a, b) => a + b, 0) / window.length;
     losses.push(m);
@@ -71,7 +77,7 @@ for (let step = 0; step < (evalOnly ? 0 : steps); step++) {
 const trainSeconds = (performance.now() - t0) / 1000;
 
 // the reward's map: cosines of 1024 fresh pairs with their own caption and with the next pair's
-const calib = Array.from({ length: 1024 }, (_, i) => trainingPair(2e9 + i)); // training draws seeds 1e9 + ... (clipBatch)
+const calib = Array.from({ length: 1024 }, (_, i) => trainingPair(2e9 + i, 32, undefined, layout)); // training draws seeds 1e9 + ... (clipBatch)
 const ie = await embedImageArrays(model, calib.map((p) => p.pixels));
 const te = await embedPromptArrays(model, calib.map((p) => p.prompt));
 const quantile = (x: number[], q: number) => x.slice().sort((a, b) => a - b)[Math.floor(q * (x.length - 1))]!;
@@ -85,7 +91,7 @@ console.log(`reward = clamp((cos - ${config.rewardLo}) / (${config.rewardHi} - $
 const f3 = (x: number) => x.toFixed(3);
 const reports: ClipEvalReport[] = [];
 for (const size of [32, 48]) {
-  const r = await evaluateSceneClip(model, { size, layouts: 4, seed: 7 });
+  const r = await evaluateSceneClip(model, { size, layouts: 4, seed: 7, layout });
   reports.push(r);
   console.log(`\n${size} px (${r.layouts} layouts per eval prompt${size !== 32 ? `, downscaled to ${config.imageSize}` : ''}):`);
   console.log(`  retrieval top-1 among the set's 12 prompts: seen singles ${f3(r.retrieval.seenSingles)}, seen groups ${f3(r.retrieval.seenMulti)}, held-out ${f3(r.retrieval.heldOut)}, relations ${f3(r.retrieval.relations)}`);
@@ -98,13 +104,14 @@ for (const size of [32, 48]) {
 }
 
 console.log('\nclip-score and fidelity of spoiled eval images (32 px, 2 layouts of each of the 48 eval prompts):');
-for (const v of await spoiledScores(model, { layouts: 2, seed: 7 })) console.log(`  ${v.what.padEnd(24)} clip-score ${f3(v.clipScore)}  fidelity ${f3(v.fidelity)}`);
+for (const v of await spoiledScores(model, { layouts: 2, seed: 7, layout })) console.log(`  ${v.what.padEnd(24)} clip-score ${f3(v.clipScore)}  fidelity ${f3(v.fidelity)}`);
 
 const weights = await model.values();
 const meta = {
   ...(evalOnly ? trainedMeta : {
     task: 'scenes', seed, steps, batch, lr, backend, params: model.numParams(),
     trainSeconds: Math.round(trainSeconds), finalLoss: Math.round(losses[losses.length - 1]! * 1e4) / 1e4,
+    ...(layout !== 'spread' ? { layout } : {}),
   }),
   retrievalSeen32: reports[0]!.retrieval.seenSingles, retrievalHeldOut32: reports[0]!.retrieval.heldOut, retrievalRelations32: reports[0]!.retrieval.relations,
 };

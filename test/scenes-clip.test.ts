@@ -11,7 +11,8 @@ import { imageRewardWeights } from '../src/core/diffusion/rewards';
 import { LoraAdapters } from '../src/core/lora-adapters';
 import { Rng } from '../src/core/rng';
 import { parsePrompt, renderScene, SCENE_EVAL_SETS, SCENE_TASK_PROMPTS, sampleScene, scenesRewarder } from '../src/core/scenes';
-import { evaluateSceneClip, promptEdits } from '../src/core/scenes/clip/eval';
+import { evalImages, evaluateSceneClip, promptEdits } from '../src/core/scenes/clip/eval';
+import { clipBatch } from '../src/core/scenes/clip/train';
 import { clipLoss } from '../src/core/scenes/clip/loss';
 import { resampleTo } from '../src/core/scenes/clip/resize';
 import { pairCosines } from '../src/core/scenes/clip/score';
@@ -51,6 +52,21 @@ describe('resampling to the CLIP\'s 32 px', () => {
     const small = resampleTo(big, 32);
     const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
     expect(mean(small)).toBeCloseTo(mean(big), 5);
+  });
+});
+
+describe('the CLIP\'s training and eval images in another layout of the world (pretrain-scenes-clip.ts --layout)', () => {
+  it('keep the captions and move the objects; spread stays the default', () => {
+    const spread = clipBatch(2, 5, 6, 32, 12);
+    expect(clipBatch(2, 5, 6, 32, 12, 'spread')).toEqual(spread);
+    const lattice = clipBatch(2, 5, 6, 32, 12, 'lattice');
+    expect(lattice.prompts).toEqual(spread.prompts);
+    expect(lattice.images).not.toEqual(spread.images);
+    const prompt = SCENE_EVAL_SETS.seenSingles[0]!;
+    expect(evalImages(prompt, 2, 32, 7, 'spread')).toEqual(evalImages(prompt, 2, 32, 7));
+    const moved = evalImages(prompt, 2, 32, 7, 'lattice');
+    expect(moved).not.toEqual(evalImages(prompt, 2, 32, 7));
+    expect(moved[0]).toEqual(renderScene(sampleScene(parsePrompt(prompt), Rng.derive(7, `scenes-clip/eval/${prompt}/0`), 'lattice'), 32));
   });
 });
 

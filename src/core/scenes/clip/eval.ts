@@ -13,7 +13,7 @@ import { Rng } from '../../rng';
 import { SCENE_EVAL_SETS, type SceneEvalSet } from '../eval-sets';
 import { fidelity } from '../fidelity';
 import { describeSpec, parsePrompt, type ObjectSpec, type SceneSpec } from '../grammar';
-import { sampleScene } from '../layout';
+import { sampleScene, type SceneLayout } from '../layout';
 import { renderScene } from '../render';
 import { COLOURS, PLACES, SHAPES, SIZES } from '../vocab';
 import type { SceneClip } from './model';
@@ -77,13 +77,21 @@ function pearson(x: readonly number[], y: readonly number[]): number {
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
 }
 
-/** The scenes of an eval prompt: `layouts` seeded draws. */
-export function evalImages(prompt: string, layouts: number, size: number, seed: number): Float32Array[] {
+/** The scenes of an eval prompt: `layouts` seeded draws, placed as the world `layout` places objects (default 'spread'). */
+export function evalImages(prompt: string, layouts: number, size: number, seed: number, layout?: SceneLayout): Float32Array[] {
   const spec = parsePrompt(prompt);
-  return Array.from({ length: layouts }, (_, r) => renderScene(sampleScene(spec, Rng.derive(seed, `scenes-clip/eval/${prompt}/${r}`)), size));
+  return Array.from({ length: layouts }, (_, r) => renderScene(sampleScene(spec, Rng.derive(seed, `scenes-clip/eval/${prompt}/${r}`), layout), size));
 }
 
-export async function evaluateSceneClip(model: SceneClip, opts: { size?: number; layouts?: number; seed?: number } = {}): Promise<ClipEvalReport> {
+/** Options of the measures below: image side, draws per prompt, seed, and the world's layout (scenes/layout.ts). */
+export interface ClipEvalOptions {
+  size?: number;
+  layouts?: number;
+  seed?: number;
+  layout?: SceneLayout;
+}
+
+export async function evaluateSceneClip(model: SceneClip, opts: ClipEvalOptions = {}): Promise<ClipEvalReport> {
   const size = opts.size ?? 32;
   const layouts = opts.layouts ?? 4;
   const seed = opts.seed ?? 7;
@@ -99,7 +107,7 @@ export async function evaluateSceneClip(model: SceneClip, opts: { size?: number;
     let right = 0, total = 0, hardRight = 0, hardTotal = 0;
     const mine: Record<string, { right: number; pairs: number }> = (perSet[set] = {});
     for (const prompt of prompts) {
-      const images = evalImages(prompt, layouts, size, seed);
+      const images = evalImages(prompt, layouts, size, seed, opts.layout);
       const m = await cosineMatrix(model, images, prompts);
       const k = prompts.indexOf(prompt);
       for (const row of m) {
@@ -157,12 +165,12 @@ function blurred(px: Float32Array, times: number): Float32Array {
  * image of another eval prompt (the next one of the list). Where clip-score stays high as fidelity falls, a policy
  * could earn the learned reward without the verified one.
  */
-export async function spoiledScores(model: SceneClip, opts: { size?: number; layouts?: number; seed?: number } = {}): Promise<Array<{ what: string; clipScore: number; fidelity: number }>> {
+export async function spoiledScores(model: SceneClip, opts: ClipEvalOptions = {}): Promise<Array<{ what: string; clipScore: number; fidelity: number }>> {
   const size = opts.size ?? 32;
   const layouts = opts.layouts ?? 2;
   const seed = opts.seed ?? 7;
   const prompts = Object.values(SCENE_EVAL_SETS).flat();
-  const clean = prompts.map((p) => evalImages(p, layouts, size, seed));
+  const clean = prompts.map((p) => evalImages(p, layouts, size, seed, opts.layout));
   const noiseRng = Rng.derive(seed, 'scenes-clip/eval/noise');
   const noisy = (px: Float32Array, sd: number) => px.map((v) => Math.min(1, Math.max(0, v + sd * noiseRng.normal())));
   const blank = renderScene({ objects: [] }, size);

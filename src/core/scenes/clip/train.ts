@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Adam } from '../../lm/adam';
 import { Rng } from '../../rng';
 import { blur3 } from '../blur';
-import { trainingPair } from '../index';
+import { trainingPair, type SceneLayout } from '../index';
 import { encodePrompt } from '../tokenizer';
 import { clipLoss } from './loss';
 import type { SceneClip } from './model';
@@ -23,8 +23,8 @@ export interface ClipBatch {
   size: number;
 }
 
-/** The batch of a step: pairs seed * 1e6 + step * B + i, each spoiled as the header says. */
-export function clipBatch(seed: number, step: number, batch: number, size: number, maxWords: number): ClipBatch {
+/** The batch of a step: pairs seed * 1e6 + step * B + i, each spoiled as the header says; `layout`: the world's (default 'spread'). */
+export function clipBatch(seed: number, step: number, batch: number, size: number, maxWords: number, layout?: SceneLayout): ClipBatch {
   const rng = Rng.derive(seed * 1_000_003 + step, 'scenes-clip/batch');
   const images = new Float32Array(batch * size * size * 3);
   const ids: number[] = [];
@@ -32,7 +32,7 @@ export function clipBatch(seed: number, step: number, batch: number, size: numbe
   for (let i = 0; i < batch; i++) {
     const pairSeed = seed * 1_000_000_007 + step * batch + i;
     const u = rng.float();
-    const pair = trainingPair(pairSeed, u < 0.25 ? Math.round(size * 1.5) : size);
+    const pair = trainingPair(pairSeed, u < 0.25 ? Math.round(size * 1.5) : size, undefined, layout);
     let px = resampleTo(pair.pixels, size);
     if (u >= 0.25 && u < 0.5) {
       const sd = 0.08 * rng.float();
