@@ -3,8 +3,9 @@
 # experiments"): text-image alignment on held-out and relation prompts with the fidelity reward and with the learned
 # clip-score, and resolution adaptation (the 32 px model at 48 px, fidelity), plus the base model at 32 px on the
 # resolution prompts; then the 48 px adapters measured at 32 and 48 px against the base model on the same seeds
-# (scripts/eval-scenes.ts --run-dir). Runs JOBS at a time (default 2, one per core). Writes DIR/*.json, DIR/*.log
-# (default scenes-experiments/) and prints the per-cycle tables.
+# (scripts/eval-scenes.ts --run-dir). Runs JOBS at a time (default 2, one per core). Writes DIR/*.json, DIR/*.log,
+# each run's eval images (DIR/<run>-images/: eval-cycle-N.png grids and eval-cycle-N/ PNGs with index.jsonl; --images)
+# (default DIR scenes-experiments/) and prints the per-cycle tables.
 # Usage: [JOBS=2] bash scripts/scenes-experiments.sh [DIR]
 set -euo pipefail
 out="${1:-scenes-experiments}"
@@ -21,11 +22,11 @@ start() {
   "$@" > "$log" 2>&1 &
 }
 for rw in fidelity clip-score; do
-  for s in 1 2 3; do start "$out/align-$rw-s$s.log" npx raftlab run "${common[@]}" --reward "$rw" --scene-prompts "$held" --seed "$s" --out "$out/align-$rw-s$s.json"; done
+  for s in 1 2 3; do start "$out/align-$rw-s$s.log" npx raftlab run "${common[@]}" --reward "$rw" --scene-prompts "$held" --seed "$s" --out "$out/align-$rw-s$s.json" --images "$out/align-$rw-s$s-images"; done
 done
 for s in 1 2 3; do
   rm -rf "$out/res48-s$s"
-  start "$out/res48-s$s.log" npx raftlab run "${common[@]}" --reward fidelity --image-size 48 --scene-prompts "$seen" --seed "$s" --out "$out/res48-s$s.json" --run-dir "$out/res48-s$s"
+  start "$out/res48-s$s.log" npx raftlab run "${common[@]}" --reward fidelity --image-size 48 --scene-prompts "$seen" --seed "$s" --out "$out/res48-s$s.json" --run-dir "$out/res48-s$s" --images "$out/res48-s$s-images"
 done
 for s in 1 2 3; do start "$out/res32-base-s$s.log" npx raftlab run "${base[@]}" --reward fidelity --cycles 0 --image-size 32 --scene-prompts "$seen" --seed "$s" --out "$out/res32-base-s$s.json"; done
 wait

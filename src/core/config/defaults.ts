@@ -60,8 +60,9 @@ export const TASK_DEFAULTS: Readonly<Partial<Record<TaskName, Readonly<Partial<R
   // (measured, seed 1: eval redness .085 -> .256 in 4 cycles, held-out denoising loss +17%; the language defaults,
   // per-prompt at 3e-3, pay more fidelity for the same reward)
   shapes: { select: 'global', loraLr: 0.00025, promptsPerCycle: 7, evalPrompts: 7 },
-  // image task: the verified reward; global selection and the LoRA rate of shapes (on scenes' step-2100 model it wears
-  // the model down from cycle 1-2 on; 5e-5 slowed that on one seed, see docs/diffusion.md); a cycle
+  // image task: the verified reward; global selection and the LoRA rate of shapes (on the shipped scenes model it
+  // wears the model down from cycle 3 on and shows the clip-score/fidelity gap; 5e-5 holds it, with no clear gain:
+  // docs/diffusion.md, "The two experiments on the crisp model"); a cycle
   // takes 8 of the 48 prompts, evaluation the first 16 (four of each kind: seen single, seen group, held-out, relation);
   // its learned reward clip-score is the task's own shipped scenes CLIP (`embedded`), not a Hub CLIP
   scenes: { imageReward: 'fidelity', imageRewardModel: 'embedded', select: 'global', loraLr: 0.00025, promptsPerCycle: 8, evalPrompts: 16 },
