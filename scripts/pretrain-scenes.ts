@@ -14,7 +14,7 @@
  *        [--width W --depth D --heads H --key-pool 1|2 --patch P --mlp R] [--mix-ffn] [--self-cond]
  *        (--init: a further stage: start from DIR, another data seed, another share of the batch at t in [T, 1000);
  *        --layout slots|lattice: the world with its objects on fixed spots (src/core/scenes/layout.ts; lattice: nine of
- *        them), training and held-out pairs alike; the shipped model was trained on 'spread';
+ *        them), training and held-out pairs alike; the shipped model was trained on 'lattice', the ones before it on 'spread';
  *        --batch B: batches of B instead of the recipe's 64, the same learning rate and schedule;
  *        --edge-weight W: the loss weighs the pixels within 2 px of an object's outline 1 + W times the others
  *        (src/core/diffusion/dit/edge-weights.ts; the held-out loss stays the plain mean))

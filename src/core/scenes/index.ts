@@ -65,7 +65,7 @@ export const isSingleObject = (spec: SceneSpec): boolean => spec.kind === 'group
 /**
  * The training pair of a seed: a caption outside the hold-out, a scene drawn for it (also outside), its image.
  * `accept` narrows the captions (e.g. single objects only, a pre-training probe); captions it refuses are redrawn.
- * `layout`: how the objects are placed (layout.ts; 'spread' is the world the shipped models were trained on).
+ * `layout`: how the objects are placed (layout.ts; 'spread' is the world the earlier shipped models were trained on; the current one is on 'lattice').
  */
 export function trainingPair(seed: number, size = 32, accept?: (spec: SceneSpec) => boolean, layout: SceneLayout = 'spread'): TrainingPair {
   const rng = Rng.derive(seed, 'scenes/training-pair');

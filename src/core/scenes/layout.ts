@@ -9,7 +9,7 @@
  *   centres the group's bounding box within 0.05 of the image centre;
  * - "a left of b": a's box ends GAP before b's begins and |dy| <= 0.12 (so dx > |dy|); "above" the same in y.
  *
- * Two layouts keep those rules. 'spread' (the world as the shipped models were trained on it) draws every centre at
+ * Two layouts keep those rules. 'spread' (the world as the earlier shipped models were trained on it; the current one is on 'lattice') draws every centre at
  * random within its place. 'slots' puts objects only on fixed spots, so that where they go is a function of the
  * prompt: one object at its place's spot (SLOT_SPOTS), two or three in a row through it (a column on the left and
  * right) SLOT_STEP apart, a relation's pair at SLOT_PAIR either side of the centre; a prompt with no place draws one

@@ -32,7 +32,7 @@ export interface PretrainBatchOptions {
   singlesOnly?: boolean;
   /** Mark images for self-conditioning (drawSelfCondRows): for a model with `selfCond`. */
   selfCond?: boolean;
-  /** How the world places its objects (scenes/layout.ts); unset: 'spread', the world the shipped model was trained on. */
+  /** How the world places its objects (scenes/layout.ts); unset: 'spread' (the earlier shipped models' world; the shipped one is on 'lattice'). */
   layout?: SceneLayout;
   /** Extra loss weight of the pixels within 2 px of an outline (edge-weights.ts); unset or 0: a plain mean. */
   edgeWeight?: number;
